@@ -1,0 +1,39 @@
+# Two commands: `make run` (the product) and `make test` (the suite). Both build or refresh .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+TORCH := torch==2.13.0
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test lint bench eval-banking77 clean install
+
+install: $(STAMP)
+
+# torch first, pinned, so that the CPU build is taken; then the project with its extras.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e '.[telegram,slack,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/aftercare run --demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bot kb classifier handoff tests bench
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) bench/pipeline_latency.py
+
+clean:
+	rm -rf $(VENV) var

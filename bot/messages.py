@@ -1,0 +1,41 @@
+"""Platform-neutral message types: every adapter translates to and from these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    channel: str  # web | terminal | telegram | slack ...
+    customer: str  # the customer's id on that channel
+    text: str
+    customer_name: str = ""
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    kind: str = "bot"  # bot | agent | system
+    case_id: str | None = None
+    ticket_id: str | None = None
+    buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, action id)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the pipeline did with one message."""
+
+    replies: list[Reply]
+    action: str  # answer | reply | escalate | joined | refused | error
+    ticket_id: str | None = None
+    label: str | None = None
+    confidence: float | None = None
+    case_id: str | None = None
+    priority: str | None = None
+    impact: str | None = None
+    reason: str = ""
+    message_id: int | None = None

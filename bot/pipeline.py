@@ -1,0 +1,125 @@
+"""The pipeline: one customer message in, an Outcome out. Knows no platform.
+
+Order: validate (size, binary) -> conversation -> an open ticket takes the message (a person
+owns it) -> classifier and retriever decide -> answer from a solved case, reply from a template,
+or escalate to a ticket. Unexpected errors in deciding become an escalation with a logged
+traceback; a database that stays away after retries becomes a clear 'try again' reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable
+
+from bot.db import DatabaseUnavailable, is_transient, with_retries
+from bot.messages import IncomingMessage, Outcome, Reply
+from bot.replies import Replies
+from classifier.router import Decision, Router
+from handoff.service import Handoff
+from kb.embedder import Embedder
+from kb.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+
+def looks_binary(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    if not text:
+        return False
+    bad = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"))
+    return bad / len(text) > 0.1
+
+
+class Pipeline:
+    def __init__(self, *, kb: KnowledgeBase, handoff: Handoff, embedder: Embedder, router: Callable[[], Router],
+                 replies: Replies, max_chars: int = 4000, transcript_messages: int = 20,
+                 db_attempts: int = 5, db_delay: float = 0.5) -> None:
+        self.kb = kb
+        self.handoff = handoff
+        self.embedder = embedder
+        self.router = router
+        self.replies = replies
+        self.max_chars = max_chars
+        self.transcript_messages = transcript_messages
+        self.db_attempts = db_attempts
+        self.db_delay = db_delay
+
+    def handle(self, msg: IncomingMessage) -> Outcome:
+        try:
+            return with_retries(lambda: self._handle(msg), attempts=self.db_attempts, delay=self.db_delay)
+        except DatabaseUnavailable:
+            log.error("message from %s/%s not processed: database unavailable", msg.channel, msg.customer)
+            return Outcome(replies=[Reply(self.replies.render("unavailable"), kind="system")], action="error",
+                           reason="database unavailable")
+
+    def decide(self, text: str) -> Decision:
+        """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
+        vec = self.embedder.encode([text])[0]
+        return self.router().decide(text, vec)
+
+    def _reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None) -> int:
+        return self.handoff.record(conv, "bot", text, ticket_id=ticket_id, meta=meta or {}).id
+
+    def _handle(self, msg: IncomingMessage) -> Outcome:
+        text = msg.text.strip()
+        if looks_binary(text):
+            return Outcome(replies=[Reply(self.replies.render("not_text", ticket_id=None))], action="refused",
+                           reason="binary content")
+        if len(text) > self.max_chars:
+            return Outcome(replies=[Reply(self.replies.render("too_long", length=len(text), limit=self.max_chars))],
+                           action="refused", reason="message too long")
+        conv = self.handoff.conversation(msg.channel, msg.customer, name=msg.customer_name)
+        ticket = self.handoff.open_ticket(conv)
+        if not text:
+            if msg.attachments and ticket is not None:
+                self.handoff.record(conv, "customer", "[attachment]", ticket_id=ticket.id,
+                                    meta={"attachments": msg.attachments})
+                out = self.replies.render("not_text", ticket_id=ticket.public_id)
+                self._reply(conv, out, ticket_id=ticket.id)
+                return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
+                               ticket_id=ticket.public_id, reason="attachment added to the ticket")
+            key = "not_text" if msg.attachments else "empty"
+            return Outcome(replies=[Reply(self.replies.render(key, ticket_id=None))], action="refused",
+                           reason="no text")
+        meta = {"attachments": msg.attachments} if msg.attachments else {}
+        customer_msg = self.handoff.record(conv, "customer", text, ticket_id=ticket.id if ticket else None,
+                                           author_name=msg.customer_name, meta=meta)
+        if ticket is not None:
+            out = self.replies.render("joined", ticket_id=ticket.public_id)
+            self._reply(conv, out, ticket_id=ticket.id)
+            return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
+                           ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
+                           message_id=customer_msg.id)
+        try:
+            d = self.decide(text)
+        except Exception as e:
+            if is_transient(e):
+                raise
+            log.exception("deciding failed; escalating")
+            d = Decision(action="escalate", label="fault", confidence=0.0, reason=f"internal error: {e.__class__.__name__}")
+        dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason}
+        if d.action == "answer" and d.case_id is not None:
+            case = self.kb.get(d.case_id)
+            out = self.replies.render("answer", answer=case.answer, case=case)
+            self._reply(conv, out, meta={**dmeta, "kind": "answer"})
+            return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
+                           confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=customer_msg.id)
+        if d.action == "reply":
+            name = f"label_{d.label}" if self.replies.has(f"label_{d.label}") else "label_default"
+            out = self.replies.render(name)
+            self._reply(conv, out, meta={**dmeta, "kind": "reply"})
+            return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                           reason=d.reason, message_id=customer_msg.id)
+        t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
+                                       priority=d.priority, impact=d.impact, reason=d.reason,
+                                       transcript_messages=self.transcript_messages)
+        template = "escalated_human" if d.reason == "the customer asks for a person" else "escalated"
+        out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority)
+        self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": "escalate"})
+        log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
+                 d.impact, d.reason)
+        return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
+                       label=d.label, confidence=d.confidence, priority=t.priority, impact=t.impact,
+                       reason=d.reason, message_id=customer_msg.id)

@@ -1,0 +1,1 @@
+"""Embedding classifier: labels and actions from config, training, calibration, Decision."""

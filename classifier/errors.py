@@ -1,0 +1,2 @@
+class ClassifierError(Exception):
+    """Root of every error the classifier package raises."""

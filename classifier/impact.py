@@ -1,0 +1,81 @@
+"""Urgency and impact scope of a message.
+
+Impact: ``single`` (this customer) or ``wide`` (many people, a team, everyone: "nobody in our
+office can log in" is not "I can't log in"). Urgency: ``normal``, ``high`` or ``critical``.
+Both combine lexical cues (English and Korean) with the message's similarity to a few
+prototype sentences, so paraphrases without the key words are caught too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.embedder import Embedder
+
+_WIDE = re.compile(
+    r"\b(nobody|no one|noone|everyone|everybody|all (of )?(our|the|my) (users|customers|staff|team|employees|"
+    r"colleagues|devices|cameras|accounts|stores|offices)|all users|whole (office|team|company|building)|"
+    r"entire (office|team|company)|none of (us|our|the)|our (office|team|company|staff|employees)|"
+    r"company[- ]wide|system[- ]wide|site[- ]wide|outage|(is|are|went|goes) down for|"
+    r"for (all|everyone)|multiple (users|customers|accounts|devices)|many (users|customers|people))\b"
+    r"|모두|전체|아무도|모든 (사용자|고객|직원)|전사|장애",
+    re.IGNORECASE,
+)
+_CRITICAL = re.compile(
+    r"\b(emergency|critical|outage|security breach|hacked|data (loss|leak)|lost all|fraud|stolen|"
+    r"production (is )?down|can'?t work|cannot work|losing (money|sales|customers))\b|긴급|해킹|도난|유출",
+    re.IGNORECASE,
+)
+_URGENT = re.compile(
+    r"\b(urgent(ly)?|asap|immediately|right now|right away|as soon as possible|today|deadline|"
+    r"still (not|no)|again|third time|for (days|hours|a week))\b|!!+|급해|빨리|당장",
+    re.IGNORECASE,
+)
+
+WIDE_PROTOTYPES = [
+    "nobody in our office can log in",
+    "the service is down for everyone",
+    "all of our users are affected",
+    "none of our cameras work since this morning",
+    "our whole team gets the same error",
+]
+SINGLE_PROTOTYPES = [
+    "I can't log in",
+    "my camera does not work",
+    "I get an error",
+    "my payment failed",
+    "the app crashes on my phone",
+]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    impact: str  # single | wide
+    urgency: str  # normal | high | critical
+
+
+class ImpactAssessor:
+    def __init__(self, embedder: Embedder | None = None, *, margin: float = 0.15) -> None:
+        self._margin = margin
+        self._wide: np.ndarray | None = None
+        self._single: np.ndarray | None = None
+        if embedder is not None:
+            self._wide = embedder.encode(WIDE_PROTOTYPES)
+            self._single = embedder.encode(SINGLE_PROTOTYPES)
+
+    def assess(self, text: str, vector: np.ndarray | None = None) -> Assessment:
+        wide = bool(_WIDE.search(text))
+        if not wide and vector is not None and self._wide is not None and self._single is not None:
+            w = float((self._wide @ vector).max())
+            s = float((self._single @ vector).max())
+            wide = w >= 0.6 and w - s >= self._margin
+        if _CRITICAL.search(text):
+            urgency = "critical"
+        elif _URGENT.search(text):
+            urgency = "high"
+        else:
+            urgency = "normal"
+        return Assessment(impact="wide" if wide else "single", urgency=urgency)

@@ -1,0 +1,252 @@
+"""The decision: answer with a solved case, reply with a template, or escalate to a person.
+
+Neighbours vote. The message's nearest knowledge-base phrasings (FAISS) and nearest training
+examples of labels that do not answer (fault, human, greeting...) are merged; the top ``k``
+vote with softmax weights ``exp(sim / T)``. A case wins an answer only when its vote share clears
+a threshold calibrated from the data (leave-one-out over the KB's phrasings and the examples,
+for a target precision) and its best phrasing is similar enough in absolute terms.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from classifier.impact import ImpactAssessor
+from classifier.labels import LabelSpec, raise_priority
+from classifier.model import TrainedModel
+from kb.service import Hit, KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+CASE = "case:"
+LABEL = "label:"
+
+
+@dataclass(frozen=True)
+class RouterSettings:
+    top_k: int = 10
+    temperature: float = 0.05
+    vote_threshold: float | None = None  # None: calibrate
+    min_score: float = 0.40
+    target_precision: float = 0.95
+    max_vote_threshold: float = 0.9
+    exact_score: float = 0.92
+    calibration_sample: int = 3000
+    human_label: str = "human"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # answer | escalate | reply
+    label: str
+    confidence: float
+    reason: str
+    priority: str = "normal"
+    impact: str = "single"
+    urgency: str = "normal"
+    case_id: str | None = None
+    score: float = 0.0
+    threshold: float = 0.0
+    hits: list[Hit] = field(default_factory=list)
+    label_probs: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    threshold: float
+    precision: float
+    coverage: float
+    points: int
+
+
+@dataclass(frozen=True)
+class Vote:
+    winner: str
+    share: float
+    best_case: str | None
+    best_case_score: float
+
+
+def _vote(cands: list[tuple[float, str]], k: int, temperature: float) -> Vote | None:
+    cands = sorted(cands, key=lambda x: -x[0])[:k]
+    if not cands:
+        return None
+    sims = np.array([c[0] for c in cands], dtype=np.float64)
+    w = np.exp((sims - sims.max()) / temperature)
+    totals: dict[str, float] = {}
+    for wi, (_, key) in zip(w, cands, strict=True):
+        totals[key] = totals.get(key, 0.0) + float(wi)
+    winner = max(totals, key=lambda kk: totals[kk])
+    best_case = next((key for _, key in cands if key.startswith(CASE)), None)
+    best_case_score = next((s for s, key in cands if key == winner), 0.0) if winner.startswith(CASE) else 0.0
+    return Vote(winner=winner, share=totals[winner] / float(w.sum()), best_case=best_case,
+                best_case_score=float(best_case_score))
+
+
+class Router:
+    def __init__(self, kb: KnowledgeBase, model: TrainedModel, labels: list[LabelSpec],
+                 settings: RouterSettings, *, impact: ImpactAssessor | None = None) -> None:
+        self.kb = kb
+        self.model = model
+        self.labels = {spec.name: spec for spec in labels}
+        self.settings = settings
+        self.impact = impact or ImpactAssessor()
+        answer_labels = [s.name for s in labels if s.action == "answer"]
+        self.answer_label = answer_labels[0] if answer_labels else "question"
+        voting = np.array([self.labels[lab].action != "answer" for lab in model.labels], dtype=bool)
+        self._ex_vectors = model.vectors[voting] if len(model.labels) else model.vectors
+        self._ex_labels = [lab for lab, v in zip(model.labels, voting, strict=True) if v]
+        self._calibration: Calibration | None = None
+        self._calibrated_at: int | None = None
+        self._lock = threading.Lock()
+
+    # -- neighbours -------------------------------------------------------------------------------
+
+    def _candidates(self, vectors: np.ndarray, k: int, *, skip_phrasing: list[int] | None = None,
+                    skip_example: list[int] | None = None) -> list[list[tuple[float, str]]]:
+        idx = self.kb.index()
+        n = vectors.shape[0]
+        out: list[list[tuple[float, str]]] = [[] for _ in range(n)]
+        if len(idx):
+            scores, ids = idx.search(vectors, k + 1)
+            for i in range(n):
+                for sc, pid in zip(scores[i], ids[i], strict=True):
+                    if pid < 0 or (skip_phrasing is not None and pid == skip_phrasing[i]):
+                        continue
+                    out[i].append((float(sc), CASE + idx.case_of[int(pid)]))
+        if self._ex_labels:
+            sims = vectors @ self._ex_vectors.T
+            kk = min(k + 1, sims.shape[1])
+            top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+            for i in range(n):
+                for j in top[i]:
+                    if skip_example is not None and j == skip_example[i]:
+                        continue
+                    out[i].append((float(sims[i, j]), LABEL + self._ex_labels[j]))
+        return out
+
+    # -- calibration ------------------------------------------------------------------------------
+
+    def calibration(self) -> Calibration:
+        rev = self.kb.revision()
+        with self._lock:
+            if self._calibration is None or self._calibrated_at != rev:
+                self._calibration = self._calibrate()
+                self._calibrated_at = rev
+            return self._calibration
+
+    def _calibrate(self) -> Calibration:
+        s = self.settings
+        if s.vote_threshold is not None:
+            return Calibration(threshold=s.vote_threshold, precision=float("nan"), coverage=float("nan"), points=0)
+        ids, vecs = self.kb.index().vectors()
+        case_of = self.kb.index().case_of
+        rng = np.random.default_rng(0)
+        n_ph, n_ex = len(ids), len(self._ex_labels)
+        total = n_ph + n_ex
+        if n_ph == 0:
+            return Calibration(threshold=1.0, precision=float("nan"), coverage=0.0, points=0)
+        pick = rng.permutation(total)[: s.calibration_sample]
+        ph = [int(i) for i in pick if i < n_ph]
+        ex = [int(i) - n_ph for i in pick if i >= n_ph]
+        points: list[tuple[float, bool]] = []  # (share, correct) for every point whose winner is a case
+        for chunk, is_ph in ((ph, True), (ex, False)):
+            for start in range(0, len(chunk), 512):
+                part = chunk[start : start + 512]
+                if not part:
+                    continue
+                if is_ph:
+                    q = vecs[part]
+                    cands = self._candidates(q, s.top_k, skip_phrasing=[int(ids[i]) for i in part])
+                    expected = [CASE + case_of[int(ids[i])] for i in part]
+                else:
+                    q = self._ex_vectors[part]
+                    cands = self._candidates(q, s.top_k, skip_example=part)
+                    expected = [LABEL + self._ex_labels[i] for i in part]
+                for c, exp in zip(cands, expected, strict=True):
+                    v = _vote(c, s.top_k, s.temperature)
+                    if v is not None and v.winner.startswith(CASE):
+                        points.append((v.share, v.winner == exp))
+        if not points:
+            return Calibration(threshold=0.5, precision=float("nan"), coverage=0.0, points=0)
+        shares = np.array([p[0] for p in points])
+        correct = np.array([p[1] for p in points])
+        chosen, prec, cov = s.max_vote_threshold, float("nan"), 0.0
+        for t in np.arange(0.30, s.max_vote_threshold + 0.001, 0.01):
+            mask = shares >= t
+            if mask.sum() == 0:
+                break
+            p = float(correct[mask].mean())
+            if p >= s.target_precision:
+                chosen, prec, cov = float(t), p, float(mask.mean())
+                break
+        if np.isnan(prec):
+            mask = shares >= chosen
+            prec, cov = (float(correct[mask].mean()) if mask.any() else float("nan")), float(mask.mean())
+            log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
+                        "ceiling %.2f (estimated precision %.3f)", s.target_precision, chosen, prec)
+        log.info("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
+                 chosen, prec, cov, len(points))
+        return Calibration(threshold=round(chosen, 2), precision=prec, coverage=cov, points=len(points))
+
+    # -- decide -----------------------------------------------------------------------------------
+
+    def decide(self, text: str, vector: np.ndarray) -> Decision:
+        s = self.settings
+        threshold = self.calibration().threshold
+        probs = self.model.proba(vector) if self.model.classes else {}
+        head_label = max(probs, key=lambda kk: probs[kk]) if probs else self.answer_label
+        cands = self._candidates(vector.reshape(1, -1), s.top_k)[0]
+        vote = _vote(cands, s.top_k, s.temperature)
+        hits = self.kb.search_vector(vector, 5) if len(self.kb.index()) else []
+        assessment = self.impact.assess(text, vector)
+
+        def done(action: str, label: str, confidence: float, reason: str, case_id: str | None = None,
+                 score: float = 0.0) -> Decision:
+            spec = self.labels.get(label)
+            priority = spec.priority if spec else "normal"
+            if action == "escalate":
+                if assessment.urgency == "high":
+                    priority = raise_priority(priority, 1)
+                if assessment.urgency == "critical" or assessment.impact == "wide":
+                    priority = "urgent"
+            return Decision(action=action, label=label, confidence=round(confidence, 4), reason=reason,
+                            priority=priority, impact=assessment.impact, urgency=assessment.urgency,
+                            case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
+                            label_probs={k: round(v, 4) for k, v in probs.items()})
+
+        human = s.human_label
+        if human in self.labels and (probs.get(human, 0.0) >= 0.5 or (vote and vote.winner == LABEL + human)):
+            return done("escalate", human, max(probs.get(human, 0.0), vote.share if vote else 0.0),
+                        "the customer asks for a person")
+        if vote is None:
+            fallback = head_label if self.labels.get(head_label, None) and \
+                self.labels[head_label].action != "answer" else self.answer_label
+            return done("escalate", fallback, probs.get(fallback, 0.0), "nothing to answer from yet")
+        if vote.winner.startswith(LABEL):
+            label = vote.winner[len(LABEL):]
+            spec = self.labels[label]
+            return done(spec.action if spec.action != "answer" else "escalate", label, vote.share,
+                        f"nearest examples are {label!r}")
+        case_id = vote.winner[len(CASE):]
+        if vote.share < threshold and vote.best_case_score >= s.exact_score and vote.best_case == vote.winner \
+                and cands and max(cands)[1] == vote.winner:
+            return done("answer", self.answer_label, vote.share,
+                        f"case {case_id!r}: the message is nearly one of its phrasings "
+                        f"(similarity {vote.best_case_score:.2f})", case_id=case_id, score=vote.best_case_score)
+        if vote.share < threshold:
+            label = head_label if self.labels.get(head_label) and self.labels[head_label].action == "escalate" \
+                else self.answer_label
+            return done("escalate", label, vote.share,
+                        f"not sure enough: vote {vote.share:.2f} for {case_id!r} is under {threshold:.2f}",
+                        case_id=case_id, score=vote.best_case_score)
+        if vote.best_case_score < s.min_score:
+            return done("escalate", self.answer_label, vote.share,
+                        f"closest case {case_id!r} is too far (similarity {vote.best_case_score:.2f} "
+                        f"< {s.min_score:.2f})", case_id=case_id, score=vote.best_case_score)
+        return done("answer", self.answer_label, vote.share, f"case {case_id!r} matches", case_id=case_id,
+                    score=vote.best_case_score)

@@ -1,0 +1,1 @@
+"""Conversations, tickets, agents' replies and resolution."""

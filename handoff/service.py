@@ -1,0 +1,229 @@
+"""Conversations and tickets: intake with a unique id, agent replies, internal notes, resolution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.errors import HandoffError, TicketClosed, TicketNotFound
+from handoff.models import OPEN_STATES, Conversation, Message, Ticket
+
+CUSTOMER_VISIBLE = ("bot", "agent", "system")
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    conversation_id: int
+    ticket_id: int | None
+    author: str
+    author_name: str
+    text: str
+    created_at: datetime
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    public_id: str
+    channel: str
+    customer_ref: str
+    customer_name: str
+    subject: str
+    label: str
+    confidence: float
+    priority: str
+    impact: str
+    reason: str
+    status: str
+    assignee: str | None
+    resolution: str | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+
+def _msg(m: Message) -> MessageView:
+    return MessageView(id=m.id, conversation_id=m.conversation_id, ticket_id=m.ticket_id, author=m.author,
+                       author_name=m.author_name, text=m.text, created_at=m.created_at, meta=dict(m.meta or {}))
+
+
+def _ticket(t: Ticket) -> TicketView:
+    return TicketView(
+        id=t.id, public_id=t.public_id or "", channel=t.channel, customer_ref=t.customer_ref,
+        customer_name=t.conversation.customer_name if t.conversation else "", subject=t.subject, label=t.label,
+        confidence=t.confidence, priority=t.priority, impact=t.impact, reason=t.reason, status=t.status,
+        assignee=t.assignee, resolution=t.resolution, created_at=t.created_at, updated_at=t.updated_at,
+        resolved_at=t.resolved_at,
+    )
+
+
+class Handoff:
+    def __init__(self, sessions: sessionmaker[Session], *, id_prefix: str = "AC",
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self._sessions = sessions
+        self.id_prefix = id_prefix
+        self.now = clock or (lambda: datetime.now(UTC))
+
+    # -- ids ------------------------------------------------------------------------------------
+
+    def public_id(self, n: int) -> str:
+        return f"{self.id_prefix}-{n:06d}"
+
+    def _find(self, s: Session, ref: str | int) -> Ticket:
+        t: Ticket | None
+        if isinstance(ref, int) or str(ref).isdigit():
+            t = s.get(Ticket, int(ref))
+        else:
+            t = s.scalar(select(Ticket).where(Ticket.public_id == str(ref).strip().upper()))
+        if t is None:
+            raise TicketNotFound(str(ref))
+        return t
+
+    # -- conversations --------------------------------------------------------------------------
+
+    def conversation(self, channel: str, customer_ref: str, *, name: str = "") -> int:
+        with self._sessions() as s:
+            c = s.scalar(select(Conversation).where(Conversation.channel == channel,
+                                                    Conversation.customer_ref == customer_ref))
+            if c is not None:
+                c.last_seen_at = self.now()
+                if name and name != c.customer_name:
+                    c.customer_name = name
+                s.commit()
+                return c.id
+            c = Conversation(channel=channel, customer_ref=customer_ref, customer_name=name,
+                             created_at=self.now(), last_seen_at=self.now())
+            s.add(c)
+            try:
+                s.commit()
+            except IntegrityError:  # another worker created it first
+                s.rollback()
+                found = s.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                               Conversation.customer_ref == customer_ref))
+                if found is None:
+                    raise
+                return int(found)
+            return c.id
+
+    def record(self, conversation_id: int, author: str, text: str, *, ticket_id: int | None = None,
+               author_name: str = "", meta: dict[str, Any] | None = None) -> MessageView:
+        with self._sessions() as s:
+            m = Message(conversation_id=conversation_id, ticket_id=ticket_id, author=author,
+                        author_name=author_name, text=text, meta=meta or {}, created_at=self.now())
+            s.add(m)
+            s.commit()
+            return _msg(m)
+
+    def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> list[MessageView]:
+        """What the customer should see (bot, agent, system) with id > ``after``: for pull channels."""
+        with self._sessions() as s:
+            conv = s.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                          Conversation.customer_ref == customer_ref))
+            if conv is None:
+                return []
+            rows = s.scalars(select(Message).where(Message.conversation_id == conv, Message.id > after,
+                                                   Message.author.in_(CUSTOMER_VISIBLE)).order_by(Message.id))
+            return [_msg(m) for m in rows]
+
+    # -- tickets --------------------------------------------------------------------------------
+
+    def open_ticket(self, conversation_id: int) -> TicketView | None:
+        with self._sessions() as s:
+            t = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                              Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()))
+            return _ticket(t) if t else None
+
+    def create_ticket(self, conversation_id: int, *, subject: str, label: str, confidence: float,
+                      priority: str, impact: str, reason: str, transcript_messages: int = 20) -> TicketView:
+        with self._sessions() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                raise HandoffError(f"no conversation {conversation_id}")
+            now = self.now()
+            t = Ticket(conversation_id=conversation_id, channel=conv.channel, customer_ref=conv.customer_ref,
+                       subject=subject[:2000], label=label, confidence=confidence, priority=priority,
+                       impact=impact, reason=reason, status="new", created_at=now, updated_at=now)
+            s.add(t)
+            s.flush()
+            t.public_id = self.public_id(t.id)
+            recent = s.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                     Message.ticket_id.is_(None))
+                               .order_by(Message.id.desc()).limit(transcript_messages)).all()
+            for m in recent:
+                m.ticket_id = t.id
+            s.commit()
+            return _ticket(t)
+
+    def get(self, ref: str | int) -> TicketView:
+        with self._sessions() as s:
+            return _ticket(self._find(s, ref))
+
+    def list(self, *, status: str | None = "open", limit: int = 200) -> list[TicketView]:
+        with self._sessions() as s:
+            stmt = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+            if status == "open":
+                stmt = stmt.where(Ticket.status.in_(OPEN_STATES))
+            elif status:
+                stmt = stmt.where(Ticket.status == status)
+            return [_ticket(t) for t in s.scalars(stmt)]
+
+    def transcript(self, ref: str | int) -> list[MessageView]:
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            rows = s.scalars(select(Message).where(Message.ticket_id == t.id).order_by(Message.id))
+            return [_msg(m) for m in rows]
+
+    def reply(self, ref: str | int, agent: str, text: str) -> MessageView:
+        """An agent's reply to the customer; the first reply assigns a new ticket to that agent."""
+        if not text.strip():
+            raise HandoffError("a reply needs text")
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            if t.status not in OPEN_STATES:
+                raise TicketClosed(f"ticket {t.public_id} is {t.status}")
+            if t.status == "new":
+                t.status, t.assignee = "assigned", agent
+            t.updated_at = self.now()
+            m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="agent", author_name=agent,
+                        text=text.strip(), created_at=self.now())
+            s.add(m)
+            s.commit()
+            return _msg(m)
+
+    def note(self, ref: str | int, agent: str, text: str) -> MessageView:
+        """An internal note: kept with the ticket, never shown to the customer."""
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="note", author_name=agent,
+                        text=text.strip(), created_at=self.now())
+            s.add(m)
+            s.commit()
+            return _msg(m)
+
+    def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView:
+        """Resolve the ticket and leave ``notice`` for the customer in their conversation."""
+        if not resolution.strip():
+            raise HandoffError("resolving needs a resolution note")
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            if t.status not in OPEN_STATES:
+                raise TicketClosed(f"ticket {t.public_id} is {t.status}")
+            now = self.now()
+            t.status, t.resolution, t.resolved_at, t.updated_at = "resolved", resolution.strip(), now, now
+            t.assignee = t.assignee or agent
+            s.add(Message(conversation_id=t.conversation_id, ticket_id=t.id, author="system", author_name=agent,
+                          text=notice, created_at=now, meta={"event": "resolved"}))
+            s.commit()
+            return _ticket(t)

@@ -1,0 +1,1 @@
+"""Solved cases: tables, import/export, review states, embedder, FAISS index, retrieval."""

@@ -1,0 +1,180 @@
+"""Parse CSV and JSONL files of solved cases, all or nothing.
+
+Columns: ``case_id,question,answer[,tags][,product]``. Rows that repeat a ``case_id`` add
+phrasings to that case (their answer must be empty or the same). JSONL lines are objects with
+the same keys; ``question`` may also be a list of phrasings and ``tags`` a list. Any problem
+raises :class:`ImportFileError` with the line number before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.errors import ImportFileError
+
+CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$")
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FIELD_CHARS = 20_000
+
+
+@dataclass
+class CaseRow:
+    case_id: str
+    answer: str
+    questions: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    product: str = ""
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(t).strip() for t in value if str(t).strip()]
+    return [t.strip() for t in re.split(r"[;,|]", str(value)) if t.strip()]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise ImportFileError(str(path), None, f"cannot read file: {e.strerror}") from e
+    if size > MAX_FILE_BYTES:
+        raise ImportFileError(str(path), None, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise ImportFileError(str(path), None, "binary file (NUL bytes): expected UTF-8 CSV or JSONL")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ImportFileError(str(path), line, "not valid UTF-8 text") from e
+
+
+class _Collector:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.cases: dict[str, CaseRow] = {}
+
+    def add(self, line: int, case_id: Any, questions: list[Any], answer: Any, tags: Any, product: Any) -> None:
+        cid = str(case_id or "").strip()
+        if not cid:
+            raise ImportFileError(self.path, line, "case_id is empty")
+        if not CASE_ID.match(cid):
+            raise ImportFileError(
+                self.path, line, f"case_id {cid!r} must be letters, digits, '-', '_', '.', ':' (at most 120)"
+            )
+        qs = [str(q).strip() for q in questions if q is not None and str(q).strip()]
+        if not qs:
+            raise ImportFileError(self.path, line, "question is empty")
+        ans = str(answer or "").strip()
+        for text, name in [(ans, "answer")] + [(q, "question") for q in qs]:
+            if len(text) > MAX_FIELD_CHARS:
+                raise ImportFileError(self.path, line, f"{name} is longer than {MAX_FIELD_CHARS} characters")
+        prod = str(product or "").strip()
+        existing = self.cases.get(cid)
+        if existing is None:
+            if not ans:
+                raise ImportFileError(self.path, line, f"answer is empty for the first row of case {cid!r}")
+            self.cases[cid] = CaseRow(case_id=cid, answer=ans, questions=qs, tags=_tags(tags), product=prod)
+            return
+        if ans and ans != existing.answer:
+            raise ImportFileError(
+                self.path, line, f"case {cid!r} repeats with a different answer (rows of a case share one answer)"
+            )
+        for q in qs:
+            if q not in existing.questions:
+                existing.questions.append(q)
+        for t in _tags(tags):
+            if t not in existing.tags:
+                existing.tags.append(t)
+        existing.product = existing.product or prod
+
+
+def _parse_csv(path: str, text: str) -> list[CaseRow]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    col = _Collector(path)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ImportFileError(path, None, "file is empty")
+        names = [h.strip().lower() for h in header]
+        missing = [c for c in ("case_id", "question", "answer") if c not in names]
+        if missing:
+            raise ImportFileError(path, 1, f"header lacks column(s) {', '.join(missing)}; "
+                                           "expected case_id,question,answer[,tags][,product]")
+        unknown = [n for n in names if n not in ("case_id", "question", "answer", "tags", "product")]
+        if unknown:
+            raise ImportFileError(path, 1, f"unknown column(s) {', '.join(unknown)}")
+        pos = {n: i for i, n in enumerate(names)}
+        rows = 0
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(names):
+                raise ImportFileError(path, line, f"expected {len(names)} fields, found {len(row)}")
+            get = lambda n: row[pos[n]] if n in pos else ""  # noqa: E731
+            col.add(line, get("case_id"), [get("question")], get("answer"), get("tags"), get("product"))
+            rows += 1
+    except csv.Error as e:
+        raise ImportFileError(path, reader.line_num, f"malformed CSV: {e}") from e
+    if not col.cases:
+        raise ImportFileError(path, None, "no rows after the header")
+    return list(col.cases.values())
+
+
+def _parse_jsonl(path: str, text: str) -> list[CaseRow]:
+    col = _Collector(path)
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ImportFileError(path, line_no, f"not valid JSON: {e.msg}") from e
+        if not isinstance(obj, dict):
+            raise ImportFileError(path, line_no, "each line must be a JSON object")
+        unknown = set(obj) - {"case_id", "question", "questions", "answer", "tags", "product"}
+        if unknown:
+            raise ImportFileError(path, line_no, f"unknown key(s) {', '.join(sorted(unknown))}")
+        q = obj.get("question", obj.get("questions"))
+        questions = q if isinstance(q, list) else [q]
+        if any(not isinstance(x, str | int | float) for x in questions if x is not None):
+            raise ImportFileError(path, line_no, "question must be text or a list of texts")
+        col.add(line_no, obj.get("case_id"), questions, obj.get("answer"), obj.get("tags"), obj.get("product"))
+    if not col.cases:
+        raise ImportFileError(path, None, "no cases in file")
+    return list(col.cases.values())
+
+
+def parse_file(path: str | Path) -> list[CaseRow]:
+    p = Path(path)
+    text = _read_text(p)
+    suffix = p.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return _parse_jsonl(str(p), text)
+    if suffix in (".csv", ".txt", ""):
+        return _parse_csv(str(p), text)
+    raise ImportFileError(str(p), None, f"unknown file type {suffix!r}: use .csv or .jsonl")
+
+
+def write_csv(rows: list[CaseRow], out: io.TextIOBase | Any) -> None:
+    w = csv.writer(out)
+    w.writerow(["case_id", "question", "answer", "tags", "product"])
+    for r in rows:
+        for q in r.questions:
+            w.writerow([r.case_id, q, r.answer, ";".join(r.tags), r.product])
+
+
+def write_jsonl(rows: list[CaseRow], out: io.TextIOBase | Any) -> None:
+    for r in rows:
+        obj = {"case_id": r.case_id, "questions": r.questions, "answer": r.answer, "tags": r.tags,
+               "product": r.product}
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")

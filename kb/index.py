@@ -1,0 +1,125 @@
+"""FAISS index over phrasing embeddings, saved with its own config.
+
+The saved ``meta.json`` carries the model name, the dimension, the KB revision it reflects and a
+format version; :meth:`PhrasingIndex.load` refuses a file built with another model or dimension.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from kb.errors import IndexMismatch, KBError
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class IndexMeta:
+    model: str
+    dim: int
+    kb_revision: int
+    count: int
+    format: int = FORMAT
+
+
+class PhrasingIndex:
+    """Inner-product search over unit vectors; ids are phrasing ids, mapped to case ids."""
+
+    def __init__(self, model: str, dim: int) -> None:
+        self.model = model
+        self.dim = dim
+        self.kb_revision = -1
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._case_of: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def case_of(self) -> dict[int, str]:
+        return self._case_of
+
+    def add(self, ids: list[int], case_ids: list[str], vectors: np.ndarray) -> None:
+        if not ids:
+            return
+        if vectors.shape != (len(ids), self.dim):
+            raise KBError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
+        self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        for i, c in zip(ids, case_ids, strict=True):
+            self._case_of[i] = c
+
+    def remove(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+        for i in ids:
+            self._case_of.pop(i, None)
+
+    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of shape (n, k); missing neighbours have id -1."""
+        k = max(1, min(k, len(self))) if len(self) else 1
+        if len(self) == 0:
+            n = vectors.shape[0]
+            return np.zeros((n, 1), dtype=np.float32), -np.ones((n, 1), dtype=np.int64)
+        scores, ids = self._index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        return scores, ids
+
+    def vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of everything in the index, in insertion order."""
+        n = len(self)
+        if n == 0:
+            return np.zeros((0,), dtype=np.int64), np.zeros((0, self.dim), dtype=np.float32)
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        flat = faiss.downcast_index(self._index.index)
+        return ids, flat.reconstruct_n(0, n)
+
+    def meta(self) -> IndexMeta:
+        return IndexMeta(model=self.model, dim=self.dim, kb_revision=self.kb_revision, count=len(self))
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp_index = directory / "phrasings.faiss.tmp"
+        faiss.write_index(self._index, str(tmp_index))
+        tmp_map = directory / "cases.json.tmp"
+        tmp_map.write_text(json.dumps({str(k): v for k, v in self._case_of.items()}), encoding="utf-8")
+        tmp_meta = directory / "meta.json.tmp"
+        tmp_meta.write_text(json.dumps(asdict(self.meta()), indent=2), encoding="utf-8")
+        # meta last: a reader that sees the new meta sees the new index
+        os.replace(tmp_index, directory / "phrasings.faiss")
+        os.replace(tmp_map, directory / "cases.json")
+        os.replace(tmp_meta, directory / "meta.json")
+
+    @classmethod
+    def load(cls, directory: Path, *, model: str, dim: int) -> PhrasingIndex:
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            raise IndexMismatch(f"no saved index in {directory}")
+        try:
+            meta = IndexMeta(**json.loads(meta_path.read_text(encoding="utf-8")))
+        except (TypeError, ValueError) as e:
+            raise IndexMismatch(f"unreadable index metadata in {meta_path}: {e}") from e
+        if meta.format != FORMAT:
+            raise IndexMismatch(f"index format {meta.format}, expected {FORMAT}")
+        if meta.model != model or meta.dim != dim:
+            raise IndexMismatch(
+                f"index was built with model {meta.model!r} (dim {meta.dim}), "
+                f"the configured model is {model!r} (dim {dim})"
+            )
+        try:
+            raw = faiss.read_index(str(directory / "phrasings.faiss"))
+            mapping = json.loads((directory / "cases.json").read_text(encoding="utf-8"))
+        except (RuntimeError, OSError, ValueError) as e:
+            raise IndexMismatch(f"cannot read the saved index: {e}") from e
+        if raw.d != dim or raw.ntotal != meta.count or len(mapping) != meta.count:
+            raise IndexMismatch("saved index does not match its metadata")
+        idx = cls(model, dim)
+        idx._index = raw
+        idx._case_of = {int(k): v for k, v in mapping.items()}
+        idx.kb_revision = meta.kb_revision
+        return idx

@@ -1,0 +1,316 @@
+"""The knowledge base: solved cases in the database, their vectors in a FAISS index kept fresh.
+
+Every write stores the embeddings of the phrasings it adds (only those: an edit re-embeds the
+changed case alone) and bumps the KB revision. Any worker whose index is behind that revision
+rebuilds it from the stored vectors before its next search, so an approved case is answered
+from at once, in every worker, without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from kb.embedder import Embedder
+from kb.errors import CaseNotFound, IndexMismatch, KBError
+from kb.importer import CASE_ID, CaseRow
+from kb.index import PhrasingIndex
+from kb.models import CASE_SOURCES, CASE_STATES, Case, KBState, Phrasing, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A solved case near a message: its best phrasing's cosine similarity."""
+
+    case_id: str
+    score: float
+    phrasing: str = ""
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: str
+    answer: str
+    questions: list[str]
+    tags: list[str]
+    product: str
+    state: str
+    source: str
+    source_ref: str | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+    phrasings_added: int
+
+
+def _view(c: Case) -> CaseView:
+    return CaseView(
+        id=c.id, answer=c.answer, questions=c.questions, tags=list(c.tags or []), product=c.product,
+        state=c.state, source=c.source, source_ref=c.source_ref, revision=c.revision,
+        created_at=c.created_at, updated_at=c.updated_at,
+    )
+
+
+def _clean_questions(questions: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for q in questions:
+        q = q.strip()
+        if q and q not in out:
+            out.append(q)
+    return out
+
+
+class KnowledgeBase:
+    def __init__(self, sessions: sessionmaker[Session], embedder: Embedder, index_dir: Path) -> None:
+        self._sessions = sessions
+        self.embedder = embedder
+        self._index_dir = index_dir
+        self._index: PhrasingIndex | None = None
+        self._lock = threading.RLock()
+
+    # -- revision and index -------------------------------------------------------------------
+
+    def revision(self) -> int:
+        with self._sessions() as s:
+            return int(s.scalar(select(KBState.revision).where(KBState.id == 1)) or 0)
+
+    @staticmethod
+    def _bump(s: Session) -> None:
+        if s.get(KBState, 1) is None:
+            s.add(KBState(id=1, revision=1))
+            s.flush()
+        else:
+            s.execute(update(KBState).where(KBState.id == 1).values(revision=KBState.revision + 1))
+
+    def index(self) -> PhrasingIndex:
+        """The index, brought up to the current KB revision first."""
+        rev = self.revision()
+        with self._lock:
+            if self._index is None:
+                try:
+                    self._index = PhrasingIndex.load(self._index_dir, model=self.embedder.name,
+                                                     dim=self.embedder.dim)
+                except IndexMismatch as e:
+                    log.info("index not loaded (%s); rebuilding", e)
+            if self._index is None or self._index.kb_revision != rev:
+                self._index = self._rebuild(rev)
+            return self._index
+
+    def _rebuild(self, rev: int) -> PhrasingIndex:
+        idx = PhrasingIndex(self.embedder.name, self.embedder.dim)
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Phrasing.id, Phrasing.case_id, Phrasing.embedding, Phrasing.model, Phrasing.text)
+                .join(Case).where(Case.state == "published").order_by(Phrasing.id)
+            ).all()
+            stale = [r for r in rows if r.embedding is None or r.model != self.embedder.name]
+            fresh: dict[int, np.ndarray] = {}
+            if stale:
+                log.info("embedding %d phrasings for model %s", len(stale), self.embedder.name)
+                vecs = self.embedder.encode([r.text for r in stale])
+                for r, v in zip(stale, vecs, strict=True):
+                    fresh[r.id] = v
+                    s.execute(update(Phrasing).where(Phrasing.id == r.id)
+                              .values(embedding=v.tobytes(), model=self.embedder.name))
+                s.commit()
+        if rows:
+            mat = np.vstack([
+                fresh[r.id] if r.id in fresh else np.frombuffer(r.embedding, dtype=np.float32)
+                for r in rows
+            ])
+            idx.add([r.id for r in rows], [r.case_id for r in rows], mat)
+        idx.kb_revision = rev
+        try:
+            idx.save(self._index_dir)
+        except OSError as e:  # a read-only data dir still serves from memory
+            log.warning("cannot save the index: %s", e)
+        return idx
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def search_vector(self, vector: np.ndarray, k: int = 5) -> list[Hit]:
+        """Best-scoring distinct cases for one unit vector."""
+        idx = self.index()
+        scores, ids = idx.search(vector.reshape(1, -1), k * 4)
+        return self._hits(idx, scores[0], ids[0], k)
+
+    def _hits(self, idx: PhrasingIndex, scores: np.ndarray, ids: np.ndarray, k: int) -> list[Hit]:
+        best: dict[str, tuple[float, int]] = {}
+        for sc, pid in zip(scores, ids, strict=True):
+            if pid < 0:
+                continue
+            cid = idx.case_of[int(pid)]
+            if cid not in best:
+                best[cid] = (float(sc), int(pid))
+        top = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
+        if not top:
+            return []
+        with self._sessions() as s:
+            texts = dict(s.execute(select(Phrasing.id, Phrasing.text)
+                                   .where(Phrasing.id.in_([p for _, (_, p) in top]))).tuples().all())
+        return [Hit(case_id=c, score=sc, phrasing=texts.get(p, "")) for c, (sc, p) in top]
+
+    def search(self, text: str, k: int = 5) -> list[Hit]:
+        return self.search_vector(self.embedder.encode([text])[0], k)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def get(self, case_id: str) -> CaseView:
+        with self._sessions() as s:
+            c = s.get(Case, case_id, options=[selectinload(Case.phrasings)])
+            if c is None:
+                raise CaseNotFound(case_id)
+            return _view(c)
+
+    def list(self, *, state: str | None = None, query: str | None = None, limit: int = 1000) -> list[CaseView]:
+        with self._sessions() as s:
+            stmt = select(Case).options(selectinload(Case.phrasings)).order_by(Case.id).limit(limit)
+            if state:
+                stmt = stmt.where(Case.state == state)
+            if query:
+                like = f"%{query.lower()}%"
+                stmt = stmt.where(
+                    func.lower(Case.id).like(like) | func.lower(Case.answer).like(like)
+                    | Case.id.in_(select(Phrasing.case_id).where(func.lower(Phrasing.text).like(like)))
+                )
+            return [_view(c) for c in s.scalars(stmt)]
+
+    def count(self, *, state: str | None = "published") -> int:
+        with self._sessions() as s:
+            stmt = select(func.count()).select_from(Case)
+            if state:
+                stmt = stmt.where(Case.state == state)
+            return int(s.scalar(stmt) or 0)
+
+    def export_rows(self, *, state: str | None = "published") -> list[CaseRow]:
+        return [CaseRow(case_id=c.id, answer=c.answer, questions=c.questions, tags=c.tags, product=c.product)
+                for c in self.list(state=state, limit=10**9)]
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def _embed_into(self, case: Case, questions: list[str], *, progress: bool = False) -> int:
+        """Make the case's phrasings exactly ``questions``; embed only the new ones."""
+        have = {p.text: p for p in case.phrasings}
+        new = [q for q in questions if q not in have]
+        for p in list(case.phrasings):
+            if p.text not in questions:
+                case.phrasings.remove(p)
+        if new:
+            vecs = self.embedder.encode(new, progress=progress)
+            for q, v in zip(new, vecs, strict=True):
+                case.phrasings.append(Phrasing(text=q, embedding=v.tobytes(), model=self.embedder.name))
+        return len(new)
+
+    def import_rows(self, rows: list[CaseRow], *, source: str = "import", progress: bool = False) -> ImportReport:
+        """Create or update every case of ``rows`` in one transaction: all or nothing."""
+        created = updated = added = 0
+        texts = [q for r in rows for q in r.questions]
+        with self._sessions() as s:
+            cases = {c.id: c for c in s.scalars(
+                select(Case).options(selectinload(Case.phrasings)).where(Case.id.in_([r.case_id for r in rows]))
+            )}
+            known = {(c.id, p.text) for c in cases.values() for p in c.phrasings}
+            todo = [q for r in rows for q in r.questions if (r.case_id, q) not in known]
+            vecs = self.embedder.encode(todo, progress=progress) if todo else None
+            vec_of = {q: vecs[i] for i, q in enumerate(todo)} if vecs is not None else {}
+            now = utcnow()
+            for r in rows:
+                c = cases.get(r.case_id)
+                if c is None:
+                    c = Case(id=r.case_id, answer=r.answer, tags=r.tags, product=r.product, state="published",
+                             source=source, created_at=now, updated_at=now, revision=1)
+                    s.add(c)
+                    created += 1
+                else:
+                    c.answer, c.tags, c.product = r.answer, r.tags or c.tags, r.product or c.product
+                    c.updated_at, c.revision = now, c.revision + 1
+                    updated += 1
+                have = {p.text for p in c.phrasings}
+                for q in r.questions:
+                    if q not in have:
+                        c.phrasings.append(Phrasing(text=q, embedding=vec_of[q].tobytes(), model=self.embedder.name))
+                        have.add(q)
+                        added += 1
+            self._bump(s)
+            s.commit()
+        del texts
+        return ImportReport(created=created, updated=updated, phrasings_added=added)
+
+    def add_case(
+        self, case_id: str, questions: list[str], answer: str, *, tags: list[str] | None = None,
+        product: str = "", state: str = "published", source: str = "editor", source_ref: str | None = None,
+    ) -> CaseView:
+        questions = _clean_questions(questions)
+        if not CASE_ID.match(case_id):
+            raise KBError(f"case id {case_id!r} must be letters, digits, '-', '_', '.', ':' (at most 120)")
+        if not questions:
+            raise KBError("a case needs at least one customer phrasing")
+        if not answer.strip():
+            raise KBError("a case needs an answer")
+        if state not in CASE_STATES or source not in CASE_SOURCES:
+            raise KBError(f"bad state {state!r} or source {source!r}")
+        with self._sessions() as s:
+            if s.get(Case, case_id) is not None:
+                raise KBError(f"a case with id {case_id!r} exists already")
+            now = utcnow()
+            c = Case(id=case_id, answer=answer.strip(), tags=tags or [], product=product, state=state,
+                     source=source, source_ref=source_ref, created_at=now, updated_at=now, revision=1)
+            s.add(c)
+            self._embed_into(c, questions)
+            self._bump(s)
+            s.commit()
+        return self.get(case_id)
+
+    def update_case(
+        self, case_id: str, *, questions: list[str] | None = None, answer: str | None = None,
+        tags: list[str] | None = None, product: str | None = None, state: str | None = None,
+    ) -> CaseView:
+        with self._sessions() as s:
+            c = s.get(Case, case_id, options=[selectinload(Case.phrasings)])
+            if c is None:
+                raise CaseNotFound(case_id)
+            if questions is not None:
+                qs = _clean_questions(questions)
+                if not qs:
+                    raise KBError("a case needs at least one customer phrasing")
+                self._embed_into(c, qs)
+            if answer is not None:
+                if not answer.strip():
+                    raise KBError("a case needs an answer")
+                c.answer = answer.strip()
+            if tags is not None:
+                c.tags = tags
+            if product is not None:
+                c.product = product
+            if state is not None:
+                if state not in CASE_STATES:
+                    raise KBError(f"state must be one of {', '.join(CASE_STATES)}")
+                c.state = state
+            c.updated_at, c.revision = utcnow(), c.revision + 1
+            self._bump(s)
+            s.commit()
+        return self.get(case_id)
+
+    def next_case_id(self, stem: str) -> str:
+        """A free case id starting with ``stem`` (for drafts proposed from tickets)."""
+        with self._sessions() as s:
+            n = 1
+            while s.get(Case, f"{stem}" if n == 1 else f"{stem}-{n}") is not None:
+                n += 1
+            return stem if n == 1 else f"{stem}-{n}"
