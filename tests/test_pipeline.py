@@ -1,0 +1,101 @@
+"""The core flow through a fake channel: answers, escalations, tickets, agents, proposals."""
+
+from __future__ import annotations
+
+import re
+
+from bot.proposals import propose_from_ticket, scrub
+from tests.conftest import FakeChannel
+
+
+def test_usage_question_is_answered_from_the_kb(chat: FakeChannel) -> None:
+    out = chat.push("how do I reset my password?")
+    assert out.action == "answer" and out.case_id == "reset-password"
+    assert out.ticket_id is None
+    assert chat.ac.kb.get("reset-password").answer in out.replies[0].text
+
+
+def test_fault_becomes_a_ticket_with_an_id_and_later_messages_join_it(chat: FakeChannel) -> None:
+    out = chat.push("the app crashes every time I upload a photo")
+    assert out.action == "escalate" and out.label == "fault"
+    assert re.fullmatch(r"AC-\d{6}", out.ticket_id or "")
+    assert out.ticket_id in out.replies[0].text
+    again = chat.push("it is an android phone, version 14")
+    assert again.action == "joined" and again.ticket_id == out.ticket_id
+    t = chat.ac.handoff.get(out.ticket_id)
+    assert t.priority in ("high", "urgent") and t.channel == "test" and t.customer_ref == "alice"
+    texts = [m.text for m in chat.ac.handoff.transcript(out.ticket_id) if m.author == "customer"]
+    assert texts == ["the app crashes every time I upload a photo", "it is an android phone, version 14"]
+    # another customer gets a ticket of their own
+    other = chat.push("my camera will not turn on at all", customer="bob")
+    assert other.ticket_id not in (None, out.ticket_id)
+
+
+def test_asking_for_a_person_always_escalates(chat: FakeChannel) -> None:
+    out = chat.push("can I talk to a real person please")
+    assert out.action == "escalate" and out.label == "human"
+
+
+def test_greeting_gets_a_template_reply(chat: FakeChannel) -> None:
+    out = chat.push("hello there")
+    assert out.action == "reply" and out.label == "greeting" and out.ticket_id is None
+
+
+def test_wide_impact_and_urgency_raise_priority(chat: FakeChannel) -> None:
+    wide = chat.push("nobody in our office can log in since this morning", customer="office")
+    single = chat.push("I can't log in to the app, it says error", customer="solo")
+    assert wide.impact == "wide" and wide.priority == "urgent"
+    assert single.impact == "single"
+
+
+def test_context_transcript_goes_into_the_ticket(chat: FakeChannel) -> None:
+    chat.push("hi")
+    out = chat.push("my order never arrived and the tracking shows nothing")
+    assert out.action == "escalate"
+    authors = [m.author for m in chat.ac.handoff.transcript(out.ticket_id)]
+    assert authors[:2] == ["customer", "bot"]  # the greeting exchange came along
+
+
+def test_oversized_and_binary_messages_get_a_clear_reply(make_app) -> None:
+    ac = make_app(app={"max_message_chars": 50})
+    chat = FakeChannel(ac)
+    out = chat.push("x" * 51)
+    assert out.action == "refused" and "too long" in out.replies[0].text and "50" in out.replies[0].text
+    out = chat.push("\x00\x01\x02binary\x03\x04")
+    assert out.action == "refused" and "text" in out.replies[0].text
+    assert ac.handoff.list(status="all") == []
+
+
+def test_agent_reply_and_resolution_reach_the_customer_then_proposal(chat: FakeChannel) -> None:
+    out = chat.push("I was charged twice for my subscription, my email is jo@example.com")
+    tid = out.ticket_id
+    assert tid
+    ac = chat.ac
+    ac.handoff.note(tid, "sam", "check the payment provider")
+    ac.handoff.reply(tid, "sam", "Sorry about that, I am refunding the second charge.")
+    t = ac.handoff.get(tid)
+    assert t.status == "assigned" and t.assignee == "sam"
+    notice = ac.replies.render("resolved", ticket_id=tid, resolution="Refunded the duplicate charge.")
+    ac.handoff.resolve(tid, "sam", "Refunded the duplicate charge to card 4111 1111 1111 1111.", notice=notice)
+    seen = ac.handoff.customer_messages("test", "alice")
+    authors = [m.author for m in seen]
+    assert "note" not in authors  # internal notes never reach the customer
+    assert any(m.author == "agent" and "refunding" in m.text for m in seen)
+    assert any(m.author == "system" and tid in m.text for m in seen)
+    # after resolution the bot is back: a new question is answered, not joined
+    assert chat.push("how do I reset my password?").action == "answer"
+    draft = propose_from_ticket(ac, tid)
+    assert draft.state == "draft" and draft.source == "ticket" and draft.source_ref == tid
+    assert "jo@example.com" not in " ".join(draft.questions)
+    assert "4111" not in draft.answer
+
+
+def test_scrub_personal_data() -> None:
+    s = scrub("mail me at a.b@c.io or +1 (555) 123-4567, card 4111-1111-1111-1111, account no: AB12345")
+    assert "a.b@c.io" not in s and "555" not in s and "4111" not in s and "AB12345" not in s
+
+
+def test_korean_replies(make_app) -> None:
+    ac = make_app(app={"language": "ko"})
+    out = FakeChannel(ac).push("the app crashes every time I upload a photo")
+    assert "티켓" in out.replies[0].text and out.ticket_id in out.replies[0].text
