@@ -11,7 +11,7 @@ from typing import TypeVar
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
 
 def is_transient(exc: BaseException) -> bool:
     """A connection-level failure worth retrying (server restarting, network blip, locked file)."""
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 

@@ -42,9 +42,7 @@ def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: 
         outcome = ac.pipeline.handle(IncomingMessage(channel=CHANNEL, customer=customer, text=text))
         for r in outcome.replies:
             out.write(f"bot> {r.text}\n")
-        if outcome.message_id is not None:
-            seen = ac.handoff.customer_messages(CHANNEL, customer, after=outcome.message_id)
-            after = max([after, outcome.message_id] + [m.id for m in seen])
+        after = _show_new(ac, customer, after, out)  # agents' words that came in while typing
     _show_new(ac, customer, after, out)
     out.flush()
     return 0

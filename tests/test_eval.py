@@ -1,0 +1,101 @@
+"""The evaluation contract: kb import, classifier train, eval --json --predictions; eval changes no state."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main
+from handoff.models import Conversation, Message, Ticket
+
+CASES = """case_id,question,answer
+pw,how do I reset my password,Go to Settings > Password.
+pw,I forgot my password,
+pw,can't remember my login password,
+ship,how long does shipping take,Three to five days.
+ship,when will my order arrive,
+ship,delivery time for orders,
+"""
+EXAMPLES = """text,label
+how do I reset my password,question
+how long does shipping take,question
+the app crashes when I open it,fault
+I was charged twice,fault
+my device is broken and won't start,fault
+error 500 every time I log in,fault
+"""
+TEST = """text,expected
+I forgot my password again,pw
+when does my order arrive,ship
+the app keeps crashing on start,escalate
+I got charged two times this month,escalate
+"""
+
+
+@pytest.fixture
+def workdir(make_app, tmp_path: Path, monkeypatch) -> Path:
+    make_app(demo=False, data_dir=tmp_path / "d")
+    monkeypatch.setenv("AFTERCARE_DATA_DIR", str(tmp_path / "d"))
+    for name, text in (("cases.csv", CASES), ("examples.csv", EXAMPLES), ("test.csv", TEST)):
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def _counts(ac) -> tuple[int, int, int]:
+    with ac.sessions() as s:
+        return tuple(int(s.scalar(select(func.count()).select_from(t)) or 0) for t in (Ticket, Conversation, Message))
+
+
+def test_eval_contract(workdir: Path, capsys, embedder) -> None:
+    assert main(["kb", "import", "-q", str(workdir / "cases.csv")]) == 0
+    assert main(["classifier", "train", str(workdir / "examples.csv")]) == 0
+    capsys.readouterr()
+    preds = workdir / "preds.csv"
+    assert main(["eval", str(workdir / "test.csv"), "--json", "--predictions", str(preds)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("n", "routing_accuracy", "answered_correct", "answered_wrong", "escalated_correct",
+                "escalated_wrong", "wrong_answer_rate", "p50_ms", "p99_ms"):
+        assert key in result
+    assert result["n"] == 4
+    assert result["answered_correct"] + result["answered_wrong"] + result["escalated_correct"] \
+        + result["escalated_wrong"] == 4
+    assert result["escalated_correct"] == 2  # both faults escalated
+    rows = list(csv.DictReader(preds.open()))
+    assert [r["expected"] for r in rows] == ["pw", "ship", "escalate", "escalate"]
+    assert all(r["decision"] in ("pw", "ship", "escalate") for r in rows)
+    assert result["routing_accuracy"] >= 0.75
+
+
+def test_eval_changes_no_state(workdir: Path, capsys, embedder) -> None:
+    from bot.app import Aftercare
+    from tests.conftest import make_config
+
+    assert main(["kb", "import", "-q", str(workdir / "cases.csv")]) == 0
+    ac = Aftercare(make_config(workdir / "d"), embedder=embedder)
+    before = (_counts(ac), ac.kb.revision())
+    assert main(["eval", str(workdir / "test.csv"), "--json"]) == 0
+    assert (_counts(ac), ac.kb.revision()) == before
+    ac.close()
+
+
+def test_classifier_file_with_one_label_works(workdir: Path, capsys) -> None:
+    (workdir / "one.csv").write_text("text,label\nhow do I reset my password,question\nshipping time,question\n")
+    assert main(["kb", "import", "-q", str(workdir / "cases.csv")]) == 0
+    assert main(["classifier", "train", str(workdir / "one.csv")]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(workdir / "test.csv"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["answered_correct"] >= 2  # retrieval alone decides
+
+
+def test_bad_training_and_test_files(workdir: Path, capsys) -> None:
+    (workdir / "bad.csv").write_text("text,label\nhello,question\nboom,explosion\n")
+    assert main(["classifier", "train", str(workdir / "bad.csv")]) == 1
+    assert "line 3" in capsys.readouterr().err
+    (workdir / "badtest.csv").write_text("message,answer\nx,y\n")
+    assert main(["eval", str(workdir / "badtest.csv")]) == 1
+    assert "text and expected" in capsys.readouterr().err
