@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint bench eval-banking77 clean install
+.PHONY: run chat test lint bench eval-banking77 clean install
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(VENV)/bin/aftercare run --demo
+
+chat: $(STAMP)
+	$(VENV)/bin/aftercare chat --demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q
