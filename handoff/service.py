@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.errors import HandoffError, TicketClosed, TicketNotFound
-from handoff.models import OPEN_STATES, Conversation, Message, Ticket
+from handoff.models import OPEN_STATES, Conversation, Message, Satisfaction, Ticket, TicketEvent
 
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 
@@ -27,6 +27,20 @@ class MessageView:
     text: str
     created_at: datetime
     meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    won: bool
+    owner: str  # who holds the ticket now
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,15 @@ class Handoff:
         if t is None:
             raise TicketNotFound(str(ref))
         return t
+
+    def _event(self, s: Session, ticket_id: int, actor: str, kind: str, **data: Any) -> None:
+        s.add(TicketEvent(ticket_id=ticket_id, at=self.now(), actor=actor, kind=kind, data=data))
+
+    def events(self, ref: str | int) -> list[EventView]:
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            rows = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
+            return [EventView(at=e.at, actor=e.actor, kind=e.kind, data=dict(e.data or {})) for e in rows]
 
     # -- conversations --------------------------------------------------------------------------
 
@@ -163,6 +186,7 @@ class Handoff:
                                .order_by(Message.id.desc()).limit(transcript_messages)).all()
             for m in recent:
                 m.ticket_id = t.id
+            self._event(s, t.id, "bot", "created", label=label, priority=priority, impact=impact, reason=reason)
             s.commit()
             return _ticket(t)
 
@@ -195,10 +219,13 @@ class Handoff:
                 raise TicketClosed(f"ticket {t.public_id} is {t.status}")
             if t.status == "new":
                 t.status, t.assignee = "assigned", agent
+                self._event(s, t.id, agent, "assigned", assignee=agent)
             t.updated_at = self.now()
             m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="agent", author_name=agent,
                         text=text.strip(), created_at=self.now())
             s.add(m)
+            s.flush()
+            self._event(s, t.id, agent, "replied", message_id=m.id)
             s.commit()
             return _msg(m)
 
@@ -209,6 +236,8 @@ class Handoff:
             m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="note", author_name=agent,
                         text=text.strip(), created_at=self.now())
             s.add(m)
+            s.flush()
+            self._event(s, t.id, agent, "note", message_id=m.id)
             s.commit()
             return _msg(m)
 
@@ -225,5 +254,46 @@ class Handoff:
             t.assignee = t.assignee or agent
             s.add(Message(conversation_id=t.conversation_id, ticket_id=t.id, author="system", author_name=agent,
                           text=notice, created_at=now, meta={"event": "resolved"}))
+            self._event(s, t.id, agent, "resolved", resolution=t.resolution)
             s.commit()
             return _ticket(t)
+
+    def claim(self, ref: str | int, agent: str) -> ClaimResult:
+        """Take an open ticket; atomic on SQLite and PostgreSQL: of two agents at once, one wins."""
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            if t.status not in OPEN_STATES:
+                raise TicketClosed(f"ticket {t.public_id} is {t.status}")
+            res = s.execute(
+                update(Ticket).where(Ticket.id == t.id, Ticket.assignee.is_(None))
+                .values(assignee=agent, status="assigned", updated_at=self.now())
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount == 1:  # type: ignore[attr-defined]
+                self._event(s, t.id, agent, "claimed", assignee=agent)
+                s.commit()
+                return ClaimResult(won=True, owner=agent)
+            s.rollback()
+            owner = s.scalar(select(Ticket.assignee).where(Ticket.id == t.id)) or ""
+            return ClaimResult(won=owner == agent, owner=owner)
+
+    def rate(self, ref: str | int, score: int, *, comment: str = "") -> None:
+        """Store the customer's satisfaction (1-5) for a resolved ticket; a second rating replaces the first."""
+        if not 1 <= int(score) <= 5:
+            raise HandoffError("a rating is a whole number from 1 to 5")
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            if t.status not in ("resolved", "closed"):
+                raise HandoffError(f"ticket {t.public_id} is not resolved yet")
+            row = s.scalar(select(Satisfaction).where(Satisfaction.ticket_id == t.id))
+            if row is None:
+                s.add(Satisfaction(ticket_id=t.id, score=int(score), comment=comment, at=self.now()))
+            else:
+                row.score, row.comment, row.at = int(score), comment, self.now()
+            self._event(s, t.id, "customer", "rated", score=int(score))
+            s.commit()
+
+    def rating(self, ref: str | int) -> int | None:
+        with self._sessions() as s:
+            t = self._find(s, ref)
+            return s.scalar(select(Satisfaction.score).where(Satisfaction.ticket_id == t.id))
