@@ -29,6 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.adapters.web import create_web_app
+    from bot.runtime import build_services
 
     ac = _services(args)
     if args.demo:
@@ -40,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = ac.config.web
     host, port = args.host or cfg.host, args.port or cfg.port
     print(f"Aftercare is up: web chat at http://{host}:{port}/  (terminal chat: aftercare chat)", file=sys.stderr)
-    uvicorn.run(create_web_app(ac), host=host, port=port, log_level=ac.config.app.log_level.lower())
+    uvicorn.run(create_web_app(ac, services=build_services(ac)), host=host, port=port, log_level=ac.config.app.log_level.lower())
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from bot.app import Aftercare
 from bot.db import DatabaseUnavailable, ping, with_retries
 from bot.messages import IncomingMessage
+from bot.runtime import Service
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -37,8 +40,26 @@ class BodyLimit(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-def create_web_app(ac: Aftercare) -> FastAPI:
-    app = FastAPI(title="Aftercare", docs_url="/api/docs", redoc_url=None)
+def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAPI:
+    """The web app; ``services`` (channels, outbox, jobs) start with it and stop with it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        started: list[Service] = []
+        try:
+            for svc in services:
+                await svc.start()
+                started.append(svc)
+                log.info("started %s", svc.name)
+            yield
+        finally:
+            for svc in reversed(started):
+                try:
+                    await svc.stop()
+                except Exception:  # noqa: BLE001 - stop the others anyway
+                    log.exception("stopping %s failed", svc.name)
+
+    app = FastAPI(title="Aftercare", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
     app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     pages = Environment(loader=FileSystemLoader(str(WEB / "pages")), autoescape=select_autoescape())
