@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from classifier.labels import LabelSpec, LabelsError, parse_labels
+from classifier.labels import LabelsError, LabelSpec, parse_labels
 
 
 class ConfigError(Exception):

@@ -61,7 +61,9 @@ def with_retries(fn: Callable[[], T], *, attempts: int = 5, delay: float = 0.5) 
             if not is_transient(e):
                 raise
             if i == attempts - 1:
-                raise DatabaseUnavailable(f"database unavailable after {attempts} attempts: {e.__class__.__name__}") from e
+                raise DatabaseUnavailable(
+                    f"database unavailable after {attempts} attempts: {e.__class__.__name__}"
+                ) from e
             log.warning("database call failed (%s); retrying in %.1fs", e.__class__.__name__, delay)
             time.sleep(delay)
             delay *= 2

@@ -98,7 +98,8 @@ class Pipeline:
             if is_transient(e):
                 raise
             log.exception("deciding failed; escalating")
-            d = Decision(action="escalate", label="fault", confidence=0.0, reason=f"internal error: {e.__class__.__name__}")
+            d = Decision(action="escalate", label="fault", confidence=0.0,
+                         reason=f"internal error: {e.__class__.__name__}")
         dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason}
         if d.action == "answer" and d.case_id is not None:
             case = self.kb.get(d.case_id)

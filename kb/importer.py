@@ -113,16 +113,15 @@ def _parse_csv(path: str, text: str) -> list[CaseRow]:
         if unknown:
             raise ImportFileError(path, 1, f"unknown column(s) {', '.join(unknown)}")
         pos = {n: i for i, n in enumerate(names)}
-        rows = 0
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(names):
                 raise ImportFileError(path, line, f"expected {len(names)} fields, found {len(row)}")
-            get = lambda n: row[pos[n]] if n in pos else ""  # noqa: E731
-            col.add(line, get("case_id"), [get("question")], get("answer"), get("tags"), get("product"))
-            rows += 1
+            cell = {n: row[i] for n, i in pos.items()}
+            col.add(line, cell["case_id"], [cell["question"]], cell["answer"], cell.get("tags", ""),
+                    cell.get("product", ""))
     except csv.Error as e:
         raise ImportFileError(path, reader.line_num, f"malformed CSV: {e}") from e
     if not col.cases:

@@ -220,7 +220,6 @@ class KnowledgeBase:
     def import_rows(self, rows: list[CaseRow], *, source: str = "import", progress: bool = False) -> ImportReport:
         """Create or update every case of ``rows`` in one transaction: all or nothing."""
         created = updated = added = 0
-        texts = [q for r in rows for q in r.questions]
         with self._sessions() as s:
             cases = {c.id: c for c in s.scalars(
                 select(Case).options(selectinload(Case.phrasings)).where(Case.id.in_([r.case_id for r in rows]))
@@ -249,7 +248,6 @@ class KnowledgeBase:
                         added += 1
             self._bump(s)
             s.commit()
-        del texts
         return ImportReport(created=created, updated=updated, phrasings_added=added)
 
     def add_case(
