@@ -29,6 +29,7 @@ chat: $(STAMP)
 	$(VENV)/bin/aftercare chat --demo
 
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -69,7 +69,10 @@ class Aftercare:
 
     @cached_property
     def handoff(self) -> Handoff:
-        return Handoff(self.sessions, id_prefix=self.config.tickets.id_prefix, clock=self._clock)
+        from bot.desk_settings import build_desk_settings
+
+        return Handoff(self.sessions, id_prefix=self.config.tickets.id_prefix, clock=self._clock,
+                       desk=build_desk_settings(self.config))
 
     @cached_property
     def replies(self) -> Replies:

@@ -182,7 +182,8 @@ def _fmt_ticket(t) -> str:  # type: ignore[no-untyped-def]
 
 def cmd_tickets_list(args: argparse.Namespace) -> int:
     ac = _services(args)
-    tickets = ac.handoff.list(status=None if args.status == "all" else args.status)
+    tickets = ac.handoff.list(status=None if args.status == "all" else args.status, team=args.team,
+                              assignee=args.assignee)
     for t in tickets:
         print(_fmt_ticket(t))
     if not tickets:
@@ -200,6 +201,9 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     for m in ac.handoff.transcript(t.id):
         who = m.author + (f" {m.author_name}" if m.author_name else "")
         print(f"  [{m.created_at:%Y-%m-%d %H:%M}] {who}: {m.text}")
+    from bot.desk_cli import print_desk_details
+
+    print_desk_details(ac, t)  # SLA due times and the event history
     return 0
 
 
@@ -215,11 +219,14 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
 
 
 def cmd_tickets_resolve(args: argparse.Namespace) -> int:
+    from bot.desk import resolve_ticket
+
     ac = _services(args)
-    t = ac.handoff.get(args.ticket)
-    notice = ac.replies.render("resolved", ticket_id=t.public_id, resolution=args.resolution)
-    t = ac.handoff.resolve(args.ticket, args.agent, args.resolution, notice=notice)
-    print(f"{t.public_id} resolved; propose it as a solved case with: aftercare kb propose --from-ticket {t.public_id}")
+    t, case = resolve_ticket(ac, args.ticket, args.agent, args.resolution)
+    if case is not None:
+        print(f"{t.public_id} resolved; draft case {case.id} proposed: review it with: aftercare kb review")
+    else:
+        print(f"{t.public_id} resolved")
     return 0
 
 
@@ -295,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tickets", help="tickets, for agents").add_subparsers(dest="t_command", required=True)
     k = t.add_parser("list")
     k.add_argument("--status", default="open", help="open (default), all, new, assigned, waiting, resolved, closed")
+    k.add_argument("--team", help="one team's queue")
+    k.add_argument("--assignee", help="one agent's tickets")
     k.set_defaults(func=cmd_tickets_list)
     k = t.add_parser("show")
     k.add_argument("ticket")
@@ -310,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("resolution")
     k.add_argument("--agent", default=os.environ.get("USER", "agent"))
     k.set_defaults(func=cmd_tickets_resolve)
+    from bot.desk_cli import add_desk_commands
+
+    add_desk_commands(sub, t, kb)  # claim, assign, priority, wait, reopen, merge, close; problems, report...
+
+    from bot.console.cli import add_users_parser
+
+    add_users_parser(sub)
     return p
 
 

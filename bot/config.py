@@ -75,7 +75,8 @@ class RetrievalSettings:
     vote_threshold: str = _s("auto", "Vote share a case needs to be answered: 'auto' calibrates it from the "
                                      "knowledge base's own phrasings, or a number in 0..1.")
     min_score: float = _s(0.40, "Cosine similarity the best phrasing of the answered case must reach.")
-    target_precision: float = _s(0.95, "Calibration goal: share of answers that pick the right case.")
+    target_precision: float = _s(0.95, "Calibration goal: share of answers that pick the right case "
+                                       "(its 95% lower confidence bound, leave-one-out).")
     max_vote_threshold: float = _s(0.9, "Ceiling of the calibrated vote threshold (a thin KB cannot reach the goal).")
     exact_score: float = _s(0.92, "A message this similar to one phrasing is answered with its case "
                                   "even under the vote threshold.")
@@ -104,6 +105,99 @@ class ClassifierSettings:
 class TicketSettings:
     id_prefix: str = _s("AC", "Prefix of ticket ids, e.g. AC-000123.")
     transcript_messages: int = _s(20, "Recent conversation messages copied into a new ticket.")
+    reopen_window_hours: float = _s(72.0, "A customer message this soon after resolution reopens the ticket "
+                                          "(0 turns reopening off).")
+    auto_close_hours: float = _s(168.0, "Resolved tickets quiet this long are closed by the periodic job (0: never).")
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    session_hours: float = _s(12.0, "A console login lasts this many hours.")
+    secure_cookies: bool = _s(False, "Mark console cookies Secure (sent over HTTPS only); set true behind HTTPS.")
+    login_max_failures: int = _s(5, "Failed logins allowed per user name and address within login_window_s.")
+    login_window_s: int = _s(900, "Window, in seconds, over which failed console logins are counted.")
+    queue_refresh_s: float = _s(5.0, "How often the agents' queue and ticket pages refresh themselves.")
+    duplicate_score: float = _s(0.9, "Editors are warned when a case's phrasing is this similar (cosine) to "
+                                     "another published case.")
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    api_url: str = _s("https://api.telegram.org", "Bot API server (a self-hosted one, or a local one in tests).")
+    mode: str = _s("polling", "How updates arrive: long polling, or webhook at /telegram/webhook.",
+                   choices=("polling", "webhook"))
+    webhook_url: str = _s("", "Public HTTPS address of /telegram/webhook, registered with setWebhook in webhook mode.")
+    poll_timeout_s: int = _s(30, "Long-polling timeout of getUpdates, in seconds.")
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    api_url: str = _s("https://slack.com/api/", "Slack Web API base address (another one for tests or GovSlack).")
+    mode: str = _s("auto", "auto: Socket Mode when SLACK_APP_TOKEN is set, else the HTTP Events API at /slack/events.",
+                   choices=("auto", "socket", "http"))
+    agents_channel: str = _s("", "Channel id where escalations are posted for agents; empty disables posting.")
+    note_marker: str = _s("//", "An agent's thread message starting with this stays an internal note.")
+    transcript_lines: int = _s(8, "Conversation lines shown in the escalation post.")
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    poll_interval_s: float = _s(1.0, "How often the outbox looks for new messages and due retries.")
+    max_attempts: int = _s(12, "Failed sends of one message before it is given up (logged, kept in the table).")
+    backoff_s: float = _s(1.0, "First retry delay after a failed send; doubles each time.")
+    max_backoff_s: float = _s(300.0, "Longest retry delay.")
+    lookback: int = _s(200, "Message ids re-read behind the cursor (commits arriving out of order).")
+
+
+@dataclass(frozen=True)
+class SlaSettings:
+    policies: list[dict[str, Any]] = _s(
+        [
+            {"priority": "urgent", "first_response_minutes": 30, "resolution_minutes": 240},
+            {"priority": "high", "first_response_minutes": 60, "resolution_minutes": 480},
+            {"priority": "normal", "first_response_minutes": 240, "resolution_minutes": 1440},
+            {"priority": "low", "first_response_minutes": 480, "resolution_minutes": 2880},
+        ],
+        "Targets per priority, in business minutes: first_response_minutes and resolution_minutes.",
+    )
+    teams: list[dict[str, Any]] = _s(
+        [
+            {"name": "support", "timezone": "UTC", "hours": "09:00-17:00",
+             "days": ["mon", "tue", "wed", "thu", "fri"], "holidays": []},
+            {"name": "response", "timezone": "UTC", "hours": "00:00-24:00",
+             "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "holidays": []},
+        ],
+        "Business hours per team: name, timezone (IANA), hours HH:MM-HH:MM, days, holidays (YYYY-MM-DD).",
+    )
+    warn_share: float = _s(0.8, "Share of a target after which a warning alert is raised (0..1).")
+    raise_priority_on_breach: bool = _s(True, "A breached target raises the ticket's priority one step.")
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    queues: list[dict[str, Any]] = _s(
+        [], "Queues, first match wins: name, team, labels (empty: any), products (empty: any).")
+    default_team: str = _s("support", "Team of tickets no queue matches.")
+    auto_assign: bool = _s(False, "Assign new tickets round-robin among available agents of their team.")
+    response_team: str = _s("response", "Team that gets critical tickets and problem incidents, with an alert.")
+    critical_priorities: list[str] = _s(["urgent"], "Priorities that go straight to the response team.")
+    critical_impacts: list[str] = _s(["wide"], "Impact scopes that go straight to the response team.")
+
+
+@dataclass(frozen=True)
+class ProblemSettings:
+    fault_labels: list[str] = _s(["fault"], "Ticket labels grouped into problems by meaning.")
+    similarity: float = _s(0.75, "Cosine similarity of subjects that makes two faults the same problem.")
+    window_minutes: float = _s(240.0, "Only faults this recent are grouped; a problem this quiet takes no more.")
+    incident_tickets: int = _s(3, "This many tickets of one problem within incident_minutes raise an "
+                                  "incident alert (0 turns grouping off).")
+    incident_minutes: float = _s(30.0, "Window of the incident count.")
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    enabled: bool = _s(True, "Run the periodic jobs (SLA checks, auto-close) inside aftercare run.")
+    interval_s: float = _s(60.0, "Seconds between two runs of the periodic jobs.")
 
 
 @dataclass(frozen=True)
@@ -115,6 +209,14 @@ class Config:
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     tickets: TicketSettings = field(default_factory=TicketSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    assignment: AssignmentSettings = field(default_factory=AssignmentSettings)
+    problems: ProblemSettings = field(default_factory=ProblemSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -260,4 +362,7 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
             raise ConfigError(f"retrieval.vote_threshold: expected 'auto' or a number in 0..1, got {vt!r}")
     if config.app.max_message_chars < 1:
         raise ConfigError("app.max_message_chars: must be at least 1")
+    from bot.desk_settings import build_desk_settings
+
+    build_desk_settings(config)  # SLA calendars, policies and queues: a bad one stops the start
     return config

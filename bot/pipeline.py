@@ -84,6 +84,10 @@ class Pipeline:
             return Outcome(replies=[Reply(self.replies.render(key, ticket_id=None))], action="refused",
                            reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
+        if ticket is None:  # within the reopen window after a resolution: reopen and join it, unless the
+            # bot can answer it itself (a usage question, thanks)
+            ticket = self.handoff.reopen_recent(
+                conv, unless=lambda: self.decide(text).action in ("answer", "reply"))
         customer_msg = self.handoff.record(conv, "customer", text, ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta)
         if ticket is not None:
@@ -92,8 +96,10 @@ class Pipeline:
             return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                            ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
                            message_id=customer_msg.id)
+        vec = None
         try:
-            d = self.decide(text)
+            vec = self.embedder.encode([text])[0]
+            d = self.router().decide(text, vec)
         except Exception as e:
             if is_transient(e):
                 raise
@@ -115,8 +121,12 @@ class Pipeline:
                            reason=d.reason, message_id=customer_msg.id)
         t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
                                        priority=d.priority, impact=d.impact, reason=d.reason,
-                                       transcript_messages=self.transcript_messages)
+                                       transcript_messages=self.transcript_messages,
+                                       product=str(msg.meta.get("product", ""))[:120])
+        link = self.handoff.link_problem(t.id, vec) if vec is not None else None  # similar faults: a problem
         template = "escalated_human" if d.reason == "the customer asks for a person" else "escalated"
+        if link is not None and link.known:
+            template = "known_issue"
         out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority)
         self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": "escalate"})
         log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,

@@ -22,4 +22,11 @@ class Service(Protocol):
 def build_services(ac: Aftercare) -> list[Service]:
     """The background services this configuration asks for (channels with tokens set, jobs)."""
     services: list[Service] = []
+    if ac.config.jobs.enabled:
+        from bot.desk import JobsService
+
+        services.append(JobsService(ac))
+    from bot.channels.services import channel_services
+
+    services.extend(channel_services(ac))  # Telegram, Slack (tokens from the environment), outbox
     return services

@@ -3,8 +3,10 @@
 Neighbours vote. The message's nearest knowledge-base phrasings (FAISS) and nearest training
 examples of labels that do not answer (fault, human, greeting...) are merged; the top ``k``
 vote with softmax weights ``exp(sim / T)``. A case wins an answer only when its vote share clears
-a threshold calibrated from the data (leave-one-out over the KB's phrasings and the examples,
-for a target precision) and its best phrasing is similar enough in absolute terms.
+a threshold calibrated from the data (leave-one-out over the KB's phrasings and the examples:
+the lowest share at which a one-sided 95% Wilson lower bound of precision reaches the target, so
+that the target holds on new messages rather than just on average) and its best phrasing is
+similar enough in absolute terms.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 
 CASE = "case:"
 LABEL = "label:"
+# One-sided z of the calibration's confidence bound: the vote threshold is the lowest at which the
+# Wilson lower bound of leave-one-out precision (not the point estimate) reaches target_precision.
+CALIBRATION_Z = 1.645
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,14 @@ class Vote:
     share: float
     best_case: str | None
     best_case_score: float
+
+
+def _precision_lower_bound(p: float, n: int, z: float = CALIBRATION_Z) -> float:
+    """Wilson lower confidence bound of a precision ``p`` measured on ``n`` answers."""
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    spread = z * float(np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)))
+    return (centre - spread) / (1 + z2 / n)
 
 
 def _vote(cands: list[tuple[float, str]], k: int, temperature: float) -> Vote | None:
@@ -178,10 +191,11 @@ class Router:
         chosen, prec, cov = s.max_vote_threshold, float("nan"), 0.0
         for t in np.arange(0.30, s.max_vote_threshold + 0.001, 0.01):
             mask = shares >= t
-            if mask.sum() == 0:
+            n = int(mask.sum())
+            if n == 0:
                 break
             p = float(correct[mask].mean())
-            if p >= s.target_precision:
+            if _precision_lower_bound(p, n) >= s.target_precision:
                 chosen, prec, cov = float(t), p, float(mask.mean())
                 break
         if np.isnan(prec):

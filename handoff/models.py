@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 TICKET_STATES = ("new", "assigned", "waiting", "resolved", "closed")
@@ -55,6 +55,19 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # the desk: queue, SLA clocks, problem and merge links (handoff/lifecycle.py, handoff/sla.py)
+    product: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    team: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    problem_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    first_response_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    resolution_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    sla_paused_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    sla_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    subject_vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
     conversation: Mapped[Conversation] = relationship()
 

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.errors import HandoffError, TicketClosed, TicketNotFound
+from handoff.lifecycle import DeskOps
 from handoff.models import OPEN_STATES, Conversation, Message, Satisfaction, Ticket, TicketEvent
+from handoff.settings import DeskSettings
 
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 
@@ -62,6 +64,14 @@ class TicketView:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    product: str = ""
+    team: str = ""
+    problem_id: int | None = None
+    merged_into_id: int | None = None
+    first_response_at: datetime | None = None
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    closed_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -79,16 +89,27 @@ def _ticket(t: Ticket) -> TicketView:
         customer_name=t.conversation.customer_name if t.conversation else "", subject=t.subject, label=t.label,
         confidence=t.confidence, priority=t.priority, impact=t.impact, reason=t.reason, status=t.status,
         assignee=t.assignee, resolution=t.resolution, created_at=t.created_at, updated_at=t.updated_at,
-        resolved_at=t.resolved_at,
+        resolved_at=t.resolved_at, product=t.product or "", team=t.team or "", problem_id=t.problem_id,
+        merged_into_id=t.merged_into_id, first_response_at=_aware(t.first_response_at),
+        first_response_due=_aware(t.first_response_due), resolution_due=_aware(t.resolution_due),
+        closed_at=_aware(t.closed_at),
     )
 
 
-class Handoff:
+def _aware(t: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+
+
+class Handoff(DeskOps):
+    """Tickets and conversations; lifecycle, SLA, assignment, alerts and problems come from DeskOps."""
+
     def __init__(self, sessions: sessionmaker[Session], *, id_prefix: str = "AC",
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, desk: DeskSettings | None = None) -> None:
         self._sessions = sessions
         self.id_prefix = id_prefix
         self.now = clock or (lambda: datetime.now(UTC))
+        self.desk = desk or DeskSettings()
 
     # -- ids ------------------------------------------------------------------------------------
 
@@ -146,6 +167,8 @@ class Handoff:
             m = Message(conversation_id=conversation_id, ticket_id=ticket_id, author=author,
                         author_name=author_name, text=text, meta=meta or {}, created_at=self.now())
             s.add(m)
+            if author == "customer" and ticket_id is not None:
+                self._customer_wrote(s, ticket_id)
             s.commit()
             return _msg(m)
 
@@ -169,7 +192,8 @@ class Handoff:
             return _ticket(t) if t else None
 
     def create_ticket(self, conversation_id: int, *, subject: str, label: str, confidence: float,
-                      priority: str, impact: str, reason: str, transcript_messages: int = 20) -> TicketView:
+                      priority: str, impact: str, reason: str, transcript_messages: int = 20,
+                      product: str = "") -> TicketView:
         with self._sessions() as s:
             conv = s.get(Conversation, conversation_id)
             if conv is None:
@@ -186,7 +210,11 @@ class Handoff:
                                .order_by(Message.id.desc()).limit(transcript_messages)).all()
             for m in recent:
                 m.ticket_id = t.id
-            self._event(s, t.id, "bot", "created", label=label, priority=priority, impact=impact, reason=reason)
+            t.product = product
+            routing = self._on_created(s, t)  # team, SLA due times, critical flag
+            self._event(s, t.id, "bot", "created", label=label, priority=priority, impact=impact, reason=reason,
+                        **routing)
+            self._after_created(s, t)  # round-robin auto-assignment
             s.commit()
             return _ticket(t)
 
@@ -194,9 +222,14 @@ class Handoff:
         with self._sessions() as s:
             return _ticket(self._find(s, ref))
 
-    def list(self, *, status: str | None = "open", limit: int = 200) -> list[TicketView]:
+    def list(self, *, status: str | None = "open", limit: int = 200, team: str | None = None,
+             assignee: str | None = None) -> list[TicketView]:
         with self._sessions() as s:
             stmt = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+            if team:
+                stmt = stmt.where(Ticket.team == team)
+            if assignee:
+                stmt = stmt.where(Ticket.assignee == assignee)
             if status == "open":
                 stmt = stmt.where(Ticket.status.in_(OPEN_STATES))
             elif status:
@@ -221,6 +254,7 @@ class Handoff:
                 t.status, t.assignee = "assigned", agent
                 self._event(s, t.id, agent, "assigned", assignee=agent)
             t.updated_at = self.now()
+            t.first_response_at = t.first_response_at or self.now()
             m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="agent", author_name=agent,
                         text=text.strip(), created_at=self.now())
             s.add(m)
@@ -252,6 +286,7 @@ class Handoff:
             now = self.now()
             t.status, t.resolution, t.resolved_at, t.updated_at = "resolved", resolution.strip(), now, now
             t.assignee = t.assignee or agent
+            self._on_resolved(s, t)
             s.add(Message(conversation_id=t.conversation_id, ticket_id=t.id, author="system", author_name=agent,
                           text=notice, created_at=now, meta={"event": "resolved"}))
             self._event(s, t.id, agent, "resolved", resolution=t.resolution)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from bot.app import Aftercare
+from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, ping, with_retries
 from bot.messages import IncomingMessage
 from bot.runtime import Service
@@ -64,6 +65,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     pages = Environment(loader=FileSystemLoader(str(WEB / "pages")), autoescape=select_autoescape())
     app.state.aftercare = ac
+    mount_console(app, ac)  # agents' and editors' console, /widget.js
 
     @app.get("/", response_class=HTMLResponse)
     def chat_page() -> str:
@@ -106,5 +108,9 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
             {"id": m.id, "author": m.author, "author_name": m.author_name, "text": m.text,
              "created_at": m.created_at.isoformat()} for m in rows
         ]})
+
+    for svc in services:  # channel webhooks (/telegram/webhook, /slack/events); their logic lives in the adapter
+        for path, endpoint in getattr(svc, "http_routes", list)():
+            app.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
 
     return app

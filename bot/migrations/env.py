@@ -3,10 +3,14 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import bot.console.models
+import bot.outbox_models
+import handoff.desk_models  # noqa: F401 - alerts, agents, problems share handoff.models.Base
 import handoff.models
 import kb.models
 
-target_metadata = [kb.models.Base.metadata, handoff.models.Base.metadata]
+target_metadata = [kb.models.Base.metadata, handoff.models.Base.metadata, bot.console.models.Base.metadata,
+                   bot.outbox_models.ChannelBase.metadata]
 config = context.config
 
 

@@ -1,0 +1,167 @@
+"""Routing benchmark on BANKING77: build a knowledge base, training examples and a dev set, and score them.
+
+Data: BANKING77 by PolyAI (Casanueva et al. 2020, "Efficient Intent Detection with Dual Sentence
+Encoders"), from PolyAI-LDN/task-specific-datasets, licensed CC BY 4.0
+(https://creativecommons.org/licenses/by/4.0/). ``actions.csv`` (question vs fault per intent) is
+the Aftercare project's own labelling. Only ``train.csv`` is used; the official test split is
+left alone and a stratified dev split is carved out of train with a fixed seed.
+
+Files written into ``--out``:
+
+- ``cases.csv`` (``case_id,question,answer,tags``): one solved case per ``question`` intent; the
+  case id is the intent name, its train-split messages are the phrasings, the answer is a
+  placeholder naming the intent. ``--phrasings N`` keeps at most N phrasings per case;
+  ``--holdout-frac F`` leaves a fraction of the question intents out of the knowledge base.
+- ``examples.csv`` (``text,label``): every train-split message labelled ``question`` or ``fault``.
+- ``test.csv`` (``text,expected``): the dev messages; ``expected`` is the intent name for a
+  question intent in the knowledge base, ``escalate`` for a fault intent or a held-out one.
+
+With ``--run`` the three CLI commands (``kb import``, ``classifier train``, ``eval --json``) run
+in a fresh temporary data directory and the evaluation JSON is printed with the wall times.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --out /tmp/b77 --run
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "banking77"
+ESCALATE = "escalate"
+
+
+@dataclass(frozen=True)
+class Split:
+    """The benchmark files' rows, before they are written."""
+
+    cases: list[tuple[str, str, str, str]]  # case_id, question, answer, tags
+    examples: list[tuple[str, str]]  # text, label
+    test: list[tuple[str, str]]  # text, expected
+    kb_intents: list[str]
+    held_out: list[str]
+
+
+def read_dataset(data: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Messages by intent (file order) and the action label of each intent."""
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    with open(data / "train.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            text = row["text"].strip()
+            if text:
+                by_intent[row["category"].strip()].append(text)
+    with open(data / "actions.csv", newline="", encoding="utf-8") as fh:
+        actions = {row["category"].strip(): row["label"].strip() for row in csv.DictReader(fh)}
+    missing = sorted(set(by_intent) - set(actions))
+    if missing:
+        raise SystemExit(f"{data / 'actions.csv'}: no label for {', '.join(missing)}")
+    return dict(by_intent), actions
+
+
+def build(by_intent: dict[str, list[str]], actions: dict[str, str], *, dev_frac: float, seed: int,
+          phrasings: int | None, holdout_frac: float) -> Split:
+    """Stratified train/dev split per intent, then the knowledge base, examples and dev set."""
+    rng = random.Random(seed)
+    train: dict[str, list[str]] = {}
+    dev: dict[str, list[str]] = {}
+    for intent in sorted(by_intent):
+        msgs = list(by_intent[intent])
+        rng.shuffle(msgs)
+        n_dev = max(1, round(len(msgs) * dev_frac)) if dev_frac > 0 else 0
+        dev[intent], train[intent] = msgs[:n_dev], msgs[n_dev:]
+    questions = sorted(i for i in train if actions[i] == "question")
+    n_hold = round(len(questions) * holdout_frac)
+    held_out = sorted(rng.sample(questions, n_hold)) if n_hold else []
+    kb_intents = [i for i in questions if i not in set(held_out)]
+
+    cases: list[tuple[str, str, str, str]] = []
+    for intent in kb_intents:
+        answer = f"Placeholder answer for the solved case '{intent}' ({intent.replace('_', ' ')})."
+        for text in train[intent][:phrasings] if phrasings is not None else train[intent]:
+            cases.append((intent, text, answer, "banking77"))
+    examples = [(text, actions[i]) for i in sorted(train) for text in train[i]]
+    test = [(text, i if i in kb_intents else ESCALATE) for i in sorted(dev) for text in dev[i]]
+    return Split(cases=cases, examples=examples, test=test, kb_intents=kb_intents, held_out=held_out)
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def run_cli(out: Path, *, predictions: bool) -> dict[str, object]:
+    """Import, train and evaluate in a fresh data dir with this venv's ``aftercare``; return the results.
+
+    The commands run in the repository root, so its config.yaml applies unless AFTERCARE_CONFIG is set.
+    """
+    exe = str(Path(sys.executable).parent / "aftercare")
+    result: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="aftercare-b77-") as data_dir:
+        env = {**os.environ, "AFTERCARE_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}
+        steps: list[tuple[str, list[str]]] = [
+            ("import_s", ["kb", "import", str(out / "cases.csv")]),
+            ("train_s", ["classifier", "train", str(out / "examples.csv")]),
+        ]
+        for key, args in steps:
+            t0 = time.perf_counter()
+            subprocess.run([exe, *args], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+            result[key] = round(time.perf_counter() - t0, 1)
+        cmd = [exe, "eval", str(out / "test.csv"), "--json"]
+        if predictions:
+            cmd += ["--predictions", str(out / "predictions.csv")]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, cwd=REPO, check=True, stdout=subprocess.PIPE, text=True)
+        result["eval_s"] = round(time.perf_counter() - t0, 1)
+        result.update(json.loads(proc.stdout))
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with train.csv and actions.csv")
+    ap.add_argument("--out", type=Path, required=True, help="folder for cases.csv, examples.csv, test.csv")
+    ap.add_argument("--dev-frac", type=float, default=0.2, help="share of each intent held back for dev")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the dev split and the held-out intents")
+    ap.add_argument("--phrasings", type=int, default=None, help="keep at most N phrasings per case")
+    ap.add_argument("--holdout-frac", type=float, default=0.0,
+                    help="fraction of question intents left out of the knowledge base (expect escalate)")
+    ap.add_argument("--run", action="store_true", help="import, train and evaluate with the aftercare CLI")
+    ap.add_argument("--predictions", action="store_true", help="with --run, write OUT/predictions.csv")
+    args = ap.parse_args(argv)
+    if not 0 <= args.dev_frac < 1 or not 0 <= args.holdout_frac < 1:
+        ap.error("--dev-frac and --holdout-frac must be in [0, 1)")
+    if args.phrasings is not None and args.phrasings < 1:
+        ap.error("--phrasings must be at least 1")
+
+    by_intent, actions = read_dataset(args.data)
+    split = build(by_intent, actions, dev_frac=args.dev_frac, seed=args.seed, phrasings=args.phrasings,
+                  holdout_frac=args.holdout_frac)
+    args.out = args.out.resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_csv(args.out / "cases.csv", ("case_id", "question", "answer", "tags"), split.cases)
+    write_csv(args.out / "examples.csv", ("text", "label"), split.examples)
+    write_csv(args.out / "test.csv", ("text", "expected"), split.test)
+    print(f"wrote {args.out}: {len(split.kb_intents)} cases ({len(split.cases)} phrasings), "
+          f"{len(split.examples)} examples, {len(split.test)} dev messages"
+          + (f"; held out: {', '.join(split.held_out)}" if split.held_out else ""), file=sys.stderr)
+    if args.run:
+        print(json.dumps(run_cli(args.out, predictions=args.predictions), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,465 @@
+"""Slack channel (slack-bolt AsyncApp): customers and agents.
+
+Customers write to the app in a DM or mention it in a channel (answered in that thread). Agents
+work in ``slack.agents_channel``: each escalation is posted there with Claim / Resolve buttons and
+its thread is the ticket's conversation: the customer's messages (from any channel) appear in
+it, an agent's reply there reaches the customer, a reply starting with the note marker stays an
+internal note. Events come over Socket Mode (SLACK_APP_TOKEN) or the HTTP Events API at
+/slack/events (SLACK_SIGNING_SECRET: signature and timestamp checked by Bolt). Bolt acknowledges
+first and runs the listeners after; retries of one event are dropped by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.app import Aftercare
+from bot.channels.customer import feedback, render
+from bot.config import SlackSettings
+from bot.messages import IncomingMessage
+from bot.outbox import AGENTS, DeliveryFailed, Outbox, Outgoing
+from bot.outbox_models import AgentThread, SeenEvent
+from handoff.errors import HandoffError, TicketClosed
+from handoff.service import MessageView, TicketView
+
+log = logging.getLogger(__name__)
+CHANNEL = "slack"
+MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+CUSTOMER_ACTION = re.compile(r"^(fb|rate):")
+MAX_TEXT = 3900  # Slack truncates a message's text after 40 000 characters; blocks take 3000 per section
+
+
+def esc(text: str) -> str:
+    """Slack mrkdwn escaping: the three control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def customer_ref(user: str, channel: str, thread_ts: str | None = None) -> str:
+    return f"{user}@{channel}/{thread_ts}" if thread_ts else f"{user}@{channel}"
+
+
+def parse_ref(ref: str) -> tuple[str, str, str | None]:
+    """(user, channel, thread_ts or None) of a Slack customer ref."""
+    user, _, where = ref.partition("@")
+    channel, _, thread = where.partition("/")
+    return user, channel, thread or None
+
+
+class SlackChannel:
+    """A background service: the Bolt app (Socket Mode or HTTP) and the outbox sinks of Slack."""
+
+    name = "slack"
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        ac: Aftercare,
+        outbox: Outbox,
+        *,
+        bot_token: str,
+        settings: SlackSettings,
+        signing_secret: str = "",
+        app_token: str = "",
+    ) -> None:
+        self.ac = ac
+        self.outbox = outbox
+        self.settings = settings
+        self.app_token = app_token
+        mode = settings.mode
+        if mode == "auto":
+            mode = "socket" if app_token else "http"
+        if mode == "http" and not signing_secret:
+            raise ValueError(
+                "the Slack HTTP Events API needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"
+            )
+        if mode == "socket" and not app_token:
+            raise ValueError("Slack Socket Mode needs SLACK_APP_TOKEN")
+        self.mode = mode
+        self.client = AsyncWebClient(token=bot_token, base_url=settings.api_url)
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            request_verification_enabled=bool(signing_secret),
+        )
+        self._socket: AsyncSocketModeHandler | None = None
+        self._names: dict[str, str] = {}
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.action("claim")(self._on_claim)
+        self.app.action("resolve")(self._on_resolve)
+        self.app.action(CUSTOMER_ACTION)(self._on_customer_button)
+        outbox.add_customer_channel(CHANNEL, self.deliver_customer)
+        if settings.agents_channel:
+            outbox.set_agents_sink(self.deliver_agents)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()
+        log.info("slack up (%s mode)", self.mode)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+
+    def http_routes(self) -> list[tuple[str, Callable[[Request], Awaitable[Response]]]]:
+        return [("/slack/events", self.handle_http)] if self.mode == "http" else []
+
+    async def handle_http(self, request: Request) -> Response:
+        """HTTP Events API: Bolt checks the signature over the exact body, acks, then runs the listener."""
+        body = await request.body()
+        req = AsyncBoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=dict(request.query_params),
+            headers={k: v for k, v in request.headers.items()},
+        )
+        resp = await self.app.async_dispatch(req)
+        return Response(
+            status_code=resp.status, content=resp.body, headers=resp.first_headers_without_set_cookie()
+        )
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _first_time(self, event_id: str) -> bool:
+        if not event_id:
+            return True
+        with self.ac.sessions() as s:
+            s.add(SeenEvent(event_id=event_id, at=self.ac.handoff.now()))
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return False
+        return True
+
+    async def _fresh(self, body: dict[str, Any]) -> bool:
+        fresh = await asyncio.to_thread(self._first_time, str(body.get("event_id") or ""))
+        if not fresh:
+            log.info("slack event %s seen before: dropped", body.get("event_id"))
+        return fresh
+
+    async def _name(self, user: str) -> str:
+        if user not in self._names:
+            try:
+                info = await self.client.users_info(user=user)
+                u = info.get("user") or {}
+                profile = u.get("profile") or {}
+                self._names[user] = profile.get("display_name") or u.get("real_name") or u.get("name") or user
+            except SlackApiError:
+                return user
+        return self._names[user]
+
+    def _thread(self, channel: str, ts: str) -> AgentThread | None:
+        with self.ac.sessions() as s:
+            return s.scalar(select(AgentThread).where(AgentThread.channel == channel, AgentThread.ts == ts))
+
+    # -- customers --------------------------------------------------------------------------------
+
+    async def _customer(self, event: dict[str, Any], ref: str) -> None:
+        user = str(event.get("user") or "")
+        text = MENTION.sub("", str(event.get("text") or "")).strip()
+        files = [
+            {"type": "file", "id": f.get("id"), "name": f.get("name"), "mimetype": f.get("mimetype")}
+            for f in event.get("files") or []
+        ]
+        msg = IncomingMessage(
+            channel=CHANNEL, customer=ref, text=text, customer_name=await self._name(user), attachments=files
+        )
+        out = await asyncio.to_thread(self.ac.pipeline.handle, msg)
+        self.outbox.wake()
+        if out.action in ("refused", "error"):  # nothing was recorded: answer here
+            _, channel, thread = parse_ref(ref)
+            for r in out.replies:
+                await self.client.chat_postMessage(channel=channel, thread_ts=thread, text=r.text)
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("bot_id") or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
+            return
+        channel = str(event.get("channel") or "")
+        if self.settings.agents_channel and channel == self.settings.agents_channel:
+            if event.get("thread_ts") and await self._fresh(body):
+                await self._agent_message(event)
+            return
+        if event.get("channel_type") == "im" and await self._fresh(body):
+            await self._customer(event, customer_ref(str(event.get("user")), channel))
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        channel = str(event.get("channel") or "")
+        if channel == self.settings.agents_channel or not await self._fresh(body):
+            return
+        thread = str(event.get("thread_ts") or event.get("ts"))
+        await self._customer(event, customer_ref(str(event.get("user")), channel, thread))
+
+    async def _on_customer_button(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        action = body["actions"][0]
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        thread = (body.get("message") or {}).get("thread_ts")
+        ref = customer_ref(user, channel, thread)
+        text = await asyncio.to_thread(
+            feedback,
+            self.ac,
+            CHANNEL,
+            ref,
+            name=await self._name(user),
+            action=str(action.get("value") or action.get("action_id")),
+        )
+        self.outbox.wake()
+        if text:
+            await self.client.chat_postMessage(channel=channel, thread_ts=thread, text=text)
+
+    # -- agents -----------------------------------------------------------------------------------
+
+    async def _agent_message(self, event: dict[str, Any]) -> None:
+        thread = await asyncio.to_thread(self._thread, str(event["channel"]), str(event["thread_ts"]))
+        if thread is None:
+            return
+        agent = await self._name(str(event.get("user")))
+        text = str(event.get("text") or "").strip()
+        marker = self.settings.note_marker
+        try:
+            if marker and text.startswith(marker):
+                m = await asyncio.to_thread(
+                    self.ac.handoff.note, thread.ticket_id, agent, text[len(marker) :].strip()
+                )
+            else:
+                m = await asyncio.to_thread(self.ac.handoff.reply, thread.ticket_id, agent, text)
+        except HandoffError as e:
+            await self.client.chat_postEphemeral(
+                channel=thread.channel,
+                user=str(event.get("user")),
+                thread_ts=thread.ts,
+                text=f"Not sent: {e}",
+            )
+            return
+        await asyncio.to_thread(
+            self.outbox.skip, m.id, AGENTS, key=f"t{thread.ticket_id}"
+        )  # it is in the thread
+        self.outbox.wake()
+
+    async def _on_claim(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        user = body["user"]["id"]
+        ref = str(body["actions"][0].get("value"))
+        channel = body["channel"]["id"]
+        agent = await self._name(user)
+        thread_ts = (body.get("message") or {}).get("ts")
+        try:
+            res = await asyncio.to_thread(self.ac.handoff.claim, ref, agent)
+        except HandoffError as e:
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=f"{ref}: {e}")
+            return
+        if res.won:
+            await self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=f"{esc(agent)} has taken {ref}."
+            )
+        else:
+            await self.client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts,
+                text=f"{ref} is already claimed by {esc(res.owner)}.",
+            )
+
+    async def _on_resolve(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        user = body["user"]["id"]
+        ref = str(body["actions"][0].get("value"))
+        channel = body["channel"]["id"]
+        agent = await self._name(user)
+
+        def resolve() -> TicketView:
+            said = [m.text for m in self.ac.handoff.transcript(ref) if m.author == "agent"]  # type: ignore[attr-defined]
+            resolution = said[-1] if said else f"resolved by {agent}"
+            t = self.ac.handoff.get(ref)
+            notice = self.ac.replies.render("resolved", ticket_id=t.public_id, resolution=resolution)
+            return self.ac.handoff.resolve(ref, agent, resolution, notice=notice)
+
+        try:
+            await asyncio.to_thread(resolve)
+        except TicketClosed as e:
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=f"{ref}: {e}")
+            return
+        self.outbox.wake()
+
+    # -- outgoing (the outbox calls these) --------------------------------------------------------
+
+    @staticmethod
+    def _blocks(text: str, buttons: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
+        if not buttons:
+            return None
+        return [
+            {"type": "section", "text": {"type": "mrkdwn", "text": esc(text)[:3000]}},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": label},
+                        "action_id": action,
+                        "value": action,
+                    }
+                    for label, action in buttons
+                ],
+            },
+        ]
+
+    async def _post(self, **kwargs: Any) -> dict[str, Any]:
+        try:
+            resp = await self.client.chat_postMessage(**kwargs)
+        except SlackApiError as e:
+            status = e.response.status_code
+            if status == 429:
+                retry = e.response.headers.get("Retry-After") or e.response.headers.get("retry-after") or "1"
+                raise DeliveryFailed("slack rate limited", retry_after=float(retry)) from e
+            error = (e.response.data or {}).get("error", "") if isinstance(e.response.data, dict) else ""
+            if status < 500 and error in (
+                "channel_not_found",
+                "not_in_channel",
+                "is_archived",
+                "invalid_auth",
+                "account_inactive",
+                "msg_too_long",
+            ):
+                raise DeliveryFailed(f"slack refused: {error}", permanent=True) from e
+            raise DeliveryFailed(f"slack: {status} {error}") from e
+        except (TimeoutError, OSError) as e:
+            raise DeliveryFailed(f"slack unreachable: {e.__class__.__name__}") from e
+        return dict(resp.data) if isinstance(resp.data, dict) else {}
+
+    async def deliver_customer(self, out: Outgoing) -> None:
+        r = render(self.ac, out.message, out.ticket)
+        _, channel, thread = parse_ref(out.customer_ref)
+        await self._post(
+            channel=channel,
+            thread_ts=thread,
+            text=esc(r.text)[:MAX_TEXT],
+            blocks=self._blocks(r.text, r.buttons),
+        )
+
+    def _line(self, m: MessageView, ticket: TicketView) -> str:
+        who = {
+            "customer": f"{m.author_name or ticket.customer_name or 'customer'} (customer)",
+            "agent": f"{m.author_name} (agent)",
+            "note": f"note by {m.author_name}",
+            "system": "notice",
+            "bot": "bot",
+        }.get(m.author, m.author)
+        text = esc(m.text if len(m.text) <= 600 else m.text[:600] + "…")
+        extra = " [attachment]" if m.meta.get("attachments") and m.text != "[attachment]" else ""
+        if m.author == "note":
+            return f"_{esc(who)}:_ {text}"
+        return f"*{esc(who)}:* {text}{extra}"
+
+    def _header(self, ticket: TicketView, upto: int) -> tuple[str, list[dict[str, Any]]]:
+        lines = [self._line(m, ticket) for m in self.ac.handoff.transcript(ticket.id) if m.id <= upto]  # type: ignore[attr-defined]
+        excerpt = "\n".join(lines[-self.settings.transcript_lines :]) or "(no messages)"
+        who = esc(ticket.customer_name or ticket.customer_ref)
+        title = (
+            f"{ticket.public_id} · {ticket.priority} · {ticket.label} · impact {ticket.impact} — "
+            f"{who} on {ticket.channel}"
+        )
+        blocks: list[dict[str, Any]] = [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{title}*\n{esc(ticket.subject[:300])}"},
+            },
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*Ticket*\n{ticket.public_id}"},
+                    {"type": "mrkdwn", "text": f"*Priority*\n{ticket.priority}"},
+                    {"type": "mrkdwn", "text": f"*Label*\n{ticket.label}"},
+                    {"type": "mrkdwn", "text": f"*Impact*\n{ticket.impact}"},
+                    {"type": "mrkdwn", "text": f"*Customer*\n{who}"},
+                    {"type": "mrkdwn", "text": f"*Channel*\n{ticket.channel}"},
+                ],
+            },
+            {"type": "section", "text": {"type": "mrkdwn", "text": excerpt[:3000]}},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Claim"},
+                        "action_id": "claim",
+                        "value": ticket.public_id,
+                        "style": "primary",
+                    },
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Resolve"},
+                        "action_id": "resolve",
+                        "value": ticket.public_id,
+                    },
+                ],
+            },
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": "Reply in this thread to answer the customer; start with "
+                        f"{esc(self.settings.note_marker)} for an internal note.",
+                    }
+                ],
+            },
+        ]
+        return title, blocks
+
+    def _save_thread(self, ticket_id: int, channel: str, ts: str, upto: int) -> None:
+        with self.ac.sessions() as s:
+            s.add(
+                AgentThread(
+                    ticket_id=ticket_id,
+                    channel=channel,
+                    ts=ts,
+                    through_message_id=upto,
+                    created_at=self.ac.handoff.now(),
+                )
+            )
+            s.commit()
+
+    async def deliver_agents(self, out: Outgoing) -> None:
+        ticket = out.ticket
+        if ticket is None:
+            return
+        channel = self.settings.agents_channel
+        thread = await asyncio.to_thread(self._get_thread, ticket.id)
+        if thread is None:
+            title, blocks = await asyncio.to_thread(self._header, ticket, out.message.id)
+            data = await self._post(channel=channel, text=title, blocks=blocks)
+            await asyncio.to_thread(
+                self._save_thread,
+                ticket.id,
+                str(data.get("channel") or channel),
+                str(data["ts"]),
+                out.message.id,
+            )
+            return
+        if out.message.id <= thread.through_message_id or out.message.author == "bot":
+            return  # already shown in the escalation post
+        await self._post(
+            channel=thread.channel, thread_ts=thread.ts, text=self._line(out.message, ticket)[:MAX_TEXT]
+        )
+
+    def _get_thread(self, ticket_id: int) -> AgentThread | None:
+        with self.ac.sessions() as s:
+            return s.get(AgentThread, ticket_id)

@@ -1,0 +1,260 @@
+"""Telegram channel (python-telegram-bot): customers write to the bot in private chats.
+
+Only translation happens here: an update becomes an IncomingMessage for the pipeline; what the
+customer should see reaches them through the outbox (``deliver``), rendered as HTML and split
+under Telegram's 4096-character limit. Long polling by default; in webhook mode the web app
+forwards POST /telegram/webhook here after checking the secret token header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import html
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import Aftercare
+from bot.channels.customer import escalate_to_person, feedback, render
+from bot.channels.text import split_text
+from bot.config import TelegramSettings
+from bot.messages import IncomingMessage, Outcome
+from bot.outbox import DeliveryFailed, Outbox, Outgoing
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ATTACHMENT_KINDS = (
+    "photo",
+    "document",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "sticker",
+    "animation",
+    "contact",
+    "location",
+)
+
+
+def attachments_of(msg: Message) -> list[dict[str, Any]]:
+    """References to what came with a message (never the bytes): kind, file id, name, size."""
+    out: list[dict[str, Any]] = []
+    for kind in ATTACHMENT_KINDS:
+        obj = getattr(msg, kind, None)
+        if not obj:
+            continue
+        if kind == "photo":
+            obj = obj[-1]  # the largest size
+        ref: dict[str, Any] = {"type": kind}
+        for attr in ("file_id", "file_unique_id", "file_name", "mime_type", "file_size", "emoji"):
+            value = getattr(obj, attr, None)
+            if value is not None:
+                ref[attr] = value
+        out.append(ref)
+    return out
+
+
+def keyboard(buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    if all(label.isdigit() for label, _ in buttons):  # a rating: one row 1..5
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=data) for label, data in buttons]]
+        )
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
+    )
+
+
+def to_html_pieces(text: str) -> list[str]:
+    return [
+        html.escape(p, quote=False)
+        for p in split_text(
+            text, MessageLimit.MAX_TEXT_LENGTH, measure=lambda s: len(html.escape(s, quote=False))
+        )
+    ]
+
+
+class TelegramChannel:
+    """A background service: the python-telegram-bot Application, plus the outbox sink of its chats."""
+
+    name = "telegram"
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        ac: Aftercare,
+        outbox: Outbox,
+        *,
+        token: str,
+        settings: TelegramSettings,
+        webhook_secret: str = "",
+    ) -> None:
+        self.ac = ac
+        self.outbox = outbox
+        self.settings = settings
+        self.webhook_secret = webhook_secret
+        base = settings.api_url.rstrip("/")
+        builder = Application.builder().token(token).base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        if settings.mode == "webhook":
+            builder = builder.updater(None)
+        self.app = builder.build()
+        self.app.add_handler(CommandHandler("start", self._on_start, filters=filters.ChatType.PRIVATE))
+        self.app.add_handler(CommandHandler("help", self._on_help, filters=filters.ChatType.PRIVATE))
+        self.app.add_handler(CommandHandler("human", self._on_human, filters=filters.ChatType.PRIVATE))
+        self.app.add_handler(CallbackQueryHandler(self._on_button))
+        self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, self._on_message))
+        self.app.add_error_handler(self._on_error)
+        outbox.add_customer_channel(CHANNEL, self.deliver)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.app.initialize()  # getMe: the token is checked here
+        await self.app.start()
+        if self.settings.mode == "polling":
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(
+                timeout=self.settings.poll_timeout_s, allowed_updates=["message", "callback_query"]
+            )
+        elif self.settings.webhook_url:
+            await self.app.bot.set_webhook(
+                self.settings.webhook_url,
+                secret_token=self.webhook_secret or None,
+                allowed_updates=["message", "callback_query"],
+            )
+        log.info("telegram bot @%s up (%s)", self.app.bot.username, self.settings.mode)
+
+    async def stop(self) -> None:
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    # -- webhook ----------------------------------------------------------------------------------
+
+    def http_routes(self) -> list[tuple[str, Callable[[Request], Awaitable[Response]]]]:
+        return [("/telegram/webhook", self.handle_webhook)] if self.settings.mode == "webhook" else []
+
+    async def handle_webhook(self, request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not self.webhook_secret or not secrets.compare_digest(
+            given.encode(), self.webhook_secret.encode()
+        ):
+            return JSONResponse({"error": "wrong secret token"}, status_code=403)
+        try:
+            data = json.loads(await request.body())
+            update = Update.de_json(data, self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse({"error": "not an update"}, status_code=400)
+        await self.app.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    # -- incoming ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _who(update: Update) -> tuple[str, str]:
+        chat = update.effective_chat
+        user = update.effective_user
+        assert chat is not None
+        return str(chat.id), (user.full_name if user else "")
+
+    async def _pipeline(self, msg: IncomingMessage) -> Outcome:
+        out = await asyncio.to_thread(self.ac.pipeline.handle, msg)
+        self.outbox.wake()
+        return out
+
+    async def _say(self, chat_id: str, text: str) -> None:
+        for piece in to_html_pieces(text):
+            await self.app.bot.send_message(int(chat_id), piece, parse_mode=ParseMode.HTML)
+
+    async def _on_start(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id, name = self._who(update)
+        await asyncio.to_thread(self.ac.handoff.conversation, CHANNEL, chat_id, name=name)
+        await self._say(chat_id, self.ac.replies.render("label_greeting"))
+
+    async def _on_help(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id, _ = self._who(update)
+        await self._say(chat_id, self.ac.replies.render("help"))
+
+    async def _on_human(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id, name = self._who(update)
+        await asyncio.to_thread(escalate_to_person, self.ac, CHANNEL, chat_id, name=name)
+        self.outbox.wake()
+
+    async def _on_message(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        msg = update.effective_message
+        if msg is None:
+            return
+        chat_id, name = self._who(update)
+        text = msg.text or msg.caption or ""
+        incoming = IncomingMessage(
+            channel=CHANNEL,
+            customer=chat_id,
+            text=text,
+            customer_name=name,
+            attachments=attachments_of(msg),
+            meta={"telegram_message_id": msg.message_id},
+        )
+        out = await self._pipeline(incoming)
+        if out.action in ("refused", "error"):  # nothing was recorded: answer here
+            for r in out.replies:
+                await self._say(chat_id, r.text)
+
+    async def _on_button(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        q = update.callback_query
+        if q is None or not q.data or q.message is None:
+            return
+        await q.answer()
+        chat_id, name = self._who(update)
+        text = await asyncio.to_thread(feedback, self.ac, CHANNEL, chat_id, name=name, action=q.data)
+        self.outbox.wake()
+        try:  # one press per set of buttons
+            await q.edit_message_reply_markup(reply_markup=None)
+        except TelegramError:
+            log.debug("could not remove the buttons of message %s", q.message.message_id)
+        if text:
+            await self._say(chat_id, text)
+
+    async def _on_error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram update %s failed", getattr(update, "update_id", "?"), exc_info=ctx.error)
+
+    # -- outgoing (the outbox calls this) ---------------------------------------------------------
+
+    async def deliver(self, out: Outgoing) -> None:
+        r = render(self.ac, out.message, out.ticket)
+        pieces = to_html_pieces(r.text)
+        try:
+            for i, piece in enumerate(pieces):
+                markup = keyboard(r.buttons) if i == len(pieces) - 1 else None
+                await self.app.bot.send_message(
+                    int(out.customer_ref), piece, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+        except RetryAfter as e:
+            wait = e.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
+            raise DeliveryFailed(f"telegram flood control: {e}", retry_after=seconds) from e
+        except (Forbidden, BadRequest) as e:
+            raise DeliveryFailed(f"telegram refused: {e}", permanent=True) from e
+        except TelegramError as e:
+            raise DeliveryFailed(f"telegram: {e}") from e

@@ -1,0 +1,117 @@
+"""What a customer sees on a push channel, and what their button presses do. Knows no platform:
+buttons are (label, action id) pairs that each adapter turns into its own widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import Aftercare
+from bot.outbox_models import AnswerFeedback
+from handoff.errors import HandoffError
+from handoff.service import MessageView, TicketView
+
+HELPED = "That helped"
+HUMAN = "Talk to a person"
+PERSON_REASON = "the customer asks for a person"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    buttons: list[tuple[str, str]]
+
+
+def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Rendered:
+    """The text and buttons of one customer-visible message."""
+    if m.author == "agent":
+        return Rendered(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text), [])
+    if m.author == "system" and m.meta.get("event") == "resolved" and ticket is not None:
+        text = f"{m.text}\n\n{ac.replies.render('rate_ask')}"
+        return Rendered(text, [(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
+    if m.author == "bot" and m.meta.get("kind") == "answer":
+        return Rendered(m.text, [(HELPED, f"fb:helped:{m.id}"), (HUMAN, f"fb:human:{m.id}")])
+    return Rendered(m.text, [])
+
+
+def escalate_to_person(
+    ac: Aftercare,
+    channel: str,
+    customer: str,
+    *,
+    name: str = "",
+    subject: str = "The customer asked for a person",
+) -> TicketView:
+    """Open a ticket for a person now (``/human``, "Talk to a person"); an open ticket is reused."""
+    h = ac.handoff
+    conv = h.conversation(channel, customer, name=name)
+    open_t = h.open_ticket(conv)
+    if open_t is not None:
+        return open_t
+    label = ac.config.classifier.human_label
+    priority = next((s.priority for s in ac.config.labels if s.name == label), "normal")
+    h.record(conv, "customer", subject, author_name=name, meta={"command": "human"})
+    t = h.create_ticket(
+        conv,
+        subject=subject,
+        label=label,
+        confidence=1.0,
+        priority=priority,
+        impact="single",
+        reason=PERSON_REASON,
+        transcript_messages=ac.config.tickets.transcript_messages,
+    )
+    text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority)
+    h.record(
+        conv, "bot", text, ticket_id=t.id, meta={"kind": "escalate", "label": label, "reason": PERSON_REASON}
+    )
+    return t
+
+
+def record_feedback(ac: Aftercare, channel: str, customer: str, message_id: int, value: str) -> bool:
+    """Store the press of an answer's button once; False when that answer already had feedback."""
+    with ac.sessions() as s:
+        s.add(
+            AnswerFeedback(
+                message_id=message_id,
+                channel=channel,
+                customer_ref=customer,
+                value=value,
+                at=ac.handoff.now(),
+            )
+        )
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            return False
+    return True
+
+
+def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:
+    """Act on a button press (``fb:helped:<id>``, ``fb:human:<id>``, ``rate:<ticket>:<n>``); the text to
+    show the customer, or None when the outbox will say it (a new ticket's acknowledgement)."""
+    kind, _, rest = action.partition(":")
+    if kind == "fb":
+        value, _, mid = rest.partition(":")
+        if not mid.isdigit() or value not in ("helped", "human"):
+            return None
+        record_feedback(ac, channel, customer, int(mid), value)
+        if value == "human":
+            escalate_to_person(
+                ac, channel, customer, name=name, subject="The answer did not help: talk to a person"
+            )
+            return None
+        return ac.replies.render("feedback_thanks")
+    if kind == "rate":
+        ref, _, score = rest.rpartition(":")
+        try:
+            t = ac.handoff.get(ref)
+            if t.channel != channel or t.customer_ref != customer:
+                return None
+            ac.handoff.rate(ref, int(score))
+        except (HandoffError, ValueError):
+            return None
+        return ac.replies.render("rated", ticket_id=t.public_id, score=int(score))
+    return None

@@ -1,0 +1,57 @@
+"""Which push channels run: Telegram and Slack when their tokens are set, and the outbox behind them.
+
+Tokens come only from the environment: TELEGRAM_BOT_TOKEN (and TELEGRAM_WEBHOOK_SECRET in webhook
+mode), SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP Events API).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from bot.app import Aftercare
+from bot.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+def channel_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> list[Any]:
+    """The channel services this environment asks for, the outbox last (it starts after them)."""
+    env = os.environ if env is None else env
+    outbox = Outbox(ac.sessions, ac.handoff, ac.config.outbox)
+    services: list[Any] = []
+    if env.get("TELEGRAM_BOT_TOKEN"):
+        from bot.adapters.telegram import TelegramChannel
+
+        services.append(
+            TelegramChannel(
+                ac,
+                outbox,
+                token=env["TELEGRAM_BOT_TOKEN"],
+                settings=ac.config.telegram,
+                webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            )
+        )
+    if env.get("SLACK_BOT_TOKEN"):
+        if not (env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")):
+            log.warning(
+                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET: Slack stays off"
+            )
+        else:
+            from bot.adapters.slack import SlackChannel
+
+            services.append(
+                SlackChannel(
+                    ac,
+                    outbox,
+                    bot_token=env["SLACK_BOT_TOKEN"],
+                    signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+                    app_token=env.get("SLACK_APP_TOKEN", ""),
+                    settings=ac.config.slack,
+                )
+            )
+    if services:
+        services.append(outbox)
+    return services

@@ -1,0 +1,17 @@
+"""The console's root exception."""
+
+
+class ConsoleError(Exception):
+    """A console request or account operation that cannot be done; the message says why."""
+
+
+class LoginRefused(ConsoleError):
+    """Wrong name or password, or a disabled account."""
+
+
+class TooManyAttempts(ConsoleError):
+    """Too many failed logins for this user name and address; try again later."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s

@@ -1,0 +1,76 @@
+"""The desk as the bot layer sees it: resolving with the customer's notice and a draft solved case,
+resolving a problem for every linked customer, and the periodic-jobs background service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.app import Aftercare
+from handoff.jobs import run_due
+from handoff.lifecycle import JobReport
+from handoff.service import TicketView
+from kb.service import CaseView
+
+log = logging.getLogger(__name__)
+
+
+def resolve_ticket(
+    ac: Aftercare, ref: str, agent: str, resolution: str, *, propose: bool = True
+) -> tuple[TicketView, CaseView | None]:
+    """Resolve, leave the customer the 'resolved' notice, and propose a draft solved case (scrubbed)."""
+    from bot.proposals import propose_from_ticket
+
+    t = ac.handoff.get(ref)
+    notice = ac.replies.render("resolved", ticket_id=t.public_id, resolution=resolution)
+    t = ac.handoff.resolve(ref, agent, resolution, notice=notice)
+    case = None
+    if propose:
+        try:
+            case = propose_from_ticket(ac, t.public_id)
+        except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
+            log.exception("no draft case proposed from %s", t.public_id)
+    return t, case
+
+
+def resolve_problem(ac: Aftercare, ref: str, agent: str, resolution: str) -> list[TicketView]:
+    """Resolve a problem: every linked open ticket is resolved and its customer told in their channel."""
+    return ac.handoff.resolve_problem(
+        ref,
+        agent,
+        resolution,
+        notice=lambda t: ac.replies.render("resolved", ticket_id=t.public_id, resolution=resolution),
+    )
+
+
+class JobsService:
+    """Runs :func:`handoff.jobs.run_due` every ``jobs.interval_s`` seconds next to the web app."""
+
+    name = "jobs"
+
+    def __init__(self, ac: Aftercare) -> None:
+        self.ac = ac
+        self.interval = max(1.0, ac.config.jobs.interval_s)
+        self._task: asyncio.Task[None] | None = None
+        self.last: JobReport | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="aftercare-jobs")
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                self.last = await asyncio.to_thread(run_due, self.ac.handoff)
+                if self.last.warnings or self.last.breaches or self.last.closed:
+                    log.info("jobs: %s", self.last)
+            except Exception:  # noqa: BLE001 - keep the loop alive; the next pass retries
+                log.exception("periodic jobs failed")
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

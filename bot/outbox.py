@@ -1,0 +1,435 @@
+"""The persisted outbox: everything said that must be pushed to a chat platform, delivered once.
+
+The messages table is the source of truth. A dispatcher reads it by id behind a persisted cursor
+and enqueues one delivery per (message, target), unique in the database, for the push targets
+registered by the channel adapters:
+
+- a customer channel (``telegram``, ``slack``): what the customer should see (bot answers, agents'
+  replies, notices) in that customer's own chat;
+- ``agents``: the messages of a ticket, into its thread in the agents' Slack channel.
+
+A sender delivers due deliveries in order per conversation (or ticket), retries failures with
+exponential backoff (a 429's ``retry_after`` wins), keeps every state in the database so a
+restart resumes where it stopped, and marks a delivery sent once the platform accepted it.
+Web chat and terminal pull their messages and need no deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import OutboxSettings
+from bot.outbox_models import Delivery, OutboxCursor
+from handoff.models import Conversation, Message
+from handoff.service import Handoff, MessageView, TicketView
+
+log = logging.getLogger(__name__)
+AGENTS = "agents"
+CUSTOMER_VISIBLE = ("bot", "agent", "system")
+TICKET_AUTHORS = ("customer", "agent", "note", "system")
+SENDING_LEASE = timedelta(minutes=2)
+
+
+class DeliveryFailed(Exception):  # noqa: N818 - reads as what happened
+    """A send that did not go through: ``retry_after`` (seconds) from a 429; ``permanent``: do not retry."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to deliver, with where it belongs."""
+
+    delivery_id: int
+    target: str
+    message: MessageView
+    channel: str  # the customer's channel
+    customer_ref: str
+    ticket: TicketView | None
+
+
+Sink = Callable[[Outgoing], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: int
+    message_id: int
+    target: str
+    key: str
+    next_at: datetime
+    attempts: int
+
+
+def _aware(t: datetime, like: datetime) -> datetime:
+    """SQLite returns naive datetimes; compare them as UTC."""
+    if t.tzinfo is None and like.tzinfo is not None:
+        return t.replace(tzinfo=like.tzinfo)
+    return t
+
+
+class Outbox:
+    name = "outbox"
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        handoff: Handoff,
+        settings: OutboxSettings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.handoff = handoff
+        self.settings = settings
+        self.now = clock or handoff.now
+        self._sinks: dict[str, Sink] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._lock = asyncio.Lock()
+
+    # -- registration -----------------------------------------------------------------------------
+
+    def add_customer_channel(self, channel: str, sink: Sink) -> None:
+        self._sinks[channel] = sink
+
+    def set_agents_sink(self, sink: Sink) -> None:
+        self._sinks[AGENTS] = sink
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self._sinks)
+
+    # -- dispatch ---------------------------------------------------------------------------------
+
+    def _cursor(self, s: Session, name: str, default: int) -> OutboxCursor:
+        cur = s.get(OutboxCursor, name)
+        if cur is None:
+            cur = OutboxCursor(name=name, message_id=default)
+            s.add(cur)
+            s.flush()
+        return cur
+
+    def start_point(self) -> None:
+        """On the very first start, skip the history: only messages from now on are pushed."""
+        with self._sessions() as s:
+            if s.get(OutboxCursor, "floor") is None:
+                top = s.scalar(select(func.max(Message.id))) or 0
+                self._cursor(s, "floor", top)
+                self._cursor(s, "messages", top)
+                try:
+                    s.commit()
+                except IntegrityError:
+                    s.rollback()
+
+    def _suppressed(self, s: Session, m: Message) -> bool:
+        """A 'joined your ticket' acknowledgement is pushed once per ticket (again after a reopening),
+        never after a person replied."""
+        if m.author != "bot" or m.ticket_id is None or (m.meta or {}).get("kind"):
+            return False
+        earlier = s.execute(
+            select(Message.author, Message.meta)
+            .where(
+                Message.ticket_id == m.ticket_id,
+                Message.id < m.id,
+                Message.author.in_(("bot", "agent", "system")),
+            )
+            .order_by(Message.id)
+        ).all()
+        quiet = False
+        for author, meta in earlier:
+            if author == "system" and (meta or {}).get("event") == "resolved":
+                quiet = False  # a new round after the resolution
+            elif author == "agent" or (author == "bot" and not (meta or {}).get("kind")):
+                quiet = True
+        return quiet
+
+    def _targets(self, s: Session, m: Message, channel: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if (
+            channel in self._sinks
+            and channel != AGENTS
+            and m.author in CUSTOMER_VISIBLE
+            and not self._suppressed(s, m)
+        ):
+            out.append((channel, f"c{m.conversation_id}"))
+        if (
+            AGENTS in self._sinks
+            and m.ticket_id is not None
+            and (
+                m.author in TICKET_AUTHORS or (m.author == "bot" and (m.meta or {}).get("kind") == "escalate")
+            )
+        ):
+            out.append((AGENTS, f"t{m.ticket_id}"))
+        return out
+
+    def dispatch(self, *, batch: int = 500) -> int:
+        """Enqueue deliveries for new messages; returns how many. Safe to run in several workers."""
+        if not self._sinks:
+            return 0
+        self.start_point()
+        with self._sessions() as s:
+            floor = self._cursor(s, "floor", 0).message_id
+            cur = self._cursor(s, "messages", floor)
+            low = max(floor, cur.message_id - self.settings.lookback)
+            rows = s.execute(
+                select(Message, Conversation.channel)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Message.id > low)
+                .order_by(Message.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return 0
+            existing = set(
+                s.execute(select(Delivery.message_id, Delivery.target).where(Delivery.message_id > low)).all()
+            )
+            now = self.now()
+            added = 0
+            for m, channel in rows:
+                for target, key in self._targets(s, m, channel):
+                    if (m.id, target) in existing:
+                        continue
+                    s.add(
+                        Delivery(
+                            message_id=m.id,
+                            target=target,
+                            key=key,
+                            status="pending",
+                            attempts=0,
+                            next_at=now,
+                            created_at=now,
+                            last_error="",
+                        )
+                    )
+                    added += 1
+            cur.message_id = max(cur.message_id, rows[-1][0].id)
+            try:
+                s.commit()
+            except IntegrityError:  # another worker enqueued the same messages first
+                s.rollback()
+                return 0
+            return added
+
+    def skip(self, message_id: int, target: str, *, key: str = "") -> None:
+        """Never deliver ``message_id`` to ``target`` (it came from there: an agent's reply in the thread)."""
+        with self._sessions() as s:
+            s.add(
+                Delivery(
+                    message_id=message_id,
+                    target=target,
+                    key=key,
+                    status="skipped",
+                    attempts=0,
+                    next_at=self.now(),
+                    created_at=self.now(),
+                    last_error="",
+                )
+            )
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                s.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.message_id == message_id,
+                        Delivery.target == target,
+                        Delivery.status == "pending",
+                    )
+                    .values(status="skipped")
+                )
+                s.commit()
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def _due(self) -> list[_Due]:
+        now = self.now()
+        with self._sessions() as s:
+            stale = now - SENDING_LEASE
+            rows = s.scalars(
+                select(Delivery)
+                .where(Delivery.status.in_(("pending", "sending")))
+                .order_by(Delivery.id)
+                .limit(1000)
+            ).all()
+            out = []
+            for d in rows:
+                if d.status == "sending" and (d.claimed_at is None or _aware(d.claimed_at, now) > stale):
+                    # another sender holds it (or held it when it died: released after the lease)
+                    out.append(_Due(d.id, d.message_id, d.target, d.key, now + SENDING_LEASE, d.attempts))
+                    continue
+                out.append(_Due(d.id, d.message_id, d.target, d.key, _aware(d.next_at, now), d.attempts))
+            return out
+
+    def _claim(self, d: _Due) -> bool:
+        now = self.now()
+        free = or_(
+            Delivery.status == "pending",
+            and_(Delivery.status == "sending", Delivery.claimed_at < now - SENDING_LEASE),
+        )  # its sender died
+        with self._sessions() as s:
+            res = s.execute(
+                update(Delivery)
+                .where(Delivery.id == d.id, Delivery.attempts == d.attempts, free)
+                .values(status="sending", claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            s.commit()
+            return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _outgoing(self, d: _Due) -> Outgoing | None:
+        with self._sessions() as s:
+            m = s.get(Message, d.message_id)
+            if m is None:
+                return None
+            conv = s.get(Conversation, m.conversation_id)
+            assert conv is not None
+            view = MessageView(
+                id=m.id,
+                conversation_id=m.conversation_id,
+                ticket_id=m.ticket_id,
+                author=m.author,
+                author_name=m.author_name,
+                text=m.text,
+                created_at=m.created_at,
+                meta=dict(m.meta or {}),
+            )
+        ticket = self.handoff.get(view.ticket_id) if view.ticket_id is not None else None
+        return Outgoing(
+            delivery_id=d.id,
+            target=d.target,
+            message=view,
+            channel=conv.channel,
+            customer_ref=conv.customer_ref,
+            ticket=ticket,
+        )
+
+    def _finish(self, d: _Due, *, error: DeliveryFailed | None) -> None:
+        now = self.now()
+        with self._sessions() as s:
+            row = s.get(Delivery, d.id)
+            if row is None:
+                return
+            if error is None:
+                row.status, row.sent_at, row.last_error = "sent", now, ""
+            else:
+                row.attempts += 1
+                row.last_error = str(error)[:2000]
+                if error.permanent or row.attempts >= self.settings.max_attempts:
+                    row.status = "failed"
+                    log.error(
+                        "giving up delivering message %s to %s after %d attempts: %s",
+                        d.message_id,
+                        d.target,
+                        row.attempts,
+                        error,
+                    )
+                else:
+                    delay = min(
+                        self.settings.max_backoff_s, self.settings.backoff_s * 2 ** (row.attempts - 1)
+                    )
+                    if error.retry_after is not None:  # the platform said when: exactly then
+                        delay = error.retry_after
+                    row.status, row.next_at = "pending", now + timedelta(seconds=delay)
+                    log.warning(
+                        "delivering message %s to %s failed (%s); retry in %.1fs",
+                        d.message_id,
+                        d.target,
+                        error,
+                        delay,
+                    )
+            s.commit()
+
+    async def deliver_due(self) -> int:
+        """Send every due delivery once, in order per conversation; returns how many were sent."""
+        due = await asyncio.to_thread(self._due)
+        now = self.now()
+        blocked: set[str] = set()
+        sent = 0
+        for d in due:
+            if d.key in blocked:
+                continue
+            sink = self._sinks.get(d.target)
+            if sink is None or d.next_at > now:
+                blocked.add(d.key)
+                continue
+            if not await asyncio.to_thread(self._claim, d):
+                blocked.add(d.key)
+                continue
+            out = await asyncio.to_thread(self._outgoing, d)
+            error: DeliveryFailed | None = None
+            if out is not None:
+                try:
+                    await sink(out)
+                except DeliveryFailed as e:
+                    error = e
+                except Exception as e:  # noqa: BLE001 - an unexpected failure is retried like a network one
+                    log.exception("delivery %s to %s raised", d.id, d.target)
+                    error = DeliveryFailed(f"{e.__class__.__name__}: {e}")
+            await asyncio.to_thread(self._finish, d, error=error)
+            if error is not None:
+                blocked.add(d.key)
+            else:
+                sent += 1
+        return sent
+
+    async def run_once(self) -> int:
+        async with self._lock:
+            await asyncio.to_thread(self.dispatch)
+            return await self.deliver_due()
+
+    def pending(self) -> int:
+        with self._sessions() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Delivery)
+                    .where(Delivery.status.in_(("pending", "sending")))
+                )
+                or 0
+            )
+
+    # -- service ----------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New messages were written: look now rather than at the next poll."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _loop(self) -> None:
+        assert self._wake is not None
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the loop must survive a bad round (database away)
+                log.exception("outbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_interval_s)
+            self._wake.clear()
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.start_point)
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(), name="outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,85 @@
+"""Tables of the push channels: the outbox (deliveries and its cursor), Slack agent threads,
+answer feedback and seen Slack event ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ChannelBase(DeclarativeBase):
+    pass
+
+
+class OutboxCursor(ChannelBase):
+    """How far the dispatcher has read the messages table."""
+
+    __tablename__ = "outbox_cursor"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(ChannelBase):
+    """One message to one push target; unique per (message, target), so it is enqueued once."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (UniqueConstraint("message_id", "target", name="uq_delivery_message_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(Integer, index=True)
+    target: Mapped[str] = mapped_column(String(32))  # telegram | slack | agents
+    key: Mapped[str] = mapped_column(String(64), default="")  # ordering key: one conversation or ticket
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending", index=True
+    )  # pending|sending|sent|skipped|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgentThread(ChannelBase):
+    """The agents-channel message (and its thread) of one ticket."""
+
+    __tablename__ = "agent_threads"
+    __table_args__ = (UniqueConstraint("channel", "ts", name="uq_agent_thread"),)
+
+    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[str] = mapped_column(String(32))
+    through_message_id: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # messages up to this id are in the post
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AnswerFeedback(ChannelBase):
+    """A customer's press of "That helped" / "Talk to a person" under an answer."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_feedback_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    customer_ref: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(16))  # helped | human
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SeenEvent(ChannelBase):
+    """Slack event ids already handled: retries of one event are dropped."""
+
+    __tablename__ = "slack_seen_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

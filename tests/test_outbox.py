@@ -1,0 +1,153 @@
+"""The outbox: the platforms answer 500 and 429 for a while; every message still arrives, once, in order,
+across a restart and with two senders at once. Time is a moved clock."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.slack import SlackChannel
+from bot.adapters.telegram import TelegramChannel
+from bot.outbox import Outbox
+from bot.outbox_models import Delivery
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.telegram_api import FakeBotAPI
+
+TOKEN = "123456:TEST-token"
+AGENTS = "CAGENTS01"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.t
+
+    def move(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    return "" if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
+async def test_failures_retried_with_backoff_every_message_once(make_app: Any, db_url: str) -> None:
+    tg, slack = FakeBotAPI(TOKEN), FakeSlack()
+    await tg.start()
+    await slack.start()
+    ac = make_app(
+        db_url=db_url,
+        demo=False,
+        telegram={"api_url": tg.url, "mode": "webhook"},
+        slack={"api_url": slack.api_url, "agents_channel": AGENTS},
+        outbox={"backoff_s": 2.0, "max_backoff_s": 60.0},
+    )
+    clock = Clock()
+
+    def build() -> tuple[Outbox, TelegramChannel, SlackChannel]:
+        box = Outbox(ac.sessions, ac.handoff, ac.config.outbox, clock=clock)
+        t = TelegramChannel(ac, box, token=TOKEN, settings=ac.config.telegram)
+        s = SlackChannel(
+            ac, box, bot_token="xoxb-test", settings=replace(ac.config.slack, mode="http"), signing_secret="x"
+        )
+        return box, t, s
+
+    box, tchan, _ = build()
+    box.start_point()
+    await tchan.start()
+    try:
+        # a ticket for a Telegram customer and five replies from a person
+        h = ac.handoff
+        conv = h.conversation("telegram", "4242", name="Cora")
+        h.record(conv, "customer", "the printer driver crashes")
+        t = h.create_ticket(
+            conv,
+            subject="the printer driver crashes",
+            label="fault",
+            confidence=0.9,
+            priority="high",
+            impact="single",
+            reason="test",
+        )
+        replies = [f"reply number {i}" for i in range(5)]
+        for text in replies:
+            h.reply(t.public_id, "Dana", text)
+
+        tg.fail_next(500, 2)
+        tg.fail_next(429, 1, retry_after=30)
+        slack.fail_next(500, 1)
+        slack.fail_next(429, 1, retry_after=20)
+
+        assert await box.run_once() == 0  # Telegram 500; Slack 500
+        clock.move(2)
+        assert await box.run_once() == 0  # Telegram 500 again; Slack 429 (retry after 20 s)
+        # a restart: a new outbox (and adapters) on the same database picks up where it stopped
+        await tchan.stop()
+        box, tchan, _ = build()
+        await tchan.start()
+        clock.move(4)
+        await box.run_once()  # Telegram 429 (retry after 30 s); Slack still waiting for its 20 s
+        assert not slack.of("chat.postMessage"), "Retry-After is honoured"
+        clock.move(19)
+        await box.run_once()
+        assert not tg.of("sendMessage"), "retry_after is honoured"
+        assert slack.of("chat.postMessage"), "Slack delivered after its Retry-After"
+        clock.move(15)
+        # two senders at once (two workers) still send each message once
+        other, tother, _ = build()
+        await tother.start()
+        try:
+            for _ in range(6):
+                await asyncio.gather(box.run_once(), other.run_once())
+                clock.move(1)
+        finally:
+            await tother.stop()
+        assert box.pending() == 0
+
+        sent = [p["text"] for p in tg.of("sendMessage")]
+        assert sent == [f"Dana (support): {r}" for r in replies], "each once, in order"
+        assert len(tg.of("failed:sendMessage")) == 3
+        agents = slack.of("chat.postMessage")
+        assert [p.get("thread_ts") for p in agents][0] is None  # the escalation post
+        thread = [p["text"] for p in agents[1:]]
+        assert thread == [f"*Dana (agent):* {r}" for r in replies]
+        with ac.sessions() as s:
+            rows = s.scalars(select(Delivery)).all()
+        assert {r.status for r in rows} == {"sent"}
+        assert len({(r.message_id, r.target) for r in rows}) == len(rows)
+    finally:
+        await tchan.stop()
+        await slack.stop()
+        await tg.stop()
+
+
+async def test_a_message_given_up_after_max_attempts_is_kept_failed(make_app: Any) -> None:
+    tg = FakeBotAPI(TOKEN)
+    await tg.start()
+    ac = make_app(telegram={"api_url": tg.url, "mode": "webhook"}, outbox={"max_attempts": 3})
+    clock = Clock()
+    box = Outbox(ac.sessions, ac.handoff, ac.config.outbox, clock=clock)
+    chan = TelegramChannel(ac, box, token=TOKEN, settings=ac.config.telegram)
+    box.start_point()
+    await chan.start()
+    try:
+        conv = ac.handoff.conversation("telegram", "77")
+        ac.handoff.record(conv, "system", "a notice")
+        tg.fail_next(500, 5)
+        for _ in range(5):
+            await box.run_once()
+            clock.move(600)
+        with ac.sessions() as s:
+            row = s.scalars(select(Delivery)).one()
+        assert row.status == "failed" and row.attempts == 3 and "Internal Server Error" in row.last_error
+        assert not tg.of("sendMessage")
+    finally:
+        await chan.stop()
+        await tg.stop()

@@ -1,0 +1,149 @@
+"""Telegram: the real python-telegram-bot Application against a local Bot API server, polling and webhook."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.web import create_web_app
+from bot.channels.services import channel_services
+from bot.outbox_models import AnswerFeedback
+from tests.fakes.common import AppServer, eventually
+from tests.fakes.telegram_api import FakeBotAPI
+
+TOKEN = "123456:TEST-token"
+CHAT = 4242
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+def _to(chat: int) -> Any:
+    return lambda p: int(p["chat_id"]) == chat
+
+
+def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+@pytest.fixture
+async def polling(make_app: Any, bot_api: FakeBotAPI) -> AsyncIterator[tuple[Any, FakeBotAPI, Any]]:
+    ac = make_app(telegram={"api_url": bot_api.url, "poll_timeout_s": 1}, outbox={"poll_interval_s": 0.2})
+    services = channel_services(ac, env={"TELEGRAM_BOT_TOKEN": TOKEN})
+    for s in services:
+        await s.start()
+    try:
+        yield ac, bot_api, services[-1]
+    finally:
+        for s in reversed(services):
+            await s.stop()
+
+
+async def test_polling_answers_with_feedback_buttons(polling: tuple[Any, FakeBotAPI, Any]) -> None:
+    ac, api, outbox = polling
+    assert api.of("getMe") and api.of("deleteWebhook"), "start_polling deletes the webhook first"
+    api.push(api.update_text(CHAT, "/start"))
+    await api.wait_for("sendMessage", _to(CHAT))
+    api.push(api.update_text(CHAT, "how do I reset my password?"))
+    sent = await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and bool(buttons(p)))
+    answer = sent[0]
+    assert answer["parse_mode"] == "HTML"
+    labels = [label for label, _ in buttons(answer)]
+    assert labels == ["That helped", "Talk to a person"]
+    helped = dict(buttons(answer))["That helped"]
+    api.push(api.update_button(CHAT, helped))
+    await api.wait_for("sendMessage", lambda p: "Thanks for letting us know" in p["text"])
+    with ac.sessions() as s:
+        rows = s.scalars(select(AnswerFeedback)).all()
+    assert [(r.channel, r.customer_ref, r.value) for r in rows] == [("telegram", str(CHAT), "helped")]
+    assert api.of("answerCallbackQuery")
+    api.push(api.update_text(CHAT, "/help"))
+    await api.wait_for("sendMessage", lambda p: "/human" in p["text"])
+
+
+async def test_attachments_never_crash_and_join_the_ticket(polling: tuple[Any, FakeBotAPI, Any]) -> None:
+    ac, api, outbox = polling
+    api.push(api.update_sticker(CHAT))
+    await api.wait_for("sendMessage", lambda p: "only read text" in p["text"])
+    api.push(api.update_text(CHAT, "/human"))
+    ack = (await api.wait_for("sendMessage", lambda p: "AC-" in p["text"]))[0]
+    ticket = ac.handoff.list()[0]
+    assert ticket.public_id in ack["text"] and ticket.channel == "telegram"
+    api.push(api.update_photo(CHAT))
+    await api.wait_for("sendMessage", lambda p: "added to ticket" in p["text"])
+    refs = [
+        m.meta.get("attachments")
+        for m in ac.handoff.transcript(ticket.public_id)
+        if m.meta.get("attachments")
+    ]
+    assert refs and refs[0][0]["type"] == "photo" and refs[0][0]["file_id"] == "PHOTO-big"
+
+
+async def test_person_replies_long_text_split_and_escaped_and_no_ack_spam(
+    polling: tuple[Any, FakeBotAPI, Any],
+) -> None:
+    ac, api, outbox = polling
+    api.push(api.update_text(CHAT, "/human"))
+    await api.wait_for("sendMessage", lambda p: "AC-" in p["text"])
+    ticket = ac.handoff.list()[0]
+    long = "Step <1> & more. " * 600  # about 10 000 characters, with HTML specials
+    ac.handoff.reply(ticket.public_id, "Dana", long)
+    pieces = await api.wait_for("sendMessage", lambda p: "Step &lt;1&gt; &amp; more." in p["text"], count=3)
+    assert all(len(p["text"]) <= 4096 for p in pieces)
+    assert pieces[0]["text"].startswith("Dana (support): Step &lt;1&gt;")
+    for text in ("still broken", "any news?", "hello?"):
+        api.push(api.update_text(CHAT, text))
+
+    def arrived() -> bool:
+        said = [m.text for m in ac.handoff.transcript(ticket.public_id) if m.author == "customer"]
+        return said[-3:] == ["still broken", "any news?", "hello?"]
+
+    await eventually(arrived)
+    await outbox.run_once()
+    assert outbox.pending() == 0
+    # every message reached the ticket; after the person's reply the bot stays silent
+    assert not [t for t in api.texts_to(CHAT) if "added this to your ticket" in t]
+
+
+async def test_webhook_secret_checked_and_update_handled(make_app: Any, bot_api: FakeBotAPI) -> None:
+    ac = make_app(
+        telegram={
+            "api_url": bot_api.url,
+            "mode": "webhook",
+            "webhook_url": "https://support.example.com/telegram/webhook",
+        },
+        outbox={"poll_interval_s": 0.2},
+    )
+    services = channel_services(ac, env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "s3cret"})
+    server = AppServer(create_web_app(ac, services=services))
+    url = await server.start()
+    try:
+        assert bot_api.webhook["url"] == "https://support.example.com/telegram/webhook"
+        assert bot_api.webhook["secret_token"] == "s3cret"
+        update = bot_api.update_text(CHAT, "how do I reset my password?")
+        async with httpx.AsyncClient(base_url=url) as http:
+            wrong = await http.post(
+                "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            )
+            assert wrong.status_code == 403
+            missing = await http.post("/telegram/webhook", json=update)
+            assert missing.status_code == 403
+            ok = await http.post(
+                "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            )
+            assert ok.status_code == 200
+        sent = await bot_api.wait_for("sendMessage", _to(CHAT))
+        assert buttons(sent[0]), "the answer came with its feedback buttons"
+        assert not bot_api.of("getUpdates")
+    finally:
+        await server.stop()
