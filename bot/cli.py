@@ -41,7 +41,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = ac.config.web
     host, port = args.host or cfg.host, args.port or cfg.port
     print(f"Aftercare is up: web chat at http://{host}:{port}/  (terminal chat: aftercare chat)", file=sys.stderr)
-    uvicorn.run(create_web_app(ac, services=build_services(ac)), host=host, port=port, log_level=ac.config.app.log_level.lower())
+    app = create_web_app(ac, services=build_services(ac))
+    uvicorn.run(app, host=host, port=port, log_level=ac.config.app.log_level.lower())
     return 0
 
 
@@ -125,13 +126,13 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 
     ac = _services(args)
     rows = ac.kb.export_rows(state=None if args.state == "all" else args.state)
-    out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
-    try:
-        fmt = args.format or ("jsonl" if args.output and args.output.endswith(".jsonl") else "csv")
-        (write_jsonl if fmt == "jsonl" else write_csv)(rows, out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    fmt = args.format or ("jsonl" if args.output and args.output.endswith(".jsonl") else "csv")
+    write = write_jsonl if fmt == "jsonl" else write_csv
+    if args.output:
+        with open(args.output, "w", newline="", encoding="utf-8") as fh:
+            write(rows, fh)
+    else:
+        write(rows, sys.stdout)
     return 0
 
 

@@ -11,6 +11,7 @@ as YAML scalars). ``AFTERCARE_DATA_DIR`` sets ``app.data_dir``. A wrong key or v
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import types
@@ -33,7 +34,12 @@ def _s(default: Any, help: str, *, choices: tuple[Any, ...] | None = None) -> An
     if choices is not None:
         meta["choices"] = choices
     if isinstance(default, list | dict):
-        return field(default_factory=lambda d=default: typing.cast(Any, type(d))(d), metadata=meta)
+        original = default
+
+        def fresh() -> Any:
+            return copy.deepcopy(original)
+
+        return field(default_factory=fresh, metadata=meta)
     return field(default=default, metadata=meta)
 
 

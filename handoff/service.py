@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -129,7 +130,7 @@ class Handoff(DeskOps):
     def _event(self, s: Session, ticket_id: int, actor: str, kind: str, **data: Any) -> None:
         s.add(TicketEvent(ticket_id=ticket_id, at=self.now(), actor=actor, kind=kind, data=data))
 
-    def events(self, ref: str | int) -> list[EventView]:
+    def events(self, ref: str | int) -> builtins.list[EventView]:
         with self._sessions() as s:
             t = self._find(s, ref)
             rows = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
@@ -172,7 +173,7 @@ class Handoff(DeskOps):
             s.commit()
             return _msg(m)
 
-    def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> list[MessageView]:
+    def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> builtins.list[MessageView]:
         """What the customer should see (bot, agent, system) with id > ``after``: for pull channels."""
         with self._sessions() as s:
             conv = s.scalar(select(Conversation.id).where(Conversation.channel == channel,
@@ -223,7 +224,7 @@ class Handoff(DeskOps):
             return _ticket(self._find(s, ref))
 
     def list(self, *, status: str | None = "open", limit: int = 200, team: str | None = None,
-             assignee: str | None = None) -> list[TicketView]:
+             assignee: str | None = None) -> builtins.list[TicketView]:
         with self._sessions() as s:
             stmt = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
             if team:
@@ -236,7 +237,7 @@ class Handoff(DeskOps):
                 stmt = stmt.where(Ticket.status == status)
             return [_ticket(t) for t in s.scalars(stmt)]
 
-    def transcript(self, ref: str | int) -> list[MessageView]:
+    def transcript(self, ref: str | int) -> builtins.list[MessageView]:
         with self._sessions() as s:
             t = self._find(s, ref)
             rows = s.scalars(select(Message).where(Message.ticket_id == t.id).order_by(Message.id))

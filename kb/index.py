@@ -57,7 +57,7 @@ class PhrasingIndex:
     def remove(self, ids: list[int]) -> None:
         if not ids:
             return
-        self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+        self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[arg-type]
         for i in ids:
             self._case_of.pop(i, None)
 
@@ -119,7 +119,7 @@ class PhrasingIndex:
         if raw.d != dim or raw.ntotal != meta.count or len(mapping) != meta.count:
             raise IndexMismatch("saved index does not match its metadata")
         idx = cls(model, dim)
-        idx._index = raw
+        idx._index = raw  # type: ignore[assignment]
         idx._case_of = {int(k): v for k, v in mapping.items()}
         idx.kb_revision = meta.kb_revision
         return idx

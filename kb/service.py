@@ -8,6 +8,7 @@ from at once, in every worker, without a restart.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import threading
 from collections.abc import Iterable
@@ -41,8 +42,8 @@ class Hit:
 class CaseView:
     id: str
     answer: str
-    questions: list[str]
-    tags: list[str]
+    questions: builtins.list[str]
+    tags: builtins.list[str]
     product: str
     state: str
     source: str
@@ -67,8 +68,8 @@ def _view(c: Case) -> CaseView:
     )
 
 
-def _clean_questions(questions: Iterable[str]) -> list[str]:
-    out: list[str] = []
+def _clean_questions(questions: Iterable[str]) -> builtins.list[str]:
+    out: builtins.list[str] = []
     for q in questions:
         q = q.strip()
         if q and q not in out:
@@ -144,13 +145,13 @@ class KnowledgeBase:
 
     # -- search ---------------------------------------------------------------------------------
 
-    def search_vector(self, vector: np.ndarray, k: int = 5) -> list[Hit]:
+    def search_vector(self, vector: np.ndarray, k: int = 5) -> builtins.list[Hit]:
         """Best-scoring distinct cases for one unit vector."""
         idx = self.index()
         scores, ids = idx.search(vector.reshape(1, -1), k * 4)
         return self._hits(idx, scores[0], ids[0], k)
 
-    def _hits(self, idx: PhrasingIndex, scores: np.ndarray, ids: np.ndarray, k: int) -> list[Hit]:
+    def _hits(self, idx: PhrasingIndex, scores: np.ndarray, ids: np.ndarray, k: int) -> builtins.list[Hit]:
         best: dict[str, tuple[float, int]] = {}
         for sc, pid in zip(scores, ids, strict=True):
             if pid < 0:
@@ -166,7 +167,7 @@ class KnowledgeBase:
                                    .where(Phrasing.id.in_([p for _, (_, p) in top]))).tuples().all())
         return [Hit(case_id=c, score=sc, phrasing=texts.get(p, "")) for c, (sc, p) in top]
 
-    def search(self, text: str, k: int = 5) -> list[Hit]:
+    def search(self, text: str, k: int = 5) -> builtins.list[Hit]:
         return self.search_vector(self.embedder.encode([text])[0], k)
 
     # -- reads ----------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ class KnowledgeBase:
                 raise CaseNotFound(case_id)
             return _view(c)
 
-    def list(self, *, state: str | None = None, query: str | None = None, limit: int = 1000) -> list[CaseView]:
+    def list(self, *, state: str | None = None, query: str | None = None, limit: int = 1000) -> builtins.list[CaseView]:
         with self._sessions() as s:
             stmt = select(Case).options(selectinload(Case.phrasings)).order_by(Case.id).limit(limit)
             if state:
@@ -198,13 +199,13 @@ class KnowledgeBase:
                 stmt = stmt.where(Case.state == state)
             return int(s.scalar(stmt) or 0)
 
-    def export_rows(self, *, state: str | None = "published") -> list[CaseRow]:
+    def export_rows(self, *, state: str | None = "published") -> builtins.list[CaseRow]:
         return [CaseRow(case_id=c.id, answer=c.answer, questions=c.questions, tags=c.tags, product=c.product)
                 for c in self.list(state=state, limit=10**9)]
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def _embed_into(self, case: Case, questions: list[str], *, progress: bool = False) -> int:
+    def _embed_into(self, case: Case, questions: builtins.list[str], *, progress: bool = False) -> int:
         """Make the case's phrasings exactly ``questions``; embed only the new ones."""
         have = {p.text: p for p in case.phrasings}
         new = [q for q in questions if q not in have]
@@ -217,7 +218,9 @@ class KnowledgeBase:
                 case.phrasings.append(Phrasing(text=q, embedding=v.tobytes(), model=self.embedder.name))
         return len(new)
 
-    def import_rows(self, rows: list[CaseRow], *, source: str = "import", progress: bool = False) -> ImportReport:
+    def import_rows(
+        self, rows: builtins.list[CaseRow], *, source: str = "import", progress: bool = False
+    ) -> ImportReport:
         """Create or update every case of ``rows`` in one transaction: all or nothing."""
         created = updated = added = 0
         with self._sessions() as s:
@@ -251,7 +254,7 @@ class KnowledgeBase:
         return ImportReport(created=created, updated=updated, phrasings_added=added)
 
     def add_case(
-        self, case_id: str, questions: list[str], answer: str, *, tags: list[str] | None = None,
+        self, case_id: str, questions: builtins.list[str], answer: str, *, tags: builtins.list[str] | None = None,
         product: str = "", state: str = "published", source: str = "editor", source_ref: str | None = None,
     ) -> CaseView:
         questions = _clean_questions(questions)
@@ -276,8 +279,8 @@ class KnowledgeBase:
         return self.get(case_id)
 
     def update_case(
-        self, case_id: str, *, questions: list[str] | None = None, answer: str | None = None,
-        tags: list[str] | None = None, product: str | None = None, state: str | None = None,
+        self, case_id: str, *, questions: builtins.list[str] | None = None, answer: str | None = None,
+        tags: builtins.list[str] | None = None, product: str | None = None, state: str | None = None,
     ) -> CaseView:
         with self._sessions() as s:
             c = s.get(Case, case_id, options=[selectinload(Case.phrasings)])

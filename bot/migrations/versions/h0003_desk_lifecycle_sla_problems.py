@@ -36,7 +36,7 @@ _TICKET_COLUMNS = [
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         for _name, column in _TICKET_COLUMNS:
-            batch_op.add_column(column())
+            batch_op.add_column(column())  # type: ignore[arg-type]
         batch_op.create_index("ix_tickets_problem_id", ["problem_id"], unique=False)
 
     op.create_table(
