@@ -125,6 +125,7 @@ class ConsoleSettings:
     queue_refresh_s: float = _s(5.0, "How often the agents' queue and ticket pages refresh themselves.")
     duplicate_score: float = _s(0.9, "Editors are warned when a case's phrasing is this similar (cosine) to "
                                      "another published case.")
+    recent_alerts: int = _s(10, "Newest desk alerts (SLA, critical tickets, incidents) shown above the queue.")
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,8 @@ class SlackSettings:
     mode: str = _s("auto", "auto: Socket Mode when SLACK_APP_TOKEN is set, else the HTTP Events API at /slack/events.",
                    choices=("auto", "socket", "http"))
     agents_channel: str = _s("", "Channel id where escalations are posted for agents; empty disables posting.")
+    response_channel: str = _s("", "Channel id for the response team's alerts (critical tickets, incidents); "
+                               "empty: the agents channel.")
     note_marker: str = _s("//", "An agent's thread message starting with this stays an internal note.")
     transcript_lines: int = _s(8, "Conversation lines shown in the escalation post.")
 

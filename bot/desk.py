@@ -23,8 +23,7 @@ def resolve_ticket(
     from bot.proposals import propose_from_ticket
 
     t = ac.handoff.get(ref)
-    notice = ac.replies.render("resolved", ticket_id=t.public_id, resolution=resolution)
-    t = ac.handoff.resolve(ref, agent, resolution, notice=notice)
+    t = ac.handoff.resolve(ref, agent, resolution, notice=resolution_notice(ac, t.public_id, resolution))
     case = None
     if propose:
         try:
@@ -34,14 +33,30 @@ def resolve_ticket(
     return t, case
 
 
-def resolve_problem(ac: Aftercare, ref: str, agent: str, resolution: str) -> list[TicketView]:
-    """Resolve a problem: every linked open ticket is resolved and its customer told in their channel."""
-    return ac.handoff.resolve_problem(
-        ref,
-        agent,
-        resolution,
-        notice=lambda t: ac.replies.render("resolved", ticket_id=t.public_id, resolution=resolution),
+def resolution_notice(ac: Aftercare, ticket_id: str, resolution: str) -> str:
+    """What the customer is told on resolution, with the satisfaction question (every channel asks it;
+    push channels add rating buttons, web chat and terminal take a typed 1-5)."""
+    return ac.replies.render("resolved", ticket_id=ticket_id, resolution=resolution) + "\n\n" + ac.replies.render(
+        "rate_ask"
     )
+
+
+def resolve_problem(
+    ac: Aftercare, ref: str, agent: str, resolution: str, *, propose: bool = True
+) -> list[TicketView]:
+    """Resolve a problem: every linked open ticket is resolved and its customer told in their channel.
+    One draft solved case is proposed (from the first ticket), not one per customer."""
+    from bot.proposals import propose_from_ticket
+
+    done = ac.handoff.resolve_problem(
+        ref, agent, resolution, notice=lambda t: resolution_notice(ac, t.public_id, resolution)
+    )
+    if propose and done:
+        try:
+            propose_from_ticket(ac, done[0].public_id)
+        except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
+            log.exception("no draft case proposed from %s", done[0].public_id)
+    return done
 
 
 class JobsService:

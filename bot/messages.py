@@ -30,7 +30,7 @@ class Outcome:
     """What the pipeline did with one message."""
 
     replies: list[Reply]
-    action: str  # answer | reply | escalate | joined | refused | error
+    action: str  # answer | reply | escalate | joined | rated | refused | error
     ticket_id: str | None = None
     label: str | None = None
     confidence: float | None = None

@@ -6,7 +6,9 @@ registered by the channel adapters:
 
 - a customer channel (``telegram``, ``slack``): what the customer should see (bot answers, agents'
   replies, notices) in that customer's own chat;
-- ``agents``: the messages of a ticket, into its thread in the agents' Slack channel.
+- ``agents``: the messages of a ticket, into its thread in the agents' Slack channel;
+- ``alerts``: the desk's alerts (SLA warnings and breaches, critical tickets, incidents), read from
+  the alerts table behind their own cursor; for this target ``Delivery.message_id`` holds the alert id.
 
 A sender delivers due deliveries in order per conversation (or ticket), retries failures with
 exponential backoff (a 429's ``retry_after`` wins), keeps every state in the database so a
@@ -29,11 +31,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings
 from bot.outbox_models import Delivery, OutboxCursor
+from handoff.lifecycle import AlertView
 from handoff.models import Conversation, Message
 from handoff.service import Handoff, MessageView, TicketView
 
 log = logging.getLogger(__name__)
 AGENTS = "agents"
+ALERTS = "alerts"
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 TICKET_AUTHORS = ("customer", "agent", "note", "system")
 SENDING_LEASE = timedelta(minutes=2)
@@ -61,6 +65,7 @@ class Outgoing:
 
 
 Sink = Callable[[Outgoing], Awaitable[None]]
+AlertSink = Callable[[AlertView], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class Outbox:
         self.settings = settings
         self.now = clock or handoff.now
         self._sinks: dict[str, Sink] = {}
+        self._alert_sink: AlertSink | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._lock = asyncio.Lock()
@@ -108,9 +114,12 @@ class Outbox:
     def set_agents_sink(self, sink: Sink) -> None:
         self._sinks[AGENTS] = sink
 
+    def set_alerts_sink(self, sink: AlertSink) -> None:
+        self._alert_sink = sink
+
     @property
     def targets(self) -> list[str]:
-        return list(self._sinks)
+        return list(self._sinks) + ([ALERTS] if self._alert_sink is not None else [])
 
     # -- dispatch ---------------------------------------------------------------------------------
 
@@ -222,6 +231,36 @@ class Outbox:
                 s.rollback()
                 return 0
             return added
+
+    def dispatch_alerts(self, *, batch: int = 200) -> int:
+        """Enqueue one delivery per new alert (the cursor starts at the newest alert on first use: no
+        history is replayed). Unique per (alert, target): never posted twice, kept until delivered."""
+        if self._alert_sink is None:
+            return 0
+        with self._sessions() as s:
+            cur = s.get(OutboxCursor, ALERTS)
+            if cur is None:
+                newest = self.handoff.recent_alerts(1)
+                self._cursor(s, ALERTS, newest[0].id if newest else 0)
+                try:
+                    s.commit()
+                except IntegrityError:
+                    s.rollback()
+                return 0
+            rows = self.handoff.alerts(cur.message_id, limit=batch)
+            if not rows:
+                return 0
+            now = self.now()
+            for a in rows:
+                s.add(Delivery(message_id=a.id, target=ALERTS, key=ALERTS, status="pending", attempts=0,
+                               next_at=now, created_at=now, last_error=""))
+            cur.message_id = rows[-1].id
+            try:
+                s.commit()
+            except IntegrityError:  # another worker enqueued them first
+                s.rollback()
+                return 0
+            return len(rows)
 
     def skip(self, message_id: int, target: str, *, key: str = "") -> None:
         """Never deliver ``message_id`` to ``target`` (it came from there: an agent's reply in the thread)."""
@@ -363,17 +402,24 @@ class Outbox:
             if d.key in blocked:
                 continue
             sink = self._sinks.get(d.target)
-            if sink is None or d.next_at > now:
+            alert_sink = self._alert_sink if d.target == ALERTS else None
+            if (sink is None and alert_sink is None) or d.next_at > now:
                 blocked.add(d.key)
                 continue
             if not await asyncio.to_thread(self._claim, d):
                 blocked.add(d.key)
                 continue
-            out = await asyncio.to_thread(self._outgoing, d)
+            send: Awaitable[None] | None = None
+            if alert_sink is not None:
+                alert = await asyncio.to_thread(self.handoff.alert, d.message_id)
+                send = alert_sink(alert) if alert is not None else None
+            elif sink is not None:
+                out = await asyncio.to_thread(self._outgoing, d)
+                send = sink(out) if out is not None else None
             error: DeliveryFailed | None = None
-            if out is not None:
+            if send is not None:
                 try:
-                    await sink(out)
+                    await send
                 except DeliveryFailed as e:
                     error = e
                 except Exception as e:  # noqa: BLE001 - an unexpected failure is retried like a network one
@@ -389,6 +435,7 @@ class Outbox:
     async def run_once(self) -> int:
         async with self._lock:
             await asyncio.to_thread(self.dispatch)
+            await asyncio.to_thread(self.dispatch_alerts)
             return await self.deliver_due()
 
     def pending(self) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply
+from bot.ratings import take_rating
 from bot.replies import Replies
 from classifier.router import Decision, Router
 from handoff.service import Handoff
@@ -84,6 +85,10 @@ class Pipeline:
             return Outcome(replies=[Reply(self.replies.render(key, ticket_id=None))], action="refused",
                            reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
+        if ticket is None:  # "4 thanks" answering the rating question after a resolution: stored, no reopening
+            rated = take_rating(self.handoff, self.replies, conv, msg, text)
+            if rated is not None:
+                return rated
         if ticket is None:  # within the reopen window after a resolution: reopen and join it, unless the
             # bot can answer it itself (a usage question, thanks)
             ticket = self.handoff.reopen_recent(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.desk_models import Agent, Alert
 from handoff.errors import HandoffError, TicketClosed
-from handoff.models import OPEN_STATES, Message, Ticket
+from handoff.models import OPEN_STATES, Message, Satisfaction, Ticket
 from handoff.problems import ProblemOps
 from handoff.sla import PRIORITIES, SlaView, _as_utc, met, raise_priority
 
@@ -95,14 +95,22 @@ class DeskOps(ProblemOps):
 
     def alerts(self, after_id: int = 0, *, limit: int = 200) -> list[AlertView]:
         """Alerts with id > ``after_id``, oldest first: surfaces poll with the last id they showed."""
+        return self._alert_views(Alert.id > after_id, Alert.id.asc(), limit)
+
+    def recent_alerts(self, limit: int = 20) -> list[AlertView]:
+        """The newest ``limit`` alerts, newest first (the console shows them above the queue)."""
+        return self._alert_views(None, Alert.id.desc(), limit)
+
+    def alert(self, alert_id: int) -> AlertView | None:
+        found = self._alert_views(Alert.id == alert_id, Alert.id.asc(), 1)
+        return found[0] if found else None
+
+    def _alert_views(self, where: Any, order: Any, limit: int) -> list[AlertView]:
         with self._sessions() as s:
-            rows = s.execute(
-                select(Alert, Ticket.public_id)
-                .outerjoin(Ticket, Ticket.id == Alert.ticket_id)
-                .where(Alert.id > after_id)
-                .order_by(Alert.id)
-                .limit(limit)
-            ).all()
+            stmt = select(Alert, Ticket.public_id).outerjoin(Ticket, Ticket.id == Alert.ticket_id)
+            if where is not None:
+                stmt = stmt.where(where)
+            rows = s.execute(stmt.order_by(order).limit(limit)).all()
             return [
                 AlertView(
                     id=a.id,
@@ -329,6 +337,23 @@ class DeskOps(ProblemOps):
         if unless is not None and unless():
             return None
         return self.reopen(ref, "customer", reason="the customer wrote after the resolution")
+
+    def awaiting_rating(self, conversation_id: int) -> TicketView | None:
+        """The conversation's latest ticket when it is resolved and not rated yet: the customer was
+        asked for a 1-5 rating and a bare number answers that question."""
+        with self._sessions() as s:
+            t = s.scalar(
+                select(Ticket)
+                .where(Ticket.conversation_id == conversation_id, Ticket.merged_into_id.is_(None))
+                .order_by(Ticket.id.desc())
+                .limit(1)
+            )
+            if t is None or t.status != "resolved":
+                return None
+            if s.scalar(select(Satisfaction.id).where(Satisfaction.ticket_id == t.id)) is not None:
+                return None
+            ref = t.id
+        return self.get(ref)
 
     def close(self, ref: str | int, actor: str, *, reason: str = "") -> TicketView:
         with self._sessions() as s:

@@ -67,7 +67,11 @@ def test_database_briefly_away_loses_nothing(make_app, pg_url: str) -> None:
     proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
     proxy.start()
     url = pg_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
-    ac = make_app(db_url=url, database={"connect_retries": 6, "retry_delay_s": 0.3})
+    # seed (demo import, index, classifier) over the direct URL; only the worker under test uses the proxy
+    seeded = make_app(db_url=pg_url)
+    seeded.warm()
+    ac = make_app(db_url=url, data_dir=seeded.data_dir, database={"connect_retries": 6, "retry_delay_s": 0.3})
+    ac.warm()
     chat = FakeChannel(ac)
     assert chat.push("how do I reset my password?").action == "answer"
     proxy.stop()

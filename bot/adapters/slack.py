@@ -29,11 +29,14 @@ from starlette.responses import Response
 from bot.app import Aftercare
 from bot.channels.customer import feedback, render
 from bot.config import SlackSettings
+from bot.desk import resolve_ticket
 from bot.messages import IncomingMessage
 from bot.outbox import AGENTS, DeliveryFailed, Outbox, Outgoing
 from bot.outbox_models import AgentThread, SeenEvent
-from handoff.errors import HandoffError, TicketClosed
+from handoff.errors import HandoffError
+from handoff.lifecycle import AlertView
 from handoff.service import MessageView, TicketView
+from kb.service import CaseView
 
 log = logging.getLogger(__name__)
 CHANNEL = "slack"
@@ -104,6 +107,7 @@ class SlackChannel:
         outbox.add_customer_channel(CHANNEL, self.deliver_customer)
         if settings.agents_channel:
             outbox.set_agents_sink(self.deliver_agents)
+            outbox.set_alerts_sink(self.deliver_alert)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -285,18 +289,20 @@ class SlackChannel:
         channel = body["channel"]["id"]
         agent = await self._name(user)
 
-        def resolve() -> TicketView:
+        def resolve() -> tuple[TicketView, CaseView | None]:
             said = [m.text for m in self.ac.handoff.transcript(ref) if m.author == "agent"]  # type: ignore[attr-defined]
             resolution = said[-1] if said else f"resolved by {agent}"
-            t = self.ac.handoff.get(ref)
-            notice = self.ac.replies.render("resolved", ticket_id=t.public_id, resolution=resolution)
-            return self.ac.handoff.resolve(ref, agent, resolution, notice=notice)
+            return resolve_ticket(self.ac, ref, agent, resolution)  # notice, CSAT question, draft case
 
         try:
-            await asyncio.to_thread(resolve)
-        except TicketClosed as e:
+            _, case = await asyncio.to_thread(resolve)
+        except HandoffError as e:
             await self.client.chat_postEphemeral(channel=channel, user=user, text=f"{ref}: {e}")
             return
+        if case is not None:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=f"{ref} resolved; draft case {case.id} is waiting for review."
+            )
         self.outbox.wake()
 
     # -- outgoing (the outbox calls these) --------------------------------------------------------
@@ -459,6 +465,25 @@ class SlackChannel:
         await self._post(
             channel=thread.channel, thread_ts=thread.ts, text=self._line(out.message, ticket)[:MAX_TEXT]
         )
+
+    def alert_channel(self, alert: AlertView) -> str:
+        """The response team's alerts go to ``slack.response_channel`` when one is set."""
+        response = self.settings.response_channel
+        if response and alert.team and alert.team == self.ac.config.assignment.response_team:
+            return response
+        return self.settings.agents_channel
+
+    async def deliver_alert(self, alert: AlertView) -> None:
+        """An SLA warning or breach, critical ticket or incident, posted once (the outbox keeps it)."""
+        flag = {"critical": ":rotating_light: <!here> *CRITICAL*", "warning": ":warning: *Warning*"}.get(
+            alert.severity, ":information_source:"
+        )
+        kind = alert.kind.replace("_", " ")
+        where = f" · ticket {alert.ticket}" if alert.ticket else ""
+        if alert.problem_id is not None:
+            where += f" · problem PRB-{alert.problem_id:04d}"
+        text = f"{flag} {esc(kind)}{esc(where)}: {esc(alert.text)}"
+        await self._post(channel=self.alert_channel(alert), text=text[:MAX_TEXT])
 
     def _get_thread(self, ticket_id: int) -> AgentThread | None:
         with self.ac.sessions() as s:

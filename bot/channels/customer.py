@@ -28,7 +28,8 @@ def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Rendered
     if m.author == "agent":
         return Rendered(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text), [])
     if m.author == "system" and m.meta.get("event") == "resolved" and ticket is not None:
-        text = f"{m.text}\n\n{ac.replies.render('rate_ask')}"
+        ask = ac.replies.render("rate_ask")
+        text = m.text if ask in m.text else f"{m.text}\n\n{ask}"  # bot.desk puts the question in the notice
         return Rendered(text, [(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
     if m.author == "bot" and m.meta.get("kind") == "answer":
         return Rendered(m.text, [(HELPED, f"fb:helped:{m.id}"), (HUMAN, f"fb:human:{m.id}")])

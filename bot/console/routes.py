@@ -23,6 +23,7 @@ from bot.console.reports import report_page
 from bot.console.users import LoginSession, UserStore
 from bot.console.views import (
     PRIORITIES,
+    alert_row,
     event_row,
     filter_and_sort,
     message_row,
@@ -98,7 +99,7 @@ def _nav(sess: LoginSession | None) -> list[tuple[str, str]]:
     u = sess.user
     items: list[tuple[str, str]] = []
     if u.can("agent"):
-        items.append(("/console/queue", "Queue"))
+        items += [("/console/queue", "Queue"), ("/console/problems", "Problems")]
     if u.can("editor"):
         items += [("/console/cases", "Cases"), ("/console/review", "Review"), ("/console/try", "Try the bot")]
     if u.can("reports"):
@@ -236,7 +237,28 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         labels = sorted({t.label for t in all_open if t.label} | {s.name for s in ac.config.labels})
         channels = sorted({t.channel for t in all_open} | {"web"})
         return page("queue.html", sess, request, title="Queue", rows=queue_rows(request, sess), q=q,
-                    labels=labels, channels=channels, query=urlencode({k: v for k, v in q.items() if v}))
+                    labels=labels, channels=channels, query=urlencode({k: v for k, v in q.items() if v}),
+                    alerts=[alert_row(a) for a in ac.handoff.recent_alerts(cfg.recent_alerts)])
+
+    # -- agents: problems (recurring faults) -----------------------------------------------------
+
+    @r.get("/console/problems", include_in_schema=False)
+    def problems(request: Request, sess: LoginSession = agent) -> Response:
+        shown = request.query_params.get("status", "open")
+        shown = shown if shown in ("open", "resolved", "all") else "open"
+        rows = ac.handoff.problems(status=None if shown == "all" else shown, limit=200)
+        return page("problems.html", sess, request, title="Problems", problems=rows, shown=shown)
+
+    @r.post("/console/problems/{ref}/resolve", include_in_schema=False)
+    def problem_resolve(ref: str, resolution: str = Form(""), sess: LoginSession = agent_post) -> Response:
+        from bot.desk import resolve_problem
+
+        try:
+            done = resolve_problem(ac, ref, sess.user.name, resolution)
+        except HandoffError as e:
+            return back("/console/problems", error=str(e) or e.__class__.__name__)
+        return back("/console/problems", msg=f"{ref.upper()} resolved; {len(done)} tickets resolved and "
+                    "their customers told.")
 
     @r.get("/console/api/queue")
     def queue_json(request: Request, sess: LoginSession = agent) -> JSONResponse:
@@ -324,13 +346,8 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
     @r.post("/console/tickets/{ref}/resolve", include_in_schema=False)
     def resolve(ref: str, resolution: str = Form(""), sess: LoginSession = agent_post) -> Response:
         def go() -> str:
-            try:
-                from bot.desk import resolve_ticket
-            except ImportError:  # a core without the desk: resolve and leave the draft to the button
-                t = ac.handoff.get(ref)
-                notice = ac.replies.render("resolved", ticket_id=t.public_id, resolution=resolution)
-                ac.handoff.resolve(ref, sess.user.name, resolution, notice=notice)
-                return "Resolved; the customer has been told."
+            from bot.desk import resolve_ticket
+
             _, case = resolve_ticket(ac, ref, sess.user.name, resolution)
             extra = f" Draft case {case.id} is waiting for an editor's review." if case else ""
             return "Resolved; the customer has been told." + extra

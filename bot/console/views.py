@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from handoff.lifecycle import AlertView
 from handoff.service import EventView, MessageView, TicketView
 from kb.service import Hit, KnowledgeBase
 
@@ -108,3 +109,16 @@ def near_duplicates(kb: KnowledgeBase, questions: list[str], *, exclude: str | N
                                                                    or h.score > best[h.case_id].score):
                 best[h.case_id] = h
     return sorted(best.values(), key=lambda h: -h.score)
+
+
+def alert_row(a: AlertView) -> dict[str, Any]:
+    """One alert above the queue, linked to its ticket or problem."""
+    if a.ticket:
+        url = f"/console/tickets/{a.ticket}"
+    elif a.problem_id is not None:
+        url = f"/console/problems#PRB-{a.problem_id:04d}"
+    else:
+        url = ""
+    return {"id": a.id, "kind": a.kind.replace("_", " "), "severity": a.severity, "text": a.text, "url": url,
+            "ref": a.ticket or (f"PRB-{a.problem_id:04d}" if a.problem_id is not None else ""),
+            "at": a.created_at.isoformat(timespec="minutes"), "team": a.team}
