@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
+# the browser tests drive Debian's chromium; installed once when missing (sudo unless root)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -29,7 +31,8 @@ chat: $(STAMP)
 	$(VENV)/bin/aftercare chat --demo
 
 test: $(STAMP)
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -38,6 +41,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/pipeline_latency.py
+
+eval-banking77: $(STAMP)
+	$(PY) bench/banking77.py --run
 
 clean:
 	rm -rf $(VENV) var
