@@ -20,6 +20,7 @@ With ``--run`` the three CLI commands (``kb import``, ``classifier train``, ``ev
 in a fresh temporary data directory and the evaluation JSON is printed with the wall times.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --out /tmp/b77 --run
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --run --phrasings 5   # files in a temp dir
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def run_cli(out: Path, *, predictions: bool) -> dict[str, object]:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with train.csv and actions.csv")
-    ap.add_argument("--out", type=Path, required=True, help="folder for cases.csv, examples.csv, test.csv")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="folder for cases.csv, examples.csv, test.csv (default with --run: a temporary one)")
     ap.add_argument("--dev-frac", type=float, default=0.2, help="share of each intent held back for dev")
     ap.add_argument("--seed", type=int, default=0, help="seed of the dev split and the held-out intents")
     ap.add_argument("--phrasings", type=int, default=None, help="keep at most N phrasings per case")
@@ -146,20 +148,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error("--dev-frac and --holdout-frac must be in [0, 1)")
     if args.phrasings is not None and args.phrasings < 1:
         ap.error("--phrasings must be at least 1")
+    if args.out is None and not args.run:
+        ap.error("--out is required without --run")
+    if args.out is None:
+        with tempfile.TemporaryDirectory(prefix="aftercare-b77-files-") as tmp:
+            return _main(args, Path(tmp))
+    return _main(args, args.out)
 
+
+def _main(args: argparse.Namespace, out: Path) -> int:
+    """Write the benchmark files into ``out``; with ``--run``, evaluate them and print the JSON."""
     by_intent, actions = read_dataset(args.data)
     split = build(by_intent, actions, dev_frac=args.dev_frac, seed=args.seed, phrasings=args.phrasings,
                   holdout_frac=args.holdout_frac)
-    args.out = args.out.resolve()
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_csv(args.out / "cases.csv", ("case_id", "question", "answer", "tags"), split.cases)
-    write_csv(args.out / "examples.csv", ("text", "label"), split.examples)
-    write_csv(args.out / "test.csv", ("text", "expected"), split.test)
-    print(f"wrote {args.out}: {len(split.kb_intents)} cases ({len(split.cases)} phrasings), "
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "cases.csv", ("case_id", "question", "answer", "tags"), split.cases)
+    write_csv(out / "examples.csv", ("text", "label"), split.examples)
+    write_csv(out / "test.csv", ("text", "expected"), split.test)
+    print(f"wrote {out}: {len(split.kb_intents)} cases ({len(split.cases)} phrasings), "
           f"{len(split.examples)} examples, {len(split.test)} dev messages"
           + (f"; held out: {', '.join(split.held_out)}" if split.held_out else ""), file=sys.stderr)
     if args.run:
-        print(json.dumps(run_cli(args.out, predictions=args.predictions), indent=2))
+        print(json.dumps(run_cli(out, predictions=args.predictions), indent=2))
     return 0
 
 

@@ -5,8 +5,8 @@ examples of labels that do not answer (fault, human, greeting...) are merged; th
 vote with softmax weights ``exp(sim / T)``. A case wins an answer only when its vote share clears
 a threshold calibrated from the data (leave-one-out over the KB's phrasings and the examples:
 the lowest share at which a one-sided 95% Wilson lower bound of precision reaches the target, so
-that the target holds on new messages rather than just on average) and its best phrasing is
-similar enough in absolute terms.
+that the target holds on new messages rather than just on average; a thin KB falls back to the
+point estimate, then to a ceiling) and its best phrasing is similar enough in absolute terms.
 """
 
 from __future__ import annotations
@@ -189,14 +189,22 @@ class Router:
         shares = np.array([p[0] for p in points])
         correct = np.array([p[1] for p in points])
         chosen, prec, cov = s.max_vote_threshold, float("nan"), 0.0
-        for t in np.arange(0.30, s.max_vote_threshold + 0.001, 0.01):
-            mask = shares >= t
-            n = int(mask.sum())
-            if n == 0:
-                break
-            p = float(correct[mask].mean())
-            if _precision_lower_bound(p, n) >= s.target_precision:
-                chosen, prec, cov = float(t), p, float(mask.mean())
+        # The lowest threshold whose precision reaches the target with confidence (Wilson lower bound);
+        # a KB with too few points to show that falls back to the point estimate, then to the ceiling.
+        for confident in (True, False):
+            for t in np.arange(0.30, s.max_vote_threshold + 0.001, 0.01):
+                mask = shares >= t
+                n = int(mask.sum())
+                if n == 0:
+                    break
+                p = float(correct[mask].mean())
+                if (_precision_lower_bound(p, n) if confident else p) >= s.target_precision:
+                    chosen, prec, cov = float(t), p, float(mask.mean())
+                    break
+            if not np.isnan(prec):
+                if not confident:
+                    log.warning("too few calibration points to show precision %.2f with confidence; "
+                                "threshold %.2f reaches it only on average", s.target_precision, chosen)
                 break
         if np.isnan(prec):
             mask = shares >= chosen
