@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.db import make_engine, make_sessions, upgrade, with_retries
 from bot.pipeline import Pipeline
 from bot.replies import Replies
+from classifier.finetune import adopted_model
 from classifier.impact import ImpactAssessor
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
 from classifier.router import Router, RouterSettings
@@ -61,7 +62,9 @@ class Aftercare:
         if self._embedder is not None:
             return self._embedder
         e = self.config.embedding
-        return load_embedder(e.model, device=e.device, batch_size=e.batch_size)
+        # a model fine-tuned by `aftercare model tune` and adopted for this data dir wins over the configured one
+        model = adopted_model(self.data_dir, base=e.model) or e.model
+        return load_embedder(model, device=e.device, batch_size=e.batch_size)
 
     @cached_property
     def kb(self) -> KnowledgeBase:
@@ -118,6 +121,7 @@ class Aftercare:
                 settings = RouterSettings(top_k=r.top_k, temperature=r.temperature, vote_threshold=vt,
                                           min_score=r.min_score, target_precision=r.target_precision,
                                           max_vote_threshold=r.max_vote_threshold, exact_score=r.exact_score,
+                                          uncovered_similarity=r.uncovered_similarity,
                                           calibration_sample=r.calibration_sample,
                                           human_label=self.config.classifier.human_label)
                 model = self.classifier_model()

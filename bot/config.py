@@ -86,6 +86,8 @@ class RetrievalSettings:
     max_vote_threshold: float = _s(0.9, "Ceiling of the calibrated vote threshold (a thin KB cannot reach the goal).")
     exact_score: float = _s(0.92, "A message this similar to one phrasing is answered with its case "
                                   "even under the vote threshold.")
+    uncovered_similarity: float = _s(0.8, "Question examples whose nearest KB phrasing is less similar than "
+                                           "this vote to escalate (0 turns it off).")
     calibration_sample: int = _s(3000, "Phrasings and examples sampled for calibration (leave-one-out).")
 
 

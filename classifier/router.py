@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 CASE = "case:"
 LABEL = "label:"
+# training examples of an answering label (questions) that no KB phrasing covers vote to escalate
+UNCOVERED = "uncovered:"
 # One-sided z of the calibration's confidence bound: the vote threshold is the lowest at which the
 # Wilson lower bound of leave-one-out precision (not the point estimate) reaches target_precision.
 CALIBRATION_Z = 1.645
@@ -42,6 +44,7 @@ class RouterSettings:
     exact_score: float = 0.92
     calibration_sample: int = 3000
     human_label: str = "human"
+    uncovered_similarity: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,14 @@ class Router:
         answer_labels = [s.name for s in labels if s.action == "answer"]
         self.answer_label = answer_labels[0] if answer_labels else "question"
         voting = np.array([self.labels[lab].action != "answer" for lab in model.labels], dtype=bool)
-        self._ex_vectors = model.vectors[voting] if len(model.labels) else model.vectors
-        self._ex_labels = [lab for lab, v in zip(model.labels, voting, strict=True) if v]
+        dim = model.vectors.shape[1] if model.vectors.ndim == 2 else kb.embedder.dim
+        self._base_vectors = model.vectors[voting] if len(model.labels) else np.zeros((0, dim), np.float32)
+        self._base_keys = [LABEL + lab for lab, v in zip(model.labels, voting, strict=True) if v]
+        self._q_vectors = model.vectors[~voting] if len(model.labels) else np.zeros((0, dim), np.float32)
+        self._q_labels = [lab for lab, v in zip(model.labels, voting, strict=True) if not v]
+        self._ex_vectors = self._base_vectors
+        self._ex_keys = list(self._base_keys)
+        self.uncovered_count = 0
         self._calibration: Calibration | None = None
         self._calibrated_at: int | None = None
         self._lock = threading.Lock()
@@ -131,7 +140,7 @@ class Router:
                     if pid < 0 or (skip_phrasing is not None and pid == skip_phrasing[i]):
                         continue
                     out[i].append((float(sc), CASE + idx.case_of[int(pid)]))
-        if self._ex_labels:
+        if self._ex_keys:
             sims = vectors @ self._ex_vectors.T
             kk = min(k + 1, sims.shape[1])
             top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
@@ -139,7 +148,7 @@ class Router:
                 for j in top[i]:
                     if skip_example is not None and j == skip_example[i]:
                         continue
-                    out[i].append((float(sims[i, j]), LABEL + self._ex_labels[j]))
+                    out[i].append((float(sims[i, j]), self._ex_keys[j]))
         return out
 
     # -- calibration ------------------------------------------------------------------------------
@@ -148,9 +157,31 @@ class Router:
         rev = self.kb.revision()
         with self._lock:
             if self._calibration is None or self._calibrated_at != rev:
+                self._refresh_voters()
                 self._calibration = self._calibrate()
                 self._calibrated_at = rev
             return self._calibration
+
+    def _refresh_voters(self) -> None:
+        """Question examples that no KB phrasing covers (nearest phrasing under
+        ``uncovered_similarity``) join the voters, for escalation: the classifier knows customers
+        ask them, the knowledge base has no answer."""
+        limit = self.settings.uncovered_similarity
+        idx = self.kb.index()
+        vecs, keys = self._base_vectors, list(self._base_keys)
+        self.uncovered_count = 0
+        if limit > 0 and len(self._q_labels):
+            if len(idx):
+                scores, _ = idx.search(self._q_vectors, 1)
+                nearest = scores[:, 0]
+            else:
+                nearest = np.zeros(len(self._q_labels), dtype=np.float32)
+            mask = nearest < limit
+            if mask.any():
+                vecs = np.vstack([vecs, self._q_vectors[mask]])
+                keys += [UNCOVERED + lab for lab, m in zip(self._q_labels, mask, strict=True) if m]
+                self.uncovered_count = int(mask.sum())
+        self._ex_vectors, self._ex_keys = np.ascontiguousarray(vecs, dtype=np.float32), keys
 
     def _calibrate(self) -> Calibration:
         s = self.settings
@@ -159,7 +190,7 @@ class Router:
         ids, vecs = self.kb.index().vectors()
         case_of = self.kb.index().case_of
         rng = np.random.default_rng(0)
-        n_ph, n_ex = len(ids), len(self._ex_labels)
+        n_ph, n_ex = len(ids), len(self._ex_keys)
         total = n_ph + n_ex
         if n_ph == 0:
             return Calibration(threshold=1.0, precision=float("nan"), coverage=0.0, points=0)
@@ -179,7 +210,7 @@ class Router:
                 else:
                     q = self._ex_vectors[part]
                     cands = self._candidates(q, s.top_k, skip_example=part)
-                    expected = [LABEL + self._ex_labels[i] for i in part]
+                    expected = [self._ex_keys[i] for i in part]
                 for c, exp in zip(cands, expected, strict=True):
                     v = _vote(c, s.top_k, s.temperature)
                     if v is not None and v.winner.startswith(CASE):
@@ -249,6 +280,9 @@ class Router:
             fallback = head_label if self.labels.get(head_label, None) and \
                 self.labels[head_label].action != "answer" else self.answer_label
             return done("escalate", fallback, probs.get(fallback, 0.0), "nothing to answer from yet")
+        if vote.winner.startswith(UNCOVERED):
+            return done("escalate", vote.winner[len(UNCOVERED):], vote.share,
+                        "a question the knowledge base does not cover yet")
         if vote.winner.startswith(LABEL):
             label = vote.winner[len(LABEL):]
             spec = self.labels[label]

@@ -87,3 +87,16 @@ def test_urgency() -> None:
     assert a.assess("URGENT: payment page broken").urgency == "high"
     assert a.assess("our account was hacked").urgency == "critical"
     assert a.assess("the colour of the app is odd").urgency == "normal"
+
+
+def test_questions_the_kb_does_not_cover_escalate_until_a_case_covers_them(make_app) -> None:
+    """A question the classifier's examples know but no case answers is escalated, not guessed;
+    once an editor adds a case for it, the same message is answered, without a restart."""
+    ac = make_app()
+    q = "is there a student discount"  # a question example shipped with the classifier, no case for it
+    d = ac.pipeline.decide(q)
+    assert d.action == "escalate" and "does not cover" in d.reason
+    ac.kb.add_case("student-discount", ["is there a student discount", "discount for students"],
+                   "We do not offer student discounts at the moment.")
+    d = ac.pipeline.decide(q)
+    assert d.action == "answer" and d.case_id == "student-discount"
