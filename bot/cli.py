@@ -168,11 +168,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     summary, preds = run_eval(ac, rows)
     if args.predictions:
         write_predictions(preds, Path(args.predictions))
+    if args.html:
+        from bot.eval_report import write_report
+
+        write_report(summary, Path(args.html), source=Path(args.file).name)
     if args.json:
         print(json.dumps(summary))
     else:
         for k, v in summary.items():
-            print(f"{k:20} {v}")
+            if not isinstance(v, dict | list):
+                print(f"{k:20} {v}")
+        print(f"{'ece':20} {summary['calibration']['ece']}")
     return 0
 
 
@@ -298,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file")
     e.add_argument("--json", action="store_true")
     e.add_argument("--predictions", help="write text,expected,decision per message to this CSV")
+    e.add_argument("--html", help="write a self-contained HTML page (sweep, reliability, confusion) to this file")
     e.set_defaults(func=cmd_eval)
 
     t = sub.add_parser("tickets", help="tickets, for agents").add_subparsers(dest="t_command", required=True)
@@ -323,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.desk_cli import add_desk_commands
 
     add_desk_commands(sub, t, kb)  # claim, assign, priority, wait, reopen, merge, close; problems, report...
+    from bot.quality_cli import add_quality_commands
+
+    add_quality_commands(sub, kb)  # kb lint, model tune
 
     from bot.console.cli import add_users_parser
 

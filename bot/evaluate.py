@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from bot.app import Aftercare
 
 ESCALATE = "escalate"
+SWEEP = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # vote thresholds 0.30 .. 0.95
 
 
 class EvalFileError(Exception):
@@ -21,10 +25,17 @@ class EvalFileError(Exception):
 
 @dataclass(frozen=True)
 class Row:
+    """One routed message. ``case`` is the case the vote favoured (None when a label won or the
+    case is too far to answer at any threshold), ``share`` its vote share, ``forced`` whether it was
+    answered whatever the threshold (the message is nearly one of the case's phrasings)."""
+
     text: str
     expected: str
     decision: str
     ms: float
+    case: str | None = None
+    share: float = 0.0
+    forced: bool = False
 
 
 def read_test_file(path: Path) -> list[tuple[str, str]]:
@@ -49,7 +60,7 @@ def read_test_file(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def run_eval(ac: Aftercare, rows: list[tuple[str, str]]) -> tuple[dict[str, float | int], list[Row]]:
+def run_eval(ac: Aftercare, rows: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Row]]:
     router = ac.router()
     router.calibration()  # calibrate before timing
     out: list[Row] = []
@@ -59,8 +70,15 @@ def run_eval(ac: Aftercare, rows: list[tuple[str, str]]) -> tuple[dict[str, floa
         d = router.decide(text, vec)
         ms = (time.perf_counter() - t0) * 1000
         decision = d.case_id if d.action == "answer" and d.case_id else ESCALATE
-        out.append(Row(text=text, expected=expected, decision=decision, ms=ms))
-    return summarize(out, threshold=router.calibration().threshold), out
+        # Would a lower threshold have answered it? Only when the vote share was what held it back.
+        answerable = d.case_id is not None and (
+            d.action == "answer" or (d.confidence < d.threshold and d.score >= router.settings.min_score))
+        out.append(Row(text=text, expected=expected, decision=decision, ms=ms,
+                       case=d.case_id if answerable else None, share=float(d.confidence),
+                       forced=d.action == "answer" and d.confidence < d.threshold))
+    threshold = router.calibration().threshold
+    summary = summarize(out, threshold=threshold)
+    return {**summary, **diagnostics(out)}, out
 
 
 def summarize(rows: list[Row], *, threshold: float | None = None) -> dict[str, float | int]:
@@ -86,6 +104,68 @@ def summarize(rows: list[Row], *, threshold: float | None = None) -> dict[str, f
     if threshold is not None:
         result["vote_threshold"] = threshold
     return result
+
+
+def _decision_at(r: Row, t: float) -> str:
+    return r.case if r.case is not None and (r.forced or r.share >= t) else ESCALATE
+
+
+def confusion(rows: list[Row], *, top: int = 20) -> dict[str, Any]:
+    """Which cases are taken for which: the most frequent expected -> decision mistakes."""
+    pairs = Counter((r.expected, r.decision) for r in rows if r.expected != r.decision)
+    kinds = Counter(
+        "case_to_escalate" if r.decision == ESCALATE else "escalate_to_case" if r.expected == ESCALATE
+        else "case_to_other_case"
+        for r in rows if r.expected != r.decision
+    )
+    return {
+        "case_to_escalate": kinds["case_to_escalate"],
+        "escalate_to_case": kinds["escalate_to_case"],
+        "case_to_other_case": kinds["case_to_other_case"],
+        "top_pairs": [{"expected": e, "decision": d, "count": c} for (e, d), c in
+                      sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+    }
+
+
+def sweep(rows: list[Row], thresholds: Sequence[float] = SWEEP) -> list[dict[str, float]]:
+    """Routing accuracy, wrong-answer rate and answer rate had the vote threshold been ``t``,
+    recomputed from each message's recorded vote (the model is not run again)."""
+    out = []
+    n = len(rows) or 1
+    for t in thresholds:
+        decisions = [_decision_at(r, t) for r in rows]
+        answered = [(r, d) for r, d in zip(rows, decisions, strict=True) if d != ESCALATE]
+        wrong = sum(1 for r, d in answered if d != r.expected)
+        right = sum(1 for r, d in zip(rows, decisions, strict=True) if d == r.expected)
+        out.append({"threshold": round(float(t), 2), "routing_accuracy": round(right / n, 4),
+                    "wrong_answer_rate": round(wrong / len(answered), 4) if answered else 0.0,
+                    "answer_rate": round(len(answered) / n, 4)})
+    return out
+
+
+def calibration(rows: list[Row], *, bins: int = 10) -> dict[str, Any]:
+    """Expected calibration error of the vote share over the answered messages, and the reliability
+    table (per confidence bin: messages, mean confidence, share answered correctly)."""
+    answered = [r for r in rows if r.decision != ESCALATE]
+    table = []
+    ece = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        members = [r for r in answered if lo <= r.share < hi or (b == bins - 1 and r.share >= hi)]
+        if not members:
+            table.append({"lo": lo, "hi": hi, "n": 0, "confidence": None, "accuracy": None})
+            continue
+        conf = float(np.mean([r.share for r in members]))
+        acc = float(np.mean([r.decision == r.expected for r in members]))
+        ece += len(members) / len(answered) * abs(acc - conf)
+        table.append({"lo": lo, "hi": hi, "n": len(members), "confidence": round(conf, 4),
+                      "accuracy": round(acc, 4)})
+    return {"ece": round(ece, 4), "answered": len(answered), "bins": table}
+
+
+def diagnostics(rows: list[Row]) -> dict[str, Any]:
+    """The desk's view: confusion summary, threshold sweep, calibration."""
+    return {"confusion": confusion(rows), "sweep": sweep(rows), "calibration": calibration(rows)}
 
 
 def write_predictions(rows: list[Row], path: Path) -> None:

@@ -1,0 +1,94 @@
+"""``aftercare kb lint`` and ``aftercare model tune``: the knowledge base's and the encoder's quality."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from typing import Any
+
+from bot.app import Aftercare
+from classifier.finetune import TuneError, TuneSettings, tune
+from classifier.model import train
+from kb.embedder import SentenceTransformerEmbedder
+from kb.lint import LintSettings, lint
+
+
+def _app(args: argparse.Namespace) -> Aftercare:
+    ac = Aftercare(args.config_obj)
+    ac.migrate()
+    return ac
+
+
+def cmd_kb_lint(args: argparse.Namespace) -> int:
+    ac = _app(args)
+    r = ac.config.retrieval
+    report = lint(ac.kb, settings=LintSettings(min_phrasings=args.min_phrasings, top_k=r.top_k,
+                                               temperature=r.temperature))
+    issues = report.issues[: args.limit] if args.limit else report.issues
+    if args.json:
+        print(json.dumps({**report.as_dict(), "issues": [i.as_dict() for i in issues]}))
+        return 0
+    if not report.issues:
+        print(f"{report.cases} cases, {report.phrasings} phrasings: nothing to fix")
+        return 0
+    print(f"{report.cases} cases, {report.phrasings} phrasings, {len(report.issues)} issues (worst first):")
+    for i in issues:
+        other = f" ~ {i.other_case}" if i.other_case else ""
+        print(f"{i.severity:5.2f}  {i.kind:14} {i.case_id}{other}: {i.detail}")
+        if i.kind == "collision":
+            for o in i.phrasings[:3]:
+                print(f"         {o.phrasing!r} is {o.similarity:.2f} from {o.other_phrasing!r} "
+                      f"(own case best {o.own_best:.2f})")
+    return 0
+
+
+def cmd_model_tune(args: argparse.Namespace) -> int:
+    ac = _app(args)
+    emb = ac.embedder
+    if not isinstance(emb, SentenceTransformerEmbedder):
+        raise TuneError(f"only a sentence-transformers encoder can be tuned, not {emb.name!r}")
+    model = ac.classifier_model()
+    non_answer = {s.name for s in ac.config.labels if s.action != "answer"}
+    phrasings = [(c.id, q) for c in ac.kb.list(state="published", limit=10**9) for q in c.questions]
+    examples = [(lab, t) for t, lab in zip(model.texts, model.labels, strict=True) if lab in non_answer]
+    r = ac.config.retrieval
+    settings = TuneSettings(epochs=args.epochs, max_pairs=args.max_pairs, top_k=r.top_k, temperature=r.temperature)
+    progress = not args.quiet and sys.stderr.isatty()
+    print(f"tuning {emb.name} on {len(phrasings)} phrasings and {len(examples)} examples", file=sys.stderr)
+    res = tune(ac.config.embedding.model, lambda: copy.deepcopy(emb._model),  # a fresh copy to train
+               lambda texts: emb.encode(texts), phrasings, examples, ac.data_dir / "models",
+               settings=settings, progress=progress, force=args.force)
+    print(f"held-out routing accuracy: current {res.old_accuracy:.4f}, tuned {res.new_accuracy:.4f} "
+          f"({res.held_out} held-out texts, {res.pairs} pairs, {res.seconds:.0f} s); saved {res.path}")
+    if not res.adopted:
+        print("kept the current model")
+        return 0
+    # The new model is adopted: re-embed the phrasings and retrain the classifier on its own examples now,
+    # so that the next start serves at once.
+    ac.close()
+    new = Aftercare(args.config_obj)
+    new.kb.index()
+    vectors = new.embedder.encode(model.texts, progress=progress)
+    train(model.texts, model.labels, vectors, embedder=new.embedder.name).save(new.model_dir)
+    new.close()
+    print(f"adopted {res.path}; phrasings re-embedded and the classifier retrained")
+    return 0
+
+
+def add_quality_commands(sub: Any, kb: Any) -> None:
+    """Register ``kb lint`` and ``model tune``."""
+    k = kb.add_parser("lint", help="what an editor should fix first: colliding phrasings, thin cases, duplicates")
+    k.add_argument("--json", action="store_true")
+    k.add_argument("--min-phrasings", type=int, default=LintSettings.min_phrasings,
+                   help="cases with fewer phrasings are reported as thin")
+    k.add_argument("--limit", type=int, default=0, help="show only the N worst issues")
+    k.set_defaults(func=cmd_kb_lint)
+    m = sub.add_parser("model", help="the embedding model").add_subparsers(dest="model_command", required=True)
+    k = m.add_parser("tune", help="fine-tune the encoder on the KB's phrasings; adopt it only if it routes better")
+    k.add_argument("--epochs", type=int, default=TuneSettings.epochs)
+    k.add_argument("--max-pairs", type=int, default=TuneSettings.max_pairs)
+    k.add_argument("--force", action="store_true", help="adopt the tuned model even if it does not score better")
+    k.add_argument("-q", "--quiet", action="store_true")
+    k.set_defaults(func=cmd_model_tune)

@@ -1,0 +1,151 @@
+"""``aftercare kb lint``: what an editor should fix first in the knowledge base.
+
+Works on the published phrasings' stored vectors (no model call):
+
+- ``near_duplicate``: two cases whose phrasing centroids are nearly the same (merge them);
+- ``collision``: phrasings closer to another case's phrasing than to any of their own case's, or
+  nearly identical to another case's (similarity >= ``collide_at``): messages like them go to the
+  wrong case or get escalated;
+- ``thin``: cases with fewer than ``min_phrasings`` phrasings, or whose phrasings, each left out
+  in turn, mostly do not route back to them by the nearest-phrasing vote.
+
+Issues are ranked by ``severity`` (higher first): duplicates, then collisions by how much closer
+the other case is, then thin cases by how often they are missed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from kb.models import Phrasing
+from kb.service import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    min_phrasings: int = 3
+    collide_at: float = 0.9
+    duplicate_at: float = 0.9
+    min_recall: float = 0.5  # share of a case's left-out phrasings that must route back to it
+    top_k: int = 10
+    temperature: float = 0.05
+
+
+@dataclass(frozen=True)
+class Offending:
+    phrasing: str
+    other_phrasing: str
+    similarity: float  # to the other case's phrasing
+    own_best: float  # to the nearest phrasing of its own case (0 when it is the only one)
+
+
+@dataclass(frozen=True)
+class Issue:
+    kind: str  # near_duplicate | collision | thin
+    severity: float
+    case_id: str
+    other_case: str | None
+    detail: str
+    phrasings: list[Offending] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LintReport:
+    cases: int
+    phrasings: int
+    issues: list[Issue]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"cases": self.cases, "phrasings": self.phrasings, "issues": [i.as_dict() for i in self.issues]}
+
+
+def _texts(kb: KnowledgeBase, ids: np.ndarray) -> dict[int, str]:
+    with kb._sessions() as s:  # noqa: SLF001 - the KB's own session factory, read only
+        rows = s.execute(select(Phrasing.id, Phrasing.text).where(Phrasing.id.in_([int(i) for i in ids])))
+        return {int(i): t for i, t in rows.tuples().all()}
+
+
+def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None) -> LintReport:
+    s = settings or LintSettings()
+    idx = kb.index()
+    ids, vecs = idx.vectors()
+    if len(ids) == 0:
+        return LintReport(cases=0, phrasings=0, issues=[])
+    case_of = [idx.case_of[int(i)] for i in ids]
+    cases = sorted(set(case_of))
+    cidx = {c: j for j, c in enumerate(cases)}
+    owner = np.array([cidx[c] for c in case_of])
+    text_of = _texts(kb, ids)
+    n = len(ids)
+    issues: list[Issue] = []
+
+    # near-duplicate cases: centroid similarity
+    cent = np.zeros((len(cases), vecs.shape[1]), dtype=np.float32)
+    np.add.at(cent, owner, vecs)
+    cent /= np.maximum(np.linalg.norm(cent, axis=1, keepdims=True), 1e-9)
+    csim = cent @ cent.T
+    for a, b in zip(*np.nonzero(np.triu(csim, 1) >= s.duplicate_at), strict=True):
+        issues.append(Issue(kind="near_duplicate", severity=round(3.0 + float(csim[a, b]), 4), case_id=cases[a],
+                            other_case=cases[b], detail=f"centroid similarity {csim[a, b]:.2f}: merge the cases "
+                            "or make their phrasings tell them apart"))
+
+    # collisions and leave-one-out routing, in chunks of the similarity matrix
+    collisions: dict[tuple[str, str], list[Offending]] = defaultdict(list)
+    routed_home = np.zeros(n, dtype=bool)
+    for start in range(0, n, 1024):
+        sims = vecs[start : start + 1024] @ vecs.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + start] = -np.inf  # leave the phrasing itself out
+        own = owner[start : start + 1024]
+        same = owner[None, :] == own[:, None]
+        own_best = np.where(same, sims, -np.inf).max(axis=1)
+        other = np.where(same, -np.inf, sims)
+        other_j = other.argmax(axis=1)
+        other_best = other[rows, other_j]
+        k = min(s.top_k, n - 1)
+        if k > 0:
+            top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            top_s = np.take_along_axis(sims, top, axis=1)
+            w = np.exp((top_s - top_s.max(axis=1, keepdims=True)) / s.temperature)
+            for r in range(sims.shape[0]):
+                votes = np.bincount(owner[top[r]], weights=w[r], minlength=len(cases))
+                routed_home[start + r] = int(votes.argmax()) == own[r]
+        for hit in np.nonzero((other_best > own_best) | (other_best >= s.collide_at))[0]:
+            r = int(hit)
+            i, j = start + r, int(other_j[r])
+            ob = float(own_best[r]) if np.isfinite(own_best[r]) else 0.0
+            collisions[(case_of[i], case_of[j])].append(Offending(
+                phrasing=text_of.get(int(ids[i]), ""), other_phrasing=text_of.get(int(ids[j]), ""),
+                similarity=round(float(other_best[r]), 4), own_best=round(ob, 4)))
+    for (c, d), offs in collisions.items():
+        offs.sort(key=lambda o: -(o.similarity - o.own_best))
+        worst = max(max(o.similarity - o.own_best, 0.0) + (0.1 if o.similarity >= s.collide_at else 0.0)
+                    for o in offs)
+        share = len(offs) / int((owner == cidx[c]).sum())
+        issues.append(Issue(kind="collision", severity=round(2.0 + min(0.99, worst + 0.1 * share), 4), case_id=c,
+                            other_case=d, detail=f"{len(offs)} phrasing(s) of {c!r} sit closer to {d!r}: reword "
+                            "or move them", phrasings=offs))
+
+    # thin cases
+    for c in cases:
+        members = np.nonzero(owner == cidx[c])[0]
+        recall = float(routed_home[members].mean()) if len(members) > 1 else 0.0
+        reasons = []
+        if len(members) < s.min_phrasings:
+            reasons.append(f"only {len(members)} phrasing(s) (want at least {s.min_phrasings})")
+        if recall < s.min_recall:
+            reasons.append(f"left out in turn, {recall:.0%} of its phrasings route back to it")
+        if reasons:
+            issues.append(Issue(kind="thin", severity=round(1.0 + (1.0 - recall) * 0.99, 4), case_id=c,
+                                other_case=None, detail="; ".join(reasons) + ": add customer phrasings",
+                                phrasings=[Offending(text_of.get(int(ids[m]), ""), "", 0.0, 0.0) for m in members]))
+    issues.sort(key=lambda i: (-i.severity, i.case_id, i.other_case or ""))
+    return LintReport(cases=len(cases), phrasings=n, issues=issues)

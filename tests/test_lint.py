@@ -1,0 +1,44 @@
+"""``aftercare kb lint``: the demo knowledge base with planted problems, worst first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.cli import main
+
+
+def test_lint_finds_planted_problems_worst_first(make_app, tmp_path: Path, monkeypatch, capsys) -> None:
+    ac = make_app(data_dir=tmp_path / "d")  # the demo KB
+    # a near-duplicate of reset-password, worded almost the same
+    ac.kb.add_case("password-help", ["how can I reset my password?", "I forgot my password, help",
+                                     "can't remember my password"], "See Settings > Password.")
+    # a thin case: one phrasing
+    ac.kb.add_case("gift-wrap", ["do you offer gift wrapping"], "Yes, at checkout.")
+    # a phrasing misfiled under another case: it is about shipping times
+    ac.kb.add_case("loyalty-points", ["how do loyalty points work", "where do I see my points balance",
+                                      "how long does shipping take to my country"], "Points are in your account.")
+    monkeypatch.setenv("AFTERCARE_DATA_DIR", str(tmp_path / "d"))
+    capsys.readouterr()
+    assert main(["kb", "lint", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    issues = report["issues"]
+    assert report["cases"] >= 39 and issues
+    assert [i["severity"] for i in issues] == sorted((i["severity"] for i in issues), reverse=True)
+
+    def find(kind: str, case: str) -> list[dict]:
+        return [i for i in issues if i["kind"] == kind and case in (i["case_id"], i["other_case"])]
+
+    dup = find("near_duplicate", "password-help")
+    assert dup and {dup[0]["case_id"], dup[0]["other_case"]} == {"password-help", "reset-password"}
+    assert issues[0]["kind"] == "near_duplicate"  # what to fix first
+    coll = [i for i in find("collision", "loyalty-points") if i["case_id"] == "loyalty-points"]
+    assert coll and any(o["phrasing"] == "how long does shipping take to my country" for o in coll[0]["phrasings"])
+    assert any(o["similarity"] > o["own_best"] for o in coll[0]["phrasings"])
+    thin = find("thin", "gift-wrap")
+    assert thin and "only 1 phrasing" in thin[0]["detail"]
+    assert not find("thin", "warranty-info")  # a healthy demo case is not flagged as thin
+
+    assert main(["kb", "lint", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "issues (worst first)" in out and "near_duplicate" in out
