@@ -30,7 +30,7 @@ run: $(STAMP)
 chat: $(STAMP)
 	$(VENV)/bin/aftercare chat --demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium)
 	$(PY) -m pytest -q

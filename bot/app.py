@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -106,9 +107,28 @@ class Aftercare:
             return TrainedModel.load(self.model_dir, embedder=self.embedder.name, dim=self.embedder.dim,
                                      known_labels=known)
         except ModelMismatch as e:
+            kept = self._saved_examples(known)
+            if kept is not None:  # same examples, new encoder: retrain rather than fall back to the defaults
+                log.info("retraining the classifier on its %d saved examples (%s)", len(kept[0]), e)
+                texts, labels = kept
+                model = train(texts, labels, self.embedder.encode(texts), embedder=self.embedder.name)
+                model.save(self.model_dir)
+                return model
             source = Path(self.config.classifier.examples) if self.config.classifier.examples else default_examples()
             log.info("training the classifier from %s (%s)", source, e)
             return self.train_classifier(source)
+
+    def _saved_examples(self, known: set[str]) -> tuple[list[str], list[str]] | None:
+        """The texts and labels of the last trained classifier, if they still fit the config's labels."""
+        meta = self.model_dir / "model.json"
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            texts, labels = list(data["texts"]), list(data["labels"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if not texts or len(texts) != len(labels) or not set(labels) <= known:
+            return None
+        return texts, labels
 
     def router(self) -> Router:
         """The router for the current classifier model; a model trained by another process is picked up."""

@@ -100,3 +100,22 @@ def test_questions_the_kb_does_not_cover_escalate_until_a_case_covers_them(make_
                    "We do not offer student discounts at the moment.")
     d = ac.pipeline.decide(q)
     assert d.action == "answer" and d.case_id == "student-discount"
+
+
+def test_switching_the_encoder_keeps_the_trained_examples(make_app, tmp_path) -> None:
+    """A new encoder (a tuned model, another configured model) retrains the classifier on the
+    examples it was last trained on, not on the shipped defaults."""
+    from bot.app import Aftercare
+    from kb.embedder import HashEmbedder
+
+    ac = make_app()
+    p = tmp_path / "ex.csv"
+    p.write_text("text,label\nhello there,greeting\nmy app crashes,fault\n")
+    ac.train_classifier(p)
+    other = Aftercare(ac.config, embedder=HashEmbedder(64))
+    try:
+        m = other.classifier_model()
+        assert m.embedder == "hash-64"
+        assert sorted(m.texts) == ["hello there", "my app crashes"]
+    finally:
+        other.close()
