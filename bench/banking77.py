@@ -19,7 +19,7 @@ Files written into ``--out``:
 With ``--run`` the three CLI commands (``kb import``, ``classifier train``, ``eval --json``) run
 in a fresh temporary data directory and the evaluation JSON is printed with the wall times.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --out /tmp/b77 --run
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --out "$(mktemp -d)" --run
     HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --run --phrasings 5   # files in a temp dir
 """
 
