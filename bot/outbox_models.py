@@ -3,14 +3,12 @@ answer feedback and seen Slack event ids."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from handoff.models import utcnow
 
 
 class ChannelBase(DeclarativeBase):
