@@ -20,6 +20,7 @@ import numpy as np
 from classifier.impact import ImpactAssessor
 from classifier.labels import LabelSpec, raise_priority
 from classifier.model import TrainedModel
+from kb.index import PhrasingIndex
 from kb.service import Hit, KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ CASE = "case:"
 LABEL = "label:"
 # training examples of an answering label (questions) that no KB phrasing covers vote to escalate
 UNCOVERED = "uncovered:"
+# phrasing neighbours searched for the hits a decision shows (as KnowledgeBase.search_vector does)
+HIT_NEIGHBOURS = 20
 # One-sided z of the calibration's confidence bound: the vote threshold is the lowest at which the
 # Wilson lower bound of leave-one-out precision (not the point estimate) reaches target_precision.
 CALIBRATION_Z = 1.645
@@ -129,12 +132,15 @@ class Router:
     # -- neighbours -------------------------------------------------------------------------------
 
     def _candidates(self, vectors: np.ndarray, k: int, *, skip_phrasing: list[int] | None = None,
-                    skip_example: list[int] | None = None) -> list[list[tuple[float, str]]]:
-        idx = self.kb.index()
+                    skip_example: list[int] | None = None, idx: PhrasingIndex | None = None,
+                    searched: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[tuple[float, str]]]:
+        """Neighbours of each vector as (similarity, key); ``searched`` reuses a FAISS search of at
+        least k + 1 neighbours made by the caller on ``idx``."""
+        idx = idx if idx is not None else self.kb.index()
         n = vectors.shape[0]
         out: list[list[tuple[float, str]]] = [[] for _ in range(n)]
         if len(idx):
-            scores, ids = idx.search(vectors, k + 1)
+            scores, ids = searched if searched is not None else idx.search(vectors, k + 1)
             for i in range(n):
                 for sc, pid in zip(scores[i], ids[i], strict=True):
                     if pid < 0 or (skip_phrasing is not None and pid == skip_phrasing[i]):
@@ -253,9 +259,14 @@ class Router:
         threshold = self.calibration().threshold
         probs = self.model.proba(vector) if self.model.classes else {}
         head_label = max(probs, key=lambda kk: probs[kk]) if probs else self.answer_label
-        cands = self._candidates(vector.reshape(1, -1), s.top_k)[0]
+        idx = self.kb.index()
+        hits: list[Hit] = []
+        searched = None
+        if len(idx):  # one search serves the vote (top k + 1) and the hits shown (5 cases of 20)
+            searched = idx.search(vector.reshape(1, -1), max(s.top_k + 1, HIT_NEIGHBOURS))
+            hits = self.kb.hits_from(idx, searched[0][0], searched[1][0], 5)
+        cands = self._candidates(vector.reshape(1, -1), s.top_k, idx=idx, searched=searched)[0]
         vote = _vote(cands, s.top_k, s.temperature)
-        hits = self.kb.search_vector(vector, 5) if len(self.kb.index()) else []
         assessment = self.impact.assess(text, vector)
 
         def done(action: str, label: str, confidence: float, reason: str, case_id: str | None = None,

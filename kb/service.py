@@ -149,9 +149,10 @@ class KnowledgeBase:
         """Best-scoring distinct cases for one unit vector."""
         idx = self.index()
         scores, ids = idx.search(vector.reshape(1, -1), k * 4)
-        return self._hits(idx, scores[0], ids[0], k)
+        return self.hits_from(idx, scores[0], ids[0], k)
 
-    def _hits(self, idx: PhrasingIndex, scores: np.ndarray, ids: np.ndarray, k: int) -> builtins.list[Hit]:
+    def hits_from(self, idx: PhrasingIndex, scores: np.ndarray, ids: np.ndarray, k: int) -> builtins.list[Hit]:
+        """The best ``k`` distinct cases among one query's phrasing neighbours (a search already made)."""
         best: dict[str, tuple[float, int]] = {}
         for sc, pid in zip(scores, ids, strict=True):
             if pid < 0:
