@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run chat test lint bench eval-banking77 clean install
+.PHONY: run chat test lint bench eval-banking77 eval-bitext clean install
 
 install: $(STAMP)
 
@@ -44,6 +44,9 @@ bench: $(STAMP)
 
 eval-banking77: $(STAMP)
 	$(PY) bench/banking77.py --run
+
+eval-bitext: $(STAMP)
+	$(PY) bench/bitext.py --run
 
 clean:
 	rm -rf $(VENV) var

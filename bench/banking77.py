@@ -21,6 +21,7 @@ in a fresh temporary data directory and the evaluation JSON is printed with the 
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --out "$(mktemp -d)" --run
     HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --run --phrasings 5   # files in a temp dir
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/banking77.py --run --tune          # fine-tune the encoder first
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) 
         w.writerows(rows)
 
 
-def run_cli(out: Path, *, predictions: bool) -> dict[str, object]:
+def run_cli(out: Path, *, predictions: bool, tune: bool = False) -> dict[str, object]:
     """Import, train and evaluate in a fresh data dir with this venv's ``aftercare``; return the results.
 
     The commands run in the repository root, so its config.yaml applies unless AFTERCARE_CONFIG is set.
@@ -121,6 +122,12 @@ def run_cli(out: Path, *, predictions: bool) -> dict[str, object]:
             t0 = time.perf_counter()
             subprocess.run([exe, *args], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
             result[key] = round(time.perf_counter() - t0, 1)
+        if tune:  # fine-tune the encoder on the KB and the examples; adopted only if it scores better
+            t0 = time.perf_counter()
+            proc = subprocess.run([exe, "model", "tune", "-q"], env=env, cwd=REPO, check=True,
+                                  stdout=subprocess.PIPE, text=True)
+            result["tune_s"] = round(time.perf_counter() - t0, 1)
+            result["tune"] = proc.stdout.strip().splitlines()
         cmd = [exe, "eval", str(out / "test.csv"), "--json"]
         if predictions:
             cmd += ["--predictions", str(out / "predictions.csv")]
@@ -143,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="fraction of question intents left out of the knowledge base (expect escalate)")
     ap.add_argument("--run", action="store_true", help="import, train and evaluate with the aftercare CLI")
     ap.add_argument("--predictions", action="store_true", help="with --run, write OUT/predictions.csv")
+    ap.add_argument("--tune", action="store_true", help="with --run, run `aftercare model tune` before the evaluation")
     args = ap.parse_args(argv)
     if not 0 <= args.dev_frac < 1 or not 0 <= args.holdout_frac < 1:
         ap.error("--dev-frac and --holdout-frac must be in [0, 1)")
@@ -170,7 +178,7 @@ def _main(args: argparse.Namespace, out: Path) -> int:
           f"{len(split.examples)} examples, {len(split.test)} dev messages"
           + (f"; held out: {', '.join(split.held_out)}" if split.held_out else ""), file=sys.stderr)
     if args.run:
-        print(json.dumps(run_cli(out, predictions=args.predictions), indent=2))
+        print(json.dumps(run_cli(out, predictions=args.predictions, tune=args.tune), indent=2))
     return 0
 
 

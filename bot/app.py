@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.db import make_engine, make_sessions, upgrade, with_retries
 from bot.pipeline import Pipeline
 from bot.replies import Replies
-from classifier.finetune import adopted_model
+from classifier.finetune import adopted_model, adopted_threshold
 from classifier.impact import ImpactAssessor
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
 from classifier.router import Router, RouterSettings
@@ -130,6 +130,13 @@ class Aftercare:
             return None
         return texts, labels
 
+    def _tuned_threshold(self) -> float:
+        """The vote threshold a tuned encoder was calibrated to on its held-out slice, when it is the one
+        serving (0 otherwise)."""
+        base = self.config.embedding.model
+        tuned = adopted_model(self.data_dir, base=base)
+        return adopted_threshold(self.data_dir, base=base) if tuned and self.embedder.name == tuned else 0.0
+
     def router(self) -> Router:
         """The router for the current classifier model; a model trained by another process is picked up."""
         meta = self.model_dir / "model.json"
@@ -143,7 +150,8 @@ class Aftercare:
                                           max_vote_threshold=r.max_vote_threshold, exact_score=r.exact_score,
                                           uncovered_similarity=r.uncovered_similarity,
                                           calibration_sample=r.calibration_sample,
-                                          human_label=self.config.classifier.human_label)
+                                          human_label=self.config.classifier.human_label,
+                                          min_vote_threshold=self._tuned_threshold())
                 model = self.classifier_model()
                 self._router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
                 self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None

@@ -179,6 +179,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if not isinstance(v, dict | list):
                 print(f"{k:20} {v}")
         print(f"{'ece':20} {summary['calibration']['ece']}")
+        r = summary["retrieval"]
+        print(f"{'retrieval':20} at_1 {r['at_1']}  at_3 {r['at_3']}  mrr {r['mrr']}  (n {r['n']})")
     return 0
 
 
@@ -303,8 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="route a test file (text,expected) and score it; changes no state")
     e.add_argument("file")
     e.add_argument("--json", action="store_true")
-    e.add_argument("--predictions", help="write text,expected,decision per message to this CSV")
-    e.add_argument("--html", help="write a self-contained HTML page (sweep, reliability, confusion) to this file")
+    e.add_argument("--predictions", help="write text,expected,decision,top_case per message to this CSV")
+    e.add_argument("--html", help="write a self-contained HTML page (retrieval, sweep, reliability, confusion) "
+                                  "to this file")
     e.set_defaults(func=cmd_eval)
 
     t = sub.add_parser("tickets", help="tickets, for agents").add_subparsers(dest="t_command", required=True)

@@ -1,5 +1,6 @@
 """The ``aftercare eval --html`` page: one self-contained file (inline SVG, inline CSS, no scripts
-or remote assets) with the threshold sweep, the reliability diagram and the confusion table."""
+or remote assets) with the retrieval figures, the threshold sweep, the reliability diagram and the
+confusion table."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import csv
 import io
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ class EvalFileError(Exception):
 class Row:
     """One routed message. ``case`` is the case the vote favoured (None when a label won or the
     case is too far to answer at any threshold), ``share`` its vote share, ``forced`` whether it was
-    answered whatever the threshold (the message is nearly one of the case's phrasings)."""
+    answered whatever the threshold (the message is nearly one of the case's phrasings). ``hits`` are
+    the case ids the decision retrieved, best first (``Decision.hits``)."""
 
     text: str
     expected: str
@@ -36,6 +37,7 @@ class Row:
     case: str | None = None
     share: float = 0.0
     forced: bool = False
+    hits: tuple[str, ...] = ()
 
 
 def read_test_file(path: Path) -> list[tuple[str, str]]:
@@ -63,6 +65,7 @@ def read_test_file(path: Path) -> list[tuple[str, str]]:
 def run_eval(ac: Aftercare, rows: list[tuple[str, str]]) -> tuple[dict[str, Any], list[Row]]:
     router = ac.router()
     router.calibration()  # calibrate before timing
+    kb_cases = set(ac.kb.index().case_of.values())  # the published cases retrieval can find
     out: list[Row] = []
     for text, expected in rows:
         t0 = time.perf_counter()
@@ -75,10 +78,11 @@ def run_eval(ac: Aftercare, rows: list[tuple[str, str]]) -> tuple[dict[str, Any]
             d.action == "answer" or (d.confidence < d.threshold and d.score >= router.settings.min_score))
         out.append(Row(text=text, expected=expected, decision=decision, ms=ms,
                        case=d.case_id if answerable else None, share=float(d.confidence),
-                       forced=d.action == "answer" and d.confidence < d.threshold))
+                       forced=d.action == "answer" and d.confidence < d.threshold,
+                       hits=tuple(h.case_id for h in d.hits)))
     threshold = router.calibration().threshold
     summary = summarize(out, threshold=threshold)
-    return {**summary, **diagnostics(out)}, out
+    return {**summary, **diagnostics(out, kb_cases=kb_cases)}, out
 
 
 def summarize(rows: list[Row], *, threshold: float | None = None) -> dict[str, float | int]:
@@ -163,14 +167,31 @@ def calibration(rows: list[Row], *, bins: int = 10) -> dict[str, Any]:
     return {"ece": round(ece, 4), "answered": len(answered), "bins": table}
 
 
-def diagnostics(rows: list[Row]) -> dict[str, Any]:
-    """The desk's view: confusion summary, threshold sweep, calibration."""
-    return {"confusion": confusion(rows), "sweep": sweep(rows), "calibration": calibration(rows)}
+def retrieval(rows: list[Row], kb_cases: Collection[str]) -> dict[str, float | int]:
+    """How well the search ranks the expected case, whatever the router then decided: over the messages
+    whose ``expected`` is a case of the knowledge base (not ``escalate``), the share whose first hit is
+    that case (``at_1``), the share with it among the first three (``at_3``) and the mean reciprocal
+    rank over the hits a decision shows (``mrr``, 0 when the case is not among them)."""
+    scored = [r for r in rows if r.expected != ESCALATE and r.expected in kb_cases]
+    ranks = [r.hits.index(r.expected) + 1 if r.expected in r.hits else None for r in scored]
+    n = len(scored)
+    return {
+        "at_1": round(sum(1 for k in ranks if k == 1) / n, 4) if n else 0.0,
+        "at_3": round(sum(1 for k in ranks if k is not None and k <= 3) / n, 4) if n else 0.0,
+        "mrr": round(sum(1 / k for k in ranks if k is not None) / n, 4) if n else 0.0,
+        "n": n,
+    }
+
+
+def diagnostics(rows: list[Row], *, kb_cases: Collection[str] = ()) -> dict[str, Any]:
+    """The desk's view: confusion summary, threshold sweep, calibration, retrieval quality."""
+    return {"confusion": confusion(rows), "sweep": sweep(rows), "calibration": calibration(rows),
+            "retrieval": retrieval(rows, kb_cases)}
 
 
 def write_predictions(rows: list[Row], path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["text", "expected", "decision"])
+        w.writerow(["text", "expected", "decision", "top_case"])
         for r in rows:
-            w.writerow([r.text, r.expected, r.decision])
+            w.writerow([r.text, r.expected, r.decision, r.hits[0] if r.hits else ""])

@@ -54,14 +54,19 @@ def cmd_model_tune(args: argparse.Namespace) -> int:
     phrasings = [(c.id, q) for c in ac.kb.list(state="published", limit=10**9) for q in c.questions]
     examples = [(lab, t) for t, lab in zip(model.texts, model.labels, strict=True) if lab in non_answer]
     r = ac.config.retrieval
-    settings = TuneSettings(epochs=args.epochs, max_pairs=args.max_pairs, top_k=r.top_k, temperature=r.temperature)
+    settings = TuneSettings(epochs=args.epochs, max_texts=args.max_texts, top_k=r.top_k, temperature=r.temperature,
+                            target_precision=r.target_precision, max_vote_threshold=r.max_vote_threshold)
     progress = not args.quiet and sys.stderr.isatty()
     print(f"tuning {emb.name} on {len(phrasings)} phrasings and {len(examples)} examples", file=sys.stderr)
     res = tune(ac.config.embedding.model, lambda: copy.deepcopy(emb._model),  # a fresh copy to train
                lambda texts: emb.encode(texts), phrasings, examples, ac.data_dir / "models",
                settings=settings, progress=progress, force=args.force)
     print(f"held-out routing accuracy: current {res.old_accuracy:.4f}, tuned {res.new_accuracy:.4f} "
-          f"({res.held_out} held-out texts, {res.pairs} pairs, {res.seconds:.0f} s); saved {res.path}")
+          f"({res.held_out} held-out texts, trained on {res.texts}, {res.seconds:.0f} s); saved {res.path}")
+    if res.calibration is not None:
+        c = res.calibration
+        print(f"tuned encoder's vote threshold {c.threshold:.2f}: held-out precision {c.precision:.4f} "
+              f"at coverage {c.coverage:.4f} ({c.points} held-out votes for a case)")
     if not res.adopted:
         print("kept the current model")
         return 0
@@ -88,7 +93,8 @@ def add_quality_commands(sub: Any, kb: Any) -> None:
     m = sub.add_parser("model", help="the embedding model").add_subparsers(dest="model_command", required=True)
     k = m.add_parser("tune", help="fine-tune the encoder on the KB's phrasings; adopt it only if it routes better")
     k.add_argument("--epochs", type=int, default=TuneSettings.epochs)
-    k.add_argument("--max-pairs", type=int, default=TuneSettings.max_pairs)
+    k.add_argument("--max-texts", type=int, default=TuneSettings.max_texts,
+                   help="train on at most N phrasings and examples (the biggest cases and labels are cut first)")
     k.add_argument("--force", action="store_true", help="adopt the tuned model even if it does not score better")
     k.add_argument("-q", "--quiet", action="store_true")
     k.set_defaults(func=cmd_model_tune)

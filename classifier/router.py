@@ -48,6 +48,7 @@ class RouterSettings:
     calibration_sample: int = 3000
     human_label: str = "human"
     uncovered_similarity: float = 0.8
+    min_vote_threshold: float = 0.0  # floor of the calibrated threshold (a tuned encoder's held-out one)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Vote:
     share: float
     best_case: str | None
     best_case_score: float
+    ranking: tuple[str, ...] = ()  # every key that got a vote, by total weight
 
 
 def _precision_lower_bound(p: float, n: int, z: float = CALIBRATION_Z) -> float:
@@ -99,11 +101,44 @@ def _vote(cands: list[tuple[float, str]], k: int, temperature: float) -> Vote | 
     totals: dict[str, float] = {}
     for wi, (_, key) in zip(w, cands, strict=True):
         totals[key] = totals.get(key, 0.0) + float(wi)
-    winner = max(totals, key=lambda kk: totals[kk])
+    ranking = tuple(sorted(totals, key=lambda kk: -totals[kk]))
+    winner = ranking[0]
     best_case = next((key for _, key in cands if key.startswith(CASE)), None)
     best_case_score = next((s for s, key in cands if key == winner), 0.0) if winner.startswith(CASE) else 0.0
     return Vote(winner=winner, share=totals[winner] / float(w.sum()), best_case=best_case,
-                best_case_score=float(best_case_score))
+                best_case_score=float(best_case_score), ranking=ranking)
+
+
+def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float) -> Calibration:
+    """The lowest vote share (0.30 .. ``ceiling``) at which answering reaches ``target`` precision on
+    these points (vote share of the winning case, whether it was the right case) with confidence (Wilson
+    lower bound); too few points to show that fall back to the point estimate, then to the ceiling."""
+    if len(shares) == 0:
+        return Calibration(threshold=0.5, precision=float("nan"), coverage=0.0, points=0)
+    chosen, prec, cov = ceiling, float("nan"), 0.0
+    for confident in (True, False):
+        for t in np.arange(0.30, ceiling + 0.001, 0.01):
+            mask = shares >= t
+            n = int(mask.sum())
+            if n == 0:
+                break
+            p = float(correct[mask].mean())
+            if (_precision_lower_bound(p, n) if confident else p) >= target:
+                chosen, prec, cov = float(t), p, float(mask.mean())
+                break
+        if not np.isnan(prec):
+            if not confident:
+                log.warning("too few calibration points to show precision %.2f with confidence; "
+                            "threshold %.2f reaches it only on average", target, chosen)
+            break
+    if np.isnan(prec):
+        mask = shares >= chosen
+        prec, cov = (float(correct[mask].mean()) if mask.any() else float("nan")), float(mask.mean())
+        log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
+                    "ceiling %.2f (estimated precision %.3f)", target, chosen, prec)
+    log.info("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
+             chosen, prec, cov, len(shares))
+    return Calibration(threshold=round(chosen, 2), precision=prec, coverage=cov, points=len(shares))
 
 
 class Router:
@@ -223,34 +258,16 @@ class Router:
                         points.append((v.share, v.winner == exp))
         if not points:
             return Calibration(threshold=0.5, precision=float("nan"), coverage=0.0, points=0)
-        shares = np.array([p[0] for p in points])
-        correct = np.array([p[1] for p in points])
-        chosen, prec, cov = s.max_vote_threshold, float("nan"), 0.0
-        # The lowest threshold whose precision reaches the target with confidence (Wilson lower bound);
-        # a KB with too few points to show that falls back to the point estimate, then to the ceiling.
-        for confident in (True, False):
-            for t in np.arange(0.30, s.max_vote_threshold + 0.001, 0.01):
-                mask = shares >= t
-                n = int(mask.sum())
-                if n == 0:
-                    break
-                p = float(correct[mask].mean())
-                if (_precision_lower_bound(p, n) if confident else p) >= s.target_precision:
-                    chosen, prec, cov = float(t), p, float(mask.mean())
-                    break
-            if not np.isnan(prec):
-                if not confident:
-                    log.warning("too few calibration points to show precision %.2f with confidence; "
-                                "threshold %.2f reaches it only on average", s.target_precision, chosen)
-                break
-        if np.isnan(prec):
-            mask = shares >= chosen
-            prec, cov = (float(correct[mask].mean()) if mask.any() else float("nan")), float(mask.mean())
-            log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
-                        "ceiling %.2f (estimated precision %.3f)", s.target_precision, chosen, prec)
-        log.info("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
-                 chosen, prec, cov, len(points))
-        return Calibration(threshold=round(chosen, 2), precision=prec, coverage=cov, points=len(points))
+        cal = choose_threshold(np.array([p[0] for p in points]), np.array([p[1] for p in points]),
+                               target=s.target_precision, ceiling=s.max_vote_threshold)
+        if cal.threshold < s.min_vote_threshold:
+            # The encoder was tuned on these very phrasings: their leave-one-out votes are surer than a new
+            # message's. The tune's held-out slice set the floor.
+            log.info("vote threshold %.2f from leave-one-out raised to the tuned encoder's held-out %.2f",
+                     cal.threshold, s.min_vote_threshold)
+            cal = Calibration(threshold=round(s.min_vote_threshold, 2), precision=cal.precision,
+                              coverage=cal.coverage, points=cal.points)
+        return cal
 
     # -- decide -----------------------------------------------------------------------------------
 
@@ -267,6 +284,11 @@ class Router:
             hits = self.kb.hits_from(idx, searched[0][0], searched[1][0], 5)
         cands = self._candidates(vector.reshape(1, -1), s.top_k, idx=idx, searched=searched)[0]
         vote = _vote(cands, s.top_k, s.temperature)
+        if vote is not None and hits:
+            # cases in the order the neighbours voted for them, then the rest by their best phrasing: the
+            # vote ranks a message's own case first more often than the single nearest phrasing does
+            order = {key[len(CASE):]: i for i, key in enumerate(k for k in vote.ranking if k.startswith(CASE))}
+            hits = sorted(hits, key=lambda h: order.get(h.case_id, len(order)))
         assessment = self.impact.assess(text, vector)
 
         def done(action: str, label: str, confidence: float, reason: str, case_id: str | None = None,

@@ -17,6 +17,10 @@ import numpy as np
 from kb.errors import IndexMismatch, KBError
 
 FORMAT = 1
+# One query at a time is the serving load: FAISS's OpenMP threads buy nothing on a flat search of a few thousand
+# phrasings and spin-wait against the encoder and other workers for the cores (a single search measured 1.2 ms
+# with two threads and 0.2 ms with one on a busy 2-core machine; eval p50 fell accordingly).
+faiss.omp_set_num_threads(1)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bot.app import Aftercare
@@ -12,7 +13,7 @@ from tests.test_eval import CASES, EXAMPLES
 
 def _tune(capsys, *extra: str) -> str:
     capsys.readouterr()
-    assert main(["model", "tune", "--epochs", "1", "--max-pairs", "16", "-q", *extra]) == 0
+    assert main(["model", "tune", "--epochs", "1", "--max-texts", "16", "-q", *extra]) == 0
     return capsys.readouterr().out
 
 
@@ -45,5 +46,10 @@ def test_tune_saves_and_adopts_or_keeps(make_app, tmp_path: Path, monkeypatch, c
         assert d.action == "answer" and d.case_id == "pw"
         assert ac.classifier_model().embedder == adopted  # retrained on the new embeddings, not from defaults
         assert len(ac.classifier_model().texts) == 6
+        # the threshold calibrated on the tune's held-out slice is recorded and is the router's floor
+        meta = json.loads((Path(adopted) / "aftercare-tune.json").read_text())
+        assert 0.3 <= meta["vote_threshold"] <= 0.9 and meta["held_out"] >= 2
+        assert ac.router().settings.min_vote_threshold == meta["vote_threshold"]
+        assert ac.router().calibration().threshold >= meta["vote_threshold"]
     finally:
         ac.close()
