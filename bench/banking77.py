@@ -29,16 +29,18 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+if __package__:  # imported as a module of bench (the tests)
+    from ._cli import Step, run_cli, write_csv
+else:  # run as a script: bench/ itself is on sys.path
+    from _cli import Step, run_cli, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "banking77"
@@ -98,46 +100,6 @@ def build(by_intent: dict[str, list[str]], actions: dict[str, str], *, dev_frac:
     return Split(cases=cases, examples=examples, test=test, kb_intents=kb_intents, held_out=held_out)
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def run_cli(out: Path, *, predictions: bool, tune: bool = False) -> dict[str, object]:
-    """Import, train and evaluate in a fresh data dir with this venv's ``aftercare``; return the results.
-
-    The commands run in the repository root, so its config.yaml applies unless AFTERCARE_CONFIG is set.
-    """
-    exe = str(Path(sys.executable).parent / "aftercare")
-    result: dict[str, object] = {}
-    with tempfile.TemporaryDirectory(prefix="aftercare-b77-") as data_dir:
-        env = {**os.environ, "AFTERCARE_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}
-        steps: list[tuple[str, list[str]]] = [
-            ("import_s", ["kb", "import", str(out / "cases.csv")]),
-            ("train_s", ["classifier", "train", str(out / "examples.csv")]),
-        ]
-        for key, args in steps:
-            t0 = time.perf_counter()
-            subprocess.run([exe, *args], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-            result[key] = round(time.perf_counter() - t0, 1)
-        if tune:  # fine-tune the encoder on the KB and the examples; adopted only if it scores better
-            t0 = time.perf_counter()
-            proc = subprocess.run([exe, "model", "tune", "-q"], env=env, cwd=REPO, check=True,
-                                  stdout=subprocess.PIPE, text=True)
-            result["tune_s"] = round(time.perf_counter() - t0, 1)
-            result["tune"] = proc.stdout.strip().splitlines()
-        cmd = [exe, "eval", str(out / "test.csv"), "--json"]
-        if predictions:
-            cmd += ["--predictions", str(out / "predictions.csv")]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, cwd=REPO, check=True, stdout=subprocess.PIPE, text=True)
-        result["eval_s"] = round(time.perf_counter() - t0, 1)
-        result.update(json.loads(proc.stdout))
-    return result
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with train.csv and actions.csv")
@@ -178,7 +140,12 @@ def _main(args: argparse.Namespace, out: Path) -> int:
           f"{len(split.examples)} examples, {len(split.test)} dev messages"
           + (f"; held out: {', '.join(split.held_out)}" if split.held_out else ""), file=sys.stderr)
     if args.run:
-        print(json.dumps(run_cli(out, predictions=args.predictions, tune=args.tune), indent=2))
+        steps = [Step("import_s", ["kb", "import", str(out / "cases.csv")]),
+                 Step("train_s", ["classifier", "train", str(out / "examples.csv")])]
+        if args.tune:  # fine-tune the encoder on the KB and the examples; adopted only if it scores better
+            steps.append(Step("tune_s", ["model", "tune", "-q"], output="tune"))
+        result = run_cli(out, steps, predictions=args.predictions, prefix="aftercare-b77-")
+        print(json.dumps(result, indent=2))
     return 0
 
 

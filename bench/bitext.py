@@ -29,16 +29,18 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+if __package__:  # imported as a module of bench (the tests)
+    from ._cli import Step, run_cli, write_csv
+else:  # run as a script: bench/ itself is on sys.path
+    from _cli import Step, run_cli, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = (REPO.parent / "shared" / "datasets" / "bitext_customer_support"
@@ -106,36 +108,6 @@ def build(by_intent: dict[str, list[Message]], *, test_frac: float, seed: int) -
     return Split(cases=cases, test=test, intents=intents)
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def run_cli(out: Path, *, predictions: bool) -> dict[str, object]:
-    """Import and evaluate in a fresh data dir with this venv's ``aftercare``; return the results.
-
-    The commands run in the repository root, so its config.yaml applies unless AFTERCARE_CONFIG is set.
-    """
-    exe = str(Path(sys.executable).parent / "aftercare")
-    result: dict[str, object] = {}
-    with tempfile.TemporaryDirectory(prefix="aftercare-bitext-") as data_dir:
-        env = {**os.environ, "AFTERCARE_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}
-        t0 = time.perf_counter()
-        subprocess.run([exe, "kb", "import", str(out / "cases.csv")], env=env, cwd=REPO, check=True,
-                       stdout=subprocess.DEVNULL)
-        result["import_s"] = round(time.perf_counter() - t0, 1)
-        cmd = [exe, "eval", str(out / "test.csv"), "--json"]
-        if predictions:
-            cmd += ["--predictions", str(out / "predictions.csv")]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, cwd=REPO, check=True, stdout=subprocess.PIPE, text=True)
-        result["eval_s"] = round(time.perf_counter() - t0, 1)
-        result.update(json.loads(proc.stdout))
-    return result
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the Bitext sample CSV")
@@ -166,7 +138,9 @@ def _main(args: argparse.Namespace, out: Path) -> int:
     print(f"wrote {out}: {len(split.intents)} cases ({len(split.cases)} phrasings), "
           f"{len(split.test)} test messages", file=sys.stderr)
     if args.run:
-        print(json.dumps(run_cli(out, predictions=args.predictions), indent=2))
+        steps = [Step("import_s", ["kb", "import", str(out / "cases.csv")])]
+        result = run_cli(out, steps, predictions=args.predictions, prefix="aftercare-bitext-")
+        print(json.dumps(result, indent=2))
     return 0
 
 

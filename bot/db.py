@@ -11,7 +11,7 @@ from typing import TypeVar
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,18 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_once(sessions: sessionmaker[Session], row: object) -> bool:
+    """Add ``row`` and commit; False, with nothing written, when a unique key says it is there already."""
+    with sessions() as s:
+        s.add(row)
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+            return False
+    return True
 
 
 def is_transient(exc: BaseException) -> bool:

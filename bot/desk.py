@@ -4,10 +4,10 @@ resolving a problem for every linked customer, and the periodic-jobs background 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from bot.app import Aftercare
+from bot.runtime import BackgroundLoop
 from handoff.jobs import run_due
 from handoff.lifecycle import JobReport
 from handoff.service import TicketView
@@ -67,25 +67,18 @@ class JobsService:
     def __init__(self, ac: Aftercare) -> None:
         self.ac = ac
         self.interval = max(1.0, ac.config.jobs.interval_s)
-        self._task: asyncio.Task[None] | None = None
         self.last: JobReport | None = None
+        self._background = BackgroundLoop(
+            self._round, self.interval, name="aftercare-jobs", logger=log, failed="periodic jobs failed"
+        )
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="aftercare-jobs")
+        self._background.start()
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                self.last = await asyncio.to_thread(run_due, self.ac.handoff)
-                if self.last.warnings or self.last.breaches or self.last.closed:
-                    log.info("jobs: %s", self.last)
-            except Exception:  # noqa: BLE001 - keep the loop alive; the next pass retries
-                log.exception("periodic jobs failed")
-            await asyncio.sleep(self.interval)
+    async def _round(self) -> None:
+        self.last = await asyncio.to_thread(run_due, self.ac.handoff)
+        if self.last.warnings or self.last.breaches or self.last.closed:
+            log.info("jobs: %s", self.last)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()

@@ -19,7 +19,6 @@ Web chat and terminal pull their messages and need no deliveries.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings
+from bot.db import insert_once
 from bot.outbox_models import Delivery, OutboxCursor
+from bot.runtime import BackgroundLoop
 from handoff.lifecycle import AlertView
 from handoff.models import Conversation, Message
 from handoff.service import Handoff, MessageView, TicketView
@@ -102,9 +103,10 @@ class Outbox:
         self.now = clock or handoff.now
         self._sinks: dict[str, Sink] = {}
         self._alert_sink: AlertSink | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._wake: asyncio.Event | None = None
         self._lock = asyncio.Lock()
+        self._background = BackgroundLoop(
+            self.run_once, settings.poll_interval_s, name="outbox", logger=log, failed="outbox round failed"
+        )
 
     # -- registration -----------------------------------------------------------------------------
 
@@ -264,23 +266,18 @@ class Outbox:
 
     def skip(self, message_id: int, target: str, *, key: str = "") -> None:
         """Never deliver ``message_id`` to ``target`` (it came from there: an agent's reply in the thread)."""
-        with self._sessions() as s:
-            s.add(
-                Delivery(
-                    message_id=message_id,
-                    target=target,
-                    key=key,
-                    status="skipped",
-                    attempts=0,
-                    next_at=self.now(),
-                    created_at=self.now(),
-                    last_error="",
-                )
-            )
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
+        skipped = Delivery(
+            message_id=message_id,
+            target=target,
+            key=key,
+            status="skipped",
+            attempts=0,
+            next_at=self.now(),
+            created_at=self.now(),
+            last_error="",
+        )
+        if not insert_once(self._sessions, skipped):  # already enqueued: skipped if still pending
+            with self._sessions() as s:
                 s.execute(
                     update(Delivery)
                     .where(
@@ -453,30 +450,11 @@ class Outbox:
 
     def wake(self) -> None:
         """New messages were written: look now rather than at the next poll."""
-        if self._wake is not None:
-            self._wake.set()
-
-    async def _loop(self) -> None:
-        assert self._wake is not None
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the loop must survive a bad round (database away)
-                log.exception("outbox round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_interval_s)
-            self._wake.clear()
+        self._background.wake()
 
     async def start(self) -> None:
         await asyncio.to_thread(self.start_point)
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._loop(), name="outbox")
+        self._background.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()

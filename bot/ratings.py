@@ -1,6 +1,8 @@
 """Satisfaction typed as text: after a resolution the customer is asked for a 1-5 rating; on channels
-without buttons (web chat, terminal) a reply that is just a number, optionally followed by a comment,
-answers it. Knows no platform: the pipeline asks it before the resolved ticket would reopen."""
+without buttons (web chat, terminal) a reply that reads as a rating answers it: "4", "4/5", "5 stars",
+"five", "★★★★☆", "4 thanks, quick fix". A number that counts things ("2 more issues", "5 cameras are
+broken") is not a rating and goes the normal way. Knows no platform: the pipeline asks it before the
+resolved ticket would reopen."""
 
 from __future__ import annotations
 
@@ -11,10 +13,33 @@ from bot.messages import IncomingMessage, Outcome, Reply
 from bot.replies import Replies
 from handoff.service import Handoff
 
-# "4", "4/5", "4 stars", "5! quick fix", "3 - slow but fine" (the rest is the comment); not "4.2", "45"
-_RATING = re.compile(
-    r"^\s*([1-5])(?!\d)(?:\s*/\s*5)?(?:\s*(?:stars?|점))?(?![\d.,]\d)\s*[-:;,.!)]*\s*(.*)$", re.S | re.I
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_STAR = "★⭐🌟"
+# The score: a whole number 1-5 (not "45", "4.5", "4,5") or its word, then an optional scale ("/5",
+# "out of 5") and unit ("stars", "*", "점", a star emoji); or 1-5 star symbols, empty ones after them.
+_HEAD = re.compile(
+    rf"""\s*(?:
+        (?P<stars>(?:[{_STAR}]\ufe0f?\s*){{1,5}})(?![{_STAR}])(?:[☆✩]\s*)*
+      | (?:(?P<digit>[1-5])(?![\d.,]\d|\d)|(?P<word>one|two|three|four|five)\b)
+        (?P<scale>\s*/\s*5|\s+(?:out\s+)?of\s+5)?(?![\d.,]\d|\d)
+        (?P<unit>\s*(?:stars?\b|\*|[{_STAR}]\ufe0f?|점(?![가-힣])))?
+    )\s*(?P<sep>[-–—:;,.!?)]*)\s*(?P<rest>.*)$""",
+    re.S | re.I | re.X,
 )
+# separators after which anything reads as the comment: "5! quick fix", "3 - slow but fine", "4, meh"
+_FREE_SEP = frozenset("!-–—,")
+# otherwise, after a number, the comment has to start like one: thanks, praise, a verdict on the help
+_COMMENT_TEXT = """
+    thanks thank thankyou thx thnx thanx ty tysm cheers ta great good fine ok okay nice excellent perfect
+    awesome amazing brilliant fantastic superb wonderful lovely cool super best happy satisfied pleased
+    helpful quick quickly fast speedy prompt slow slowly bad poor terrible awful horrible meh decent solid
+    well very really so pretty quite too much love loved like liked appreciated appreciate resolved fixed
+    sorted solved works working done overall because since but though although star stars
+"""
+_COMMENT_WORDS = frozenset(_COMMENT_TEXT.split())
+_COMMENT_PREFIXES = ("감사", "고맙", "고마", "좋", "최고", "만족", "친절", "빠르", "빨", "훌륭", "괜찮", "별로",
+                     "느리", "느려", "아쉽", "불만", "수고")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -23,12 +48,34 @@ class TypedRating:
     comment: str
 
 
+def _reads_as_comment(rest: str) -> bool:
+    word = _FIRST_WORD.match(rest)
+    if word is None:  # "5 :)", "4 👍"
+        return True
+    w = word.group(0).lower()
+    return w in _COMMENT_WORDS or w.startswith(_COMMENT_PREFIXES)
+
+
 def parse_rating(text: str) -> TypedRating | None:
-    """A typed rating: a whole number 1-5 first, the rest is the comment."""
-    m = _RATING.match(text)
+    """A typed rating and its comment, or None when the text does not read as one: the score comes
+    first; after a bare number the rest must be empty, a symbol or emoji, set off by "!", "-" or ",",
+    or start with thanks or praise ("4 thanks"); "2 more issues" and "3 questions" are not ratings."""
+    m = _HEAD.match(text)
     if m is None:
         return None
-    return TypedRating(int(m.group(1)), m.group(2).strip()[:2000])
+    if m.group("stars"):
+        score = sum(m.group("stars").count(c) for c in _STAR)
+    elif m.group("digit"):
+        score = int(m.group("digit"))
+    else:
+        score = _WORDS[m.group("word").lower()]
+    rest = m.group("rest").strip()
+    if rest[:1].isdigit() or rest[:1] == "/":  # "5, 6 and 7 fail too", "5/10": not a 1-5 rating
+        return None
+    marked = bool(m.group("stars") or m.group("unit") or "/" in (m.group("scale") or ""))
+    if rest and not marked and not _FREE_SEP & set(m.group("sep")) and not _reads_as_comment(rest):
+        return None
+    return TypedRating(score, rest[:2000])
 
 
 def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str) -> Outcome | None:

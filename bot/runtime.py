@@ -3,10 +3,14 @@ periodic jobs. Each is started in order when the app starts and stopped in rever
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol
 
-from bot.app import Aftercare
+if TYPE_CHECKING:
+    from bot.app import Aftercare
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +21,56 @@ class Service(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+
+class BackgroundLoop:
+    """Runs ``step`` as an asyncio task, again ``interval`` seconds after each round ends (or as soon as
+    :meth:`wake` is called), until :meth:`stop`. A round that raises is logged to ``logger`` with
+    ``failed`` and the next round retries."""
+
+    def __init__(
+        self,
+        step: Callable[[], Awaitable[object]],
+        interval: float,
+        *,
+        name: str,
+        logger: logging.Logger,
+        failed: str,
+    ) -> None:
+        self.step = step
+        self.interval = interval
+        self.name = name
+        self._log = logger
+        self._failed = failed
+        self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+
+    def start(self) -> None:
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(), name=self.name)
+
+    def wake(self) -> None:
+        """Run the next round now rather than after the interval (a no-op before :meth:`start`)."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _loop(self) -> None:
+        assert self._wake is not None
+        while True:
+            try:
+                await self.step()
+            except Exception:  # noqa: BLE001 - the loop must survive a bad round (database away)
+                self._log.exception(self._failed)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            self._wake.clear()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
 
 
 def build_services(ac: Aftercare) -> list[Service]:

@@ -151,3 +151,32 @@ async def test_a_message_given_up_after_max_attempts_is_kept_failed(make_app: An
     finally:
         await chan.stop()
         await tg.stop()
+
+
+async def test_a_reply_typed_in_the_agents_thread_is_never_posted_back_there(make_app: Any) -> None:
+    from bot.channels.customer import escalate_to_person
+    from bot.outbox import Outgoing
+
+    ac = make_app()
+    box = Outbox(ac.sessions, ac.handoff, ac.config.outbox)
+    posted: list[str] = []
+
+    async def agents_thread(out: Outgoing) -> None:
+        posted.append(out.message.text)
+
+    box.set_agents_sink(agents_thread)
+    box.start_point()
+    t = escalate_to_person(ac, "web", "77")
+    early = ac.handoff.reply(t.id, "dana", "typed before the outbox looked")
+    box.skip(early.id, "agents", key=f"t{t.id}")  # nothing enqueued yet: stored as skipped
+    late = ac.handoff.reply(t.id, "dana", "typed after the outbox looked")
+    assert box.dispatch() > 0
+    with ac.sessions() as s:
+        assert s.scalar(select(Delivery.status).where(Delivery.message_id == late.id)) == "pending"
+    box.skip(late.id, "agents", key=f"t{t.id}")  # already pending: turned to skipped
+    await box.run_once()
+    assert posted and early.text not in posted and late.text not in posted
+    with ac.sessions() as s:
+        status = dict(s.execute(select(Delivery.message_id, Delivery.status)).all())
+    assert status[early.id] == status[late.id] == "skipped"
+    assert set(status.values()) == {"sent", "skipped"}, "the rest of the ticket reached the thread"

@@ -63,6 +63,8 @@ async def test_polling_answers_with_feedback_buttons(polling: tuple[Any, FakeBot
     helped = dict(buttons(answer))["That helped"]
     api.push(api.update_button(CHAT, helped))
     await api.wait_for("sendMessage", lambda p: "Thanks for letting us know" in p["text"])
+    api.push(api.update_button(CHAT, helped))  # pressed again: thanked again, stored once
+    await api.wait_for("sendMessage", lambda p: "Thanks for letting us know" in p["text"], count=2)
     with ac.sessions() as s:
         rows = s.scalars(select(AnswerFeedback)).all()
     assert [(r.channel, r.customer_ref, r.value) for r in rows] == [("telegram", str(CHAT), "helped")]

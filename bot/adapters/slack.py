@@ -22,13 +22,13 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.app import Aftercare
 from bot.channels.customer import feedback, render
 from bot.config import SlackSettings
+from bot.db import insert_once
 from bot.desk import resolve_ticket
 from bot.messages import IncomingMessage
 from bot.outbox import AGENTS, DeliveryFailed, Outbox, Outgoing
@@ -143,14 +143,7 @@ class SlackChannel:
     def _first_time(self, event_id: str) -> bool:
         if not event_id:
             return True
-        with self.ac.sessions() as s:
-            s.add(SeenEvent(event_id=event_id, at=self.ac.handoff.now()))
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                return False
-        return True
+        return insert_once(self.ac.sessions, SeenEvent(event_id=event_id, at=self.ac.handoff.now()))
 
     async def _fresh(self, body: dict[str, Any]) -> bool:
         fresh = await asyncio.to_thread(self._first_time, str(body.get("event_id") or ""))

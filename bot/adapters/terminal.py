@@ -1,48 +1,161 @@
-"""Terminal chat: the customer types, the bot answers; agents' replies show up between turns."""
+"""Terminal chat: the customer types, the bot answers. What else is said to the customer (agents'
+replies, the resolution notice with the rating question) is polled for in the background and shows up
+while the terminal waits for input; on an interactive terminal the line being typed is redrawn below it."""
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import sys
+import threading
+from collections.abc import Callable
+from types import ModuleType
 from typing import TextIO
 
 from bot.app import Aftercare
 from bot.messages import IncomingMessage
 
 CHANNEL = "terminal"
+PROMPT = "you> "
+POLL_SECONDS = 1.0
+CLEAR_LINE = "\r\x1b[2K"
+
+log = logging.getLogger(__name__)
 
 
-def _show_new(ac: Aftercare, customer: str, after: int, out: TextIO) -> int:
-    for m in ac.handoff.customer_messages(CHANNEL, customer, after=after):
-        if m.author == "agent":
-            out.write(ac.replies.render("agent_reply", agent=m.author_name or "Agent", text=m.text) + "\n")
-        elif m.author == "system":
-            out.write(f"* {m.text}\n")
-        after = max(after, m.id)
-    return after
+def _line_editor(inp: TextIO, out: TextIO) -> ModuleType | None:
+    """The readline module when the chat runs on the process's own terminal (input() then edits the
+    line, and the typed text can be read back to redraw it), else None."""
+    if inp is not sys.stdin or out is not sys.stdout or not (inp.isatty() and out.isatty()):
+        return None
+    try:
+        import readline
+    except ImportError:  # a Python built without it
+        return None
+    return readline
 
 
-def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    interactive = inp.isatty()
-    out.write("Aftercare support chat. Type your message; /quit to leave.\n")
-    seen = ac.handoff.customer_messages(CHANNEL, customer)
-    after = max((m.id for m in seen), default=0)
-    while True:
-        after = _show_new(ac, customer, after, out)
-        if interactive:
-            out.write("you> ")
-        out.flush()
-        line = inp.readline()
-        if not line:
-            break
-        text = line.rstrip("\n")
-        if text.strip() in ("/quit", "/exit"):
-            break
-        if not text.strip():
-            continue
-        outcome = ac.pipeline.handle(IncomingMessage(channel=CHANNEL, customer=customer, text=text))
-        for r in outcome.replies:
-            out.write(f"bot> {r.text}\n")
-        after = _show_new(ac, customer, after, out)  # agents' words that came in while typing
-    _show_new(ac, customer, after, out)
-    out.flush()
+def _on_new_line(readline: ModuleType) -> Callable[[], int] | None:
+    """readline's rl_on_new_line (the cursor is at the start of an empty line), so that a redisplay draws
+    the prompt and the typed text with the cursor where it was; None when the library does not have it."""
+    try:
+        fn: Callable[[], int] = ctypes.PyDLL(readline.__file__).rl_on_new_line  # holds the GIL, as readline does
+    except (AttributeError, OSError):
+        return None
+    return fn
+
+
+class _Chat:
+    """One terminal session's output: everything written goes through one lock, and each message said to
+    the customer outside their own turn is printed once, by whichever thread sees it first."""
+
+    def __init__(self, ac: Aftercare, customer: str, out: TextIO, *, interactive: bool,
+                 readline: ModuleType | None) -> None:
+        self.ac, self.customer, self.out = ac, customer, out
+        self.interactive, self.readline = interactive, readline
+        self.new_line = _on_new_line(readline) if readline is not None else None
+        self.lock = threading.RLock()
+        self.typing = False  # the prompt is shown and the customer may be typing after it
+        self.after = max((m.id for m in ac.handoff.customer_messages(CHANNEL, customer)), default=0)
+
+    def write(self, text: str) -> None:
+        with self.lock:
+            self.out.write(text)
+            self.out.flush()
+
+    def show_new(self) -> None:
+        """Print the agents' replies and notices that came in since the last look."""
+        with self.lock:
+            shown = []
+            for m in self.ac.handoff.customer_messages(CHANNEL, self.customer, after=self.after):
+                if m.author == "agent":
+                    shown.append(self.ac.replies.render("agent_reply", agent=m.author_name or "Agent", text=m.text))
+                elif m.author == "system":
+                    shown.append(f"* {m.text}")
+                self.after = max(self.after, m.id)  # the bot's own answers were printed with the turn
+            if shown:
+                self._interject("".join(f"{s}\n" for s in shown))
+
+    def _interject(self, text: str) -> None:
+        if not self.typing:
+            self.out.write(text)
+        elif self.readline is None:  # the typed text cannot be read back: leave it on its line
+            self.out.write(f"\n{text}{PROMPT}")
+        else:  # above the line being typed, then the prompt and the typed text again
+            self.out.write(CLEAR_LINE + text)
+            self.out.flush()
+            if self.new_line is not None:
+                self.new_line()
+                self.readline.redisplay()
+            else:
+                self.out.write(PROMPT + self.readline.get_line_buffer())
+        self.out.flush()
+
+    def _typing(self, on: bool) -> None:
+        with self.lock:
+            self.typing = on
+
+    def read_line(self, inp: TextIO) -> str | None:
+        """The customer's next line without its newline; None at the end of input."""
+        if self.readline is not None:
+            self.readline.set_pre_input_hook(lambda: self._typing(True))  # the prompt is on the screen
+            try:
+                return input(PROMPT)
+            except EOFError:
+                self.write("\n")
+                return None
+            finally:
+                self._typing(False)
+                self.readline.set_pre_input_hook(None)
+        if self.interactive:
+            with self.lock:
+                self.out.write(PROMPT)
+                self.out.flush()
+                self.typing = True
+        try:
+            line = inp.readline()
+        finally:
+            self._typing(False)
+        return line.rstrip("\n") if line else None
+
+    def poll(self, stop: threading.Event, every: float) -> None:
+        failing = False
+        while not stop.wait(every):
+            try:
+                self.show_new()
+                failing = False
+            except Exception:  # noqa: BLE001 - the chat goes on; the next poll tries again
+                if not failing:
+                    log.warning("could not check for new messages; retrying", exc_info=True)
+                failing = True
+
+
+def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                 poll_seconds: float = POLL_SECONDS) -> int:
+    """Chat until /quit or the end of input. Every ``poll_seconds`` (0: never) a background thread looks
+    for messages to the customer and prints them while the terminal waits for a line."""
+    chat = _Chat(ac, customer, out, interactive=inp.isatty(), readline=_line_editor(inp, out))
+    chat.write("Aftercare support chat. Type your message; /quit to leave.\n")
+    stop = threading.Event()
+    poller = None
+    if poll_seconds > 0:
+        poller = threading.Thread(target=chat.poll, args=(stop, poll_seconds), name="terminal-poll", daemon=True)
+        poller.start()
+    try:
+        while True:
+            chat.show_new()
+            text = chat.read_line(inp)
+            if text is None or text.strip() in ("/quit", "/exit"):
+                break
+            if not text.strip():
+                continue
+            outcome = ac.pipeline.handle(IncomingMessage(channel=CHANNEL, customer=customer, text=text))
+            chat.write("".join(f"bot> {r.text}\n" for r in outcome.replies))
+    except KeyboardInterrupt:
+        chat.write("\n")
+    finally:
+        stop.set()
+        if poller is not None:
+            poller.join(timeout=poll_seconds + 10)
+    chat.show_new()
     return 0

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.app import Aftercare
+from bot.db import insert_once
 from bot.outbox_models import AnswerFeedback
 from handoff.errors import HandoffError
 from handoff.service import MessageView, TicketView
@@ -72,22 +71,10 @@ def escalate_to_person(
 
 def record_feedback(ac: Aftercare, channel: str, customer: str, message_id: int, value: str) -> bool:
     """Store the press of an answer's button once; False when that answer already had feedback."""
-    with ac.sessions() as s:
-        s.add(
-            AnswerFeedback(
-                message_id=message_id,
-                channel=channel,
-                customer_ref=customer,
-                value=value,
-                at=ac.handoff.now(),
-            )
-        )
-        try:
-            s.commit()
-        except IntegrityError:
-            s.rollback()
-            return False
-    return True
+    return insert_once(
+        ac.sessions,
+        AnswerFeedback(message_id=message_id, channel=channel, customer_ref=customer, value=value, at=ac.handoff.now()),
+    )
 
 
 def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:

@@ -1,0 +1,84 @@
+"""A typed rating after a resolution, as the customer meets it in a chat: what reads as a 1-5 rating is
+stored without reopening the ticket; a number that counts things is a message like any other."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.desk import resolve_ticket
+from handoff.models import Satisfaction
+from tests.conftest import FakeChannel
+
+FAULT = "the app crashes every time I upload a photo"
+
+RATINGS = [  # (typed, score, comment stored)
+    ("4", 4, ""),
+    ("4/5", 4, ""),
+    ("5 stars", 5, ""),
+    ("five", 5, ""),
+    ("★★★★☆", 4, ""),
+    ("⭐⭐⭐", 3, ""),
+    ("4 thanks, quick fix", 4, "thanks, quick fix"),
+    ("5! quick fix", 5, "quick fix"),
+    ("3 - slow but fine", 3, "slow but fine"),
+    ("2 out of 5", 2, ""),
+    ("1 terrible", 1, "terrible"),
+    ("5 👍", 5, "👍"),
+]
+NOT_RATINGS = [
+    "2 more issues",
+    "I have 3 questions",
+    "5 cameras are broken",
+    "4 out of 5 cameras still fail",
+    "1. the camera still fails to start",
+    "3 questions about my invoice",
+    "4.5",
+    "5/10",
+]
+
+
+def _resolved(chat: FakeChannel, customer: str) -> str:
+    """A fault escalated and resolved for ``customer``: the rating question has been asked."""
+    out = chat.push(FAULT, customer=customer)
+    assert out.action == "escalate", out
+    assert out.ticket_id is not None
+    resolve_ticket(chat.ac, out.ticket_id, "sam", "Fixed in app 4.2", propose=False)
+    asked = chat.ac.handoff.customer_messages(chat.channel, customer)
+    assert "Rate it from 1" in asked[-1].text
+    return out.ticket_id
+
+
+def test_what_reads_as_a_rating_is_stored_without_reopening(chat: FakeChannel) -> None:
+    ac = chat.ac
+    for n, (typed, score, comment) in enumerate(RATINGS):
+        tid = _resolved(chat, f"r{n}")
+        out = chat.push(typed, customer=f"r{n}")
+        assert out.action == "rated", (typed, out)
+        assert f"rated ticket {tid} {score} out of 5" in out.replies[0].text
+        assert ac.handoff.rating(tid) == score and ac.handoff.get(tid).status == "resolved", typed
+        with ac.sessions() as s:
+            t = ac.handoff.get(tid)
+            assert s.scalar(select(Satisfaction.comment).where(Satisfaction.ticket_id == t.id)) == comment
+
+
+def test_a_number_that_counts_things_is_not_a_rating(chat: FakeChannel) -> None:
+    ac = chat.ac
+    actions: dict[str, str] = {}
+    for n, typed in enumerate(NOT_RATINGS):
+        customer = f"n{n}"
+        tid = _resolved(chat, customer)
+        out = chat.push(typed, customer=customer)
+        assert out.action != "rated", (typed, out)
+        assert ac.handoff.rating(tid) is None, typed
+        # handled like any message after a resolution: the ticket reopens and takes it, unless the
+        # bot answers it itself; the rating question stays open only then
+        if out.action == "joined":
+            assert out.ticket_id == tid and ac.handoff.get(tid).status != "resolved", typed
+            assert typed in [m.text for m in ac.handoff.transcript(tid) if m.author == "customer"]
+        else:
+            assert out.action in ("answer", "reply"), (typed, out)
+            assert ac.handoff.get(tid).status == "resolved", typed
+            assert chat.push("4", customer=customer).action == "rated", "the question is still open"
+        actions[typed] = out.action
+    assert actions["5 cameras are broken"] == "joined", "a fault reported after the resolution reopens the ticket"
+
