@@ -81,7 +81,7 @@ class RetrievalSettings:
     vote_threshold: str = _s("auto", "Vote share a case needs to be answered: 'auto' calibrates it from the "
                                      "knowledge base's own phrasings, or a number in 0..1.")
     min_score: float = _s(0.40, "Cosine similarity the best phrasing of the answered case must reach.")
-    target_precision: float = _s(0.98, "Calibration goal: share of answers that pick the right case "
+    target_precision: float = _s(0.975, "Calibration goal: share of answers that pick the right case "
                                        "(its 95% lower confidence bound, leave-one-out).")
     max_vote_threshold: float = _s(0.9, "Ceiling of the calibrated vote threshold (a thin KB cannot reach the goal).")
     exact_score: float = _s(0.92, "A message this similar to one phrasing is answered with its case "
