@@ -39,6 +39,7 @@ from handoff.service import MessageView, TicketView
 from kb.service import CaseView
 
 log = logging.getLogger(__name__)
+THREAD_WAIT_ROUNDS = 30  # 3 s
 CHANNEL = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 CUSTOMER_ACTION = re.compile(r"^(fb|rate):")
@@ -225,8 +226,17 @@ class SlackChannel:
     # -- agents -----------------------------------------------------------------------------------
 
     async def _agent_message(self, event: dict[str, Any]) -> None:
-        thread = await asyncio.to_thread(self._thread, str(event["channel"]), str(event["thread_ts"]))
+        channel, ts = str(event["channel"]), str(event["thread_ts"])
+        thread = await asyncio.to_thread(self._thread, channel, ts)
+        # An agent can answer the moment the ticket is posted, before the outbox has recorded which ticket
+        # the new thread belongs to: wait a little for that record rather than lose the reply.
+        for _ in range(THREAD_WAIT_ROUNDS):
+            if thread is not None:
+                break
+            await asyncio.sleep(0.1)
+            thread = await asyncio.to_thread(self._thread, channel, ts)
         if thread is None:
+            log.info("slack message in thread %s of %s: not a ticket's thread, ignored", ts, channel)
             return
         agent = await self._name(str(event.get("user")))
         text = str(event.get("text") or "").strip()
