@@ -159,12 +159,6 @@ def held_out_votes(encode: Callable[[Sequence[str]], np.ndarray], keep: dict[str
     return right / len(held), points
 
 
-def leave_out_accuracy(encode: Callable[[Sequence[str]], np.ndarray], keep: dict[str, list[str]],
-                       held: list[tuple[str, str]], *, top_k: int, temperature: float) -> float:
-    """Share of held-out texts whose nearest-neighbour vote over the kept texts picks their own group."""
-    return held_out_votes(encode, keep, held, top_k=top_k, temperature=temperature)[0]
-
-
 def tune(base: str, load: Callable[[], object], old_encode: Callable[[Sequence[str]], np.ndarray],
          phrasings: Sequence[tuple[str, str]], examples: Sequence[tuple[str, str]], models_dir: Path, *,
          settings: TuneSettings | None = None, progress: bool = False, force: bool = False,
