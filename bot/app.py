@@ -130,13 +130,6 @@ class Aftercare:
             return None
         return texts, labels
 
-    def _tuned_threshold(self) -> float:
-        """The vote threshold a tuned encoder was calibrated to on its held-out slice, when it is the one
-        serving (0 otherwise)."""
-        base = self.config.embedding.model
-        tuned = adopted_model(self.data_dir, base=base)
-        return adopted_threshold(self.data_dir, base=base) if tuned and self.embedder.name == tuned else 0.0
-
     def router(self) -> Router:
         """The router for the current classifier model; a model trained by another process is picked up."""
         meta = self.model_dir / "model.json"
@@ -151,7 +144,9 @@ class Aftercare:
                                           uncovered_similarity=r.uncovered_similarity,
                                           calibration_sample=r.calibration_sample,
                                           human_label=self.config.classifier.human_label,
-                                          min_vote_threshold=self._tuned_threshold())
+                                          min_vote_threshold=adopted_threshold(
+                                              self.data_dir, base=self.config.embedding.model,
+                                              serving=self.embedder.name))
                 model = self.classifier_model()
                 self._router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
                 self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None

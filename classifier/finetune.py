@@ -97,10 +97,13 @@ def adopted_model(data_dir: Path, *, base: str) -> str | None:
     return found[0] if found else None
 
 
-def adopted_threshold(data_dir: Path, *, base: str) -> float:
-    """The vote threshold calibrated on the adopted tuned model's held-out slice (0 when there is none)."""
+def adopted_threshold(data_dir: Path, *, base: str, serving: str) -> float:
+    """The vote threshold calibrated on the adopted tuned model's held-out slice, when that model is the
+    one ``serving`` (0 otherwise: no tuned model, or another encoder was injected)."""
     found = _adopted_meta(data_dir, base=base)
-    value = found[1].get("vote_threshold") if found else None
+    if found is None or found[0] != serving:
+        return 0.0
+    value = found[1].get("vote_threshold")
     return float(value) if isinstance(value, int | float) else 0.0
 
 
