@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from handoff.service import TicketView
     from handoff.settings import DeskSettings
 
+# compare-and-set rounds of round-robin assignment before a ticket is left in the queue unassigned
+ASSIGN_ATTEMPTS = 20
+
 
 @dataclass(frozen=True)
 class AlertView:
@@ -433,21 +436,40 @@ class DeskOps(ProblemOps):
             ]
 
     def _auto_assign(self, s: Session, t: Ticket) -> str | None:
-        """Round-robin: the available agent of the ticket's team who was assigned least recently."""
-        pool = [
-            a
-            for a in s.scalars(select(Agent).where(Agent.available.is_(True)))
-            if not a.teams or t.team in (a.teams or [])
-        ]
-        if not pool:
-            return None
-        oldest = datetime.min.replace(tzinfo=_as_utc(self.now()).tzinfo)
-        pool.sort(key=lambda a: (_as_utc(a.last_assigned_at) if a.last_assigned_at else oldest, a.name))
-        agent = pool[0]
-        agent.last_assigned_at = self.now()
-        t.assignee, t.status = agent.name, "assigned"
-        self._event(s, t.id, "bot", "auto-assigned", assignee=agent.name, team=t.team)
-        return agent.name
+        """Round-robin: the available agent of the ticket's team who was assigned least recently.
+
+        Several workers create tickets at once: the agent is taken with a compare-and-set on the
+        ``last_assigned_at`` that was read, so two tickets created together never both go to the
+        same agent's turn; a worker that loses the race reads the agents again.
+        """
+        for _ in range(ASSIGN_ATTEMPTS):
+            pool = [
+                a
+                for a in s.scalars(
+                    select(Agent).where(Agent.available.is_(True)).execution_options(populate_existing=True)
+                )
+                if not a.teams or t.team in (a.teams or [])
+            ]
+            if not pool:
+                return None
+            oldest = datetime.min.replace(tzinfo=_as_utc(self.now()).tzinfo)
+            pool.sort(key=lambda a: (_as_utc(a.last_assigned_at) if a.last_assigned_at else oldest, a.name))
+            agent = pool[0]
+            seen = agent.last_assigned_at
+            taken = s.execute(
+                update(Agent)
+                .where(
+                    Agent.name == agent.name,
+                    Agent.last_assigned_at.is_(None) if seen is None else Agent.last_assigned_at == seen,
+                )
+                .values(last_assigned_at=self.now())
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                t.assignee, t.status = agent.name, "assigned"
+                self._event(s, t.id, "bot", "auto-assigned", assignee=agent.name, team=t.team)
+                return agent.name
+        return None  # agents kept being taken under us: the ticket waits in the queue, unassigned
 
     # -- periodic jobs ----------------------------------------------------------------------------
 

@@ -186,6 +186,42 @@ def test_claims_on_postgres_with_many_workers(make_app, pg_url: str) -> None:  #
         assert [e.kind for e in ac.handoff.events(tid or "")].count("claimed") == 1
 
 
+def test_round_robin_stays_fair_when_workers_create_tickets_at_once(make_app, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Eight customers report faults at the same moment on PostgreSQL: two available agents get four
+    tickets each. A slow clock widens the window between reading the agents and taking one."""
+    import time
+
+    from bot.messages import IncomingMessage
+
+    ac = make_app(db_url=pg_url, assignment={"auto_assign": True})
+    ac.handoff.set_agent("ann", available=True)
+    ac.handoff.set_agent("bob", available=True)
+
+    def slow_now() -> datetime:
+        time.sleep(0.02)
+        return datetime.now(UTC)
+
+    ac.handoff.now = slow_now
+    faults = [
+        "the app crashes every time I upload a photo",
+        "I was charged twice for my order",
+        "the export to PDF fails with an error",
+        "the camera went offline and will not reconnect",
+        "my invoice shows the wrong amount",
+        "the android app freezes on the login screen",
+        "recordings from yesterday are missing",
+        "the doorbell stopped sending notifications",
+    ]
+    msgs = [IncomingMessage(channel="test", customer=f"c{i}", text=t) for i, t in enumerate(faults)]
+    with ThreadPoolExecutor(max_workers=len(msgs)) as pool:
+        outcomes = list(pool.map(ac.pipeline.handle, msgs))
+    tickets = [ac.handoff.get(o.ticket_id) for o in outcomes if o.ticket_id]
+    assert len(tickets) == len(faults)
+    assignees = sorted(t.assignee or "-" for t in tickets)
+    assert assignees == ["ann"] * 4 + ["bob"] * 4
+    assert all(t.status == "assigned" for t in tickets)
+
+
 def test_resolving_proposes_a_draft_that_an_editor_reviews(app, cli: Cli) -> None:  # type: ignore[no-untyped-def]
     chat = FakeChannel(app)
     question = "my smart plug blinks red three times and won't pair, mail me at jo@example.com"
