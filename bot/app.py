@@ -143,6 +143,7 @@ class Aftercare:
                                           max_vote_threshold=r.max_vote_threshold, exact_score=r.exact_score,
                                           uncovered_similarity=r.uncovered_similarity,
                                           calibration_sample=r.calibration_sample,
+                                          reply_min_vote=r.reply_min_vote,
                                           human_label=self.config.classifier.human_label,
                                           min_vote_threshold=adopted_threshold(
                                               self.data_dir, base=self.config.embedding.model,

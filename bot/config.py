@@ -89,6 +89,8 @@ class RetrievalSettings:
     uncovered_similarity: float = _s(0.8, "Question examples whose nearest KB phrasing is less similar than "
                                            "this vote to escalate (0 turns it off).")
     calibration_sample: int = _s(3000, "Phrasings and examples sampled for calibration (leave-one-out).")
+    reply_min_vote: float = _s(0.6, "Vote share a reply label (greeting, thanks) needs for its template; "
+                                    "under it the bot asks the customer to say more (0..1).")
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,8 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
         config.labels  # noqa: B018 - validates the label table
     except LabelsError as e:
         raise ConfigError(f"classifier.labels: {e}") from e
+    if not 0 <= config.retrieval.reply_min_vote <= 1:
+        raise ConfigError("retrieval.reply_min_vote: must be in 0..1")
     if not 0 < config.retrieval.target_precision <= 1:
         raise ConfigError("retrieval.target_precision: must be in (0, 1]")
     vt = config.retrieval.vote_threshold

@@ -16,7 +16,7 @@ from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.ratings import take_rating
 from bot.replies import Replies
-from classifier.router import Decision, Router
+from classifier.router import UNSURE, Decision, Router
 from handoff.service import Handoff
 from kb.embedder import Embedder
 from kb.service import KnowledgeBase
@@ -63,6 +63,10 @@ class Pipeline:
     def _reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None) -> int:
         return self.handoff.record(conv, "bot", text, ticket_id=ticket_id, meta=meta or {}).id
 
+    def _bot_handles(self, text: str) -> bool:
+        d = self.decide(text)
+        return d.action == "answer" or (d.action == "reply" and d.label != UNSURE)
+
     def _handle(self, msg: IncomingMessage) -> Outcome:
         text = msg.text.strip()
         if looks_binary(text):
@@ -90,9 +94,8 @@ class Pipeline:
             if rated is not None:
                 return rated
         if ticket is None:  # within the reopen window after a resolution: reopen and join it, unless the
-            # bot can answer it itself (a usage question, thanks)
-            ticket = self.handoff.reopen_recent(
-                conv, unless=lambda: self.decide(text).action in ("answer", "reply"))
+            # bot can answer it itself (a usage question, thanks; not a message it is unsure about)
+            ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(text))
         customer_msg = self.handoff.record(conv, "customer", text, ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta)
         if ticket is not None:

@@ -31,6 +31,8 @@ LABEL = "label:"
 UNCOVERED = "uncovered:"
 # phrasing neighbours searched for the hits a decision shows (as KnowledgeBase.search_vector does)
 HIT_NEIGHBOURS = 20
+# Decision label of a reply whose courtesy vote is weak: the bot asks the customer to say more
+UNSURE = "unsure"
 # One-sided z of the calibration's confidence bound: the vote threshold is the lowest at which the
 # Wilson lower bound of leave-one-out precision (not the point estimate) reaches target_precision.
 CALIBRATION_Z = 1.645
@@ -49,6 +51,7 @@ class RouterSettings:
     human_label: str = "human"
     uncovered_similarity: float = 0.8
     min_vote_threshold: float = 0.0  # floor of the calibrated threshold (a tuned encoder's held-out one)
+    reply_min_vote: float = 0.6  # a reply label's template needs this vote share; under it: UNSURE
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,12 @@ class Router:
         if vote.winner.startswith(LABEL):
             label = vote.winner[len(LABEL):]
             spec = self.labels[label]
+            if spec.action == "reply" and vote.share < s.reply_min_vote:
+                # "nope, still the same" half-resembles "ok got it": a weak courtesy vote gets no
+                # "you're welcome"; the customer is asked to say what they need
+                return done("reply", UNSURE, vote.share,
+                            f"nearest examples lean to {label!r} (vote {vote.share:.2f} under "
+                            f"{s.reply_min_vote:.2f}): asking for more")
             return done(spec.action if spec.action != "answer" else "escalate", label, vote.share,
                         f"nearest examples are {label!r}")
         case_id = vote.winner[len(CASE):]

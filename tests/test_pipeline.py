@@ -99,3 +99,47 @@ def test_korean_replies(make_app) -> None:
     ac = make_app(app={"language": "ko"})
     out = FakeChannel(ac).push("the app crashes every time I upload a photo")
     assert "티켓" in out.replies[0].text and out.ticket_id in out.replies[0].text
+
+
+# A customer's follow-ups after the bot answered: courtesy gets its template, a follow-up that says
+# the answer did not help goes to a person, an announcement of more questions is invited, and a
+# reply the bot cannot read as any of these asks for more instead of "you're welcome".
+FOLLOW_UPS = [
+    ("thanks, that solved it", "reply", {"thanks"}),
+    ("brilliant, sorted", "reply", {"thanks"}),
+    ("thanks but it still fails", "escalate", {"fault", "human"}),
+    ("that didn't work", "escalate", {"fault", "human"}),
+    ("this is not helpful", "escalate", {"human"}),
+    ("you didn't answer my question", "escalate", {"human"}),
+    ("I have 3 more questions", "reply", {"greeting"}),
+    ("also another problem", "reply", {"greeting"}),
+    ("ok thanks, one more question", "reply", {"greeting"}),
+    ("got another issue", "reply", {"greeting"}),
+    ("nope, still the same", "reply", {"unsure"}),
+]
+
+
+def test_follow_ups_after_an_answer_are_read_for_what_they_say(chat: FakeChannel) -> None:
+    for n, (typed, action, labels) in enumerate(FOLLOW_UPS):
+        customer = f"f{n}"
+        assert chat.push("how do I reset my password?", customer=customer).action == "answer"
+        out = chat.push(typed, customer=customer)
+        assert out.action == action and out.label in labels, (typed, out)
+        text = out.replies[0].text
+        if out.label != "thanks":
+            assert "welcome" not in text.lower(), (typed, text)
+        if out.label == "unsure":
+            assert "tell me a bit more" in text and out.ticket_id is None, (typed, text)
+        if action == "escalate":
+            assert out.ticket_id and out.ticket_id in text, (typed, text)
+
+
+def test_an_unclear_message_after_a_resolution_reopens_the_ticket(chat: FakeChannel) -> None:
+    from bot.desk import resolve_ticket
+
+    out = chat.push("the app crashes every time I upload a photo", customer="ria")
+    assert out.ticket_id
+    resolve_ticket(chat.ac, out.ticket_id, "sam", "Fixed in app 4.2", propose=False)
+    again = chat.push("nope, still the same", customer="ria")
+    assert again.action == "joined" and again.ticket_id == out.ticket_id
+    assert chat.ac.handoff.get(out.ticket_id).status != "resolved"
