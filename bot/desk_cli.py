@@ -228,7 +228,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     ac = _ac(args)
     until = ac.handoff.now()
     since = parse_since(args.since, until)
-    report = build_report(ac.sessions, since=since, until=until, feedback=answer_feedback(ac, since))
+    report = build_report(ac.sessions, since=since, until=until, feedback=answer_feedback(ac, since),
+                          calendar=ac.handoff.desk.sla.calendar)
     if args.format == "json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str)
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.desk_models import Problem
 from handoff.models import Message, Satisfaction, Ticket
 from handoff.problems import problem_public_id
-from handoff.sla import _as_utc, met
+from handoff.sla import Calendar, _as_utc, met
 
 HELPFUL = {True, "helped", "helpful", "yes", "up"}
 NOT_HELPFUL = {False, "human", "not_helpful", "unhelpful", "no", "down"}
@@ -34,7 +34,8 @@ class Count:
 
 @dataclass(frozen=True)
 class Durations:
-    """Minutes (wall clock) from ticket creation to an event; None when nothing was measured."""
+    """Minutes from ticket creation to an event (wall clock, or business time of the ticket's team);
+    None when nothing was measured."""
 
     count: int
     mean_min: float | None
@@ -109,6 +110,10 @@ class Report:
     top_problems: list[ProblemCount]
     first_response: Durations
     resolution: Durations
+    # the same in business minutes of each ticket's team calendar, time waiting on the customer left
+    # out of the resolution: what the SLA targets count
+    first_response_business: Durations
+    resolution_business: Durations
     sla_first_response: Compliance
     sla_resolution: Compliance
     sla_tickets: Compliance  # tickets whose every decided target was met
@@ -143,8 +148,12 @@ def build_report(
     until: datetime,
     top: int = 10,
     feedback: Mapping[int, Any] | None = None,
+    calendar: Callable[[str], Calendar] | None = None,
 ) -> Report:
     """Tickets created in [since, until); ratings and bot messages in the same period.
+
+    ``calendar`` gives a team's business calendar (the SLA book's); without it the business-time
+    figures are left empty.
 
     ``feedback`` maps a bot answer's message id to the customer's verdict on it ('helped' or 'human',
     from the channels' buttons); a ``helpful`` or ``feedback`` key in the message's meta counts too."""
@@ -159,6 +168,16 @@ def build_report(
         )
         frt = [_minutes(t.created_at, t.first_response_at) for t in tickets if t.first_response_at]
         res = [_minutes(t.created_at, t.resolved_at) for t in tickets if t.resolved_at]
+        frt_biz: list[float] = []
+        res_biz: list[float] = []
+        if calendar is not None:
+            for t in tickets:
+                cal = calendar(t.team)
+                if t.first_response_at:
+                    frt_biz.append(cal.between(t.created_at, t.first_response_at) / 60)
+                if t.resolved_at:
+                    worked = cal.between(t.created_at, t.resolved_at) - float(t.sla_paused_s or 0.0)
+                    res_biz.append(max(0.0, worked) / 60)
         fr_met = fr_total = rs_met = rs_total = ok_t = ok_total = 0
         for t in tickets:
             a = met(t.first_response_at, t.first_response_due, until)
@@ -239,6 +258,8 @@ def build_report(
         top_problems=top_problems,
         first_response=Durations.of(frt),
         resolution=Durations.of(res),
+        first_response_business=Durations.of(frt_biz),
+        resolution_business=Durations.of(res_biz),
         sla_first_response=Compliance(fr_met, fr_total),
         sla_resolution=Compliance(rs_met, rs_total),
         sla_tickets=Compliance(ok_t, ok_total),
@@ -254,7 +275,8 @@ def build_report(
             not_helpful=sum(f in NOT_HELPFUL for f in verdicts if f is not None),
         ),
         notes=[
-            "times are wall-clock minutes from the ticket's creation; SLA targets count business time",
+            "times are minutes from the ticket's creation, wall clock and in business hours of the ticket's "
+            "team (time waiting on the customer left out of the resolution), as the SLA targets count",
             "merged duplicates are left out; SLA compliance counts targets decided by the end of the period",
         ],
     )

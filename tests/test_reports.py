@@ -76,7 +76,7 @@ def generate_week(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tickets = generate_week(app)
-    r = build_report(app.sessions, since=START, until=START + timedelta(days=7))
+    r = build_report(app.sessions, since=START, until=START + timedelta(days=7), calendar=app.handoff.desk.sla.calendar)
     assert r.tickets == 10
     assert {c.key: c.n for c in r.by_channel} == {"web": 7, "telegram": 3}
     assert {c.key: c.n for c in r.by_product} == {"cam-pro": 3, "(none)": 7}
@@ -96,6 +96,11 @@ def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tm
         120.0,
         312.0,
     )
+    # in business hours (support: 09:00-17:00 UTC, Monday to Friday) the weekend's tickets, created and
+    # answered on Saturday and Sunday, took no time at all; the rest is inside hours, as on the clock
+    frt_biz, res_biz = r.first_response_business, r.resolution_business
+    assert (frt_biz.count, frt_biz.mean_min, frt_biz.median_min, frt_biz.p90_min) == (9, 38.3, 45.0, 66.0)
+    assert (res_biz.count, res_biz.mean_min, res_biz.median_min, res_biz.p90_min) == (9, 98.3, 60.0, 216.0)
     # compliance per ticket, as each ticket shows it, adds up to the report's figures
     views = [app.handoff.sla(t.id) for t in app.handoff.list(status=None)]
     assert r.sla_first_response.met == sum(v.first_response_met is True for v in views)
@@ -136,6 +141,7 @@ def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tm
     data = json.loads(out_json.read_text())
     assert data["tickets"] == 10 and data["csat_average"] == r.csat_average
     assert data["deflection"]["rate"] == dfl.rate and data["first_response"]["median_min"] == 55.0
+    assert data["resolution_business"]["median_min"] == 60.0 and data["resolution"]["median_min"] == 120.0
     assert data["sla_first_response"]["share"] is not None
     assert (data["deflection"]["helpful"], data["deflection"]["not_helpful"]) == (1, 1)
     out_html = tmp_path / "week.html"
@@ -144,4 +150,27 @@ def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tm
     assert html.startswith("<!doctype html>") and html.count("<svg") >= 5
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
     assert "https://" not in html and "<script" not in html
+    assert "resolution, business hours" in html
     assert "2025-W45" in html and "cam-pro" in html and "58.3%" in html and "PRB-0001" in html
+
+
+def test_business_time_leaves_out_nights_and_waiting_on_the_customer(app) -> None:  # type: ignore[no-untyped-def]
+    """Created Monday 10:00, answered 10:30 and put on waiting; the customer writes back Tuesday 10:00;
+    resolved 11:00. On the clock the resolution took 25 hours; in business time 30 + 60 minutes."""
+    monday = datetime(2025, 11, 10, 10, 0, tzinfo=UTC)
+    clock = with_clock(app, monday)
+    chat = FakeChannel(app)
+    tid = chat.push(FAULTS[0], customer="wes").ticket_id
+    assert tid
+    clock.set(monday + timedelta(minutes=30))
+    app.handoff.reply(tid, "ann", "Which firmware version does the camera show?")
+    app.handoff.wait(tid, "ann")
+    clock.set(monday + timedelta(hours=24))
+    assert chat.push("version 2.1.4", customer="wes").ticket_id == tid
+    clock.set(monday + timedelta(hours=25))
+    resolve_ticket(app, tid, "ann", "Updated to 2.2, recording is back.", propose=False)
+    r = build_report(app.sessions, since=monday - timedelta(days=1), until=monday + timedelta(days=2),
+                     calendar=app.handoff.desk.sla.calendar)
+    assert (r.first_response.median_min, r.resolution.median_min) == (30.0, 1500.0)
+    assert (r.first_response_business.median_min, r.resolution_business.median_min) == (30.0, 90.0)
+    assert r.sla_resolution.met == 1  # high priority: 480 business minutes

@@ -84,7 +84,8 @@ def report_page(ac: Aftercare, *, days: int = 30) -> ReportPage:
         feedback = answer_feedback(ac, since)
     except Exception:  # noqa: BLE001 - the verdicts are optional; the report stands without them
         feedback = None
-    r = mod.build_report(ac.sessions, since=since, until=until, feedback=feedback)
+    r = mod.build_report(ac.sessions, since=since, until=until, feedback=feedback,
+                         calendar=ac.handoff.desk.sla.calendar)
     d = r.deflection
     figures = [
         ("Tickets", str(r.tickets)),
@@ -93,6 +94,8 @@ def report_page(ac: Aftercare, *, days: int = 30) -> ReportPage:
         ("First reply (median)", _mins(r.first_response.median_min)),
         ("Resolution (median)", _mins(r.resolution.median_min)),
         ("Resolution (p90)", _mins(r.resolution.p90_min)),
+        ("First reply, business hours (median)", _mins(r.first_response_business.median_min)),
+        ("Resolution, business hours (median)", _mins(r.resolution_business.median_min)),
         ("SLA first reply met", _pct(r.sla_first_response.share)),
         ("SLA resolution met", _pct(r.sla_resolution.share)),
         ("CSAT", "–" if r.csat_average is None else f"{r.csat_average:.1f} / 5 ({r.csat_count})"),
