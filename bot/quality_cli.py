@@ -8,6 +8,8 @@ import json
 import sys
 from typing import Any
 
+import numpy as np
+
 from bot.app import Aftercare
 from classifier.finetune import TuneError, TuneSettings, tune
 from classifier.model import train
@@ -21,11 +23,23 @@ def _app(args: argparse.Namespace) -> Aftercare:
     return ac
 
 
+def _asked_questions(ac: Aftercare) -> tuple[list[str], np.ndarray] | None:
+    """The classifier's training examples of the answering label(s): questions customers ask."""
+    answering = {s.name for s in ac.config.labels if s.action == "answer"}
+    model = ac.classifier_model()
+    keep = [i for i, lab in enumerate(model.labels) if lab in answering]
+    if not keep or model.vectors.ndim != 2:
+        return None
+    return [model.texts[i] for i in keep], model.vectors[keep]
+
+
 def cmd_kb_lint(args: argparse.Namespace) -> int:
     ac = _app(args)
     r = ac.config.retrieval
     report = lint(ac.kb, settings=LintSettings(min_phrasings=args.min_phrasings, top_k=r.top_k,
-                                               temperature=r.temperature))
+                                               temperature=r.temperature,
+                                               uncovered_similarity=r.uncovered_similarity),
+                  questions=_asked_questions(ac))
     issues = report.issues[: args.limit] if args.limit else report.issues
     if args.json:
         print(json.dumps({**report.as_dict(), "issues": [i.as_dict() for i in issues]}))

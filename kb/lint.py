@@ -7,10 +7,14 @@ Works on the published phrasings' stored vectors (no model call):
   nearly identical to another case's (similarity >= ``collide_at``): messages like them go to the
   wrong case or get escalated;
 - ``thin``: cases with fewer than ``min_phrasings`` phrasings, or whose phrasings, each left out
-  in turn, mostly do not route back to them by the nearest-phrasing vote.
+  in turn, mostly do not route back to them by the nearest-phrasing vote;
+- ``unanswered``: questions customers ask (the classifier's question examples, when given) that no
+  phrasing is close to (under ``uncovered_similarity``): the bot escalates them. Each names the
+  nearest case: add the question to it if its answer fits, or write a case for it.
 
 Issues are ranked by ``severity`` (higher first): duplicates, then collisions by how much closer
-the other case is, then thin cases by how often they are missed.
+the other case is, then thin cases by how often they are missed, then unanswered questions, the
+ones nearest a case first (most often a phrasing to add).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class LintSettings:
     min_recall: float = 0.5  # share of a case's left-out phrasings that must route back to it
     top_k: int = 10
     temperature: float = 0.05
+    uncovered_similarity: float = 0.8  # the router's: question examples further than this vote to escalate
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Offending:
 
 @dataclass(frozen=True)
 class Issue:
-    kind: str  # near_duplicate | collision | thin
+    kind: str  # near_duplicate | collision | thin | unanswered
     severity: float
     case_id: str
     other_case: str | None
@@ -73,7 +78,10 @@ def _texts(kb: KnowledgeBase, ids: np.ndarray) -> dict[int, str]:
         return {int(i): t for i, t in rows.tuples().all()}
 
 
-def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None) -> LintReport:
+def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
+         questions: tuple[list[str], np.ndarray] | None = None) -> LintReport:
+    """``questions``: texts and unit vectors of questions customers ask (the classifier's examples of
+    the answering label), checked for a case that covers them."""
     s = settings or LintSettings()
     idx = kb.index()
     ids, vecs = idx.vectors()
@@ -147,5 +155,30 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None) -> LintRepo
             issues.append(Issue(kind="thin", severity=round(1.0 + (1.0 - recall) * 0.99, 4), case_id=c,
                                 other_case=None, detail="; ".join(reasons) + ": add customer phrasings",
                                 phrasings=[Offending(text_of.get(int(ids[m]), ""), "", 0.0, 0.0) for m in members]))
+    if questions is not None and len(questions[0]) and s.uncovered_similarity > 0:
+        issues += _unanswered(questions, vecs, ids, case_of, text_of, s.uncovered_similarity)
     issues.sort(key=lambda i: (-i.severity, i.case_id, i.other_case or ""))
     return LintReport(cases=len(cases), phrasings=n, issues=issues)
+
+
+def _unanswered(questions: tuple[list[str], np.ndarray], vecs: np.ndarray, ids: np.ndarray, case_of: list[str],
+                text_of: dict[int, str], limit: float) -> list[Issue]:
+    texts, qvecs = questions
+    out: list[Issue] = []
+    seen: set[str] = set()
+    for start in range(0, len(texts), 1024):
+        sims = np.asarray(qvecs[start : start + 1024], dtype=np.float32) @ vecs.T
+        best = sims.argmax(axis=1)
+        for r, j in enumerate(best):
+            text, sim = texts[start + r], float(sims[r, j])
+            if sim >= limit or text in seen:
+                continue
+            seen.add(text)
+            case = case_of[int(j)]
+            out.append(Issue(kind="unanswered", severity=round(0.5 + 0.49 * max(0.0, sim), 4), case_id=case,
+                             other_case=None,
+                             detail=f"customers ask {text!r} and the bot escalates it (nearest phrasing "
+                                    f"{sim:.2f} < {limit:.2f}): add it to {case!r} if that answer fits, "
+                                    "or write a case for it",
+                             phrasings=[Offending(text, text_of.get(int(ids[int(j)]), ""), round(sim, 4), 0.0)]))
+    return out

@@ -42,3 +42,33 @@ def test_lint_finds_planted_problems_worst_first(make_app, tmp_path: Path, monke
     assert main(["kb", "lint", "--limit", "3"]) == 0
     out = capsys.readouterr().out
     assert "issues (worst first)" in out and "near_duplicate" in out
+
+
+def test_lint_names_questions_customers_ask_that_no_case_answers(make_app, tmp_path: Path, monkeypatch,
+                                                                 capsys) -> None:
+    """The shipped classifier examples hold questions customers ask; those no demo case covers are
+    escalated by the bot, and lint lists them with the nearest case. Writing a case clears one."""
+    from tests.conftest import FakeChannel
+
+    ac = make_app(data_dir=tmp_path / "d")
+    monkeypatch.setenv("AFTERCARE_DATA_DIR", str(tmp_path / "d"))
+    chat = FakeChannel(ac)
+
+    def unanswered() -> dict[str, dict]:
+        capsys.readouterr()
+        assert main(["kb", "lint", "--json"]) == 0
+        issues = json.loads(capsys.readouterr().out)["issues"]
+        return {i["phrasings"][0]["phrasing"]: i for i in issues if i["kind"] == "unanswered"}
+
+    found = unanswered()
+    assert "Is there a student discount?" in found and "how do you handle GDPR requests" in found
+    assert "How do I turn on two-step login?" not in found  # the demo's enable-2fa case has it
+    assert all(i["severity"] < 1.0 and "the bot escalates it" in i["detail"] for i in found.values())
+    assert chat.push("Is there a student discount?", customer="s1").action == "escalate"
+    ac.kb.add_case("student-discount", ["Is there a student discount?", "do students get a discount",
+                                        "discount for students"], "Students get 20% off Plus with a valid ID.")
+    assert "Is there a student discount?" not in unanswered()
+    assert chat.push("Is there a student discount?", customer="s2").action == "answer"
+    capsys.readouterr()
+    assert main(["kb", "lint"]) == 0
+    assert "unanswered" in capsys.readouterr().out
