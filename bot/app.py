@@ -160,7 +160,13 @@ class Aftercare:
         return Pipeline(kb=self.kb, handoff=self.handoff, embedder=self.embedder, router=self.router,
                         replies=self.replies, max_chars=self.config.app.max_message_chars,
                         transcript_messages=self.config.tickets.transcript_messages,
-                        db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s)
+                        db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s,
+                        answer_feedback=self._record_answer_feedback)
+
+    def _record_answer_feedback(self, channel: str, customer: str, message_id: int, value: str) -> bool:
+        from bot.channels.customer import record_feedback
+
+        return record_feedback(self, channel, customer, message_id, value)
 
     def load_demo_if_empty(self) -> int:
         if self.kb.count(state=None) > 0:

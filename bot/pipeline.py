@@ -36,7 +36,8 @@ def looks_binary(text: str) -> bool:
 class Pipeline:
     def __init__(self, *, kb: KnowledgeBase, handoff: Handoff, embedder: Embedder, router: Callable[[], Router],
                  replies: Replies, max_chars: int = 4000, transcript_messages: int = 20,
-                 db_attempts: int = 5, db_delay: float = 0.5) -> None:
+                 db_attempts: int = 5, db_delay: float = 0.5,
+                 answer_feedback: Callable[[str, str, int, str], bool] | None = None) -> None:
         self.kb = kb
         self.handoff = handoff
         self.embedder = embedder
@@ -46,6 +47,9 @@ class Pipeline:
         self.transcript_messages = transcript_messages
         self.db_attempts = db_attempts
         self.db_delay = db_delay
+        # records a customer's verdict on a bot answer (channel, customer, answer message id, value), as the
+        # channels' "Talk to a person" button does
+        self.answer_feedback = answer_feedback
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         try:
@@ -62,6 +66,15 @@ class Pipeline:
 
     def _reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None) -> int:
         return self.handoff.record(conv, "bot", text, ticket_id=ticket_id, meta=meta or {}).id
+
+    def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int) -> None:
+        """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that
+        answer's "Talk to a person" button: the report's not-helpful figure and the editors see it."""
+        if self.answer_feedback is None:
+            return
+        prev = self.handoff.message_before(conv, message_id)
+        if prev is not None and prev.author == "bot" and prev.meta.get("kind") == "answer":
+            self.answer_feedback(msg.channel, msg.customer, prev.id, "human")
 
     def _bot_handles(self, text: str) -> bool:
         d = self.decide(text)
@@ -132,7 +145,10 @@ class Pipeline:
                                        transcript_messages=self.transcript_messages,
                                        product=str(msg.meta.get("product", ""))[:120])
         link = self.handoff.link_problem(t.id, vec) if vec is not None else None  # similar faults: a problem
-        template = "escalated_human" if d.reason == "the customer asks for a person" else "escalated"
+        asks_person = d.reason == "the customer asks for a person"
+        if asks_person:
+            self._typed_verdict(msg, conv, customer_msg.id)
+        template = "escalated_human" if asks_person else "escalated"
         if link is not None and link.known:
             template = "known_issue"
         out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority)

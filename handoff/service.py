@@ -173,6 +173,13 @@ class Handoff(DeskOps):
             s.commit()
             return _msg(m)
 
+    def message_before(self, conversation_id: int, message_id: int) -> MessageView | None:
+        """The conversation's message just before ``message_id`` (any author), if there is one."""
+        with self._sessions() as s:
+            m = s.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.id < message_id)
+                         .order_by(Message.id.desc()).limit(1))
+            return _msg(m) if m is not None else None
+
     def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> builtins.list[MessageView]:
         """What the customer should see (bot, agent, system) with id > ``after``: for pull channels."""
         with self._sessions() as s:

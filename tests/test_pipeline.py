@@ -143,3 +143,28 @@ def test_an_unclear_message_after_a_resolution_reopens_the_ticket(chat: FakeChan
     again = chat.push("nope, still the same", customer="ria")
     assert again.action == "joined" and again.ticket_id == out.ticket_id
     assert chat.ac.handoff.get(out.ticket_id).status != "resolved"
+
+
+def test_typing_that_the_answer_did_not_help_counts_as_the_button(chat: FakeChannel) -> None:
+    """Right under a bot answer, "that didn't help" is the answer's "Talk to a person" press: the
+    report counts the answer as not helpful. A new problem after an answer says nothing about it."""
+    from datetime import timedelta
+
+    from bot.desk_cli import answer_feedback
+    from handoff.reports import build_report
+
+    ac = chat.ac
+    since = ac.handoff.now() - timedelta(minutes=1)
+    assert chat.push("how do I reset my password?", customer="ada").action == "answer"
+    out = chat.push("that didn't help", customer="ada")
+    assert out.action == "escalate" and out.label == "human" and out.ticket_id
+    assert chat.push("how do I reset my password?", customer="bo").action == "answer"
+    assert chat.push("my camera has been offline since this morning", customer="bo").action == "escalate"
+    answer = next(m for m in ac.handoff.customer_messages("test", "ada") if m.meta.get("kind") == "answer")
+    verdicts = answer_feedback(ac, since)
+    assert verdicts == {answer.id: "human"}
+    r = build_report(ac.sessions, since=since, until=ac.handoff.now() + timedelta(minutes=1), feedback=verdicts)
+    assert (r.deflection.bot_answers, r.deflection.helpful, r.deflection.not_helpful) == (2, 0, 1)
+    # the same customer asking again later for a person adds nothing: one verdict per answer
+    chat.push("can I talk to a real person please", customer="ada")
+    assert answer_feedback(ac, since) == verdicts
