@@ -197,8 +197,9 @@ class Router:
 
     # -- calibration ------------------------------------------------------------------------------
 
-    def calibration(self) -> Calibration:
-        rev = self.kb.revision()
+    def calibration(self, *, revision: int | None = None) -> Calibration:
+        """The vote threshold for the KB at ``revision`` (read from the database when not given)."""
+        rev = self.kb.revision() if revision is None else revision
         with self._lock:
             if self._calibration is None or self._calibrated_at != rev:
                 self._refresh_voters()
@@ -276,10 +277,10 @@ class Router:
 
     def decide(self, text: str, vector: np.ndarray) -> Decision:
         s = self.settings
-        threshold = self.calibration().threshold
+        idx = self.kb.index()  # brought to the current KB revision: the calibration follows the same one
+        threshold = self.calibration(revision=idx.kb_revision).threshold
         probs = self.model.proba(vector) if self.model.classes else {}
         head_label = max(probs, key=lambda kk: probs[kk]) if probs else self.answer_label
-        idx = self.kb.index()
         hits: list[Hit] = []
         searched = None
         if len(idx):  # one search serves the vote (top k + 1) and the hits shown (5 cases of 20)
