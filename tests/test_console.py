@@ -115,10 +115,13 @@ def test_wrong_password_and_pages_need_a_login(client) -> None:
 
 @pytest.mark.parametrize(("user", "allowed", "refused"), [
     ("ann", ["/console/queue", "/console/api/queue", "/console/reports"],
-     ["/console/cases", "/console/review", "/console/try", "/console/cases/new", "/console/users"]),
-    ("eve", ["/console/cases", "/console/review", "/console/try", "/console/reports"],
+     ["/console/cases", "/console/review", "/console/try", "/console/cases/new", "/console/users",
+      "/console/unanswered", "/console/api/unanswered"]),
+    ("eve", ["/console/cases", "/console/review", "/console/try", "/console/reports", "/console/unanswered",
+             "/console/api/unanswered"],
      ["/console/queue", "/console/api/queue", "/console/tickets/AC-000001", "/console/users"]),
-    ("root", ["/console/queue", "/console/cases", "/console/review", "/console/try", "/console/users"], []),
+    ("root", ["/console/queue", "/console/cases", "/console/review", "/console/try", "/console/users",
+              "/console/unanswered"], []),
 ])
 def test_roles_are_checked_on_every_page(client, user: str, allowed: list[str], refused: list[str]) -> None:
     login(client, user)
@@ -336,6 +339,50 @@ def test_review_queue_approve_edit_then_approve_and_reject(client, ac: Aftercare
     assert ac.kb.get("draft-b").answer == "Yes: Billing > Pay by transfer."
     d = ac.pipeline.decide("how do I change the colour theme of the dashboard?")
     assert d.action == "answer" and d.case_id == "draft-a"
+
+
+def test_unanswered_lists_escalated_questions_and_an_editor_closes_them(client, ac: Aftercare) -> None:
+    """Questions the bot handed to a person are listed for editors (most asked first, personal data
+    scrubbed), with the case they lean to; adding one to that case makes the bot answer it, and
+    answers customers said did not help are listed with their case."""
+    def say(customer: str, text: str) -> dict:
+        return client.post("/api/messages", json={"customer": customer, "text": text}).json()
+
+    for customer in ("u1", "u2"):
+        assert say(customer, "Is there a student discount?")["action"] == "escalate"
+    assert say("u3", "Do you give discounts to students? write to jo@example.com")["action"] == "escalate"
+    trial = say("u4", "is there a free trial of the Pro plan")
+    assert trial["action"] == "escalate", trial
+    escalate(client, "u5")  # a fault: not a question for the editors
+    assert say("u6", "how do I reset my password?")["action"] == "answer"
+    assert say("u6", "that didn't help")["action"] == "escalate"
+
+    login(client, "eve")  # editors (and admins) only: agents get 403, as test_roles checks
+    page = client.get("/console/unanswered")
+    assert page.status_code == 200 and 'href="/console/unanswered"' in page.text
+    assert "Is there a student discount?" in page.text and "[email]" in page.text
+    assert "jo@example.com" not in page.text and "crashes" not in page.text
+    data = client.get("/console/api/unanswered").json()
+    rows = {q["text"]: q for q in data["questions"]}
+    assert rows["Is there a student discount?"]["asked"] == 2
+    assert data["questions"][0]["text"] == "Is there a student discount?"  # most asked first
+    assert rows["is there a free trial of the Pro plan"]["nearest"] == "free-trial"
+    assert [(h["case_id"], h["question"]) for h in data["not_helpful"]] == [
+        ("reset-password", "how do I reset my password?")]
+    assert "reset-password" in page.text.split('id="not-helpful"')[1]
+
+    # "New case" opens the form with the question as its first phrasing
+    form = client.get("/console/cases/new", params={"questions": "Is there a student discount?"})
+    assert ">Is there a student discount?</textarea>" in form.text
+    # "Add to free-trial": the bot answers the question from then on and it leaves the list
+    r = client.post("/console/unanswered/attach", data={"csrf": csrf_of(page.text), "case_id": "free-trial",
+                                                        "text": "is there a free trial of the Pro plan"})
+    assert r.status_code == 200 and "the bot now answers it with free-trial" in r.text
+    assert "is there a free trial of the Pro plan" in ac.kb.get("free-trial").questions
+    assert say("u7", "is there a free trial of the Pro plan")["action"] == "answer"
+    after = client.get("/console/api/unanswered").json()
+    assert "is there a free trial of the Pro plan" not in {q["text"] for q in after["questions"]}
+    assert after["answered_now"] >= 1
 
 
 def test_try_the_bot_shows_the_decision_and_why(client) -> None:

@@ -202,6 +202,34 @@ def test_editor_approves_a_draft_and_the_bot_answers_from_it(server, browser: Br
     assert resp is not None and resp.status == 403
 
 
+def test_editor_adds_an_unanswered_question_to_its_case(server, browser: Browser) -> None:
+    """A customer's question the bot escalated shows on Unanswered; the editor adds it to the case it
+    leans to with one click, and the same question is answered in the web chat from then on."""
+    base, ac = server
+    question = "is there a free trial of the Pro plan"
+    chat = browser.new_context().new_page()
+    chat.goto(f"{base}/")
+    chat.fill("#text", question)
+    chat.click("#send")
+    expect(chat.locator(".msg.bot").last).to_contain_text("AC-", timeout=WAIT_MS)  # escalated: a ticket id
+
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(page, base, "eve")
+    page.click("nav >> text=Unanswered")
+    row = page.locator(f"#unanswered tr[data-question='{question}']")
+    expect(row).to_contain_text("free-trial")
+    shoot(page, "unanswered")
+    row.locator("button.attach").click()
+    expect(page.locator(".flash.ok")).to_contain_text("the bot now answers it with free-trial")
+    expect(page.locator(f"#unanswered tr[data-question='{question}']")).to_have_count(0)
+
+    again = browser.new_context().new_page()
+    again.goto(f"{base}/")
+    again.fill("#text", question)
+    again.click("#send")
+    expect(again.locator(".msg.bot").last).to_contain_text("free trial", timeout=WAIT_MS)
+
+
 def test_reports_page_and_widget_on_another_site(server, browser: Browser, tmp_path: Path) -> None:
     base, _ = server
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()

@@ -20,16 +20,19 @@ from bot.app import Aftercare
 from bot.console.errors import ConsoleError, LoginRefused, TooManyAttempts
 from bot.console.models import ROLES
 from bot.console.reports import report_page
+from bot.console.unanswered import unanswered
 from bot.console.users import LoginSession, UserStore
 from bot.console.views import (
     PRIORITIES,
     alert_row,
     event_row,
     filter_and_sort,
+    iso,
     message_row,
     near_duplicates,
     ticket_row,
 )
+from bot.proposals import scrub
 from handoff.errors import HandoffError
 from kb.errors import KBError
 
@@ -101,7 +104,8 @@ def _nav(sess: LoginSession | None) -> list[tuple[str, str]]:
     if u.can("agent"):
         items += [("/console/queue", "Queue"), ("/console/problems", "Problems")]
     if u.can("editor"):
-        items += [("/console/cases", "Cases"), ("/console/review", "Review"), ("/console/try", "Try the bot")]
+        items += [("/console/cases", "Cases"), ("/console/review", "Review"), ("/console/unanswered", "Unanswered"),
+                  ("/console/try", "Try the bot")]
     if u.can("reports"):
         items.append(("/console/reports", "Reports"))
     if u.can("admin"):
@@ -439,6 +443,10 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
 
     @r.get("/console/cases/new", include_in_schema=False)
     def case_new(request: Request, sess: LoginSession = editor) -> Response:
+        asked = request.query_params.get("questions", "")[: ac.config.app.max_message_chars]
+        if asked:  # "New case" from the Unanswered page: the customer's question is the first phrasing
+            return case_form(request, sess, form={"id": "", "questions": scrub(asked), "answer": "", "tags": "",
+                                                  "product": ""})
         return case_form(request, sess)
 
     @r.post("/console/cases/new", include_in_schema=False)
@@ -505,6 +513,41 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         dupes = {c.id: near_duplicates(ac.kb, c.questions, exclude=c.id, threshold=cfg.duplicate_score)
                  for c in drafts}
         return page("review.html", sess, request, title="Review queue", drafts=drafts, dupes=dupes)
+
+    @r.get("/console/unanswered", include_in_schema=False)
+    def unanswered_page(request: Request, sess: LoginSession = editor) -> Response:
+        days = request.query_params.get("days", "30")
+        n = int(days) if days.isdigit() and 0 < int(days) <= 366 else 30
+        return page("unanswered.html", sess, request, title="Unanswered", u=unanswered(ac, days=n), days=n)
+
+    @r.get("/console/api/unanswered")
+    def unanswered_api(request: Request, sess: LoginSession = editor) -> Response:
+        days = request.query_params.get("days", "30")
+        u = unanswered(ac, days=int(days) if days.isdigit() and 0 < int(days) <= 366 else 30)
+        return _secure(JSONResponse({
+            "since": iso(u.since), "answered_now": u.answered_now,
+            "questions": [{"text": q.text, "asked": q.asked, "last_at": iso(q.last_at), "ticket": q.ticket,
+                           "nearest": q.nearest, "score": q.score, "reason": q.reason} for q in u.questions],
+            "not_helpful": [{"question": h.question, "case_id": h.case_id, "at": iso(h.at)} for h in u.not_helpful],
+        }))
+
+    @r.post("/console/unanswered/attach", include_in_schema=False)
+    def unanswered_attach(case_id: str = Form(""), text: str = Form(""),
+                          sess: LoginSession = editor_post) -> Response:
+        """Add a customer's question to a case as a phrasing, and say what the bot does with it now."""
+        phrasing = scrub(text.strip())[: ac.config.app.max_message_chars]
+        if not phrasing:
+            return back("/console/unanswered", error="no question to add")
+        try:
+            c = ac.kb.get(case_id)
+            if phrasing not in c.questions:
+                ac.kb.update_case(case_id, questions=[*c.questions, phrasing])
+        except KBError as e:
+            return back("/console/unanswered", error=str(e))
+        d = ac.pipeline.decide(phrasing)
+        now = (f"the bot now answers it with {d.case_id}." if d.action == "answer"
+               else f"the bot still escalates it ({d.reason}).")
+        return back("/console/unanswered", msg=f"Added to case {case_id}: {now}")
 
     @r.get("/console/try", include_in_schema=False)
     def try_form(request: Request, sess: LoginSession = editor) -> Response:

@@ -1,0 +1,107 @@
+"""The editors' "Unanswered" page: what customers asked that the bot handed to a person, and answers
+customers said did not help, so that editors write the missing cases or fix the weak ones.
+
+Questions come from tickets of the answering label (a question the bot was not sure of, or that no case
+covers) in the period; each is decided again against today's knowledge base, so that questions a case
+answers now drop off the list. Identical questions are counted once. Texts are scrubbed of personal data
+(e-mail addresses, phone, card and account numbers) before an editor sees them or adds them to a case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import Aftercare
+from bot.outbox_models import AnswerFeedback
+from bot.proposals import scrub
+from handoff.models import Message, Ticket
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question the bot escalated, as it would be decided today."""
+
+    text: str  # scrubbed
+    asked: int  # times asked in the period (identical texts)
+    last_at: datetime
+    ticket: str  # public id of the latest ticket
+    nearest: str | None  # the case the neighbours lean to, if any
+    score: float  # similarity of its best phrasing
+    reason: str  # why the bot escalates it today
+
+
+@dataclass(frozen=True)
+class NotHelpful:
+    """A bot answer the customer said did not help."""
+
+    question: str  # scrubbed customer message the answer replied to
+    case_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class UnansweredPage:
+    questions: list[Question]
+    answered_now: int  # escalated questions that a case answers today
+    not_helpful: list[NotHelpful]
+    since: datetime
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def unanswered(ac: Aftercare, *, days: int = 30, limit: int = 200) -> UnansweredPage:
+    since = ac.handoff.now() - timedelta(days=days)
+    router = ac.router()
+    with ac.sessions() as s:
+        tickets = s.execute(
+            select(Ticket.public_id, Ticket.subject, Ticket.created_at)
+            .where(Ticket.label == router.answer_label, Ticket.created_at >= since, Ticket.merged_into_id.is_(None))
+            .order_by(Ticket.id.desc())
+            .limit(limit * 5)
+        ).all()
+        verdicts = s.execute(
+            select(AnswerFeedback.message_id, AnswerFeedback.at)
+            .where(AnswerFeedback.value == "human", AnswerFeedback.at >= since)
+            .order_by(AnswerFeedback.id.desc())
+            .limit(limit)
+        ).all()
+        answers = {m.id: m for m in s.scalars(select(Message).where(Message.id.in_([v[0] for v in verdicts])))}
+        asked_before: dict[int, str] = {}
+        for mid, m in answers.items():
+            prev = s.scalar(select(Message).where(Message.conversation_id == m.conversation_id, Message.id < mid,
+                                                  Message.author == "customer").order_by(Message.id.desc()).limit(1))
+            asked_before[mid] = prev.text if prev is not None else ""
+    groups: dict[str, list[tuple[str, str, datetime]]] = {}
+    for public_id, subject, created_at in tickets:
+        text = scrub(subject.strip())
+        if text:
+            groups.setdefault(_key(text), []).append((text, public_id or "", created_at))
+    keys = list(groups)[:limit]
+    questions: list[Question] = []
+    answered_now = 0
+    if keys:
+        texts = [groups[k][0][0] for k in keys]
+        vectors = ac.embedder.encode(texts)
+        for k, text, vec in zip(keys, texts, vectors, strict=True):
+            d = router.decide(text, vec)
+            if d.action == "answer":
+                answered_now += 1
+                continue
+            latest = groups[k][0]
+            nearest = d.case_id or (d.hits[0].case_id if d.hits else None)
+            score = d.score or (d.hits[0].score if d.hits else 0.0)
+            questions.append(Question(text=text, asked=len(groups[k]), last_at=latest[2], ticket=latest[1],
+                                      nearest=nearest, score=round(float(score), 2), reason=d.reason))
+    questions.sort(key=lambda q: (-q.asked, -q.last_at.timestamp()))
+    not_helpful = [
+        NotHelpful(question=scrub(asked_before.get(mid, "")),
+                   case_id=str((answers[mid].meta or {}).get("case_id") or ""), at=at)
+        for mid, at in verdicts
+        if mid in answers
+    ]
+    return UnansweredPage(questions=questions, answered_now=answered_now, not_helpful=not_helpful, since=since)
