@@ -256,6 +256,19 @@ def test_agent_claims_replies_notes_and_resolves(client, ac: Aftercare) -> None:
     assert f'href="/console/cases/{drafts[0].id}"' in client.get(f"/console/tickets/{t}").text
 
 
+def test_ticket_page_suggests_solved_cases_near_what_the_customer_wrote(client, ac: Aftercare) -> None:
+    night = escalate(client, "sg1", "the night vision on my camera stopped working, the image is black at night")
+    crash = escalate(client, "sg2")  # "the app crashes...": no case is close enough to suggest
+    login(client, "ann")
+    page = client.get(f"/console/tickets/{night['ticket_id']}")
+    assert 'id="suggestions"' in page.text and 'data-case="night-vision"' in page.text
+    assert ac.kb.get("night-vision").answer[:60] in page.text and "Use in reply" in page.text
+    assert 'id="suggestions"' not in client.get(f"/console/tickets/{crash['ticket_id']}").text
+    # the customer's later message counts too
+    client.post("/api/messages", json={"customer": "sg2", "text": "also I forgot my password and cannot log in"})
+    assert 'data-case="reset-password"' in client.get(f"/console/tickets/{crash['ticket_id']}").text
+
+
 def test_desk_actions_priority_assign_wait_reopen_merge(client, ac: Aftercare) -> None:
     a = escalate(client, "c-desk1")["ticket_id"]
     b = escalate(client, "c-desk2", "the app crashes when I open the camera")["ticket_id"]

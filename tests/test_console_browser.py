@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import socket
 import threading
@@ -145,6 +146,32 @@ def test_agent_claims_replies_and_resolves_while_the_customer_watches(server, br
     assert resp is not None and resp.status == 403
     expect(agent.locator("main")).to_contain_text("cannot open editor pages")
     shoot(agent, "refused")
+
+
+def test_agent_answers_with_a_suggested_solved_case(server, browser: Browser) -> None:
+    """A fault ticket whose customer describes what a solved case explains: the ticket page suggests
+    that case, "Use in reply" puts its answer in the reply box, and the customer gets it."""
+    base, ac = server
+    customer = browser.new_context().new_page()
+    customer.goto(f"{base}/")
+    customer.fill("#text", "the night vision on my camera stopped working, the image is black at night")
+    customer.click("#send")
+    expect(customer.locator(".msg.bot .ticket")).to_contain_text("AC-", timeout=WAIT_MS)
+    ticket = customer.locator(".msg.bot .ticket").first.inner_text().replace("Ticket ", "").strip()
+
+    agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(agent, base, "ann")
+    agent.goto(f"{base}/console/tickets/{ticket}")
+    suggestion = agent.locator("#suggestions li[data-case='night-vision']")
+    expect(suggestion).to_contain_text("infrared")
+    shoot(agent, "ticket-suggestions")
+    agent.fill("#reply-text", "Hi! Here is what usually fixes it:")
+    suggestion.locator("button.use-answer").click()
+    box = agent.locator("#reply-text")
+    expect(box).to_have_value(re.compile(r"^Hi! Here is what usually fixes it:\n\nLumo cameras switch to infrared"))
+    agent.click("#send-reply")
+    expect(agent.locator(".flash.ok")).to_contain_text("Reply sent")
+    expect(customer.locator(".msg.agent")).to_contain_text("infrared night vision", timeout=WAIT_MS)
 
 
 def test_forged_csrf_token_is_refused_in_the_browser(server, browser: Browser) -> None:

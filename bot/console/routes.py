@@ -20,7 +20,7 @@ from bot.app import Aftercare
 from bot.console.errors import ConsoleError, LoginRefused, TooManyAttempts
 from bot.console.models import ROLES
 from bot.console.reports import report_page
-from bot.console.unanswered import unanswered
+from bot.console.unanswered import suggested_cases, unanswered
 from bot.console.users import LoginSession, UserStore
 from bot.console.views import (
     PRIORITIES,
@@ -303,6 +303,9 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         row = ticket_row(t)
         return page("ticket.html", sess, request, title=f"{t.public_id} · {t.subject[:60]}", t=t, row=row,
                     messages=messages, events=events, rating=rating, can=actions(),
+                    suggestions=suggested_cases(ac, t.subject, [m["text"] for m in messages
+                                                                 if m["author"] == "customer"],
+                                                min_score=cfg.suggest_min_score),
                     problem=problem_of(t.id, row["problem_id"]), drafts=drafts_from(t.public_id),
                     last_id=max((m["id"] for m in messages), default=0))
 

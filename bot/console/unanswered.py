@@ -1,5 +1,6 @@
-"""The editors' "Unanswered" page: what customers asked that the bot handed to a person, and answers
-customers said did not help, so that editors write the missing cases or fix the weak ones.
+"""The knowledge base in the console's hands: for editors, the "Unanswered" page (what customers asked
+that the bot handed to a person, and answers customers said did not help, so that editors write the
+missing cases or fix the weak ones); for agents, solved cases suggested on a ticket's page.
 
 Questions come from tickets of the answering label (a question the bot was not sure of, or that no case
 covers) in the period; each is decided again against today's knowledge base, so that questions a case
@@ -18,6 +19,7 @@ from bot.app import Aftercare
 from bot.outbox_models import AnswerFeedback
 from bot.proposals import scrub
 from handoff.models import Message, Ticket
+from kb.errors import KBError
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,37 @@ class UnansweredPage:
     answered_now: int  # escalated questions that a case answers today
     not_helpful: list[NotHelpful]
     since: datetime
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    case_id: str
+    score: float
+    phrasing: str  # its phrasing nearest the customer's words
+    answer: str
+
+
+def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, min_score: float,
+                    k: int = 3) -> list[Suggestion]:
+    """Published cases near what the customer wrote on a ticket (its first message and the latest two),
+    best first: an agent may answer with one, or adapt it."""
+    if min_score >= 1:
+        return []
+    texts = list(dict.fromkeys(t.strip() for t in [subject, *customer_texts[-2:]] if t.strip()))
+    if not texts:
+        return []
+    best: dict[str, tuple[float, str]] = {}
+    for vec in ac.embedder.encode(texts):
+        for h in ac.kb.search_vector(vec, k):
+            if h.score >= min_score and h.score > best.get(h.case_id, (-1.0, ""))[0]:
+                best[h.case_id] = (h.score, h.phrasing)
+    out = []
+    for cid, (score, phrasing) in sorted(best.items(), key=lambda kv: -kv[1][0])[:k]:
+        try:
+            out.append(Suggestion(cid, round(score, 2), phrasing, ac.kb.get(cid).answer))
+        except KBError:  # retired or removed since the index was read
+            continue
+    return out
 
 
 def _key(text: str) -> str:

@@ -124,5 +124,15 @@
     }
     var tr = document.getElementById("transcript");
     if (tr) { pollTranscript(tr); tr.scrollTop = tr.scrollHeight; }
+    // "Use in reply": a suggested solved case's answer goes into the reply box, to send or adapt
+    document.querySelectorAll("button.use-answer").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var box = document.getElementById("reply-text");
+        if (!box) { return; }
+        var text = b.getAttribute("data-answer") || "";
+        box.value = box.value.trim() ? box.value.replace(/\s+$/, "") + "\n\n" + text : text;
+        box.focus();
+      });
+    });
   });
 })();
