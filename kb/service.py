@@ -180,11 +180,15 @@ class KnowledgeBase:
                 raise CaseNotFound(case_id)
             return _view(c)
 
-    def list(self, *, state: str | None = None, query: str | None = None, limit: int = 1000) -> builtins.list[CaseView]:
+    def list(self, *, state: str | None = None, query: str | None = None, limit: int = 1000,
+             source_ref: str | None = None) -> builtins.list[CaseView]:
+        """Cases by id; ``source_ref``: only those proposed from that ticket."""
         with self._sessions() as s:
             stmt = select(Case).options(selectinload(Case.phrasings)).order_by(Case.id).limit(limit)
             if state:
                 stmt = stmt.where(Case.state == state)
+            if source_ref is not None:
+                stmt = stmt.where(Case.source_ref == source_ref)
             if query:
                 like = f"%{query.lower()}%"
                 stmt = stmt.where(

@@ -289,7 +289,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
             return {"id": problem_id}
 
     def drafts_from(public_id: str) -> list[Any]:
-        return [c for c in ac.kb.list(limit=100_000) if c.source_ref == public_id]
+        return ac.kb.list(source_ref=public_id, limit=100)
 
     @r.get("/console/tickets/{ref}", include_in_schema=False)
     def ticket_page(ref: str, request: Request, sess: LoginSession = agent) -> Response:
