@@ -16,6 +16,9 @@ Files written into ``--out``:
 - ``test.csv`` (``text,expected``): the dev messages; ``expected`` is the intent name for a
   question intent in the knowledge base, ``escalate`` for a fault intent or a held-out one.
 
+With held-out intents, ``--run`` adds ``held_out``: the share of their dev messages escalated
+(``held_out_recall``) and the routing accuracy and wrong-answer rate over the other messages.
+
 With ``--run`` the three CLI commands (``kb import``, ``classifier train``, ``eval --json``) run
 in a fresh temporary data directory and the evaluation JSON is printed with the wall times.
 
@@ -56,6 +59,28 @@ class Split:
     test: list[tuple[str, str]]  # text, expected
     kb_intents: list[str]
     held_out: list[str]
+    test_intents: list[str]  # the intent of each test row
+
+
+def score_held_out(split: Split, decisions: Sequence[str]) -> dict[str, object]:
+    """With intents held out of the KB: the share of their messages escalated (recall), and routing
+    over the rest (covered questions and faults), from the evaluation's decision per test row."""
+    if len(decisions) != len(split.test):
+        raise ValueError(f"{len(decisions)} decisions for {len(split.test)} test messages")
+    held = set(split.held_out)
+    out_rows = [d for d, i in zip(decisions, split.test_intents, strict=True) if i in held]
+    covered = [(d, exp) for d, (_, exp), i in zip(decisions, split.test, split.test_intents, strict=True)
+               if i not in held]
+    answered = [(d, exp) for d, exp in covered if d != ESCALATE]
+    return {
+        "held_out_intents": len(held),
+        "held_out_messages": len(out_rows),
+        "held_out_recall": round(sum(d == ESCALATE for d in out_rows) / len(out_rows), 4) if out_rows else None,
+        "covered_messages": len(covered),
+        "covered_routing_accuracy": round(sum(d == exp for d, exp in covered) / len(covered), 4) if covered else None,
+        "covered_wrong_answer_rate": (round(sum(d != exp for d, exp in answered) / len(answered), 4)
+                                      if answered else None),
+    }
 
 
 def read_dataset(data: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -96,8 +121,10 @@ def build(by_intent: dict[str, list[str]], actions: dict[str, str], *, dev_frac:
         for text in train[intent][:phrasings] if phrasings is not None else train[intent]:
             cases.append((intent, text, answer, "banking77"))
     examples = [(text, actions[i]) for i in sorted(train) for text in train[i]]
-    test = [(text, i if i in kb_intents else ESCALATE) for i in sorted(dev) for text in dev[i]]
-    return Split(cases=cases, examples=examples, test=test, kb_intents=kb_intents, held_out=held_out)
+    rows = [(text, i) for i in sorted(dev) for text in dev[i]]
+    test = [(text, i if i in kb_intents else ESCALATE) for text, i in rows]
+    return Split(cases=cases, examples=examples, test=test, kb_intents=kb_intents, held_out=held_out,
+                 test_intents=[i for _, i in rows])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -144,7 +171,11 @@ def _main(args: argparse.Namespace, out: Path) -> int:
                  Step("train_s", ["classifier", "train", str(out / "examples.csv")])]
         if args.tune:  # fine-tune the encoder on the KB and the examples; adopted only if it scores better
             steps.append(Step("tune_s", ["model", "tune", "-q"], output="tune"))
-        result = run_cli(out, steps, predictions=args.predictions, prefix="aftercare-b77-")
+        result = run_cli(out, steps, predictions=args.predictions or bool(split.held_out), prefix="aftercare-b77-")
+        if split.held_out:  # how the held-out intents and the covered ones fared, from the predictions
+            with open(out / "predictions.csv", newline="", encoding="utf-8") as fh:
+                decisions = [row["decision"] for row in csv.DictReader(fh)]
+            result["held_out"] = score_held_out(split, decisions)
         print(json.dumps(result, indent=2))
     return 0
 
