@@ -118,6 +118,8 @@ class TicketSettings:
     reopen_window_hours: float = _s(72.0, "A customer message this soon after resolution reopens the ticket "
                                           "(0 turns reopening off).")
     auto_close_hours: float = _s(168.0, "Resolved tickets quiet this long are closed by the periodic job (0: never).")
+    low_rating_alert: int = _s(2, "A satisfaction rating at or under this (1-5) raises a 'low rating' alert for the "
+                                  "ticket's team (0 turns it off).")
 
 
 @dataclass(frozen=True)

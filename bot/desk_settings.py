@@ -44,6 +44,7 @@ def build_desk_settings(config: Config) -> DeskSettings:
     return DeskSettings(
         reopen_window_hours=config.tickets.reopen_window_hours,
         auto_close_hours=config.tickets.auto_close_hours,
+        low_rating_alert=config.tickets.low_rating_alert,
         sla=book,
         raise_priority_on_breach=config.sla.raise_priority_on_breach,
         queues=queues,

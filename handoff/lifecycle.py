@@ -32,7 +32,7 @@ ASSIGN_ATTEMPTS = 20
 @dataclass(frozen=True)
 class AlertView:
     id: int
-    kind: str  # sla_warning | sla_breach | critical | incident | problem
+    kind: str  # sla_warning | sla_breach | critical | incident | problem | low_rating
     severity: str  # info | warning | critical
     ticket: str | None  # public id
     problem_id: int | None

@@ -329,11 +329,17 @@ class Handoff(DeskOps):
             if t.status not in ("resolved", "closed"):
                 raise HandoffError(f"ticket {t.public_id} is not resolved yet")
             row = s.scalar(select(Satisfaction).where(Satisfaction.ticket_id == t.id))
+            before = row.score if row is not None else None
             if row is None:
                 s.add(Satisfaction(ticket_id=t.id, score=int(score), comment=comment, at=self.now()))
             else:
                 row.score, row.comment, row.at = int(score), comment, self.now()
             self._event(s, t.id, "customer", "rated", score=int(score))
+            low = self.desk.low_rating_alert
+            if int(score) <= low and (before is None or before > low):  # once, when it turns low
+                said = f': "{comment[:200]}"' if comment else ""
+                self._alert(s, "low_rating", "warning", f"{t.public_id} rated {int(score)}/5 by the customer{said}",
+                            ticket=t, score=int(score), assignee=t.assignee or "")
             s.commit()
 
     def rating(self, ref: str | int) -> int | None:

@@ -52,6 +52,7 @@ class ProblemSettings:
 class DeskSettings:
     reopen_window_hours: float = 72.0
     auto_close_hours: float = 168.0
+    low_rating_alert: int = 2  # a rating at or under this raises an alert (0: never)
     sla: SlaBook = field(default_factory=SlaBook)
     raise_priority_on_breach: bool = True
     queues: list[Queue] = field(default_factory=list)

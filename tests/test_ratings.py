@@ -82,3 +82,20 @@ def test_a_number_that_counts_things_is_not_a_rating(chat: FakeChannel) -> None:
         actions[typed] = out.action
     assert actions["5 cameras are broken"] == "joined", "a fault reported after the resolution reopens the ticket"
 
+
+
+def test_a_low_rating_raises_an_alert_for_the_team_once(chat: FakeChannel) -> None:
+    ac = chat.ac
+    before = ac.handoff.recent_alerts(1)
+    after_id = before[0].id if before else 0
+    happy = _resolved(chat, "happy")
+    assert chat.push("5 great job", customer="happy").action == "rated"
+    sad = _resolved(chat, "sad")
+    assert chat.push("1 - nobody fixed anything", customer="sad").action == "rated"
+    alerts = [a for a in ac.handoff.alerts(after_id) if a.kind == "low_rating"]
+    assert [(a.ticket, a.severity, a.team) for a in alerts] == [(sad, "warning", "support")]
+    assert "rated 1/5" in alerts[0].text and "nobody fixed anything" in alerts[0].text
+    assert happy not in {a.ticket for a in alerts}
+    # rating again, still low: no second alert
+    ac.handoff.rate(sad, 2)
+    assert len([a for a in ac.handoff.alerts(after_id) if a.kind == "low_rating"]) == 1
