@@ -96,14 +96,45 @@ def cmd_model_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kb_unanswered(args: argparse.Namespace) -> int:
+    from bot.unanswered import unanswered
+
+    ac = _app(args)
+    u = unanswered(ac, days=args.days)
+    if args.json:
+        print(json.dumps({
+            "since": u.since.isoformat(), "answered_now": u.answered_now,
+            "questions": [{"text": q.text, "asked": q.asked, "last_at": q.last_at.isoformat(), "ticket": q.ticket,
+                           "nearest": q.nearest, "score": q.score, "reason": q.reason} for q in u.questions],
+            "not_helpful": [{"question": h.question, "case_id": h.case_id, "at": h.at.isoformat()}
+                            for h in u.not_helpful],
+        }, ensure_ascii=False))
+        return 0
+    print(f"{len(u.questions)} question(s) escalated in the last {args.days} days that no case answers today"
+          + (f" ({u.answered_now} more are answered now)" if u.answered_now else "") + ":")
+    for q in u.questions:
+        lean = f"leans to {q.nearest} ({q.score:.2f})" if q.nearest else "no case near"
+        print(f"  {q.asked:3}x  {q.text!r}  [{q.ticket}; {lean}]")
+    if u.not_helpful:
+        print(f"{len(u.not_helpful)} answer(s) customers said did not help:")
+        for h in u.not_helpful:
+            print(f"  {h.case_id or '?':24} for {h.question!r} ({h.at:%Y-%m-%d %H:%M})")
+    return 0
+
+
 def add_quality_commands(sub: Any, kb: Any) -> None:
-    """Register ``kb lint`` and ``model tune``."""
+    """Register ``kb lint``, ``kb unanswered`` and ``model tune``."""
     k = kb.add_parser("lint", help="what an editor should fix first: colliding phrasings, thin cases, duplicates")
     k.add_argument("--json", action="store_true")
     k.add_argument("--min-phrasings", type=int, default=LintSettings.min_phrasings,
                    help="cases with fewer phrasings are reported as thin")
     k.add_argument("--limit", type=int, default=0, help="show only the N worst issues")
     k.set_defaults(func=cmd_kb_lint)
+    k = kb.add_parser("unanswered", help="questions the bot handed to a person that no case answers today, and "
+                                         "answers customers said did not help")
+    k.add_argument("--days", type=int, default=30, help="look back this many days")
+    k.add_argument("--json", action="store_true")
+    k.set_defaults(func=cmd_kb_unanswered)
     m = sub.add_parser("model", help="the embedding model").add_subparsers(dest="model_command", required=True)
     k = m.add_parser("tune", help="fine-tune the encoder on the KB's phrasings; adopt it only if it routes better")
     k.add_argument("--epochs", type=int, default=TuneSettings.epochs)

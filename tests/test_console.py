@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -396,6 +397,21 @@ def test_unanswered_lists_escalated_questions_and_an_editor_closes_them(client, 
     after = client.get("/console/api/unanswered").json()
     assert "is there a free trial of the Pro plan" not in {q["text"] for q in after["questions"]}
     assert after["answered_now"] >= 1
+
+
+def test_kb_unanswered_on_the_command_line(client, ac: Aftercare, monkeypatch, capsys) -> None:
+    for customer in ("k1", "k2"):
+        client.post("/api/messages", json={"customer": customer, "text": "Is there a student discount?"})
+    client.post("/api/messages", json={"customer": "k3", "text": "how do I reset my password?"})
+    client.post("/api/messages", json={"customer": "k3", "text": "that didn't help"})
+    monkeypatch.setenv("AFTERCARE_DATA_DIR", str(ac.data_dir))
+    capsys.readouterr()
+    assert main(["--config", str(ROOT / "config.yaml"), "kb", "unanswered"]) == 0
+    out = capsys.readouterr().out
+    assert "2x  'Is there a student discount?'" in out and "reset-password" in out
+    assert main(["--config", str(ROOT / "config.yaml"), "kb", "unanswered", "--json", "--days", "7"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["questions"][0]["asked"] == 2 and data["not_helpful"][0]["case_id"] == "reset-password"
 
 
 def test_try_the_bot_shows_the_decision_and_why(client) -> None:

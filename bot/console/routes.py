@@ -20,7 +20,6 @@ from bot.app import Aftercare
 from bot.console.errors import ConsoleError, LoginRefused, TooManyAttempts
 from bot.console.models import ROLES
 from bot.console.reports import report_page
-from bot.console.unanswered import suggested_cases, unanswered
 from bot.console.users import LoginSession, UserStore
 from bot.console.views import (
     PRIORITIES,
@@ -33,6 +32,7 @@ from bot.console.views import (
     ticket_row,
 )
 from bot.proposals import scrub
+from bot.unanswered import suggested_cases, unanswered
 from handoff.errors import HandoffError
 from kb.errors import KBError
 

@@ -1,6 +1,7 @@
-"""The knowledge base in the console's hands: for editors, the "Unanswered" page (what customers asked
-that the bot handed to a person, and answers customers said did not help, so that editors write the
-missing cases or fix the weak ones); for agents, solved cases suggested on a ticket's page.
+"""Where the knowledge base falls short, for the people who fill it: what customers asked that the bot
+handed to a person, and answers customers said did not help, so that editors write the missing cases
+or fix the weak ones (the console's Unanswered page, ``aftercare kb unanswered``); and solved cases
+suggested to agents on a ticket's page.
 
 Questions come from tickets of the answering label (a question the bot was not sure of, or that no case
 covers) in the period; each is decided again against today's knowledge base, so that questions a case
