@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply
@@ -66,6 +67,21 @@ class Pipeline:
 
     def _reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None) -> int:
         return self.handoff.record(conv, "bot", text, ticket_id=ticket_id, meta=meta or {}).id
+
+    def team_hours(self, team: str) -> dict[str, str]:
+        """For the escalation templates: ``back_at`` ("Monday at 09:00 (Europe/Berlin)") and
+        ``back_at_local`` ("2026-03-02 09:00 Europe/Berlin") when the ticket's team is outside its
+        business hours now; empty strings otherwise."""
+        back = self.handoff.team_back_at(team)
+        if back is None:
+            return {"back_at": "", "back_at_local": ""}
+        tz_name = self.handoff.team_timezone(team)
+        tz = ZoneInfo(tz_name)
+        local, today = back.astimezone(tz), self.handoff.now().astimezone(tz).date()
+        days = (local.date() - today).days
+        day = "today" if days == 0 else "tomorrow" if days == 1 else local.strftime("%A") if days < 7 \
+            else local.strftime("%A %d %B").replace(" 0", " ")
+        return {"back_at": f"{day} at {local:%H:%M} ({tz_name})", "back_at_local": f"{local:%Y-%m-%d %H:%M} {tz_name}"}
 
     def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int) -> None:
         """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that
@@ -151,7 +167,7 @@ class Pipeline:
         template = "escalated_human" if asks_person else "escalated"
         if link is not None and link.known:
             template = "known_issue"
-        out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority)
+        out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority, **self.team_hours(t.team))
         self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": "escalate"})
         log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
                  d.impact, d.reason)

@@ -99,6 +99,11 @@ class Calendar:
             yield d + timedelta(days=i)
         raise SlaConfigError(f"calendar {self.name}: no business hours within three years")
 
+    def opens_at(self, t: datetime) -> datetime | None:
+        """When business hours next start, if ``t`` is outside them (None when the team is at work)."""
+        at = self.add(t, 0)
+        return at if at > _as_utc(t) else None
+
     def add(self, start: datetime, seconds: float) -> datetime:
         """The moment ``seconds`` of business time after ``start``."""
         t = _as_utc(start)

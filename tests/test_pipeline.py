@@ -168,3 +168,29 @@ def test_typing_that_the_answer_did_not_help_counts_as_the_button(chat: FakeChan
     # the same customer asking again later for a person adds nothing: one verdict per answer
     chat.push("can I talk to a real person please", customer="ada")
     assert answer_feedback(ac, since) == verdicts
+
+
+def test_escalation_says_when_the_team_is_back_outside_business_hours(chat: FakeChannel) -> None:
+    """The support team works 09:00-17:00 UTC, Monday to Friday (config.yaml); the response team
+    round the clock. Out of hours, the customer is told when a person will be there."""
+    from datetime import UTC, datetime
+
+    from tests.desk_support import with_clock
+
+    clock = with_clock(chat.ac, datetime(2025, 11, 8, 10, 0, tzinfo=UTC))  # a Saturday
+    fault = "the app crashes every time I upload a photo"
+    sat = chat.say(fault, customer="sat")
+    assert "the team is away right now and back Monday at 09:00 (UTC)" in sat
+    clock.set(datetime(2025, 11, 9, 15, 0, tzinfo=UTC))  # Sunday: asking for a person
+    assert "(the team is away right now and back tomorrow at 09:00 (UTC))" in chat.say(
+        "can I talk to a real person please", customer="sun")
+    clock.set(datetime(2025, 11, 12, 7, 30, tzinfo=UTC))  # Wednesday, early
+    assert "back today at 09:00 (UTC)" in chat.say(fault, customer="early")
+    clock.set(datetime(2025, 11, 12, 10, 0, tzinfo=UTC))  # Wednesday, at work
+    during = chat.say(fault, customer="wed")
+    assert "away" not in during and "as soon as possible" in during
+    # a critical ticket goes to the response team, which is always there
+    clock.set(datetime(2025, 11, 8, 10, 0, tzinfo=UTC))
+    crit = chat.push("nobody in our office can log in since this morning, it's urgent", customer="boss")
+    assert chat.ac.handoff.get(crit.ticket_id or "").team == "response"
+    assert "away" not in crit.replies[0].text

@@ -62,7 +62,8 @@ def escalate_to_person(
         reason=PERSON_REASON,
         transcript_messages=ac.config.tickets.transcript_messages,
     )
-    text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority)
+    text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
+                             **ac.pipeline.team_hours(t.team))
     h.record(
         conv, "bot", text, ticket_id=t.id, meta={"kind": "escalate", "label": label, "reason": PERSON_REASON}
     )
