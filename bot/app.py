@@ -145,6 +145,7 @@ class Aftercare:
                                           calibration_sample=r.calibration_sample,
                                           reply_min_vote=r.reply_min_vote,
                                           human_label=self.config.classifier.human_label,
+                                          languages=tuple(self.config.classifier.languages),
                                           min_vote_threshold=adopted_threshold(
                                               self.data_dir, base=self.config.embedding.model,
                                               serving=self.embedder.name))

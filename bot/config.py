@@ -109,6 +109,8 @@ class ClassifierSettings:
         "Labels: name, action (answer | escalate | reply) and default priority (low | normal | high | urgent).",
     )
     human_label: str = _s("human", "The label that means 'asks for a person': always escalates.")
+    languages: list[str] = _s(["en"], "Languages the encoder reads (ISO codes); a message clearly written in "
+                                      "another is handed to a person (empty: no check).")
 
 
 @dataclass(frozen=True)
@@ -367,6 +369,10 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
         config.labels  # noqa: B018 - validates the label table
     except LabelsError as e:
         raise ConfigError(f"classifier.labels: {e}") from e
+    langs = config.classifier.languages
+    if not isinstance(langs, list) or not all(isinstance(x, str) and x.isalpha() and 2 <= len(x) <= 3
+                                               for x in langs):
+        raise ConfigError(f"classifier.languages: expected a list of ISO language codes like [en], got {langs!r}")
     if not 0 <= config.retrieval.reply_min_vote <= 1:
         raise ConfigError("retrieval.reply_min_vote: must be in 0..1")
     if not 0 < config.retrieval.target_precision <= 1:

@@ -19,6 +19,7 @@ import numpy as np
 
 from classifier.impact import ImpactAssessor
 from classifier.labels import LabelSpec, raise_priority
+from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
 from kb.index import PhrasingIndex
 from kb.service import Hit, KnowledgeBase
@@ -52,6 +53,7 @@ class RouterSettings:
     uncovered_similarity: float = 0.8
     min_vote_threshold: float = 0.0  # floor of the calibrated threshold (a tuned encoder's held-out one)
     reply_min_vote: float = 0.6  # a reply label's template needs this vote share; under it: UNSURE
+    languages: tuple[str, ...] = ()  # what the encoder reads; a message clearly in another goes to a person
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,12 @@ class Router:
                             label_probs={k: round(v, 4) for k, v in probs.items()})
 
         human = s.human_label
+        lang = guess_language(text) if s.languages else None
+        if lang is not None and lang not in s.languages:
+            # the encoder would match it against phrasings it cannot read alike; a person can
+            return done("escalate", human if human in self.labels else self.answer_label, 1.0,
+                        f"written in {language_name(lang)}; the bot reads "
+                        f"{', '.join(language_name(x) for x in s.languages)}: a person takes it")
         if human in self.labels and (probs.get(human, 0.0) >= 0.5 or (vote and vote.winner == LABEL + human)):
             return done("escalate", human, max(probs.get(human, 0.0), vote.share if vote else 0.0),
                         "the customer asks for a person")

@@ -1,0 +1,97 @@
+"""Which language a message is written in, when that is clear: the encoder reads English only, so a
+message plainly in another language is handed to a person instead of being matched (badly) against
+English phrasings ("comment annuler mon abonnement" lands next to "hello").
+
+No model and no download: the writing system decides for non-Latin scripts; for Latin-script
+languages, counts of very common function words (a few dozen per language) decide, and only with a
+clear margin over English. Short messages (under three words) are never judged.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# script prefix of unicodedata.name() -> language code (a script shared by several languages maps to
+# the first one a support desk meets most; the decision only needs "not the bot's language")
+SCRIPTS = {
+    "HANGUL": "ko", "HIRAGANA": "ja", "KATAKANA": "ja", "CJK": "zh", "CYRILLIC": "ru", "GREEK": "el",
+    "ARABIC": "ar", "HEBREW": "he", "THAI": "th", "DEVANAGARI": "hi", "BENGALI": "bn", "TAMIL": "ta",
+    "GEORGIAN": "ka", "ARMENIAN": "hy",
+}
+NAMES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "ko": "Korean", "ja": "Japanese", "zh": "Chinese", "ru": "Russian", "el": "Greek",
+    "ar": "Arabic", "he": "Hebrew", "th": "Thai", "hi": "Hindi", "bn": "Bengali", "ta": "Tamil",
+    "ka": "Georgian", "hy": "Armenian",
+}
+# very common words of each language, space-separated
+FUNCTION_WORDS = {
+    "en": "the a an and or but is are was were be been to of in on at for with my your our it this that "
+          "i you we they he she how what why when where can could do does did not have has will would "
+          "please hi hello thanks me",
+    "de": "der die das und oder aber ist sind war ich du wir sie es ein eine einen mein meine nicht wie "
+          "was warum wann wo kann können ist mit für von zu auf im bei bitte danke hallo habe hat "
+          "mich mir kein keine noch auch schon",
+    "fr": "le la les et ou mais est sont était je tu nous vous ils elle un une mon ma mes ne pas comment "
+          "quoi pourquoi quand où peux peut pouvez avec pour de du des sur dans au aux bonjour merci "
+          "svp mais ai avez est-ce qui que",
+    "es": "el la los las y o pero es son era yo tú nosotros usted ellos un una mi mis no cómo como qué "
+          "por qué cuándo dónde puedo puede con para de del en al hola gracias tengo tiene mi "
+          "está estoy muy",
+    "it": "il lo la i gli le e o ma è sono era io tu noi voi loro un una mio mia non come cosa perché "
+          "quando dove posso può con per di del della in al ciao grazie ho ha sul nel",
+    "pt": "o a os as e ou mas é são era eu tu nós você eles um uma meu minha não como que porque "
+          "quando onde posso pode com para de do da em no na olá obrigado obrigada tenho tem "
+          "está estou",
+    "nl": "de het een en of maar is zijn was ik jij je wij we zij mijn niet hoe wat waarom wanneer "
+          "waar kan kunnen met voor van te op in bij alstublieft alsjeblieft dank bedankt hallo "
+          "heb heeft ook nog",
+}
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+MIN_WORDS = 3
+
+
+def _script_language(text: str) -> str | None:
+    counts: dict[str, int] = {}
+    letters = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        name = unicodedata.name(ch, "")
+        for prefix, lang in SCRIPTS.items():
+            if name.startswith(prefix):
+                counts[lang] = counts.get(lang, 0) + 1
+                break
+    if not letters or not counts:
+        return None
+    lang, n = max(counts.items(), key=lambda kv: kv[1])
+    if "ja" in counts and lang == "zh":  # kanji with kana is Japanese
+        lang = "ja"
+    return lang if n / letters >= 0.5 else None
+
+
+def guess_language(text: str) -> str | None:
+    """The language ``text`` is clearly written in, or None when it is not clear (or too short)."""
+    by_script = _script_language(text)
+    if by_script is not None:
+        return by_script
+    words = [w.lower() for w in _WORD.findall(text)]
+    if len(words) < MIN_WORDS:
+        return None
+    hits = {lang: sum(w in vocab for w in words) for lang, vocab in _VOCAB.items()}
+    best = max(hits, key=lambda lang: hits[lang])
+    if best == "en":
+        return "en" if hits["en"] >= 2 else None
+    # another language: at least two of its function words, and clearly more than English has
+    if hits[best] >= 2 and hits[best] >= hits["en"] + 2 and hits[best] >= 2 * hits["en"]:
+        return best
+    return None
+
+
+_VOCAB = {lang: frozenset(words.split()) for lang, words in FUNCTION_WORDS.items()}
+
+
+def language_name(code: str) -> str:
+    return NAMES.get(code, code)

@@ -1,0 +1,61 @@
+"""Messages plainly written in a language the encoder does not read go to a person, through the chat;
+English support messages are never mistaken for another language."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from classifier.language import guess_language
+from tests.conftest import FakeChannel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FOREIGN = [
+    ("fr", "comment annuler mon abonnement"),
+    ("fr", "Bonjour, je ne peux pas me connecter à mon compte"),
+    ("de", "Wie setze ich mein Passwort zurück?"),
+    ("de", "Meine Kamera ist offline und ich weiß nicht warum"),
+    ("es", "¿Cómo puedo cambiar mi contraseña?"),
+    ("it", "Ciao, ho un problema con il mio account"),
+    ("pt", "Olá, não consigo entrar na minha conta"),
+    ("nl", "Ik heb een vraag over mijn factuur"),
+    ("ko", "비밀번호를 어떻게 재설정하나요?"),
+    ("ru", "Как сбросить пароль?"),
+    ("ja", "パスワードをリセットするにはどうすればいいですか"),
+    ("zh", "如何重置密码"),
+]
+NOT_JUDGED = ["merci", "gracias!", "reset pw pls", "camera offline", "hola"]  # too short to tell
+
+
+@pytest.mark.parametrize(("lang", "text"), FOREIGN)
+def test_foreign_messages_are_recognised(lang: str, text: str) -> None:
+    assert guess_language(text) == lang
+
+
+def test_english_support_messages_are_never_taken_for_another_language() -> None:
+    texts = [r["question"] for r in csv.DictReader(open(ROOT / "kb" / "demo" / "cases.csv", encoding="utf-8"))]
+    texts += [r["text"] for r in csv.DictReader(open(ROOT / "classifier" / "data" / "examples.csv",
+                                                     encoding="utf-8"))]
+    texts += ["I paid at a cafe in la rochelle and was charged twice", "the app crashes every time I upload a photo"]
+    wrong = [t for t in texts if guess_language(t) not in (None, "en")]
+    assert not wrong and len(texts) > 400
+    assert all(guess_language(t) is None for t in NOT_JUDGED)
+
+
+def test_a_message_in_another_language_goes_to_a_person(chat: FakeChannel) -> None:
+    out = chat.push("comment annuler mon abonnement", customer="fr")
+    assert out.action == "escalate" and out.label == "human" and out.ticket_id
+    assert "written in French" in out.reason and out.ticket_id in out.replies[0].text
+    assert "Of course" not in out.replies[0].text  # not the "you asked for a person" reply
+    assert chat.ac.handoff.get(out.ticket_id).label == "human"
+    # an English message right after is decided as usual
+    assert chat.push("how do I reset my password?", customer="en").action == "answer"
+
+
+def test_the_check_can_be_turned_off_for_a_multilingual_model(make_app) -> None:
+    ac = make_app(classifier={"languages": []})
+    out = FakeChannel(ac).push("comment annuler mon abonnement", customer="fr")
+    assert "written in" not in out.reason
