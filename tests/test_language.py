@@ -36,9 +36,11 @@ def test_foreign_messages_are_recognised(lang: str, text: str) -> None:
 
 
 def test_english_support_messages_are_never_taken_for_another_language() -> None:
-    texts = [r["question"] for r in csv.DictReader(open(ROOT / "kb" / "demo" / "cases.csv", encoding="utf-8"))]
-    texts += [r["text"] for r in csv.DictReader(open(ROOT / "classifier" / "data" / "examples.csv",
-                                                     encoding="utf-8"))]
+    texts: list[str] = []
+    for path, column in ((ROOT / "kb" / "demo" / "cases.csv", "question"),
+                         (ROOT / "classifier" / "data" / "examples.csv", "text")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            texts += [r[column] for r in csv.DictReader(fh)]
     texts += ["I paid at a cafe in la rochelle and was charged twice", "the app crashes every time I upload a photo"]
     wrong = [t for t in texts if guess_language(t) not in (None, "en")]
     assert not wrong and len(texts) > 400
