@@ -105,7 +105,8 @@ def cmd_kb_unanswered(args: argparse.Namespace) -> int:
         print(json.dumps({
             "since": u.since.isoformat(), "answered_now": u.answered_now,
             "questions": [{"text": q.text, "asked": q.asked, "last_at": q.last_at.isoformat(), "ticket": q.ticket,
-                           "nearest": q.nearest, "score": q.score, "reason": q.reason} for q in u.questions],
+                           "nearest": q.nearest, "score": q.score, "reason": q.reason,
+                           "similar": list(q.similar)} for q in u.questions],
             "not_helpful": [{"question": h.question, "case_id": h.case_id, "at": h.at.isoformat()}
                             for h in u.not_helpful],
         }, ensure_ascii=False))
@@ -115,6 +116,8 @@ def cmd_kb_unanswered(args: argparse.Namespace) -> int:
     for q in u.questions:
         lean = f"leans to {q.nearest} ({q.score:.2f})" if q.nearest else "no case near"
         print(f"  {q.asked:3}x  {q.text!r}  [{q.ticket}; {lean}]")
+        for other in q.similar:
+            print(f"        also asked as {other!r}")
     if u.not_helpful:
         print(f"{len(u.not_helpful)} answer(s) customers said did not help:")
         for h in u.not_helpful:

@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import select
 
 from bot.app import Aftercare
 from bot.outbox_models import AnswerFeedback
 from bot.proposals import scrub
+from classifier.router import Decision
 from handoff.models import Message, Ticket
 from kb.errors import KBError
 
@@ -34,6 +36,7 @@ class Question:
     nearest: str | None  # the case the neighbours lean to, if any
     score: float  # similarity of its best phrasing
     reason: str  # why the bot escalates it today
+    similar: tuple[str, ...] = ()  # other wordings of the same question, counted in ``asked``
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,10 @@ def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, m
     return out
 
 
+# questions at least this similar (cosine) are shown as one, with the other wordings under it
+SAME_QUESTION = 0.85
+
+
 def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -116,21 +123,36 @@ def unanswered(ac: Aftercare, *, days: int = 30, limit: int = 200) -> Unanswered
         if text:
             groups.setdefault(_key(text), []).append((text, public_id or "", created_at))
     keys = list(groups)[:limit]
-    questions: list[Question] = []
     answered_now = 0
+    open_rows: list[tuple[str, np.ndarray, Decision]] = []  # (key, vector, decision) the bot still escalates
     if keys:
-        texts = [groups[k][0][0] for k in keys]
-        vectors = ac.embedder.encode(texts)
-        for k, text, vec in zip(keys, texts, vectors, strict=True):
-            d = router.decide(text, vec)
+        vectors = ac.embedder.encode([groups[k][0][0] for k in keys])
+        for k, vec in zip(keys, vectors, strict=True):
+            d = router.decide(groups[k][0][0], vec)
             if d.action == "answer":
                 answered_now += 1
-                continue
-            latest = groups[k][0]
-            nearest = d.case_id or (d.hits[0].case_id if d.hits else None)
-            score = d.score or (d.hits[0].score if d.hits else 0.0)
-            questions.append(Question(text=text, asked=len(groups[k]), last_at=latest[2], ticket=latest[1],
-                                      nearest=nearest, score=round(float(score), 2), reason=d.reason))
+            else:
+                open_rows.append((k, vec, d))
+    # most asked first; a question close enough to one already kept joins it as another wording
+    open_rows.sort(key=lambda r: -len(groups[r[0]]))
+    kept: list[tuple[np.ndarray, list[str]]] = []  # representative vector, keys joined
+    for k, vec, _ in open_rows:
+        sims = [float(vec @ rep) for rep, _ in kept]
+        if sims and max(sims) >= SAME_QUESTION:
+            kept[int(np.argmax(sims))][1].append(k)
+        else:
+            kept.append((vec, [k]))
+    decided = {k: d for k, _, d in open_rows}
+    questions: list[Question] = []
+    for _, members in kept:
+        head, d = members[0], decided[members[0]]
+        rows = [row for m in members for row in groups[m]]
+        latest = max(rows, key=lambda r: r[2])
+        nearest = d.case_id or (d.hits[0].case_id if d.hits else None)
+        score = d.score or (d.hits[0].score if d.hits else 0.0)
+        questions.append(Question(text=groups[head][0][0], asked=len(rows), last_at=latest[2], ticket=latest[1],
+                                  nearest=nearest, score=round(float(score), 2), reason=d.reason,
+                                  similar=tuple(groups[m][0][0] for m in members[1:])))
     questions.sort(key=lambda q: (-q.asked, -q.last_at.timestamp()))
     not_helpful = [
         NotHelpful(question=scrub(asked_before.get(mid, "")),

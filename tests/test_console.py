@@ -365,6 +365,7 @@ def test_unanswered_lists_escalated_questions_and_an_editor_closes_them(client, 
     for customer in ("u1", "u2"):
         assert say(customer, "Is there a student discount?")["action"] == "escalate"
     assert say("u3", "Do you give discounts to students? write to jo@example.com")["action"] == "escalate"
+    assert say("u8", "is there a discount for students")["action"] == "escalate"  # the same question
     trial = say("u4", "is there a free trial of the Pro plan")
     assert trial["action"] == "escalate", trial
     escalate(client, "u5")  # a fault: not a question for the editors
@@ -378,7 +379,9 @@ def test_unanswered_lists_escalated_questions_and_an_editor_closes_them(client, 
     assert "jo@example.com" not in page.text and "crashes" not in page.text
     data = client.get("/console/api/unanswered").json()
     rows = {q["text"]: q for q in data["questions"]}
-    assert rows["Is there a student discount?"]["asked"] == 2
+    assert rows["Is there a student discount?"]["asked"] == 3
+    assert rows["Is there a student discount?"]["similar"] == ["is there a discount for students"]
+    assert "also asked as: is there a discount for students" in page.text
     assert data["questions"][0]["text"] == "Is there a student discount?"  # most asked first
     assert rows["is there a free trial of the Pro plan"]["nearest"] == "free-trial"
     assert [(h["case_id"], h["question"]) for h in data["not_helpful"]] == [

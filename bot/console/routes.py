@@ -530,7 +530,8 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         return _secure(JSONResponse({
             "since": iso(u.since), "answered_now": u.answered_now,
             "questions": [{"text": q.text, "asked": q.asked, "last_at": iso(q.last_at), "ticket": q.ticket,
-                           "nearest": q.nearest, "score": q.score, "reason": q.reason} for q in u.questions],
+                           "nearest": q.nearest, "score": q.score, "reason": q.reason,
+                           "similar": list(q.similar)} for q in u.questions],
             "not_helpful": [{"question": h.question, "case_id": h.case_id, "at": iso(h.at)} for h in u.not_helpful],
         }))
 
