@@ -55,6 +55,10 @@ class AppSettings:
 class WebSettings:
     host: str = _s("127.0.0.1", "Address the web chat, JSON API and webhooks listen on.")
     port: int = _s(8000, "Port of the web app.")
+    customer_messages_per_minute: int = _s(20, "Messages one web-chat customer may send per minute; more get "
+                                               "HTTP 429 and are kept in the chat box (0: no limit).")
+    address_messages_per_minute: int = _s(60, "Messages one client address may send per minute to the web chat, "
+                                              "per worker (0: no limit).")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -186,6 +186,17 @@ class Handoff(DeskOps):
             m = s.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.id < message_id)
                          .order_by(Message.id.desc()).limit(1))
             return _msg(m) if m is not None else None
+
+    def customer_sent_since(self, channel: str, customer_ref: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many messages the customer wrote since ``since``, and when the oldest of them was."""
+        with self._sessions() as s:
+            n, oldest = s.execute(
+                select(func.count(Message.id), func.min(Message.created_at))
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.channel == channel, Conversation.customer_ref == customer_ref,
+                       Message.author == "customer", Message.created_at >= since)
+            ).one()
+            return int(n or 0), _aware(oldest)
 
     def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> builtins.list[MessageView]:
         """What the customer should see (bot, agent, system) with id > ``after``: for pull channels."""

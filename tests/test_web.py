@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -49,3 +51,32 @@ def test_bad_requests_are_clear(client) -> None:
     assert r.status_code == 413
     r = client.post("/api/messages", json={"customer": "w2", "text": "a" * 5000})
     assert r.status_code == 200 and r.json()["action"] == "refused" and "too long" in r.json()["replies"][0]["text"]
+
+
+def test_a_flood_of_messages_is_refused_with_429_and_nothing_recorded(make_app) -> None:
+    ac = make_app(web={"customer_messages_per_minute": 3, "address_messages_per_minute": 5})
+    with TestClient(create_web_app(ac)) as client:
+        for i in range(3):
+            assert client.post("/api/messages", json={"customer": "spam", "text": f"hello {i}"}).status_code == 200
+        r = client.post("/api/messages", json={"customer": "spam", "text": "the app crashes every time"})
+        assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 61
+        assert "too many messages" in r.json()["error"] and r.json()["retry_after"] == int(r.headers["Retry-After"])
+        assert ac.handoff.customer_sent_since("web", "spam", ac.handoff.now() - timedelta(minutes=5))[0] == 3
+        # another customer from the same address: the address limit (5 a minute) stops the sixth
+        assert client.post("/api/messages", json={"customer": "other", "text": "hi"}).status_code == 200
+        r = client.post("/api/messages", json={"customer": "other", "text": "hi again"})
+        assert r.status_code == 429
+        assert ac.handoff.customer_sent_since("web", "other", ac.handoff.now() - timedelta(minutes=5))[0] == 1
+
+
+def test_sliding_window_frees_a_slot_when_the_oldest_event_leaves_it() -> None:
+    from bot.ratelimit import SlidingWindow
+
+    now = [0.0]
+    w = SlidingWindow(2, 60.0, clock=lambda: now[0])
+    assert w.hit("a") == 0 and w.hit("a") == 0
+    now[0] = 10.0
+    assert w.hit("a") == pytest.approx(50.0) and w.hit("b") == 0  # keys are apart
+    now[0] = 60.5
+    assert w.hit("a") == 0  # the event at 0 s left the window
+    assert SlidingWindow(0).hit("a") == 0  # 0: no limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, ping, with_retries
 from bot.messages import IncomingMessage
+from bot.ratelimit import SlidingWindow
 from bot.runtime import Service
 
 log = logging.getLogger(__name__)
@@ -81,8 +83,31 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
         except DatabaseUnavailable as e:
             return JSONResponse({"status": "error", "database": str(e)}, status_code=503)
 
+    web = ac.config.web
+    per_address = SlidingWindow(web.address_messages_per_minute, 60.0)
+
+    def too_many(request: Request, customer: str) -> JSONResponse | None:
+        """HTTP 429 when the client address or the customer is over its per-minute limit."""
+        address = request.client.host if request.client else "unknown"
+        wait = per_address.hit(address)
+        if not wait and web.customer_messages_per_minute > 0:
+            now = ac.handoff.now()
+            n, oldest = ac.handoff.customer_sent_since(CHANNEL, customer, now - timedelta(minutes=1))
+            if n >= web.customer_messages_per_minute and oldest is not None:
+                wait = max(1.0, (oldest + timedelta(minutes=1) - now).total_seconds())
+        if not wait:
+            return None
+        seconds = int(wait) + 1
+        log.warning("web chat: too many messages from %s (customer %s); refused for %d s", address, customer,
+                    seconds)
+        return JSONResponse({"error": f"too many messages: wait {seconds} seconds, then send again",
+                             "retry_after": seconds}, status_code=429, headers={"Retry-After": str(seconds)})
+
     @app.post("/api/messages")
-    def post_message(body: MessageIn) -> JSONResponse:
+    def post_message(body: MessageIn, request: Request) -> JSONResponse:
+        refused = too_many(request, body.customer)
+        if refused is not None:
+            return refused
         msg = IncomingMessage(channel=CHANNEL, customer=body.customer, text=body.text, customer_name=body.name)
         out = ac.pipeline.handle(msg)
         payload: dict[str, Any] = {
