@@ -121,6 +121,8 @@ class Report:
     csat_count: int
     csat_weekly: list[WeekPoint]
     deflection: Deflection
+    # the solved cases whose answers customers said did not help, most often first: what editors fix first
+    not_helpful_cases: list[Count] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -227,6 +229,9 @@ def build_report(
             for mid, _, m in bot_rows
             if (m or {}).get("kind") == "answer"
         ]
+        answer_cases = [
+            str((m or {}).get("case_id") or "") for _, _, m in bot_rows if (m or {}).get("kind") == "answer"
+        ]
         customers = set(
             s.scalars(
                 select(Message.conversation_id).where(
@@ -274,6 +279,8 @@ def build_report(
             helpful=sum(f in HELPFUL for f in verdicts if f is not None),
             not_helpful=sum(f in NOT_HELPFUL for f in verdicts if f is not None),
         ),
+        not_helpful_cases=_counts([c for c, f in zip(answer_cases, verdicts, strict=True)
+                                   if f is not None and f in NOT_HELPFUL and c]),
         notes=[
             "times are minutes from the ticket's creation, wall clock and in business hours of the ticket's "
             "team (time waiting on the customer left out of the resolution), as the SLA targets count",

@@ -144,13 +144,14 @@ def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tm
     assert data["resolution_business"]["median_min"] == 60.0 and data["resolution"]["median_min"] == 120.0
     assert data["sla_first_response"]["share"] is not None
     assert (data["deflection"]["helpful"], data["deflection"]["not_helpful"]) == (1, 1)
+    assert data["not_helpful_cases"] == [{"key": "firmware-update", "n": 1}]  # q11 asked about the firmware
     out_html = tmp_path / "week.html"
     cli("report", "--since", "2025-11-05", "--format", "html", "-o", str(out_html))
     html = out_html.read_text()
     assert html.startswith("<!doctype html>") and html.count("<svg") >= 5
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
     assert "https://" not in html and "<script" not in html
-    assert "resolution, business hours" in html
+    assert "resolution, business hours" in html and "Answers customers said did not help" in html
     assert "2025-W45" in html and "cam-pro" in html and "58.3%" in html and "PRB-0001" in html
 
 
