@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.app import Aftercare
 from bot.outbox_models import AnswerFeedback
@@ -99,33 +100,12 @@ def unanswered(ac: Aftercare, *, days: int = 30, limit: int = 200) -> Unanswered
     since = ac.handoff.now() - timedelta(days=days)
     router = ac.router()
     with ac.sessions() as s:
-        tickets = s.execute(
-            select(Ticket.public_id, Ticket.subject, Ticket.created_at)
-            .where(Ticket.label == router.answer_label, Ticket.created_at >= since, Ticket.merged_into_id.is_(None))
-            .order_by(Ticket.id.desc())
-            .limit(limit * 5)
-        ).all()
-        verdicts = s.execute(
-            select(AnswerFeedback.message_id, AnswerFeedback.at)
-            .where(AnswerFeedback.value == "human", AnswerFeedback.at >= since)
-            .order_by(AnswerFeedback.id.desc())
-            .limit(limit)
-        ).all()
-        answers = {m.id: m for m in s.scalars(select(Message).where(Message.id.in_([v[0] for v in verdicts])))}
-        asked_before: dict[int, str] = {}
-        for mid, m in answers.items():
-            prev = s.scalar(select(Message).where(Message.conversation_id == m.conversation_id, Message.id < mid,
-                                                  Message.author == "customer").order_by(Message.id.desc()).limit(1))
-            asked_before[mid] = prev.text if prev is not None else ""
-    groups: dict[str, list[tuple[str, str, datetime]]] = {}
-    for public_id, subject, created_at in tickets:
-        text = scrub(subject.strip())
-        if text:
-            groups.setdefault(_key(text), []).append((text, public_id or "", created_at))
-    keys = list(groups)[:limit]
+        groups = _escalated_questions(s, router.answer_label, since, limit)
+        not_helpful = _not_helpful(s, since, limit)
     answered_now = 0
     open_rows: list[tuple[str, np.ndarray, Decision]] = []  # (key, vector, decision) the bot still escalates
-    if keys:
+    if groups:
+        keys = list(groups)
         vectors = ac.embedder.encode([groups[k][0][0] for k in keys])
         for k, vec in zip(keys, vectors, strict=True):
             d = router.decide(groups[k][0][0], vec)
@@ -133,31 +113,69 @@ def unanswered(ac: Aftercare, *, days: int = 30, limit: int = 200) -> Unanswered
                 answered_now += 1
             else:
                 open_rows.append((k, vec, d))
-    # most asked first; a question close enough to one already kept joins it as another wording
-    open_rows.sort(key=lambda r: -len(groups[r[0]]))
-    kept: list[tuple[np.ndarray, list[str]]] = []  # representative vector, keys joined
-    for k, vec, _ in open_rows:
-        sims = [float(vec @ rep) for rep, _ in kept]
+    questions = [_question(groups, members, d) for members, d in _same_questions(open_rows, groups)]
+    questions.sort(key=lambda q: (-q.asked, -q.last_at.timestamp()))
+    return UnansweredPage(questions=questions, answered_now=answered_now, not_helpful=not_helpful, since=since)
+
+
+Asked = dict[str, list[tuple[str, str, datetime]]]  # normalised text -> (scrubbed text, ticket, created), newest first
+
+
+def _escalated_questions(s: Session, label: str, since: datetime, limit: int) -> Asked:
+    """Tickets of the answering label since ``since``, grouped by identical (scrubbed) text."""
+    rows = s.execute(
+        select(Ticket.public_id, Ticket.subject, Ticket.created_at)
+        .where(Ticket.label == label, Ticket.created_at >= since, Ticket.merged_into_id.is_(None))
+        .order_by(Ticket.id.desc())
+        .limit(limit * 5)
+    ).all()
+    groups: Asked = {}
+    for public_id, subject, created_at in rows:
+        text = scrub(subject.strip())
+        if text and (len(groups) < limit or _key(text) in groups):
+            groups.setdefault(_key(text), []).append((text, public_id or "", created_at))
+    return groups
+
+
+def _same_questions(rows: list[tuple[str, np.ndarray, Decision]],
+                    groups: Asked) -> list[tuple[list[str], Decision]]:
+    """Most asked first; a question at least SAME_QUESTION similar to one already kept joins it as another
+    wording. Each group: its keys (the first is shown) and the first one's decision."""
+    kept: list[tuple[np.ndarray, list[str], Decision]] = []
+    for k, vec, d in sorted(rows, key=lambda r: -len(groups[r[0]])):
+        sims = [float(vec @ rep) for rep, _, _ in kept]
         if sims and max(sims) >= SAME_QUESTION:
             kept[int(np.argmax(sims))][1].append(k)
         else:
-            kept.append((vec, [k]))
-    decided = {k: d for k, _, d in open_rows}
-    questions: list[Question] = []
-    for _, members in kept:
-        head, d = members[0], decided[members[0]]
-        rows = [row for m in members for row in groups[m]]
-        latest = max(rows, key=lambda r: r[2])
-        nearest = d.case_id or (d.hits[0].case_id if d.hits else None)
-        score = d.score or (d.hits[0].score if d.hits else 0.0)
-        questions.append(Question(text=groups[head][0][0], asked=len(rows), last_at=latest[2], ticket=latest[1],
-                                  nearest=nearest, score=round(float(score), 2), reason=d.reason,
-                                  similar=tuple(groups[m][0][0] for m in members[1:])))
-    questions.sort(key=lambda q: (-q.asked, -q.last_at.timestamp()))
-    not_helpful = [
-        NotHelpful(question=scrub(asked_before.get(mid, "")),
-                   case_id=str((answers[mid].meta or {}).get("case_id") or ""), at=at)
-        for mid, at in verdicts
-        if mid in answers
-    ]
-    return UnansweredPage(questions=questions, answered_now=answered_now, not_helpful=not_helpful, since=since)
+            kept.append((vec, [k], d))
+    return [(members, d) for _, members, d in kept]
+
+
+def _question(groups: Asked, members: list[str], d: Decision) -> Question:
+    rows = [row for m in members for row in groups[m]]
+    latest = max(rows, key=lambda r: r[2])
+    nearest = d.case_id or (d.hits[0].case_id if d.hits else None)
+    score = d.score or (d.hits[0].score if d.hits else 0.0)
+    return Question(text=groups[members[0]][0][0], asked=len(rows), last_at=latest[2], ticket=latest[1],
+                    nearest=nearest, score=round(float(score), 2), reason=d.reason,
+                    similar=tuple(groups[m][0][0] for m in members[1:]))
+
+
+def _not_helpful(s: Session, since: datetime, limit: int) -> list[NotHelpful]:
+    """Answers marked "Talk to a person" since ``since``, with the customer message each replied to."""
+    verdicts = s.execute(
+        select(AnswerFeedback.message_id, AnswerFeedback.at)
+        .where(AnswerFeedback.value == "human", AnswerFeedback.at >= since)
+        .order_by(AnswerFeedback.id.desc())
+        .limit(limit)
+    ).all()
+    answers = {m.id: m for m in s.scalars(select(Message).where(Message.id.in_([v[0] for v in verdicts])))}
+    out = []
+    for mid, at in verdicts:
+        m = answers.get(mid)
+        if m is None:
+            continue
+        asked = s.scalar(select(Message.text).where(Message.conversation_id == m.conversation_id, Message.id < mid,
+                                                    Message.author == "customer").order_by(Message.id.desc()).limit(1))
+        out.append(NotHelpful(question=scrub(asked or ""), case_id=str((m.meta or {}).get("case_id") or ""), at=at))
+    return out
