@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run chat test lint bench eval-banking77 eval-bitext clean install
+.PHONY: run chat test lint bench eval-banking77 eval-bitext eval-demo clean install
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ eval-banking77: $(STAMP)
 
 eval-bitext: $(STAMP)
 	$(PY) bench/bitext.py --run
+
+# the demo knowledge base against kb/demo/test.csv (55 messages: 36 questions, faults, uncovered), in a fresh data dir
+eval-demo: $(STAMP)
+	d=$$(mktemp -d) && AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare kb import kb/demo/cases.csv >/dev/null && \
+	  AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare eval kb/demo/test.csv; s=$$?; rm -rf $$d; exit $$s
 
 clean:
 	rm -rf $(VENV) var
