@@ -138,8 +138,9 @@ class ConsoleSettings:
     duplicate_score: float = _s(0.9, "Editors are warned when a case's phrasing is this similar (cosine) to "
                                      "another published case.")
     recent_alerts: int = _s(10, "Newest desk alerts (SLA, critical tickets, incidents) shown above the queue.")
-    suggest_min_score: float = _s(0.5, "A ticket's page suggests solved cases whose best phrasing is at least this "
-                                       "similar (cosine) to the customer's messages (1 turns it off).")
+    suggest_min_score: float = _s(0.5, "A ticket's console page and its post in the Slack agents' channel suggest "
+                                       "solved cases at least this similar (cosine) to the customer's messages "
+                                       "(1 turns it off).")
 
 
 @dataclass(frozen=True)

@@ -226,3 +226,15 @@ async def test_socket_mode_acks_and_answers(make_app: Any, slack: FakeSlack) -> 
     finally:
         for s in reversed(services):
             await s.stop()
+
+
+async def test_agents_post_suggests_a_solved_case_near_the_customers_words(
+    http_mode: tuple[Any, FakeSlack, Signed],
+) -> None:
+    ac, slack, signed = http_mode
+    text = "the night vision on my camera stopped working, the image is black at night"
+    assert (await signed.event(event_callback(dm(text, user="UNIGHT")))).status_code == 200
+    post = (await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == AGENTS))[0]
+    shown = json.dumps(post["blocks"])
+    assert "Solved cases that may answer this" in shown and "`night-vision`" in shown
+    assert ac.kb.get("night-vision").answer[:40] in shown

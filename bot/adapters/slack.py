@@ -402,6 +402,7 @@ class SlackChannel:
                 ],
             },
             {"type": "section", "text": {"type": "mrkdwn", "text": excerpt[:3000]}},
+            *self._suggestions(ticket),
             {
                 "type": "actions",
                 "elements": [
@@ -432,6 +433,18 @@ class SlackChannel:
             },
         ]
         return title, blocks
+
+    def _suggestions(self, ticket: TicketView) -> list[dict[str, Any]]:
+        """Solved cases near what the customer wrote, as on the console's ticket page."""
+        from bot.unanswered import suggested_cases
+
+        said = [m.text for m in self.ac.handoff.transcript(ticket.id) if m.author == "customer"]  # type: ignore[attr-defined]
+        found = suggested_cases(self.ac, ticket.subject, said, min_score=self.ac.config.console.suggest_min_score)
+        if not found:
+            return []
+        lines = [f"• `{esc(g.case_id)}` ({g.score:.2f}): {esc(g.answer[:280])}" for g in found]
+        text = ("*Solved cases that may answer this*\n" + "\n".join(lines))[:3000]
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
     def _save_thread(self, ticket_id: int, channel: str, ts: str, upto: int) -> None:
         with self.ac.sessions() as s:
