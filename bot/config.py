@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from classifier.labels import LabelsError, LabelSpec, parse_labels
+from classifier.language import NAMES as LANGUAGE_NAMES
 
 
 class ConfigError(Exception):
@@ -375,9 +376,10 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
     except LabelsError as e:
         raise ConfigError(f"classifier.labels: {e}") from e
     langs = config.classifier.languages
-    if not isinstance(langs, list) or not all(isinstance(x, str) and x.isalpha() and 2 <= len(x) <= 3
-                                               for x in langs):
-        raise ConfigError(f"classifier.languages: expected a list of ISO language codes like [en], got {langs!r}")
+    known = sorted(LANGUAGE_NAMES)
+    if not isinstance(langs, list) or not all(isinstance(x, str) and x in LANGUAGE_NAMES for x in langs):
+        raise ConfigError(f"classifier.languages: expected a list of two-letter codes among {', '.join(known)}, "
+                          f"got {langs!r}")
     if not 0 <= config.retrieval.reply_min_vote <= 1:
         raise ConfigError("retrieval.reply_min_vote: must be in 0..1")
     if not 0 < config.retrieval.target_precision <= 1:

@@ -12,7 +12,7 @@ answers now drop off the list. Identical questions are counted once. Texts are s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -92,6 +92,11 @@ def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, m
 SAME_QUESTION = 0.85
 
 
+def _aware(t: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
 def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -133,7 +138,7 @@ def _escalated_questions(s: Session, label: str, since: datetime, limit: int) ->
     for public_id, subject, created_at in rows:
         text = scrub(subject.strip())
         if text and (len(groups) < limit or _key(text) in groups):
-            groups.setdefault(_key(text), []).append((text, public_id or "", created_at))
+            groups.setdefault(_key(text), []).append((text, public_id or "", _aware(created_at)))
     return groups
 
 
@@ -177,5 +182,6 @@ def _not_helpful(s: Session, since: datetime, limit: int) -> list[NotHelpful]:
             continue
         asked = s.scalar(select(Message.text).where(Message.conversation_id == m.conversation_id, Message.id < mid,
                                                     Message.author == "customer").order_by(Message.id.desc()).limit(1))
-        out.append(NotHelpful(question=scrub(asked or ""), case_id=str((m.meta or {}).get("case_id") or ""), at=at))
+        out.append(NotHelpful(question=scrub(asked or ""), case_id=str((m.meta or {}).get("case_id") or ""),
+                              at=_aware(at)))
     return out

@@ -2,9 +2,10 @@
 message plainly in another language is handed to a person instead of being matched (badly) against
 English phrasings ("comment annuler mon abonnement" lands next to "hello").
 
-No model and no download: the writing system decides for non-Latin scripts; for Latin-script
-languages, counts of very common function words (a few dozen per language) decide, and only with a
-clear margin over English. Short messages (under three words) are never judged.
+No model and no download: the writing system decides for non-Latin scripts, at any length (the
+encoder cannot read a word of them); for Latin-script languages, the distinct very common function
+words (a few dozen per language, leaving out those English shares: "no", "is", "die"...) decide, only
+with a clear margin over English and never under three words.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ FUNCTION_WORDS = {
           "svp mais ai avez est-ce qui que",
     "es": "el la los las y o pero es son era yo tú nosotros usted ellos un una mi mis no cómo como qué "
           "por qué cuándo dónde puedo puede con para de del en al hola gracias tengo tiene mi "
-          "está estoy muy",
+          "está estoy muy desde hasta se lo le su sus este esta ya nada también funciona",
     "it": "il lo la i gli le e o ma è sono era io tu noi voi loro un una mio mia non come cosa perché "
           "quando dove posso può con per di del della in al ciao grazie ho ha sul nel",
     "pt": "o a os as e ou mas é são era eu tu nós você eles um uma meu minha não como que porque "
@@ -48,6 +49,9 @@ FUNCTION_WORDS = {
           "waar kan kunnen met voor van te op in bij alstublieft alsjeblieft dank bedankt hallo "
           "heb heeft ook nog",
 }
+# words of the other lists that are English words too: they say nothing about the language
+SHARED_WITH_ENGLISH = frozenset(["no", "a", "as", "do", "in", "is", "was", "me", "die", "war", "hat", "also", "am",
+                                 "an", "so", "per", "man"])
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 MIN_WORDS = 3
 
@@ -77,9 +81,10 @@ def guess_language(text: str) -> str | None:
     by_script = _script_language(text)
     if by_script is not None:
         return by_script
-    words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) < MIN_WORDS:
+    found = [w.lower() for w in _WORD.findall(text)]
+    if len(found) < MIN_WORDS:
         return None
+    words = set(found)  # "no no no" is one word of evidence, not three
     hits = {lang: sum(w in vocab for w in words) for lang, vocab in _VOCAB.items()}
     best = max(hits, key=lambda lang: hits[lang])
     if best == "en":
@@ -90,7 +95,8 @@ def guess_language(text: str) -> str | None:
     return None
 
 
-_VOCAB = {lang: frozenset(words.split()) for lang, words in FUNCTION_WORDS.items()}
+_VOCAB = {lang: frozenset(words.split()) - (SHARED_WITH_ENGLISH if lang != "en" else frozenset())
+          for lang, words in FUNCTION_WORDS.items()}
 
 
 def language_name(code: str) -> str:

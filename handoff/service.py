@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.desk_models import Alert
 from handoff.errors import HandoffError, TicketClosed, TicketNotFound
 from handoff.lifecycle import DeskOps
 from handoff.models import OPEN_STATES, Conversation, Message, Satisfaction, Ticket, TicketEvent
@@ -354,7 +355,8 @@ class Handoff(DeskOps):
                 row.score, row.comment, row.at = int(score), comment, self.now()
             self._event(s, t.id, "customer", "rated", score=int(score))
             low = self.desk.low_rating_alert
-            if int(score) <= low and (before is None or before > low):  # once, when it turns low
+            alerted = s.scalar(select(Alert.id).where(Alert.ticket_id == t.id, Alert.kind == "low_rating").limit(1))
+            if int(score) <= low and (before is None or before > low) and alerted is None:  # once per ticket
                 said = f': "{comment[:200]}"' if comment else ""
                 self._alert(s, "low_rating", "warning", f"{t.public_id} rated {int(score)}/5 by the customer{said}",
                             ticket=t, score=int(score), assignee=t.assignee or "")

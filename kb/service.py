@@ -313,6 +313,26 @@ class KnowledgeBase:
             s.commit()
         return self.get(case_id)
 
+    def add_phrasing(self, case_id: str, text: str) -> bool:
+        """Add one customer phrasing to a case (embedded now); False when the case has it already.
+        Only inserts, so two editors adding phrasings at once both keep theirs."""
+        text = text.strip()
+        if not text:
+            raise KBError("a phrasing needs some text")
+        vec = self.embedder.encode([text])[0]
+        with self._sessions() as s:
+            c = s.get(Case, case_id)
+            if c is None:
+                raise CaseNotFound(case_id)
+            if s.scalar(select(Phrasing.id).where(Phrasing.case_id == case_id, Phrasing.text == text)) is not None:
+                return False
+            s.add(Phrasing(case_id=case_id, text=text, embedding=vec.tobytes(), model=self.embedder.name))
+            s.execute(update(Case).where(Case.id == case_id)
+                      .values(updated_at=utcnow(), revision=Case.revision + 1))
+            self._bump(s)
+            s.commit()
+        return True
+
     def next_case_id(self, stem: str) -> str:
         """A free case id starting with ``stem`` (for drafts proposed from tickets)."""
         with self._sessions() as s:

@@ -53,9 +53,10 @@ def test_unknown_section_and_bad_value(tmp_path: Path) -> None:
     p.write_text("classifier:\n  labels:\n    - {name: q, action: shout}\n")
     with pytest.raises(ConfigError, match=r"classifier\.labels.*shout"):
         load_config(p, env={})
-    p.write_text("classifier:\n  languages: [english]\n")
-    with pytest.raises(ConfigError, match=r"classifier\.languages"):
-        load_config(p, env={})
+    for bad in ("[english]", "[eng]", "[EN]", "en"):
+        p.write_text(f"classifier:\n  languages: {bad}\n")
+        with pytest.raises(ConfigError, match=r"classifier\.languages"):
+            load_config(p, env={})
 
 
 def test_environment_overrides_one_key_and_data_dir(tmp_path: Path) -> None:

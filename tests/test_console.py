@@ -380,6 +380,7 @@ def test_unanswered_lists_escalated_questions_and_an_editor_closes_them(client, 
     data = client.get("/console/api/unanswered").json()
     rows = {q["text"]: q for q in data["questions"]}
     assert rows["Is there a student discount?"]["asked"] == 3
+    assert rows["Is there a student discount?"]["last_at"].endswith("+00:00")  # UTC, also on SQLite
     assert rows["Is there a student discount?"]["similar"] == ["is there a discount for students"]
     assert "also asked as: is there a discount for students" in page.text
     assert data["questions"][0]["text"] == "Is there a student discount?"  # most asked first

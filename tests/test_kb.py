@@ -94,3 +94,15 @@ def test_add_case_validation(make_app) -> None:
     ac.kb.add_case("x", ["q"], "a")
     with pytest.raises(KBError, match="exists"):
         ac.kb.add_case("x", ["q"], "a")
+
+
+def test_phrasings_added_at_once_by_two_editors_are_both_kept(app) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = set(app.kb.get("free-trial").questions)
+    new = ["is there a free trial of the Pro plan", "could I test Pro for free before buying it"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert all(pool.map(lambda t: app.kb.add_phrasing("free-trial", t), new))
+    assert set(app.kb.get("free-trial").questions) == before | set(new)
+    assert app.kb.add_phrasing("free-trial", new[0]) is False  # already there
+    assert app.kb.search(new[1], 1)[0].case_id == "free-trial"

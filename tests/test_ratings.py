@@ -96,6 +96,8 @@ def test_a_low_rating_raises_an_alert_for_the_team_once(chat: FakeChannel) -> No
     assert [(a.ticket, a.severity, a.team) for a in alerts] == [(sad, "warning", "support")]
     assert "rated 1/5" in alerts[0].text and "nobody fixed anything" in alerts[0].text
     assert happy not in {a.ticket for a in alerts}
-    # rating again, still low: no second alert
+    # rating again, still low, or up and down again: no second alert for the ticket
     ac.handoff.rate(sad, 2)
+    ac.handoff.rate(sad, 4)
+    ac.handoff.rate(sad, 1)
     assert len([a for a in ac.handoff.alerts(after_id) if a.kind == "low_rating"]) == 1

@@ -80,3 +80,24 @@ def test_sliding_window_frees_a_slot_when_the_oldest_event_leaves_it() -> None:
     now[0] = 60.5
     assert w.hit("a") == 0  # the event at 0 s left the window
     assert SlidingWindow(0).hit("a") == 0  # 0: no limit
+
+
+def test_the_rate_limit_count_waits_out_a_database_blip(make_app, monkeypatch) -> None:
+    """The per-customer count reads the database before the message is handled: a connection dropped
+    once is retried, and the message is answered, not refused with a 500."""
+    from sqlalchemy.exc import OperationalError
+
+    ac = make_app(web={"customer_messages_per_minute": 5}, database={"retry_delay_s": 0.01})
+    real = ac.handoff.customer_sent_since
+    calls = []
+
+    def flaky(*a, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(ac.handoff, "customer_sent_since", flaky)
+    with TestClient(create_web_app(ac)) as client:
+        r = client.post("/api/messages", json={"customer": "blip", "text": "how do I reset my password?"})
+    assert r.status_code == 200 and r.json()["action"] == "answer" and len(calls) == 2

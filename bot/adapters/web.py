@@ -92,7 +92,13 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
         wait = per_address.hit(address)
         if not wait and web.customer_messages_per_minute > 0:
             now = ac.handoff.now()
-            n, oldest = ac.handoff.customer_sent_since(CHANNEL, customer, now - timedelta(minutes=1))
+            db = ac.config.database
+            try:
+                n, oldest = with_retries(
+                    lambda: ac.handoff.customer_sent_since(CHANNEL, customer, now - timedelta(minutes=1)),
+                    attempts=db.connect_retries, delay=db.retry_delay_s)
+            except DatabaseUnavailable:  # the message goes on; the pipeline answers 503 if the database is away
+                n, oldest = 0, None
             if n >= web.customer_messages_per_minute and oldest is not None:
                 wait = max(1.0, (oldest + timedelta(minutes=1) - now).total_seconds())
         if not wait:

@@ -543,9 +543,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         if not phrasing:
             return back("/console/unanswered", error="no question to add")
         try:
-            c = ac.kb.get(case_id)
-            if phrasing not in c.questions:
-                ac.kb.update_case(case_id, questions=[*c.questions, phrasing])
+            ac.kb.add_phrasing(case_id, phrasing)
         except KBError as e:
             return back("/console/unanswered", error=str(e))
         d = ac.pipeline.decide(phrasing)
