@@ -162,6 +162,8 @@ class SlackSettings:
     response_channel: str = _s("", "Channel id for the response team's alerts (critical tickets, incidents); "
                                "empty: the agents channel.")
     note_marker: str = _s("//", "An agent's thread message starting with this stays an internal note.")
+    case_marker: str = _s("!case", "An agent's thread message '!case <case id> [words before it]' sends that solved "
+                                   "case's answer to the customer.")
     transcript_lines: int = _s(8, "Conversation lines shown in the escalation post.")
 
 

@@ -238,3 +238,21 @@ async def test_agents_post_suggests_a_solved_case_near_the_customers_words(
     shown = json.dumps(post["blocks"])
     assert "Solved cases that may answer this" in shown and "`night-vision`" in shown
     assert ac.kb.get("night-vision").answer[:40] in shown
+
+    def in_thread(text: str) -> dict[str, Any]:
+        return event_callback({"type": "message", "channel": AGENTS, "user": "UDANA", "text": text,
+                               "ts": f"{time.time():.6f}", "thread_ts": post["_ts"], "channel_type": "channel"})
+
+    # "!case <id>" sends that case's answer, after the agent's own words; the thread shows what was sent
+    await signed.event(in_thread("!case `night-vision` Hi! This usually fixes it:"))
+    sent = (await slack.wait_for("chat.postMessage",
+                                 lambda p: p.get("channel") == DM and "(support)" in p.get("text", "")))[0]
+    assert "Hi! This usually fixes it:" in sent["text"] and "infrared night vision" in sent["text"]
+    await slack.wait_for("chat.postMessage",
+                         lambda p: p.get("thread_ts") == post["_ts"] and "infrared night vision" in p.get("text", ""))
+    # an unknown case is refused to the agent alone; nothing reaches the customer
+    await signed.event(in_thread("!case no-such-case"))
+    told = (await slack.wait_for("chat.postEphemeral", lambda p: "no-such-case" in p["text"]))[0]
+    assert told["text"].startswith("Not sent") and told["user"] == "UDANA"
+    ticket = ac.handoff.list()[0]
+    assert [m.text for m in ac.handoff.transcript(ticket.public_id) if "no-such-case" in m.text] == []

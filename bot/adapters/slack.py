@@ -36,6 +36,7 @@ from bot.outbox_models import AgentThread, SeenEvent
 from handoff.errors import HandoffError
 from handoff.lifecycle import AlertView
 from handoff.service import MessageView, TicketView
+from kb.errors import KBError
 from kb.service import CaseView
 
 log = logging.getLogger(__name__)
@@ -240,15 +241,19 @@ class SlackChannel:
             return
         agent = await self._name(str(event.get("user")))
         text = str(event.get("text") or "").strip()
-        marker = self.settings.note_marker
+        marker, case_marker = self.settings.note_marker, self.settings.case_marker
+        from_case = bool(case_marker) and text.startswith(case_marker)
         try:
             if marker and text.startswith(marker):
                 m = await asyncio.to_thread(
                     self.ac.handoff.note, thread.ticket_id, agent, text[len(marker) :].strip()
                 )
+            elif from_case:
+                m = await asyncio.to_thread(self._reply_with_case, thread.ticket_id, agent,
+                                            text[len(case_marker) :].strip())
             else:
                 m = await asyncio.to_thread(self.ac.handoff.reply, thread.ticket_id, agent, text)
-        except HandoffError as e:
+        except (HandoffError, KBError) as e:
             await self.client.chat_postEphemeral(
                 channel=thread.channel,
                 user=str(event.get("user")),
@@ -256,10 +261,18 @@ class SlackChannel:
                 text=f"Not sent: {e}",
             )
             return
-        await asyncio.to_thread(
-            self.outbox.skip, m.id, AGENTS, key=f"t{thread.ticket_id}"
-        )  # it is in the thread
+        if not from_case:  # the agent's own words are in the thread already; a case's answer is not: post it
+            await asyncio.to_thread(self.outbox.skip, m.id, AGENTS, key=f"t{thread.ticket_id}")
         self.outbox.wake()
+
+    def _reply_with_case(self, ticket_id: int, agent: str, rest: str) -> MessageView:
+        """``<case id> [words]``: the words, then the case's answer, as the agent's reply."""
+        ref, _, words = rest.partition(" ")
+        case = self.ac.kb.get(ref.strip("`*_<>"))
+        if case.state != "published":
+            raise KBError(f"case {case.id} is {case.state}, not published")
+        text = f"{words.strip()}\n\n{case.answer}" if words.strip() else case.answer
+        return self.ac.handoff.reply(ticket_id, agent, text)
 
     async def _on_claim(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -427,7 +440,8 @@ class SlackChannel:
                     {
                         "type": "mrkdwn",
                         "text": "Reply in this thread to answer the customer; start with "
-                        f"{esc(self.settings.note_marker)} for an internal note.",
+                        f"{esc(self.settings.note_marker)} for an internal note, or "
+                        f"{esc(self.settings.case_marker)} <case id> to send a solved case's answer.",
                     }
                 ],
             },
