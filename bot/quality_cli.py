@@ -102,14 +102,7 @@ def cmd_kb_unanswered(args: argparse.Namespace) -> int:
     ac = _app(args)
     u = unanswered(ac, days=args.days)
     if args.json:
-        print(json.dumps({
-            "since": u.since.isoformat(), "answered_now": u.answered_now,
-            "questions": [{"text": q.text, "asked": q.asked, "last_at": q.last_at.isoformat(), "ticket": q.ticket,
-                           "nearest": q.nearest, "score": q.score, "reason": q.reason,
-                           "similar": list(q.similar)} for q in u.questions],
-            "not_helpful": [{"question": h.question, "case_id": h.case_id, "at": h.at.isoformat()}
-                            for h in u.not_helpful],
-        }, ensure_ascii=False))
+        print(json.dumps(u.as_dict(), ensure_ascii=False))
         return 0
     print(f"{len(u.questions)} question(s) escalated in the last {args.days} days that no case answers today"
           + (f" ({u.answered_now} more are answered now)" if u.answered_now else "") + ":")

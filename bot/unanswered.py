@@ -12,7 +12,8 @@ answers now drop off the list. Identical questions are counted once. Texts are s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from bot.outbox_models import AnswerFeedback
 from bot.proposals import scrub
 from classifier.router import Decision
 from handoff.models import Message, Ticket
+from handoff.sla import _as_utc
 from kb.errors import KBError
 
 
@@ -55,6 +57,17 @@ class UnansweredPage:
     answered_now: int  # escalated questions that a case answers today
     not_helpful: list[NotHelpful]
     since: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """The page as JSON-ready data (times in ISO 8601, UTC)."""
+        return {
+            "since": self.since.isoformat(), "answered_now": self.answered_now,
+            "questions": [{"text": q.text, "asked": q.asked, "last_at": q.last_at.isoformat(), "ticket": q.ticket,
+                           "nearest": q.nearest, "score": q.score, "reason": q.reason, "similar": list(q.similar)}
+                          for q in self.questions],
+            "not_helpful": [{"question": h.question, "case_id": h.case_id, "at": h.at.isoformat()}
+                            for h in self.not_helpful],
+        }
 
 
 @dataclass(frozen=True)
@@ -90,11 +103,6 @@ def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, m
 
 # questions at least this similar (cosine) are shown as one, with the other wordings under it
 SAME_QUESTION = 0.85
-
-
-def _aware(t: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def _key(text: str) -> str:
@@ -138,7 +146,7 @@ def _escalated_questions(s: Session, label: str, since: datetime, limit: int) ->
     for public_id, subject, created_at in rows:
         text = scrub(subject.strip())
         if text and (len(groups) < limit or _key(text) in groups):
-            groups.setdefault(_key(text), []).append((text, public_id or "", _aware(created_at)))
+            groups.setdefault(_key(text), []).append((text, public_id or "", _as_utc(created_at)))
     return groups
 
 
@@ -183,5 +191,5 @@ def _not_helpful(s: Session, since: datetime, limit: int) -> list[NotHelpful]:
         asked = s.scalar(select(Message.text).where(Message.conversation_id == m.conversation_id, Message.id < mid,
                                                     Message.author == "customer").order_by(Message.id.desc()).limit(1))
         out.append(NotHelpful(question=scrub(asked or ""), case_id=str((m.meta or {}).get("case_id") or ""),
-                              at=_aware(at)))
+                              at=_as_utc(at)))
     return out

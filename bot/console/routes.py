@@ -26,7 +26,6 @@ from bot.console.views import (
     alert_row,
     event_row,
     filter_and_sort,
-    iso,
     message_row,
     near_duplicates,
     ticket_row,
@@ -527,13 +526,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
     def unanswered_api(request: Request, sess: LoginSession = editor) -> Response:
         days = request.query_params.get("days", "30")
         u = unanswered(ac, days=int(days) if days.isdigit() and 0 < int(days) <= 366 else 30)
-        return _secure(JSONResponse({
-            "since": iso(u.since), "answered_now": u.answered_now,
-            "questions": [{"text": q.text, "asked": q.asked, "last_at": iso(q.last_at), "ticket": q.ticket,
-                           "nearest": q.nearest, "score": q.score, "reason": q.reason,
-                           "similar": list(q.similar)} for q in u.questions],
-            "not_helpful": [{"question": h.question, "case_id": h.case_id, "at": iso(h.at)} for h in u.not_helpful],
-        }))
+        return _secure(JSONResponse(u.as_dict()))
 
     @r.post("/console/unanswered/attach", include_in_schema=False)
     def unanswered_attach(case_id: str = Form(""), text: str = Form(""),
