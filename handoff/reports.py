@@ -222,16 +222,10 @@ def build_report(
                 Message.author == "bot", Message.created_at >= since, Message.created_at < until
             )
         ).all()
-        answers = [(cid, m or {}) for _, cid, m in bot_rows if (m or {}).get("kind") == "answer"]
+        answers = [(mid, cid, m or {}) for mid, cid, m in bot_rows if (m or {}).get("kind") == "answer"]
         given = feedback or {}
-        verdicts = [
-            given.get(mid, (m or {}).get("helpful", (m or {}).get("feedback")))
-            for mid, _, m in bot_rows
-            if (m or {}).get("kind") == "answer"
-        ]
-        answer_cases = [
-            str((m or {}).get("case_id") or "") for _, _, m in bot_rows if (m or {}).get("kind") == "answer"
-        ]
+        verdicts = [given.get(mid, m.get("helpful", m.get("feedback"))) for mid, _, m in answers]
+        answer_cases = [str(m.get("case_id") or "") for _, _, m in answers]
         customers = set(
             s.scalars(
                 select(Message.conversation_id).where(
@@ -240,7 +234,7 @@ def build_report(
             )
         )
         with_ticket = {t.conversation_id for t in tickets}
-        answered = {cid for cid, _ in answers}
+        answered = {cid for _, cid, _ in answers}
     days: Counter[str] = Counter(_as_utc(t.created_at).date().isoformat() for t in tickets)
     first_day: date = since.date()
     span = min((until - since).days + 1, 400)
