@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply
@@ -72,12 +71,11 @@ class Pipeline:
         """For the escalation templates: ``back_at`` ("Monday at 09:00 (Europe/Berlin)") and
         ``back_at_local`` ("2026-03-02 09:00 Europe/Berlin") when the ticket's team is outside its
         business hours now; empty strings otherwise."""
-        back = self.handoff.team_back_at(team)
-        if back is None:
+        local = self.handoff.team_back_at(team)
+        if local is None or local.tzinfo is None:
             return {"back_at": "", "back_at_local": ""}
-        tz_name = self.handoff.team_timezone(team)
-        tz = ZoneInfo(tz_name)
-        local, today = back.astimezone(tz), self.handoff.now().astimezone(tz).date()
+        tz_name = str(local.tzinfo)
+        today = self.handoff.now().astimezone(local.tzinfo).date()
         days = (local.date() - today).days
         day = "today" if days == 0 else "tomorrow" if days == 1 else local.strftime("%A") if days < 7 \
             else local.strftime("%A %d %B").replace(" 0", " ")

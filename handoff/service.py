@@ -175,11 +175,11 @@ class Handoff(DeskOps):
             return _msg(m)
 
     def team_back_at(self, team: str) -> datetime | None:
-        """When ``team``'s business hours start again, if it is outside them now (None: at work)."""
-        return self.desk.sla.calendar(team).opens_at(self.now())
-
-    def team_timezone(self, team: str) -> str:
-        return self.desk.sla.calendar(team).timezone
+        """When ``team``'s business hours start again, in the team's time zone, if it is outside them now
+        (None: at work)."""
+        cal = self.desk.sla.calendar(team)
+        back = cal.opens_at(self.now())
+        return back.astimezone(cal.tz) if back is not None else None
 
     def message_before(self, conversation_id: int, message_id: int) -> MessageView | None:
         """The conversation's message just before ``message_id`` (any author), if there is one."""
