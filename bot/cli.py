@@ -29,7 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.adapters.web import create_web_app
-    from bot.runtime import build_services
+    from bot.http import build_services
 
     ac = _services(args)
     if args.demo:

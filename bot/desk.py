@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from bot.app import Aftercare
-from bot.runtime import BackgroundLoop
+from bot.loop import BackgroundLoop
 from handoff.jobs import run_due
 from handoff.lifecycle import JobReport
 from handoff.service import TicketView

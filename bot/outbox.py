@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings
 from bot.db import insert_once
+from bot.loop import BackgroundLoop
 from bot.outbox_models import Delivery, OutboxCursor
-from bot.runtime import BackgroundLoop
 from handoff.lifecycle import AlertView
 from handoff.models import Conversation, Message
 from handoff.service import Handoff, MessageView, TicketView

@@ -21,10 +21,6 @@ DOMAIN = ("kb", "classifier", "handoff")
 KNOWN_CYCLES: list[frozenset[str]] = [
     frozenset({"bot.app", "bot.channels.customer"}),
     frozenset({"bot.config", "bot.desk_settings"}),
-    frozenset({
-        "bot.adapters.slack", "bot.adapters.telegram", "bot.channels.services", "bot.desk", "bot.outbox",
-        "bot.runtime",
-    }),
     frozenset({"handoff.lifecycle", "handoff.problems", "handoff.service"}),
 ]
 

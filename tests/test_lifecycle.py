@@ -266,7 +266,7 @@ async def test_periodic_jobs_run_as_a_background_service(app) -> None:  # type: 
     import asyncio
 
     from bot.desk import JobsService
-    from bot.runtime import build_services
+    from bot.http import build_services
 
     tid = FakeChannel(app).push(CRASH, customer="night").ticket_id
     assert tid

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from bot.adapters.web import create_web_app
-from bot.channels.services import channel_services
+from bot.http import channel_services
 from tests.fakes.common import AppServer
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback
 from tests.fakes.telegram_api import FakeBotAPI

@@ -15,7 +15,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.web import create_web_app
-from bot.channels.services import channel_services
+from bot.http import channel_services
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback
 

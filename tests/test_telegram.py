@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.adapters.web import create_web_app
-from bot.channels.services import channel_services
+from bot.http import channel_services
 from bot.outbox_models import AnswerFeedback
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.telegram_api import FakeBotAPI

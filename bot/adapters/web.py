@@ -19,9 +19,9 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, ping, with_retries
+from bot.loop import Service
 from bot.messages import IncomingMessage
 from bot.ratelimit import SlidingWindow
-from bot.runtime import Service
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"

@@ -1,4 +1,5 @@
-"""Which push channels run: Telegram and Slack when their tokens are set, and the outbox behind them.
+"""The composition of ``aftercare run``: which background services run next to the web app. Push
+channels (Telegram and Slack when their tokens are set), the outbox behind them, the periodic jobs.
 
 Tokens come only from the environment: TELEGRAM_BOT_TOKEN (and TELEGRAM_WEBHOOK_SECRET in webhook
 mode), SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP Events API).
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.app import Aftercare
+from bot.desk import JobsService
+from bot.loop import Service
 from bot.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -54,4 +57,14 @@ def channel_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> 
             )
     if services:
         services.append(outbox)
+    return services
+
+
+def build_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> list[Service]:
+    """The background services this configuration asks for: the periodic jobs when ``jobs.enabled``,
+    then the channels with tokens set in ``env`` (default: the process environment) and the outbox."""
+    services: list[Service] = []
+    if ac.config.jobs.enabled:
+        services.append(JobsService(ac))
+    services.extend(channel_services(ac, env=env))
     return services

@@ -1,5 +1,5 @@
-"""Background services that run next to the web app in ``aftercare run``: chat channels, the outbox,
-periodic jobs. Each is started in order when the app starts and stopped in reverse when it stops."""
+"""What a background service is (started with the web app, stopped in reverse order) and the loop most of
+them run on. A leaf: imports nothing of the project, so every layer may use it."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from bot.app import Aftercare
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 
 class Service(Protocol):
+    """A background service of ``aftercare run``: a channel, the outbox, the periodic jobs."""
+
     name: str
 
     async def start(self) -> None: ...
@@ -72,15 +71,3 @@ class BackgroundLoop:
                 await self._task
             self._task = None
 
-
-def build_services(ac: Aftercare) -> list[Service]:
-    """The background services this configuration asks for (channels with tokens set, jobs)."""
-    services: list[Service] = []
-    if ac.config.jobs.enabled:
-        from bot.desk import JobsService
-
-        services.append(JobsService(ac))
-    from bot.channels.services import channel_services
-
-    services.extend(channel_services(ac))  # Telegram, Slack (tokens from the environment), outbox
-    return services
