@@ -11,8 +11,9 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import Config, build_desk_settings
 from bot.db import make_engine, make_sessions, upgrade, with_retries
+from bot.feedback import record_feedback
 from bot.pipeline import Pipeline
 from bot.replies import Replies
 from classifier.finetune import adopted_model, adopted_threshold
@@ -73,8 +74,6 @@ class Aftercare:
 
     @cached_property
     def handoff(self) -> Handoff:
-        from bot.desk_settings import build_desk_settings
-
         return Handoff(self.sessions, id_prefix=self.config.tickets.id_prefix, clock=self._clock,
                        desk=build_desk_settings(self.config))
 
@@ -165,9 +164,7 @@ class Aftercare:
                         answer_feedback=self._record_answer_feedback)
 
     def _record_answer_feedback(self, channel: str, customer: str, message_id: int, value: str) -> bool:
-        from bot.channels.customer import record_feedback
-
-        return record_feedback(self, channel, customer, message_id, value)
+        return record_feedback(self.sessions, channel, customer, message_id, value, at=self.handoff.now())
 
     def load_demo_if_empty(self) -> int:
         if self.kb.count(state=None) > 0:

@@ -1,4 +1,8 @@
-"""Settings: declared data with defaults and help, loaded from config.yaml and the environment.
+"""Settings: declared data with defaults and help, loaded from config.yaml and the environment, and
+the desk's typed settings (SLA book, queues, problems) built from them.
+
+Longer than most modules because every setting of every section is declared here, each with its
+default and help; splitting the sections apart would scatter the one list config.yaml mirrors.
 
 Every setting is a field of a section dataclass below; its ``help`` metadata is the one-line
 documentation, and ``tests/test_config.py`` fails when config.yaml does not document a field.
@@ -24,6 +28,9 @@ import yaml
 
 from classifier.labels import LabelsError, LabelSpec, parse_labels
 from classifier.language import NAMES as LANGUAGE_NAMES
+from handoff.settings import DeskSettings, Queue
+from handoff.settings import ProblemSettings as DeskProblemSettings
+from handoff.sla import SlaBook, SlaConfigError
 
 
 class ConfigError(Exception):
@@ -396,7 +403,61 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
             raise ConfigError(f"retrieval.vote_threshold: expected 'auto' or a number in 0..1, got {vt!r}")
     if config.app.max_message_chars < 1:
         raise ConfigError("app.max_message_chars: must be at least 1")
-    from bot.desk_settings import build_desk_settings
-
     build_desk_settings(config)  # SLA calendars, policies and queues: a bad one stops the start
     return config
+
+
+def build_desk_settings(config: Config) -> DeskSettings:
+    """Raise ConfigError naming the section when a policy, calendar or queue cannot be used."""
+    a, p = config.assignment, config.problems
+    try:
+        book = SlaBook.parse(
+            policies=config.sla.policies,
+            teams=config.sla.teams,
+            default_team="",
+            warn_share=config.sla.warn_share,
+        )
+    except SlaConfigError as e:
+        raise ConfigError(f"sla: {e}") from e
+    try:
+        queues = Queue.parse_all(a.queues)
+    except (AttributeError, TypeError) as e:
+        raise ConfigError(
+            "assignment.queues: each queue is a mapping with name, team, labels, products"
+        ) from e
+    for q in queues:
+        if not q.name:
+            raise ConfigError("assignment.queues: every queue needs a name")
+    if a.default_team not in book.calendars:
+        book = SlaBook(
+            policies=book.policies, calendars=book.calendars, default_team="", warn_share=book.warn_share
+        )
+    else:
+        book = SlaBook(
+            policies=book.policies,
+            calendars=book.calendars,
+            default_team=a.default_team,
+            warn_share=book.warn_share,
+        )
+    if not 0 < p.similarity <= 1:
+        raise ConfigError("problems.similarity: must be in (0, 1]")
+    return DeskSettings(
+        reopen_window_hours=config.tickets.reopen_window_hours,
+        auto_close_hours=config.tickets.auto_close_hours,
+        low_rating_alert=config.tickets.low_rating_alert,
+        sla=book,
+        raise_priority_on_breach=config.sla.raise_priority_on_breach,
+        queues=queues,
+        default_team=a.default_team,
+        auto_assign=a.auto_assign,
+        response_team=a.response_team,
+        critical_priorities=tuple(a.critical_priorities),
+        critical_impacts=tuple(a.critical_impacts),
+        problems=DeskProblemSettings(
+            labels=tuple(p.fault_labels),
+            similarity=p.similarity,
+            window_minutes=p.window_minutes,
+            incident_tickets=p.incident_tickets,
+            incident_minutes=p.incident_minutes,
+        ),
+    )

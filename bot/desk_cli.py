@@ -208,27 +208,15 @@ def parse_since(text: str, now: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def answer_feedback(ac: Aftercare, since: datetime) -> dict[int, str]:
-    """Customers' verdicts on bot answers ('helped' / 'human') from the channels' buttons."""
-    from sqlalchemy import select
-
-    from bot.outbox_models import AnswerFeedback
-
-    with ac.sessions() as s:
-        rows = s.execute(
-            select(AnswerFeedback.message_id, AnswerFeedback.value).where(AnswerFeedback.at >= since)
-        )
-        return {int(mid): str(v) for mid, v in rows}
-
-
 def cmd_report(args: argparse.Namespace) -> int:
+    from bot.feedback import answer_verdicts
     from handoff.report_html import render_html
     from handoff.reports import build_report
 
     ac = _ac(args)
     until = ac.handoff.now()
     since = parse_since(args.since, until)
-    report = build_report(ac.sessions, since=since, until=until, feedback=answer_feedback(ac, since),
+    report = build_report(ac.sessions, since=since, until=until, feedback=answer_verdicts(ac.sessions, since),
                           calendar=ac.handoff.desk.sla.calendar)
     if args.format == "json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str)

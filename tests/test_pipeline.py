@@ -150,7 +150,7 @@ def test_typing_that_the_answer_did_not_help_counts_as_the_button(chat: FakeChan
     report counts the answer as not helpful. A new problem after an answer says nothing about it."""
     from datetime import timedelta
 
-    from bot.desk_cli import answer_feedback
+    from bot.feedback import answer_verdicts
     from handoff.reports import build_report
 
     ac = chat.ac
@@ -161,13 +161,13 @@ def test_typing_that_the_answer_did_not_help_counts_as_the_button(chat: FakeChan
     assert chat.push("how do I reset my password?", customer="bo").action == "answer"
     assert chat.push("my camera has been offline since this morning", customer="bo").action == "escalate"
     answer = next(m for m in ac.handoff.customer_messages("test", "ada") if m.meta.get("kind") == "answer")
-    verdicts = answer_feedback(ac, since)
+    verdicts = answer_verdicts(ac.sessions, since)
     assert verdicts == {answer.id: "human"}
     r = build_report(ac.sessions, since=since, until=ac.handoff.now() + timedelta(minutes=1), feedback=verdicts)
     assert (r.deflection.bot_answers, r.deflection.helpful, r.deflection.not_helpful) == (2, 0, 1)
     # the same customer asking again later for a person adds nothing: one verdict per answer
     chat.push("can I talk to a real person please", customer="ada")
-    assert answer_feedback(ac, since) == verdicts
+    assert answer_verdicts(ac.sessions, since) == verdicts
 
 
 def test_escalation_says_when_the_team_is_back_outside_business_hours(chat: FakeChannel) -> None:

@@ -127,13 +127,13 @@ def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tm
     assert dfl.rate == round(14 / 24, 3)
 
     # two customers press the buttons under their answers (the channels' feedback)
-    from bot.channels.customer import record_feedback
+    from bot.feedback import record_feedback
 
     for customer, verdict in (("q00", "helped"), ("q11", "human")):
         answer = next(
             m for m in app.handoff.customer_messages("web", customer) if m.meta.get("kind") == "answer"
         )
-        assert record_feedback(app, "web", customer, answer.id, verdict)
+        assert record_feedback(app.sessions, "web", customer, answer.id, verdict, at=app.handoff.now())
 
     cli = Cli(app, monkeypatch, capsys, embedder)
     out_json = tmp_path / "week.json"

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app import Aftercare
-from bot.db import insert_once
-from bot.outbox_models import AnswerFeedback
+from bot.feedback import record_feedback
 from handoff.errors import HandoffError
 from handoff.service import MessageView, TicketView
 
@@ -70,14 +69,6 @@ def escalate_to_person(
     return t
 
 
-def record_feedback(ac: Aftercare, channel: str, customer: str, message_id: int, value: str) -> bool:
-    """Store the press of an answer's button once; False when that answer already had feedback."""
-    return insert_once(
-        ac.sessions,
-        AnswerFeedback(message_id=message_id, channel=channel, customer_ref=customer, value=value, at=ac.handoff.now()),
-    )
-
-
 def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:
     """Act on a button press (``fb:helped:<id>``, ``fb:human:<id>``, ``rate:<ticket>:<n>``); the text to
     show the customer, or None when the outbox will say it (a new ticket's acknowledgement)."""
@@ -86,7 +77,7 @@ def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", acti
         value, _, mid = rest.partition(":")
         if not mid.isdigit() or value not in ("helped", "human"):
             return None
-        record_feedback(ac, channel, customer, int(mid), value)
+        record_feedback(ac.sessions, channel, customer, int(mid), value, at=ac.handoff.now())
         if value == "human":
             escalate_to_person(
                 ac, channel, customer, name=name, subject="The answer did not help: talk to a person"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.app import Aftercare
+from bot.feedback import answer_verdicts
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,7 @@ def report_page(ac: Aftercare, *, days: int = 30) -> ReportPage:
         return ReportPage(available=False, note="Report figures are not available in this version of the desk.")
     until = ac.handoff.now()
     since = until - timedelta(days=days)
-    feedback: dict[int, str] | None = None
-    try:
-        from bot.desk_cli import answer_feedback
-
-        feedback = answer_feedback(ac, since)
-    except Exception:  # noqa: BLE001 - the verdicts are optional; the report stands without them
-        feedback = None
+    feedback = answer_verdicts(ac.sessions, since)
     r = mod.build_report(ac.sessions, since=since, until=until, feedback=feedback,
                          calendar=ac.handoff.desk.sla.calendar)
     d = r.deflection
