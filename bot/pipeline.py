@@ -1,9 +1,11 @@
 """The pipeline: one customer message in, an Outcome out. Knows no platform.
 
-Order: validate (size, binary) -> conversation -> an open ticket takes the message (a person
-owns it) -> classifier and retriever decide -> answer from a solved case, reply from a template,
-or escalate to a ticket. Unexpected errors in deciding become an escalation with a logged
-traceback; a database that stays away after retries becomes a clear 'try again' reply.
+Order: read the text once (``bot.normalize.readable``: invisible characters out, for deciding;
+the transcript keeps what was sent) -> validate (size, binary, nothing to read) -> conversation
+-> an open ticket takes the message (a person owns it) -> classifier and retriever decide ->
+answer from a solved case, reply from a template, or escalate to a ticket. Unexpected errors in
+deciding become an escalation with a logged traceback; a database that stays away after retries
+becomes a clear 'try again' reply.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply
+from bot.normalize import readable
 from bot.ratings import take_rating
 from bot.replies import Replies
 from classifier.router import UNSURE, Decision, Router
@@ -61,6 +64,7 @@ class Pipeline:
 
     def decide(self, text: str) -> Decision:
         """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
+        text = readable(text)
         vec = self.embedder.encode([text])[0]
         return self.router().decide(text, vec)
 
@@ -95,12 +99,13 @@ class Pipeline:
         return d.action == "answer" or (d.action == "reply" and d.label != UNSURE)
 
     def _handle(self, msg: IncomingMessage) -> Outcome:
-        text = msg.text.strip()
-        if looks_binary(text):
+        original = msg.text.strip()  # kept in the transcript as sent
+        text = readable(msg.text)  # what is decided on: nothing invisible (bot.normalize)
+        if looks_binary(original):
             return Outcome(replies=[Reply(self.replies.render("not_text", ticket_id=None))], action="refused",
                            reason="binary content")
-        if len(text) > self.max_chars:
-            return Outcome(replies=[Reply(self.replies.render("too_long", length=len(text), limit=self.max_chars))],
+        if len(original) > self.max_chars:
+            return Outcome(replies=[Reply(self.replies.render("too_long", length=len(original), limit=self.max_chars))],
                            action="refused", reason="message too long")
         conv = self.handoff.conversation(msg.channel, msg.customer, name=msg.customer_name)
         ticket = self.handoff.open_ticket(conv)
@@ -123,7 +128,7 @@ class Pipeline:
         if ticket is None:  # within the reopen window after a resolution: reopen and join it, unless the
             # bot can answer it itself (a usage question, thanks; not a message it is unsure about)
             ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(text))
-        customer_msg = self.handoff.record(conv, "customer", text, ticket_id=ticket.id if ticket else None,
+        customer_msg = self.handoff.record(conv, "customer", original, ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta)
         if ticket is not None:
             out = self.replies.render("joined", ticket_id=ticket.public_id)

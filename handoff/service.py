@@ -210,6 +210,19 @@ class Handoff(DeskOps):
                                                    Message.author.in_(CUSTOMER_VISIBLE)).order_by(Message.id))
             return [_msg(m) for m in rows]
 
+    def history(self, channel: str, customer_ref: str, *, limit: int = 50) -> builtins.list[MessageView]:
+        """The last ``limit`` messages of the customer's conversation that the customer saw (their own,
+        the bot's, agents' replies, notices; never internal notes), oldest first: for a page reload."""
+        with self._sessions() as s:
+            conv = s.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                          Conversation.customer_ref == customer_ref))
+            if conv is None:
+                return []
+            rows = list(s.scalars(select(Message).where(Message.conversation_id == conv,
+                                                        Message.author.in_(("customer", *CUSTOMER_VISIBLE)))
+                                  .order_by(Message.id.desc()).limit(max(1, limit))))
+            return [_msg(m) for m in reversed(rows)]
+
     # -- tickets --------------------------------------------------------------------------------
 
     def open_ticket(self, conversation_id: int) -> TicketView | None:
