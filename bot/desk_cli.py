@@ -178,7 +178,9 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     if not args.case_id:
         raise HandoffError(f"kb review {args.action} needs a case id")
     if args.action == "approve":
-        c = ac.kb.update_case(args.case_id, state="published")
+        from bot.proposals import approve_draft
+
+        c = approve_draft(ac, args.case_id, keep=args.question or None)  # KBError names the colliding phrasings
         print(f"case {c.id} approved and published: answered from now on")
     elif args.action == "reject":
         c = ac.kb.update_case(args.case_id, state="rejected")
@@ -290,7 +292,8 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
     k.add_argument("action", nargs="?", default="list", choices=["list", "approve", "edit", "reject"])
     k.add_argument("case_id", nargs="?")
     k.add_argument("--answer", "-a")
-    k.add_argument("--question", "-q", action="append", help="replace the phrasings (repeatable)")
+    k.add_argument("--question", "-q", action="append",
+                   help="replace the phrasings (repeatable); with approve: the phrasings to keep")
     k.set_defaults(func=cmd_kb_review)
 
     k = sub.add_parser("report", help="desk report: volume, problems, times, SLA, CSAT, deflection")

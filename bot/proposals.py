@@ -1,35 +1,168 @@
-"""A resolved ticket becomes a draft solved case: the customer's question, the agent's resolution."""
+"""A resolved ticket becomes a draft solved case: the messages that state the problem, the agent's
+resolution; and the check an editor's approval passes first.
+
+A draft's phrasings are the ticket's subject and what the customer wrote before the first agent
+reply, minus what does not state the problem: courtesy ("thanks", "hi"), ratings, a request for a
+person, chasing ("is it fixed yet?", "any update?") and questions the bot had already answered
+before the ticket. Everything is scrubbed of personal data and secrets (:mod:`kb.scrub`).
+
+Before a draft is published each of its phrasings is checked against the published cases: a
+phrasing nearer to another case than to its own draft (or, alone, one the bot would answer with
+another case) collides, and approval is refused with the reason until it is unticked or edited.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+import numpy as np
 
 from bot.app import Aftercare
+from bot.ratings import parse_rating
 from handoff.errors import HandoffError
+from handoff.service import MessageView, TicketView
+from kb.errors import KBError
+from kb.scrub import scrub
 from kb.service import CaseView
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_CARD = re.compile(r"\b(?:\d[ -]?){12,19}\b")
-_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d")
-_ACCOUNT = re.compile(r"\b(account|acct|order|iban|customer)\s*(no\.?|number|#|id)?\s*[:#]?\s*[A-Z0-9-]{5,}\b", re.I)
+__all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "problem_statements", "propose_from_ticket",
+           "scrub"]
+
+# Chasing an open ticket, not stating a problem: "is it fixed yet?", "any update?", "hello??", "아직인가요?"
+_CHASE = re.compile(
+    r"\b(?:any\s+(?:news|update|updates|progress|word)|is\s+(?:it|this|that)\s+(?:fixed|done|solved|sorted|"
+    r"resolved|working|ready)(?:\s+(?:yet|now))?|still\s+waiting|(?:what'?s|what\s+is)\s+the\s+status|"
+    r"status\s+update|when\s+will\s+(?:it|this|that)\s+be\s+(?:fixed|done|solved|ready)|how\s+long\s+(?:will|does)\s+"
+    r"(?:it|this)\s+take|anyone\s+there|are\s+you\s+there|hello\?+|fixed\s+yet)\b"
+    r"|아직(?:이|인가|도\s*안)|언제\s*(?:고쳐|해결|돼|되)|해결\s*(?:됐|되었)나요|진행\s*상황",
+    re.I,
+)
+NOT_STATING = ("answer", "reply", "rated")  # the bot's reply kinds that mean the message was handled already
 
 
-def scrub(text: str) -> str:
-    """Remove personal data: e-mail addresses, card, phone and account numbers."""
-    text = _EMAIL.sub("[email]", text)
-    text = _CARD.sub("[number]", text)
-    text = _PHONE.sub("[phone]", text)
-    text = _ACCOUNT.sub(lambda m: f"{m.group(1)} [number]", text)
-    return text
+def _chases(text: str) -> bool:
+    return bool(_CHASE.search(text)) and len(text.split()) <= 10
+
+
+def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[MessageView]) -> list[str]:
+    """The customer messages of ``messages`` (a ticket's transcript) that state the problem, unscrubbed.
+
+    Before the first agent reply; not ratings, courtesy, requests for a person, chasing, nor a
+    message the bot answered (its next bot message is an answer or a template reply)."""
+    human = ac.config.classifier.human_label
+    first_agent = next((m.id for m in messages if m.author == "agent"), None)
+    out: list[str] = []
+    for i, m in enumerate(messages):
+        if m.author != "customer":
+            continue
+        if first_agent is not None and m.id > first_agent:
+            break
+        text = m.text.strip()
+        if not text or text == "[attachment]" or "rating" in m.meta or parse_rating(text) is not None:
+            continue
+        answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
+        if answer is not None and answer.author == "bot" and answer.meta.get("kind") in NOT_STATING:
+            continue
+        if _chases(text):
+            continue
+        d = ac.pipeline.decide(text)
+        if d.action == "reply" or d.label == human:
+            continue
+        if text not in out:
+            out.append(text)
+    subject = ticket.subject.strip()
+    if not out and subject:
+        out.append(subject)
+    return out
 
 
 def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
+    """A draft case from a resolved ticket: the problem statements as phrasings, the resolution as the
+    answer, both scrubbed. Raises HandoffError when the ticket is not resolved."""
     t = ac.handoff.get(ref)
     if t.status not in ("resolved", "closed") or not t.resolution:
         raise HandoffError(f"ticket {t.public_id} is {t.status}: only resolved tickets can be proposed")
-    questions = [scrub(m.text) for m in ac.handoff.transcript(t.id) if m.author == "customer"][:3]
-    if not questions:
-        questions = [scrub(t.subject)]
+    questions: list[str] = []
+    for q in problem_statements(ac, t, ac.handoff.transcript(t.id)):
+        clean = scrub(q)
+        if clean not in questions:
+            questions.append(clean)
     case_id = ac.kb.next_case_id(f"ticket-{t.public_id.lower()}")
     return ac.kb.add_case(case_id, questions, scrub(t.resolution), tags=[t.label] if t.label else [],
                           state="draft", source="ticket", source_ref=t.public_id)
+
+
+@dataclass(frozen=True)
+class PhrasingCheck:
+    """One phrasing of a draft against the published cases.
+
+    ``other_case``/``other_score``: the nearest other published case and its best phrasing's cosine
+    similarity; ``own_score``: the best cosine similarity to the draft's other phrasings (None when
+    it is the only one); ``answered_by``: the case the bot would answer it with today, if any."""
+
+    text: str
+    other_case: str | None
+    other_score: float
+    own_score: float | None
+    answered_by: str | None
+    duplicate_score: float
+
+    @property
+    def collides(self) -> bool:
+        if self.other_case is None:
+            return False
+        if self.own_score is not None:
+            return self.other_score > self.own_score
+        return self.answered_by is not None or self.other_score >= self.duplicate_score
+
+    @property
+    def reason(self) -> str:
+        if not self.collides:
+            return ""
+        if self.own_score is not None:
+            return (f"“{self.text}” is nearer to case {self.other_case} ({self.other_score:.2f}) than to this "
+                    f"case's other phrasings ({self.own_score:.2f})")
+        if self.answered_by is not None:
+            return f"“{self.text}” is answered by case {self.answered_by} today"
+        return f"“{self.text}” is nearly the same as a phrasing of case {self.other_case} ({self.other_score:.2f})"
+
+
+def check_phrasings(ac: Aftercare, case_id: str, phrasings: list[str]) -> list[PhrasingCheck]:
+    """Check each of ``phrasings`` (the ones an editor keeps for case ``case_id``) against the
+    published cases other than ``case_id``; one :class:`PhrasingCheck` per phrasing, in order."""
+    qs = [q.strip() for q in phrasings if q.strip()]
+    if not qs:
+        return []
+    vecs = ac.embedder.encode(qs)
+    sims = np.asarray(vecs) @ np.asarray(vecs).T
+    router = ac.router()
+    dup = ac.config.console.duplicate_score
+    out: list[PhrasingCheck] = []
+    for i, (q, vec) in enumerate(zip(qs, vecs, strict=True)):
+        other = next((h for h in ac.kb.search_vector(vec, 5) if h.case_id != case_id), None)
+        own = max((float(sims[i, j]) for j in range(len(qs)) if j != i), default=None)
+        answered = None
+        if own is None:
+            d = router.decide(q, vec)
+            answered = d.case_id if d.action == "answer" and d.case_id != case_id else None
+        out.append(PhrasingCheck(text=q, other_case=other.case_id if other else None,
+                                 other_score=float(other.score) if other else 0.0, own_score=own,
+                                 answered_by=answered, duplicate_score=dup))
+    return out
+
+
+def approve_draft(ac: Aftercare, case_id: str, *, keep: list[str] | None = None,
+                  answer: str | None = None) -> CaseView:
+    """Publish draft ``case_id`` with the phrasings ``keep`` (default: all it has) and, optionally, an
+    edited answer. Raises KBError, naming each colliding phrasing, when one of them is nearer to
+    another case than to this one; nothing is changed then."""
+    c = ac.kb.get(case_id)
+    phrasings = [q for q in (c.questions if keep is None else keep) if q.strip()]
+    if not phrasings:
+        raise KBError("tick at least one phrasing to approve")
+    clashes = [p for p in check_phrasings(ac, case_id, phrasings) if p.collides]
+    if clashes:
+        raise KBError("not approved: " + "; ".join(p.reason for p in clashes)
+                      + ". Untick or edit these phrasings.")
+    return ac.kb.update_case(case_id, questions=phrasings, answer=answer, state="published")

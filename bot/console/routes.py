@@ -504,17 +504,46 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         if state not in words:
             return back(dest, error=f"unknown state {state!r}")
         try:
-            ac.kb.update_case(case_id, state=state)
+            if state == "published" and ac.kb.get(case_id).state == "draft":
+                from bot.proposals import approve_draft
+
+                approve_draft(ac, case_id)
+            else:
+                ac.kb.update_case(case_id, state=state)
         except KBError as e:
             return back(dest, error=str(e))
         return back(dest, msg=f"Case {case_id} {words[state]}.")
 
-    @r.get("/console/review", include_in_schema=False)
-    def review(request: Request, sess: LoginSession = editor) -> Response:
+    def review_page(request: Request, sess: LoginSession, *, error: str = "", status: int = 200,
+                    kept: dict[str, list[str]] | None = None) -> Response:
+        from bot.proposals import check_phrasings
+
         drafts = ac.kb.list(state="draft", limit=500)
         dupes = {c.id: near_duplicates(ac.kb, c.questions, exclude=c.id, threshold=cfg.duplicate_score)
                  for c in drafts}
-        return page("review.html", sess, request, title="Review queue", drafts=drafts, dupes=dupes)
+        # each phrasing with its tick box (ticked unless the editor unticked it) and the case it collides with
+        checks = {c.id: check_phrasings(ac, c.id, c.questions) for c in drafts}
+        ticked = {c.id: set(c.questions if kept is None or c.id not in kept else kept[c.id]) for c in drafts}
+        return page("review.html", sess, request, title="Review queue", drafts=drafts, dupes=dupes, checks=checks,
+                    ticked=ticked, error=error, status=status)
+
+    @r.get("/console/review", include_in_schema=False)
+    def review(request: Request, sess: LoginSession = editor) -> Response:
+        return review_page(request, sess)
+
+    @r.post("/console/review/{case_id}/approve", include_in_schema=False)
+    async def review_approve(case_id: str, request: Request, sess: LoginSession = editor_post) -> Response:
+        """Approve a draft with the ticked phrasings; refused, with the reason, while one collides."""
+        from bot.proposals import approve_draft
+
+        form = await request.form()
+        keep = [str(v) for v in form.getlist("keep")]
+        try:
+            c = approve_draft(ac, case_id, keep=keep)
+        except KBError as e:
+            return review_page(request, sess, error=f"Case {case_id}: {e}", status=409, kept={case_id: keep})
+        return back("/console/review", msg=f"Case {c.id} approved and published with {len(c.questions)} "
+                    "phrasing(s): the bot answers from it now.")
 
     @r.get("/console/unanswered", include_in_schema=False)
     def unanswered_page(request: Request, sess: LoginSession = editor) -> Response:

@@ -1,0 +1,158 @@
+"""Remove personal data and secrets from text before it becomes part of the knowledge base.
+
+Draft cases are made from what customers and agents wrote on a ticket; approved as is they are sent
+to anyone who asks. :func:`scrub` replaces, each with a bracketed placeholder:
+
+- e-mail addresses (``[email]``), IBANs whole, spaced or not (``[IBAN]``);
+- Korean resident registration numbers ``YYMMDD-NNNNNNN`` (``[resident number]``) and business
+  registration numbers ``NNN-NN-NNNNN`` (``[business number]``);
+- passwords given in words ("my password is ...", "temporary password: ...", "비밀번호는 ..."),
+  API keys and tokens (known prefixes such as ``sk-``, ``xoxb-``, ``ghp_``, ``AKIA``, JWTs, "API key
+  ...", "Bearer ...", and long random strings of letters and digits), one-time codes ("verification
+  code 482913", "OTP: 1234", "인증번호 123456") as ``[password]``, ``[secret]`` and ``[code]``;
+- card numbers (``[number]``), phone numbers, Korean mobile and landline numbers with or without
+  dashes included (``[phone]``), and account, order and customer numbers (``account [number]``).
+
+Error codes and ticket ids stay ("error code 500", "AC-000123"): agents and editors need them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# country code, check digits, then 11-30 letters/digits, grouped by 4 with spaces or not
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?\b", re.I)
+# Korean resident registration number: birth date, then 7 digits whose first is 1-8 (sex and century)
+_KR_RRN = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-?\s?[1-8]\d{6}(?!\d)")
+# Korean business registration number: NNN-NN-NNNNN
+_KR_BRN = re.compile(r"(?<!\d)\d{3}[- ]\d{2}[- ]\d{5}(?!\d)")
+# Korean phone numbers: mobile 01X, Seoul 02, regional 0[3-6]X, 070 and 050X; dashes, dots, spaces or none.
+# Not bounded by \b: Korean writes particles right after the number ("010-1234-5678로").
+_KR_PHONE = re.compile(r"(?<![\d+])0(?:1[016789]|2|[3-6][1-5]|70|50[2-8]?)[-. ]?\d{3,4}[-. ]?\d{4}(?!\d)")
+_CARD = re.compile(r"\b(?:\d[ -]?){12,19}\b")
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d")
+_ACCOUNT = re.compile(r"\b(account|acct|order|iban|customer)\s*(no\.?|number|#|id)?\s*[:#]?\s*[A-Z0-9-]{5,}\b", re.I)
+
+# Words that describe a password rather than being one: "my password is not working".
+_NOT_SECRET_TEXT = """
+    not wrong incorrect invalid expired working correct right too very still being case the a an my your
+    our their same different longer shorter blank empty missing locked required needed saved stored reset
+    changed rejected refused accepted ok okay fine there here it that this now also always never no
+    strong weak long short only just definitely correctly forgotten lost gone asked new old
+    what why how when where which please and or but if so for of on in at by with without from as
+    sent shown hidden visible ignored set updated case-sensitive
+"""
+_NOT_SECRET = frozenset(_NOT_SECRET_TEXT.split())
+
+
+def _secret_value(name: str) -> str:
+    """A secret after its keyword: one run of non-space characters, quotes around it left out."""
+    return r"[\"'“‘«]?(?P<" + name + r">[^\s\"'”’»]+)"
+
+
+_SECRET_VALUE = _secret_value("v")
+_PASSWORD = re.compile(
+    r"(?P<k>\b(?:(?:temporary|temp|new|initial|one[- ]time|default|current|old|wifi|wi-fi|admin)\s+)?"
+    r"(?:pass(?:word|code|phrase)|pwd|pw|pin)\b"
+    r"(?:\s+(?:is|was|are|will\s+be|would\s+be|has\s+been|set\s+to|reset\s+to|changed\s+to|now|still|:))*"
+    r"(?:\s*[:=]\s*|\s+))" + _SECRET_VALUE,
+    re.I,
+)
+# "I reset it to X", "reset your password to X", "changed it to X", "log in with X"
+_RESET_TO = re.compile(
+    r"(?P<k>\b(?:re)?set\s+(?:it|this|your\s+password|the\s+password|yours)\s+(?:to|as)\s+)" + _SECRET_VALUE
+    + r"|(?P<k2>\b(?:temporary|temp|initial)\s+(?:login|log-in|access)\s*[:=]?\s*)" + _secret_value("w"),
+    re.I,
+)
+_KO_PASSWORD = re.compile(r"(?P<k>(?:임시\s*)?(?:비밀\s*번호|비번|패스워드|암호)\s*(?:는|은|가|이|을|를)?\s*"
+                          r"(?:[:=]\s*)?)(?P<v>[^\s\"'”’»,]+)")
+# one-time codes: qualified ("verification code", "OTP", "2FA code", "인증번호"), never a bare "error code"
+_OTP = re.compile(
+    r"(?P<k>\b(?:(?:one[- ]time|verification|security|login|log-in|sms|2fa|two[- ]factor|mfa|confirmation|"
+    r"auth(?:entication)?|access|sign[- ]in|reset)\s+(?:code|pin|number)|otp|totp|2fa|mfa)\b"
+    r"(?:\s+(?:is|was|:|=|of|number|code))*\s*[:=]?\s*)(?P<v>[A-Z0-9]?\d[A-Z0-9-]{2,9})\b"
+    r"|(?P<k2>(?:인증\s*(?:번호|코드)|보안\s*코드|확인\s*(?:번호|코드)|OTP)\s*(?:는|은|가|이)?\s*[:=]?\s*)"
+    r"(?P<w>\d[\d-]{2,9})(?!\d)",
+    re.I,
+)
+# API keys and tokens by their well-known prefixes
+_TOKEN_PREFIX = re.compile(
+    r"\b(?:(?:sk|pk|rk)[-_](?:live|test|prod|proj)?[-_]?[A-Za-z0-9_-]{8,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}"
+    r"|gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}"
+    r"|AKIA[0-9A-Z]{12,}|AIza[0-9A-Za-z_-]{20,}|ya29\.[0-9A-Za-z_-]{16,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)?)"
+)
+_KEYED_SECRET = re.compile(
+    r"(?P<k>(?<!\[)\b(?:api[ _-]?key|api[ _-]?token|access[ _-]?(?:key|token)|secret(?:[ _-]?key)?|client[ _-]?secret|"
+    r"auth(?:orization)?[ _-]?token|token|bearer|private[ _-]?key|(?:API\s*)?키|토큰)"
+    r"(?:\s+(?:is|was|:|=))*(?:\s*[:=]\s*|\s+))" + _SECRET_VALUE,
+    re.I,
+)
+# a long run of letters and digits with both in it: what random keys look like, not words or ids
+_RANDOM = re.compile(r"(?<![\w/.-])[A-Za-z0-9_\-+/]{20,}={0,2}(?![\w/.-])")
+
+
+_CONNECTED = re.compile(r"(?:[:=]|\b(?:is|was|are|be|been|to|as|now|still)\b)\s*$", re.I)
+
+
+def _password_like(value: str) -> bool:
+    """Digits, symbols or inner capitals: 'Xy7-kQ2p', 'hunter2'; not a plain word like 'field'."""
+    core = value.strip(".,;:!?()")
+    return any(c.isdigit() for c in core) or any(not c.isalnum() for c in core) or any(c.isupper() for c in core[1:])
+
+
+def _keep_key(repl: str, *, strict: bool = False) -> Callable[[re.Match[str]], str]:
+    """A substitution that keeps the keyword ("password is ") and replaces the value after it.
+
+    The value stays when it describes the secret instead of being one ("is not working"); without a
+    connecting "is" or ":" (and always when ``strict``) it must look like a secret (digits, symbols)."""
+
+    def sub(m: re.Match[str]) -> str:
+        groups = m.groupdict()
+        key, value = groups.get("k"), groups.get("v")
+        if key is None or value is None:  # the pattern's second alternative matched
+            key, value = groups.get("k2") or "", groups.get("w") or ""
+        bare = value.lower().strip(".,;:!?()")
+        if bare in _NOT_SECRET or value.startswith("[") or not any(c.isalnum() for c in bare):
+            return m.group(0)
+        if (strict or not _CONNECTED.search(key)) and not _password_like(value):
+            return m.group(0)
+        tail = value[len(value.rstrip(".,;:!?)")):]
+        return f"{key}{repl}{tail}"
+
+    return sub
+
+
+def _looks_random(m: re.Match[str]) -> str:
+    s = m.group(0)
+    digits = sum(c.isdigit() for c in s)
+    letters = sum(c.isalpha() for c in s)
+    mixed_case = any(c.isupper() for c in s) and any(c.islower() for c in s)
+    if digits >= 3 and letters >= 3 and (mixed_case or digits >= 6):
+        return "[secret]"
+    return s
+
+
+def scrub(text: str) -> str:
+    """``text`` with personal data and secrets replaced by bracketed placeholders (see the module doc).
+
+    Pure and idempotent: scrubbing twice gives the same text."""
+    text = _EMAIL.sub("[email]", text)
+    text = _TOKEN_PREFIX.sub("[secret]", text)
+    text = _KEYED_SECRET.sub(_keep_key("[secret]", strict=True), text)
+    text = _PASSWORD.sub(_keep_key("[password]"), text)
+    text = _RESET_TO.sub(_keep_key("[password]"), text)
+    text = _KO_PASSWORD.sub(_keep_key("[password]", strict=True), text)
+    text = _OTP.sub(_keep_key("[code]"), text)
+    text = _IBAN.sub(lambda m: "[IBAN]" if sum(c.isdigit() for c in m.group(0)) >= 8 else m.group(0), text)
+    text = _RANDOM.sub(_looks_random, text)
+    text = _KR_RRN.sub("[resident number]", text)
+    text = _KR_BRN.sub("[business number]", text)
+    text = _KR_PHONE.sub("[phone]", text)
+    text = _CARD.sub("[number]", text)
+    text = _PHONE.sub("[phone]", text)
+    text = _ACCOUNT.sub(lambda m: f"{m.group(1)} [number]", text)
+    return text

@@ -1,0 +1,201 @@
+"""The knowledge loop as agents and editors meet it: a resolved ticket's draft case holds only the
+messages that state the problem, scrubbed of personal data and secrets; the review page shows each
+phrasing with a tick box and the case it collides with, and refuses Approve while one collides."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.adapters.web import create_web_app
+from bot.app import Aftercare
+from kb.scrub import scrub
+from tests.conftest import FakeChannel
+from tests.desk_support import Cli
+from tests.test_console import add_users, csrf_of, login
+
+
+@pytest.fixture
+def ac(make_app) -> Aftercare:  # type: ignore[no-untyped-def]
+    a = make_app()
+    add_users(a)
+    return a
+
+
+@pytest.fixture
+def cli(ac: Aftercare, monkeypatch, capsys, embedder) -> Cli:  # type: ignore[no-untyped-def]
+    return Cli(ac, monkeypatch, capsys, embedder)
+
+
+def _web(client: TestClient, customer: str, text: str) -> dict:
+    r = client.post("/api/messages", json={"customer": customer, "text": text})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+# -- case 1: a draft's phrasings are the messages that state the problem --------------------------
+
+
+def test_draft_from_a_ticket_keeps_only_the_messages_that_state_the_problem(ac: Aftercare, cli: Cli) -> None:
+    with TestClient(create_web_app(ac)) as client:
+        assert _web(client, "mia", "how do I reset my password?")["action"] == "answer"  # the bot answered it
+        tid = _web(client, "mia", "the app crashes every time I upload a photo")["ticket_id"]
+        assert tid
+        for chase in ("is it fixed yet?", "thanks", "hello??",
+                      "it also crashes when I upload a video from the gallery"):
+            assert _web(client, "mia", chase)["action"] == "joined"
+        cli("tickets", "reply", tid, "Thanks, we are looking at it.", "--agent", "ann")
+        _web(client, "mia", "any update? it still crashes")
+        _web(client, "mia", "ok thank you")
+        out = cli("tickets", "resolve", tid, "Update to 4.2: the photo upload crash is fixed.", "--agent", "ann")
+    assert "draft case" in out
+    draft = ac.kb.get(f"ticket-{tid.lower()}")
+    assert draft.questions == ["the app crashes every time I upload a photo",
+                               "it also crashes when I upload a video from the gallery"]
+    assert draft.answer == "Update to 4.2: the photo upload crash is fixed."
+
+
+def test_a_ticket_opened_by_asking_for_a_person_takes_the_problem_from_the_next_message(ac: Aftercare) -> None:
+    chat = FakeChannel(ac)
+    tid = chat.push("I want to talk to a human", customer="ole").ticket_id
+    assert tid
+    chat.push("my doorbell camera shows a black screen since this morning", customer="ole")
+    from bot.desk import resolve_ticket
+
+    _, draft = resolve_ticket(ac, tid, "ann", "Power-cycle the camera; firmware 3.1 fixes the black screen.")
+    assert draft is not None
+    assert draft.questions == ["my doorbell camera shows a black screen since this morning"]
+
+
+# -- case 1: the review page: tick boxes, collisions, Approve refused with the reason ------------
+
+
+def test_review_page_shows_each_phrasing_with_a_tick_box_and_refuses_a_colliding_one(ac: Aftercare) -> None:
+    ac.kb.add_case("ticket-ac-000077", ["the app crashes every time I upload a photo", "how do I reset my password?"],
+                   "Update to 4.2: the photo upload crash is fixed.", state="draft", source="ticket",
+                   source_ref="AC-000077")
+    with TestClient(create_web_app(ac)) as client:
+        login(client, "eve")
+        page = client.get("/console/review")
+        assert page.status_code == 200
+        assert page.text.count('type="checkbox" name="keep"') == 2
+        assert "collides with" in page.text and "reset-password" in page.text
+        token = csrf_of(page.text)
+        # both ticked: refused, the reason on the page, nothing published
+        r = client.post("/console/review/ticket-ac-000077/approve",
+                        data={"csrf": token, "keep": ["the app crashes every time I upload a photo",
+                                                      "how do I reset my password?"]})
+        assert r.status_code == 409
+        assert "not approved" in r.text and "reset-password" in r.text and "how do I reset my password?" in r.text
+        assert ac.kb.get("ticket-ac-000077").state == "draft"
+        # the "Approve" of the state form is refused the same way
+        r = client.post("/console/cases/ticket-ac-000077/state",
+                        data={"csrf": token, "state": "published", "to": "/console/review"})
+        assert "not approved" in r.text and ac.kb.get("ticket-ac-000077").state == "draft"
+        # the colliding phrasing unticked: published with the ticked one only
+        r = client.post("/console/review/ticket-ac-000077/approve",
+                        data={"csrf": token, "keep": ["the app crashes every time I upload a photo"]})
+        assert r.status_code == 200 and "approved and published" in r.text
+    case = ac.kb.get("ticket-ac-000077")
+    assert case.state == "published" and case.questions == ["the app crashes every time I upload a photo"]
+    assert ac.pipeline.decide("how do I reset my password?").case_id == "reset-password"
+
+
+def test_kb_review_approve_on_the_command_line_names_the_colliding_phrasing(ac: Aftercare, cli: Cli) -> None:
+    ac.kb.add_case("ticket-ac-000078", ["is it fixed yet?", "the thermostat shows E7 and switches itself off",
+                                        "how do I reset my password?"],
+                   "Replace the thermostat's batteries; E7 means low power.", state="draft", source="ticket")
+    out = cli("kb", "review", "approve", "ticket-ac-000078", code=1)
+    assert "not approved" in out and "how do I reset my password?" in out
+    assert ac.kb.get("ticket-ac-000078").state == "draft"
+    out = cli("kb", "review", "approve", "ticket-ac-000078", "-q", "the thermostat shows E7 and switches itself off")
+    assert "approved" in out and ac.kb.get("ticket-ac-000078").questions == [
+        "the thermostat shows E7 and switches itself off"]
+
+
+# -- case 4: secrets and personal data never reach a draft ----------------------------------------
+
+
+def test_passwords_keys_and_codes_are_scrubbed_from_the_draft(ac: Aftercare, cli: Cli) -> None:
+    chat = FakeChannel(ac)
+    tid = chat.push("I can't log in to the Lumo app, my password is Hunter2!x and it says wrong credentials",
+                    customer="pat").ticket_id
+    assert tid
+    chat.push("the API key sk-live-4eC39HqLyjWDarjtT1zdp7dc also fails with 401, verification code 482913 never "
+              "worked", customer="pat")
+    chat.push("refund to IBAN DE89 3704 0044 0532 0130 00 please", customer="pat")
+    cli("tickets", "resolve", tid, "I reset your account. Your temporary password is Xy7-kQ2p; log in and "
+        "change it. Your new token is ghp_16C7e42F292c6912E7710c838347Ae178B4a", "--agent", "ann")
+    draft = ac.kb.get(f"ticket-{tid.lower()}")
+    text = " ".join(draft.questions) + " " + draft.answer
+    for secret in ("Hunter2!x", "4eC39HqLyjWDarjtT1zdp7dc", "482913", "Xy7-kQ2p", "ghp_16C7", "3704", "DE89"):
+        assert secret not in text, (secret, text)
+    assert "[password]" in draft.answer and "[secret]" in draft.answer
+    assert "log in" in draft.answer  # the help itself stays
+
+
+@pytest.mark.parametrize("text, gone, kept", [
+    ("my password is sunshine", ["sunshine"], ["my password is"]),
+    ("password: s3cr3t!", ["s3cr3t"], ["password:"]),
+    ("I've reset it to Welcome123, log in and change it", ["Welcome123"], ["log in and change it"]),
+    ("token: xoxb-123456789012-abcdefABCDEF", ["xoxb-1234", "abcdefABCDEF"], ["token"]),
+    ("AKIAIOSFODNN7EXAMPLE is my aws key", ["AKIAIOSFODNN7EXAMPLE"], ["aws key"]),
+    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N", ["eyJhbGci"], ["Bearer"]),
+    ("the key 9f8e7d6c5b4a39281706f5e4d3c2b1a0 fails", ["9f8e7d6c5b4a"], ["fails"]),
+    ("OTP: 7291", ["7291"], ["OTP"]),
+    ("the 2FA code 839201 expired", ["839201"], ["expired"]),
+    ("iban: GB82WEST12345698765432", ["GB82", "WEST", "98765432"], ["iban"]),
+    ("refund to NL91 ABNA 0417 1643 00 thanks", ["NL91", "ABNA", "0417", "1643"], ["thanks"]),
+    ("비밀번호는 abc123!x 입니다", ["abc123"], ["비밀번호는"]),
+    ("인증번호 123456 이 안 와요", ["123456"], ["인증번호", "안 와요"]),
+    ("mail me at a.b@example.com or +49 30 1234567", ["a.b@example.com", "1234567"], ["mail me"]),
+])
+def test_scrubber_removes_secrets_and_personal_data_of_each_kind(text: str, gone: list[str], kept: list[str]) -> None:
+    out = scrub(text)
+    assert all(g not in out for g in gone), out
+    assert all(k in out for k in kept), out
+    assert scrub(out) == out
+
+
+@pytest.mark.parametrize("text", [
+    "how do I reset my password?", "my password is not working", "I forgot my password and can't log in",
+    "password field is greyed out", "the token expired yesterday", "error code 500 when uploading",
+    "ticket AC-000123 still open, app version 2.3.14 on iOS 17.2", "비밀번호를 잊어버렸어요",
+    "see https://example.com/docs/getting-started-with-the-app", "the file IMG_20240101_123456.jpg fails",
+])
+def test_scrubber_leaves_ordinary_support_text_alone(text: str) -> None:
+    assert scrub(text) == text
+
+
+# -- issue 16: Korean personal data ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, gone, placeholder", [
+    ("제 번호는 010-1234-5678입니다", "1234-5678", "[phone]"),
+    ("번호01012345678로 연락 주세요", "01012345678", "[phone]"),
+    ("010 9876 5432로 문자 주세요", "9876", "[phone]"),
+    ("사무실 02-123-4567 로 전화 주세요", "123-4567", "[phone]"),
+    ("사무실 0212345678", "0212345678", "[phone]"),
+    ("대구 053-123-4567", "123-4567", "[phone]"),
+    ("주민등록번호 900101-1234567 입니다", "1234567", "[resident number]"),
+    ("주민번호는 9001012234567이에요", "9001012234567", "[resident number]"),
+    ("사업자등록번호 123-45-67890 으로 세금계산서 부탁해요", "67890", "[business number]"),
+])
+def test_scrubber_removes_korean_phone_resident_and_business_numbers(text: str, gone: str,
+                                                                     placeholder: str) -> None:
+    out = scrub(text)
+    assert gone not in out and placeholder in out, out
+
+
+def test_a_korean_customers_numbers_never_reach_the_draft(ac: Aftercare, cli: Cli) -> None:
+    chat = FakeChannel(ac)
+    tid = chat.push("I want to talk to a person", customer="minji").ticket_id
+    assert tid
+    chat.push("the camera app crashes on upload; call me on 010-1234-5678 or the office 02-123-4567, "
+              "ID 900101-1234567, company 123-45-67890", customer="minji")
+    cli("tickets", "resolve", tid, "Fixed in 4.2. We called you at 01012345678.", "--agent", "ann")
+    draft = ac.kb.get(f"ticket-{tid.lower()}")
+    text = " ".join(draft.questions) + " " + draft.answer
+    for number in ("1234-5678", "123-4567", "1234567", "67890", "01012345678"):
+        assert number not in text, text
+    assert "crashes on upload" in text
