@@ -67,6 +67,10 @@ class WebSettings:
                                                "HTTP 429 and are kept in the chat box (0: no limit).")
     address_messages_per_minute: int = _s(60, "Messages one client address may send per minute to the web chat, "
                                               "per worker (0: no limit).")
+    max_body_bytes: int = _s(262144, "Largest request body any route reads (web API, webhooks, console forms), "
+                                     "counted on the bytes actually received, chunked or not; more gets HTTP 413.")
+    trusted_proxies: str = _s("", "Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, "
+                                  "'*' for any); empty: the client address is the connection's own.")
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,8 @@ class ProblemSettings:
 class JobSettings:
     enabled: bool = _s(True, "Run the periodic jobs (SLA checks, auto-close) inside aftercare run.")
     interval_s: float = _s(60.0, "Seconds between two runs of the periodic jobs.")
+    retention_days: float = _s(30.0, "Failed console logins, seen Slack events, processed platform updates and "
+                                     "message idempotency records older than this are pruned by the periodic job.")
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, ping, with_retries
+from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
 from bot.ratelimit import SlidingWindow
@@ -26,21 +26,12 @@ from bot.ratelimit import SlidingWindow
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
 CHANNEL = "web"
-MAX_BODY_BYTES = 256 * 1024
 
 
 class MessageIn(BaseModel):
     customer: str = Field(min_length=1, max_length=200)
     text: str = Field(default="", max_length=200_000)
     name: str = Field(default="", max_length=200)
-
-
-class BodyLimit(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"error": f"request body larger than {MAX_BODY_BYTES} bytes"}, status_code=413)
-        return await call_next(request)
 
 
 def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAPI:
@@ -63,7 +54,11 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
                     log.exception("stopping %s failed", svc.name)
 
     app = FastAPI(title="Aftercare", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, max_bytes=ac.config.web.max_body_bytes)  # every route, chunked or not
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return too_large(exc.limit)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     pages = Environment(loader=FileSystemLoader(str(WEB / "pages")), autoescape=select_autoescape())
     app.state.aftercare = ac
