@@ -42,7 +42,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     host, port = args.host or cfg.host, args.port or cfg.port
     print(f"Aftercare is up: web chat at http://{host}:{port}/  (terminal chat: aftercare chat)", file=sys.stderr)
     app = create_web_app(ac, services=build_services(ac))
-    uvicorn.run(app, host=host, port=port, log_level=ac.config.app.log_level.lower())
+    # X-Forwarded-For only from web.trusted_proxies (the app applies it), never by uvicorn's default
+    uvicorn.run(app, host=host, port=port, log_level=ac.config.app.log_level.lower(), proxy_headers=False)
     return 0
 
 

@@ -144,8 +144,12 @@ class TicketSettings:
 class ConsoleSettings:
     session_hours: float = _s(12.0, "A console login lasts this many hours.")
     secure_cookies: bool = _s(False, "Mark console cookies Secure (sent over HTTPS only); set true behind HTTPS.")
-    login_max_failures: int = _s(5, "Failed logins allowed per user name and address within login_window_s.")
+    login_max_failures: int = _s(5, "Failed logins allowed per user name (from any address) within login_window_s.")
     login_window_s: int = _s(900, "Window, in seconds, over which failed console logins are counted.")
+    login_address_max_failures: int = _s(20, "Failed logins allowed per client address (any user names) within "
+                                              "login_window_s; then refused.")
+    login_hash_slots: int = _s(2, "Password checks (argon2, 64 MiB each) run at once per worker; more logins wait "
+                                  "up to 10 s, then get HTTP 503 with Retry-After.")
     queue_refresh_s: float = _s(5.0, "How often the agents' queue and ticket pages refresh themselves.")
     duplicate_score: float = _s(0.9, "Editors are warned when a case's phrasing is this similar (cosine) to "
                                      "another published case.")

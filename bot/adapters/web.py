@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.app import Aftercare
 from bot.console.routes import mount_console
@@ -55,6 +56,9 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
 
     app = FastAPI(title="Aftercare", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=ac.config.web.max_body_bytes)  # every route, chunked or not
+    proxies = [p.strip() for p in ac.config.web.trusted_proxies.split(",") if p.strip()]
+    if proxies:  # X-Forwarded-For believed only from these addresses; otherwise the connection's own address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:

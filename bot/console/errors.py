@@ -15,3 +15,11 @@ class TooManyAttempts(ConsoleError):
     def __init__(self, retry_after_s: int) -> None:
         super().__init__(f"too many failed logins; try again in {retry_after_s} s")
         self.retry_after_s = retry_after_s
+
+
+class LoginBusy(ConsoleError):
+    """Every password-check slot is taken (argon2 costs 64 MiB each); try again in a moment."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many logins at once; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s

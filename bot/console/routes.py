@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.app import Aftercare
-from bot.console.errors import ConsoleError, LoginRefused, TooManyAttempts
+from bot.console.errors import ConsoleError, LoginBusy, LoginRefused, TooManyAttempts
 from bot.console.models import ROLES
 from bot.console.reports import report_page
 from bot.console.users import LoginSession, UserStore
@@ -72,7 +72,8 @@ def mount_console(app: FastAPI, ac: Aftercare) -> None:
     """Add the console (``/console/...``) and the widget (``/widget.js``) to the web app."""
     cfg = ac.config.console
     store = UserStore(ac.sessions, clock=lambda: ac.handoff.now(), session_hours=cfg.session_hours,
-                      max_failures=cfg.login_max_failures, window_s=cfg.login_window_s)
+                      max_failures=cfg.login_max_failures, window_s=cfg.login_window_s,
+                      address_max_failures=cfg.login_address_max_failures, hash_slots=cfg.login_hash_slots)
     app.state.console_users = store
     pages = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(),
                         trim_blocks=True, lstrip_blocks=True)
@@ -200,6 +201,11 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         except TooManyAttempts as e:
             resp = login_page(request, error=f"Too many failed attempts. Try again in {e.retry_after_s} seconds.",
                               status=429, name=name)
+            resp.headers["Retry-After"] = str(e.retry_after_s)
+            return resp
+        except LoginBusy as e:
+            resp = login_page(request, error=f"Too many logins at once. Try again in {e.retry_after_s} seconds.",
+                              status=503, name=name)
             resp.headers["Retry-After"] = str(e.retry_after_s)
             return resp
         except LoginRefused:

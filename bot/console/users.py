@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.console.errors import ConsoleError, LoginRefused, TooManyAttempts
+from bot.console.errors import ConsoleError, LoginBusy, LoginRefused, TooManyAttempts
 from bot.console.models import ROLES, ConsoleSession, ConsoleUser, LoginFailure
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,119}$")
@@ -62,12 +64,16 @@ def _aware(dt: datetime) -> datetime:
 
 class UserStore:
     def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] | None = None,
-                 session_hours: float = 12.0, max_failures: int = 5, window_s: int = 900) -> None:
+                 session_hours: float = 12.0, max_failures: int = 5, window_s: int = 900,
+                 address_max_failures: int = 20, hash_slots: int = 2, hash_wait_s: float = 10.0) -> None:
         self._sessions = sessions
         self.now = clock or (lambda: datetime.now(UTC))
         self.session_hours = session_hours
         self.max_failures = max_failures
+        self.address_max_failures = address_max_failures
         self.window_s = window_s
+        self.hash_wait_s = hash_wait_s
+        self._slots = threading.BoundedSemaphore(max(1, hash_slots))
         self._hasher = PasswordHasher()
         self._dummy = self._hasher.hash(secrets.token_hex(16))
 
@@ -123,35 +129,75 @@ class UserStore:
                               .where(LoginFailure.key == key, LoginFailure.at > since)).one()
         return int(n or 0), _aware(oldest) if oldest else None
 
-    def login(self, name: str, password: str, *, client: str) -> LoginSession:
-        """Check the password and open a session; raise TooManyAttempts or LoginRefused."""
-        key = f"{name.strip().lower()[:120]}|{client[:120]}"
+    def _count_attempt(self, name_key: str, addr_key: str) -> builtins.list[int]:
+        """Record the attempt as a failure before any password is checked, then count: of simultaneous
+        attempts, the one committed k-th sees at least k, so no more than the limit get a password check.
+        Raise TooManyAttempts (the attempt's rows removed again) when the name or the address is over."""
+        now = self.now()
         with self._sessions() as s:
-            n, oldest = self._recent_failures(s, key)
-            if n >= self.max_failures and oldest is not None:
-                wait = oldest + timedelta(seconds=self.window_s) - self.now()
-                raise TooManyAttempts(max(1, int(wait.total_seconds()) + 1))
-            u = s.scalar(select(ConsoleUser).where(ConsoleUser.name == name.strip()))
-            ok = False
-            try:
-                # verify against a dummy hash for unknown names: the same time either way
-                ok = self._hasher.verify(u.password_hash if u else self._dummy, password) and u is not None
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                ok = False
-            if not ok or u is None or not u.active:
-                s.add(LoginFailure(key=key, at=self.now()))
+            rows = [LoginFailure(key=name_key, at=now), LoginFailure(key=addr_key, at=now)]
+            s.add_all(rows)
+            s.commit()
+            ids = [r.id for r in rows]
+            waits = []
+            for key, limit in ((name_key, self.max_failures), (addr_key, self.address_max_failures)):
+                n, oldest = self._recent_failures(s, key)
+                if limit > 0 and n > limit and oldest is not None:
+                    waits.append(oldest + timedelta(seconds=self.window_s) - now)
+            if waits:
+                s.execute(delete(LoginFailure).where(LoginFailure.id.in_(ids)))
                 s.commit()
+                raise TooManyAttempts(max(1, int(max(waits).total_seconds()) + 1))
+        return ids
+
+    def _verify(self, stored: str, password: str) -> bool:
+        """argon2 check in one of ``hash_slots`` slots (each costs 64 MiB); LoginBusy when none frees in time."""
+        if not self._slots.acquire(timeout=self.hash_wait_s):
+            raise LoginBusy(2)
+        try:
+            return bool(self._hasher.verify(stored, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        finally:
+            self._slots.release()
+
+    def login(self, name: str, password: str, *, client: str) -> LoginSession:
+        """Check the password and open a session; raise TooManyAttempts, LoginBusy or LoginRefused.
+
+        Limits: ``max_failures`` per user name from any address and ``address_max_failures`` per client
+        address over any names, both within ``window_s``; ``client`` is the connection's address (or the
+        one a configured trusted proxy gave)."""
+        name_key = f"name:{name.strip().lower()[:120]}"
+        addr_key = f"addr:{client[:120]}"
+        attempt = self._count_attempt(name_key, addr_key)
+        with self._sessions() as s:
+            u = s.scalar(select(ConsoleUser).where(ConsoleUser.name == name.strip()))
+        # verify against a dummy hash for unknown names: the same time either way
+        ok = self._verify(u.password_hash if u else self._dummy, password) and u is not None
+        if not ok or u is None or not u.active:
+            raise LoginRefused("wrong user name or password")
+        with self._sessions() as s:
+            row = s.get(ConsoleUser, u.id)
+            if row is None:
                 raise LoginRefused("wrong user name or password")
-            if self._hasher.check_needs_rehash(u.password_hash):
-                u.password_hash = self._hasher.hash(password)
-            s.execute(delete(LoginFailure).where(LoginFailure.key == key))
+            if self._hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = self._hasher.hash(password)
+            s.execute(delete(LoginFailure).where(LoginFailure.key == name_key))
+            s.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt)))
             s.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < self.now()))
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
             expires = self.now() + timedelta(hours=self.session_hours)
-            s.add(ConsoleSession(token_hash=_digest(token), user_id=u.id, csrf=csrf, created_at=self.now(),
+            s.add(ConsoleSession(token_hash=_digest(token), user_id=row.id, csrf=csrf, created_at=self.now(),
                                  expires_at=expires))
             s.commit()
-            return LoginSession(token=token, csrf=csrf, user=_user(u), expires_at=expires)
+            return LoginSession(token=token, csrf=csrf, user=_user(row), expires_at=expires)
+
+    def prune(self, before: datetime) -> int:
+        """Delete failed-login records older than ``before`` (the periodic job, past the retention)."""
+        with self._sessions() as s:
+            n = s.execute(delete(LoginFailure).where(LoginFailure.at < before)).rowcount  # type: ignore[attr-defined]
+            s.commit()
+            return int(n or 0)
 
     def session(self, token: str) -> LoginSession | None:
         """The live session of a cookie token, or None (unknown, expired, disabled user)."""
