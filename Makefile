@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet $(TORCH)
 	$(PIP) install --quiet -e '.[telegram,slack,dev]'
+	$(PY) -m kb.onnx_embedder  # the serving encoder, exported once from the packaged weights
 	touch $(STAMP)
 
 run: $(STAMP)

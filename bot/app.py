@@ -66,7 +66,8 @@ class Aftercare:
         e = self.config.embedding
         # a model fine-tuned by `aftercare model tune` and adopted for this data dir wins over the configured one
         model = adopted_model(self.data_dir, base=e.model) or e.model
-        return load_embedder(model, device=e.device, batch_size=e.batch_size)
+        return load_embedder(model, device=e.device, batch_size=e.batch_size, runtime=e.runtime,
+                             quantize=e.quantize, threads=e.threads)
 
     @cached_property
     def kb(self) -> KnowledgeBase:

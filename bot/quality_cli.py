@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import sys
 from typing import Any
@@ -59,6 +60,9 @@ def cmd_kb_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_model_tune(args: argparse.Namespace) -> int:
+    # training needs the torch encoder, whatever runtime serves
+    cfg = args.config_obj
+    args.config_obj = dataclasses.replace(cfg, embedding=dataclasses.replace(cfg.embedding, runtime="torch"))
     ac = _app(args)
     emb = ac.embedder
     if not isinstance(emb, SentenceTransformerEmbedder):

@@ -7,6 +7,7 @@ bag-of-words stand-in for unit tests of plumbing only: no test that claims quali
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -16,6 +17,8 @@ from typing import Protocol
 import numpy as np
 
 from kb.errors import KBError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
@@ -91,7 +94,17 @@ class HashEmbedder:
         return out
 
 
-def load_embedder(model: str, *, device: str = "cpu", batch_size: int = 64) -> Embedder:
+def load_embedder(model: str, *, device: str = "cpu", batch_size: int = 64, runtime: str = "torch",
+                  quantize: bool = False, threads: int = 0) -> Embedder:
+    """The encoder for ``model``. ``runtime="onnx"`` serves it through onnxruntime without torch
+    (kb.onnx_embedder), falling back to sentence-transformers for a model that cannot be exported."""
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
+    if runtime == "onnx":
+        from kb.onnx_embedder import OnnxEmbedder, OnnxUnavailable
+
+        try:
+            return OnnxEmbedder(model, quantize=quantize, batch_size=batch_size, threads=threads)
+        except OnnxUnavailable as e:
+            log.warning("serving %s through sentence-transformers: %s", model, e)
     return SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)
