@@ -186,19 +186,17 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         idx = ac.kb.index()
         stats = {mode: s.summary() for mode, s in series.items()}
         enc_p50 = stats["encoder"]["p50_ms"]
-        try:
-            import torch
-
-            threads = int(torch.get_num_threads())
-        except ImportError:  # pragma: no cover - torch comes with sentence-transformers
-            threads = 0
+        rss_serving = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before torch is loaded below
+        serving = {"texts_per_s": round(len(batch_texts) / (batch_ns / 1e9), 1), "p50_ms": enc_p50}
+        torch_cmp = compare_torch(ac, batch_texts, measured[: min(len(measured), 100)], serving) \
+            if args.torch and encoder_runtime(ac) != "torch" else None
         return {
             "messages": len(measured),
             "warmup": len(warmup),
             "distinct_messages": len(set(measured)),
             "model": ac.embedder.name,
+            "runtime": encoder_runtime(ac),
             "database": ac.engine.dialect.name,
-            "torch_threads": threads,
             "setup_s": round(setup_s, 2),
             "calls": stats,
             "ratio_decide_encoder_p50": round(stats["decide"]["p50_ms"] / enc_p50, 2),
@@ -206,11 +204,14 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
             "handle_actions": dict(sorted(actions.items())),
             "batch": {"texts": len(batch_texts), "seconds": round(batch_ns / 1e9, 3),
                       "texts_per_s": round(len(batch_texts) / (batch_ns / 1e9), 1)},
+            "torch": torch_cmp,
+            "import_s": import_seconds() if args.torch else None,
             "kb_revision_call_ms": round(float(np.median(revision_ns)) / 1e6, 3),
             "kb_index_call_ms": round(float(np.median(index_ns)) / 1e6, 3),
             "kb_revision_sql_per_call": revision_sql,
             "index": {"vectors": len(idx), "dim": idx.dim, "cases": ac.kb.count(),
                       "bytes_on_disk": dir_bytes(data_dir / "index")},
+            "rss_serving_mib": round(rss_serving, 1),
             "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "cpus": os.cpu_count(),
             "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
@@ -219,10 +220,59 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         ac.close()
 
 
+def encoder_runtime(ac: Aftercare) -> str:
+    """'onnx', 'onnx-int8' or 'torch': what serves the encoder of ``ac``."""
+    from kb.onnx_embedder import OnnxEmbedder
+
+    emb = ac.embedder
+    if isinstance(emb, OnnxEmbedder):
+        return "onnx-int8" if emb.quantized else "onnx"
+    return "torch"
+
+
+def compare_torch(ac: Aftercare, batch_texts: list[str], single: list[str], serving: dict[str, float]
+                  ) -> dict[str, float]:
+    """The torch (sentence-transformers) encoder on the same texts: single-message p50, batched texts/s,
+    the serving encoder's cosine to it (min and mean over ``batch_texts``), and the ratios."""
+    from kb.embedder import SentenceTransformerEmbedder
+
+    ref = SentenceTransformerEmbedder(ac.embedder.name, batch_size=ac.config.embedding.batch_size)
+    ref.encode(batch_texts)
+    batch_ns = sorted(time_calls(lambda: ref.encode(batch_texts), 3))[1]
+    for t in single[:10]:
+        ref.encode([t])
+    times = [time_calls(lambda t=t: ref.encode([t]), 1)[0] for t in single]  # type: ignore[misc]
+    cos = (ref.encode(batch_texts) * ac.embedder.encode(batch_texts)).sum(axis=1)
+    tps = len(batch_texts) / (batch_ns / 1e9)
+    p50 = float(np.percentile(np.asarray(times) / 1e6, 50))
+    return {"texts_per_s": round(tps, 1), "p50_ms": round(p50, 3),
+            "cosine_min": round(float(cos.min()), 4), "cosine_mean": round(float(cos.mean()), 4),
+            "ratio_throughput": round(serving["texts_per_s"] / tps, 2),
+            "ratio_p50": round(p50 / serving["p50_ms"], 2)}
+
+
+def import_seconds() -> dict[str, float]:
+    """Seconds to import the serving encoder's libraries and the torch encoder's, each in a fresh interpreter
+    (best of two, interpreter start subtracted)."""
+    import subprocess
+
+    def best(code: str) -> float:
+        out = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+            out.append(time.perf_counter() - t0)
+        return min(out)
+
+    base = best("pass")
+    return {"onnx": round(best("import onnxruntime, tokenizers") - base, 2),
+            "torch": round(best("import sentence_transformers") - base, 2)}
+
+
 def print_table(r: dict[str, Any]) -> None:
     print(f"Aftercare pipeline latency: {r['messages']} messages ({r['distinct_messages']} distinct) "
-          f"after {r['warmup']} warm-up; model {r['model']}, {r['database']}, "
-          f"{r['torch_threads']} torch threads; setup {r['setup_s']} s")
+          f"after {r['warmup']} warm-up; model {r['model']} ({r['runtime']}), {r['database']}; "
+          f"setup {r['setup_s']} s")
     head = ("call", "p50 ms", "p90 ms", "p99 ms", "mean ms", "msg/s")
     print(f"{head[0]:<8} " + " ".join(f"{h:>8}" for h in head[1:]) + f" {'SQL/call':>9}")
     for mode, s in r["calls"].items():
@@ -233,13 +283,22 @@ def print_table(r: dict[str, Any]) -> None:
     print("handle outcomes: " + ", ".join(f"{k} {v}" for k, v in r["handle_actions"].items()))
     b = r["batch"]
     print(f"batch encoding: {b['texts']} texts in {b['seconds']:.3f} s = {b['texts_per_s']:.1f} texts/s")
+    t = r["torch"]
+    if t:
+        print(f"torch encoder: {t['texts_per_s']:.1f} texts/s batched, p50 {t['p50_ms']:.2f} ms; serving/torch "
+              f"throughput {t['ratio_throughput']:.2f}x, p50 {t['ratio_p50']:.2f}x; cosine min {t['cosine_min']:.4f} "
+              f"mean {t['cosine_mean']:.4f}")
+    if r["import_s"]:
+        print(f"import: onnxruntime+tokenizers {r['import_s']['onnx']:.2f} s, "
+              f"sentence-transformers (torch) {r['import_s']['torch']:.2f} s")
     print(f"KnowledgeBase.revision(): {r['kb_revision_call_ms']:.3f} ms/call "
           f"({r['kb_revision_sql_per_call']:.1f} SQL); "
           f"KnowledgeBase.index(): {r['kb_index_call_ms']:.3f} ms/call")
     i = r["index"]
     print(f"index: {i['vectors']} vectors x {i['dim']} dims, {i['cases']} published cases, "
           f"{i['bytes_on_disk'] / 1024:.0f} KiB on disk")
-    print(f"peak RSS: {r['rss_peak_mib']:.1f} MiB; 1-min load average {r['load_1min'][0]} at start, "
+    print(f"RSS of the serving worker: {r['rss_serving_mib']:.1f} MiB (peak {r['rss_peak_mib']:.1f} MiB with the "
+          f"torch comparison); 1-min load average {r['load_1min'][0]} at start, "
           f"{r['load_1min'][1]} at end ({r['cpus']} CPUs): other processes make the figures noisy")
 
 
@@ -251,6 +310,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="CSV with a 'text' column (default: demo KB phrasings + classifier examples)")
     p.add_argument("--batch", type=int, default=256, help="texts in the batch-encoding call (default 256)")
     p.add_argument("--seed", type=int, default=0, help="shuffle seed of the message set (default 0)")
+    p.add_argument("--no-torch", dest="torch", action="store_false",
+                   help="skip the comparison with the torch encoder (and the import times)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = p.parse_args(argv)
     if args.n < 1 or args.warmup < 0 or args.batch < 1:
