@@ -36,22 +36,24 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) 
 
 def run_cli(out: Path, steps: Sequence[Step], *, predictions: bool, prefix: str) -> dict[str, object]:
     """Run ``steps`` and then ``eval OUT/test.csv --json`` in a fresh data dir (named with ``prefix``)
-    with this venv's ``aftercare``; return the wall times followed by the evaluation JSON.
+    with this repository's ``aftercare`` (``python -m bot.cli``); return the wall times followed by the
+    evaluation JSON.
 
-    The commands run in the repository root, so its config.yaml applies unless AFTERCARE_CONFIG is set.
+    The commands run in the repository root, so its code and config.yaml apply (unless AFTERCARE_CONFIG
+    is set).
     """
-    exe = str(Path(sys.executable).parent / "aftercare")
+    exe = [sys.executable, "-m", "bot.cli"]
     result: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix=prefix) as data_dir:
         env = {**os.environ, "AFTERCARE_DATA_DIR": data_dir, "HF_HUB_OFFLINE": "1"}
         for step in steps:
             t0 = time.perf_counter()
-            proc = subprocess.run([exe, *step.args], env=env, cwd=REPO, check=True, text=True,
+            proc = subprocess.run([*exe, *step.args], env=env, cwd=REPO, check=True, text=True,
                                   stdout=subprocess.PIPE if step.output else subprocess.DEVNULL)
             result[step.key] = round(time.perf_counter() - t0, 1)
             if step.output:
                 result[step.output] = proc.stdout.strip().splitlines()
-        cmd = [exe, "eval", str(out / "test.csv"), "--json"]
+        cmd = [*exe, "eval", str(out / "test.csv"), "--json"]
         if predictions:
             cmd += ["--predictions", str(out / "predictions.csv")]
         t0 = time.perf_counter()

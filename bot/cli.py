@@ -162,11 +162,13 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import read_test_file, run_eval, write_predictions
+    from bot.evaluate import TIMED_SAMPLE, EvalFileError, read_test_file, run_eval, write_predictions
 
     rows = read_test_file(Path(args.file))
     ac = _services(args)
-    summary, preds = run_eval(ac, rows)
+    if args.latency_sample is not None and args.latency_sample < 0:
+        raise EvalFileError("--latency-sample must be 0 or more")
+    summary, preds = run_eval(ac, rows, timed=TIMED_SAMPLE if args.latency_sample is None else args.latency_sample)
     if args.predictions:
         write_predictions(preds, Path(args.predictions))
     if args.html:
@@ -307,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file")
     e.add_argument("--json", action="store_true")
     e.add_argument("--predictions", help="write text,expected,decision,top_case per message to this CSV")
+    e.add_argument("--latency-sample", type=int, default=None, metavar="N",
+                   help="time N messages one at a time for p50_ms/p99_ms (default 200; all are scored, in batches)")
     e.add_argument("--html", help="write a self-contained HTML page (retrieval, sweep, reliability, confusion) "
                                   "to this file")
     e.set_defaults(func=cmd_eval)

@@ -70,6 +70,24 @@ def test_eval_contract(workdir: Path, capsys, embedder) -> None:
     assert result["routing_accuracy"] >= 0.75
 
 
+def test_eval_scores_every_message_and_times_a_sample(workdir: Path, capsys, embedder) -> None:
+    """All messages are scored (encoded in batches); only the latency sample is timed one at a time."""
+    assert main(["kb", "import", "-q", str(workdir / "cases.csv")]) == 0
+    assert main(["classifier", "train", str(workdir / "examples.csv")]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(workdir / "test.csv"), "--json"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert full["latency_sample"] == 4  # fewer messages than the default sample: all timed
+    assert main(["eval", str(workdir / "test.csv"), "--json", "--latency-sample", "2"]) == 0
+    sampled = json.loads(capsys.readouterr().out)
+    assert sampled["latency_sample"] == 2 and sampled["n"] == 4 and sampled["p50_ms"] > 0
+    # the decisions do not depend on how many were timed
+    drop = ("p50_ms", "p99_ms", "latency_sample")
+    assert {k: v for k, v in sampled.items() if k not in drop} == {k: v for k, v in full.items() if k not in drop}
+    assert main(["eval", str(workdir / "test.csv"), "--json", "--latency-sample", "-1"]) == 1
+    assert "latency-sample" in capsys.readouterr().err
+
+
 def test_eval_changes_no_state(workdir: Path, capsys, embedder) -> None:
     from bot.app import Aftercare
     from tests.conftest import make_config
