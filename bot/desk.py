@@ -9,8 +9,7 @@ import logging
 from bot.app import Aftercare
 from bot.loop import BackgroundLoop
 from handoff.jobs import run_due
-from handoff.lifecycle import JobReport
-from handoff.service import TicketView
+from handoff.views import JobReport, TicketView
 from kb.service import CaseView
 
 log = logging.getLogger(__name__)

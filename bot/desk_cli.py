@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.app import Aftercare
 from handoff.errors import HandoffError
-from handoff.service import TicketView
+from handoff.views import TicketView
 
 AGENT = os.environ.get("USER", "agent")
 

@@ -32,9 +32,9 @@ from bot.config import OutboxSettings
 from bot.db import insert_once
 from bot.loop import BackgroundLoop
 from bot.outbox_models import Delivery, OutboxCursor
-from handoff.lifecycle import AlertView
 from handoff.models import Conversation, Message
-from handoff.service import Handoff, MessageView, TicketView
+from handoff.service import Handoff
+from handoff.views import AlertView, MessageView, TicketView
 
 log = logging.getLogger(__name__)
 AGENTS = "agents"

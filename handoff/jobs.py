@@ -7,24 +7,12 @@ flagged on the ticket once.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
-
-from handoff.lifecycle import JobReport
-
-if TYPE_CHECKING:
-    from handoff.service import Handoff
+from handoff.service import Handoff
+from handoff.views import JobReport
 
 
-def run_due(handoff: Handoff, now: datetime | None = None) -> JobReport:
-    """One pass of every periodic job; ``now`` overrides the handoff's clock for this pass."""
-    if now is not None:
-        saved = handoff.now
-        handoff.now = lambda: now
-        try:
-            return run_due(handoff)
-        finally:
-            handoff.now = saved
+def run_due(handoff: Handoff) -> JobReport:
+    """One pass of every periodic job, at the time of the handoff's clock."""
     sla = handoff.check_sla()
     closed = handoff.auto_close()
     return JobReport(warnings=sla.warnings, breaches=sla.breaches, closed=closed)

@@ -8,7 +8,6 @@ clock (``self.now``), desk settings and ``_event`` (every change is an event: wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,43 +19,13 @@ from handoff.errors import HandoffError, TicketClosed
 from handoff.models import OPEN_STATES, Message, Satisfaction, Ticket
 from handoff.problems import ProblemOps
 from handoff.sla import PRIORITIES, SlaView, _as_utc, met, raise_priority
+from handoff.views import AgentView, AlertView, JobReport, TicketView
 
 if TYPE_CHECKING:
-    from handoff.service import TicketView
     from handoff.settings import DeskSettings
 
 # compare-and-set rounds of round-robin assignment before a ticket is left in the queue unassigned
 ASSIGN_ATTEMPTS = 20
-
-
-@dataclass(frozen=True)
-class AlertView:
-    id: int
-    kind: str  # sla_warning | sla_breach | critical | incident | problem | low_rating
-    severity: str  # info | warning | critical
-    ticket: str | None  # public id
-    problem_id: int | None
-    team: str
-    text: str
-    created_at: datetime
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class AgentView:
-    name: str
-    available: bool
-    teams: list[str]
-    last_assigned_at: datetime | None
-
-
-@dataclass(frozen=True)
-class JobReport:
-    """What one run of the periodic jobs did."""
-
-    warnings: int = 0
-    breaches: int = 0
-    closed: int = 0
 
 
 class DeskOps(ProblemOps):

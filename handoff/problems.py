@@ -5,7 +5,6 @@ and leaves each customer a notice in their conversation."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,37 +16,11 @@ from handoff.desk_models import Problem
 from handoff.errors import HandoffError
 from handoff.models import OPEN_STATES, Ticket
 from handoff.sla import _as_utc
+from handoff.views import ProblemLink, ProblemView, TicketView
 
 if TYPE_CHECKING:
     from handoff.desk_models import Alert  # noqa: F401
-    from handoff.service import TicketView
     from handoff.settings import DeskSettings
-
-
-@dataclass(frozen=True)
-class ProblemLink:
-    """What grouping did with one ticket."""
-
-    problem_id: int
-    public_id: str
-    known: bool  # the problem existed before this ticket: tell the customer it is a known issue
-    created: bool  # this ticket completed a new problem
-
-
-@dataclass(frozen=True)
-class ProblemView:
-    id: int
-    public_id: str
-    title: str
-    label: str
-    status: str
-    tickets: list[str]
-    open_tickets: int
-    incident: bool
-    resolution: str | None
-    created_at: datetime
-    last_seen_at: datetime
-    resolved_at: datetime | None
 
 
 class ProblemNotFound(HandoffError):

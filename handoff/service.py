@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,90 +16,9 @@ from handoff.errors import HandoffError, TicketClosed, TicketNotFound
 from handoff.lifecycle import DeskOps
 from handoff.models import OPEN_STATES, Conversation, Message, Satisfaction, Ticket, TicketEvent
 from handoff.settings import DeskSettings
+from handoff.views import ClaimResult, EventView, MessageView, TicketView, _aware, message_view, ticket_view
 
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
-
-
-@dataclass(frozen=True)
-class MessageView:
-    id: int
-    conversation_id: int
-    ticket_id: int | None
-    author: str
-    author_name: str
-    text: str
-    created_at: datetime
-    meta: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class EventView:
-    at: datetime
-    actor: str
-    kind: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    won: bool
-    owner: str  # who holds the ticket now
-
-
-@dataclass(frozen=True)
-class TicketView:
-    id: int
-    public_id: str
-    channel: str
-    customer_ref: str
-    customer_name: str
-    subject: str
-    label: str
-    confidence: float
-    priority: str
-    impact: str
-    reason: str
-    status: str
-    assignee: str | None
-    resolution: str | None
-    created_at: datetime
-    updated_at: datetime
-    resolved_at: datetime | None
-    product: str = ""
-    team: str = ""
-    problem_id: int | None = None
-    merged_into_id: int | None = None
-    first_response_at: datetime | None = None
-    first_response_due: datetime | None = None
-    resolution_due: datetime | None = None
-    closed_at: datetime | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATES
-
-
-def _msg(m: Message) -> MessageView:
-    return MessageView(id=m.id, conversation_id=m.conversation_id, ticket_id=m.ticket_id, author=m.author,
-                       author_name=m.author_name, text=m.text, created_at=m.created_at, meta=dict(m.meta or {}))
-
-
-def _ticket(t: Ticket) -> TicketView:
-    return TicketView(
-        id=t.id, public_id=t.public_id or "", channel=t.channel, customer_ref=t.customer_ref,
-        customer_name=t.conversation.customer_name if t.conversation else "", subject=t.subject, label=t.label,
-        confidence=t.confidence, priority=t.priority, impact=t.impact, reason=t.reason, status=t.status,
-        assignee=t.assignee, resolution=t.resolution, created_at=t.created_at, updated_at=t.updated_at,
-        resolved_at=t.resolved_at, product=t.product or "", team=t.team or "", problem_id=t.problem_id,
-        merged_into_id=t.merged_into_id, first_response_at=_aware(t.first_response_at),
-        first_response_due=_aware(t.first_response_due), resolution_due=_aware(t.resolution_due),
-        closed_at=_aware(t.closed_at),
-    )
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 class Handoff(DeskOps):
@@ -172,7 +90,7 @@ class Handoff(DeskOps):
             if author == "customer" and ticket_id is not None:
                 self._customer_wrote(s, ticket_id)
             s.commit()
-            return _msg(m)
+            return message_view(m)
 
     def team_back_at(self, team: str) -> datetime | None:
         """When ``team``'s business hours start again, in the team's time zone, if it is outside them now
@@ -186,7 +104,7 @@ class Handoff(DeskOps):
         with self._sessions() as s:
             m = s.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.id < message_id)
                          .order_by(Message.id.desc()).limit(1))
-            return _msg(m) if m is not None else None
+            return message_view(m) if m is not None else None
 
     def customer_sent_since(self, channel: str, customer_ref: str, since: datetime) -> tuple[int, datetime | None]:
         """How many messages the customer wrote since ``since``, and when the oldest of them was."""
@@ -208,7 +126,7 @@ class Handoff(DeskOps):
                 return []
             rows = s.scalars(select(Message).where(Message.conversation_id == conv, Message.id > after,
                                                    Message.author.in_(CUSTOMER_VISIBLE)).order_by(Message.id))
-            return [_msg(m) for m in rows]
+            return [message_view(m) for m in rows]
 
     def history(self, channel: str, customer_ref: str, *, limit: int = 50) -> builtins.list[MessageView]:
         """The last ``limit`` messages of the customer's conversation that the customer saw (their own,
@@ -229,7 +147,7 @@ class Handoff(DeskOps):
         with self._sessions() as s:
             t = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id,
                                               Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()))
-            return _ticket(t) if t else None
+            return ticket_view(t) if t else None
 
     def create_ticket(self, conversation_id: int, *, subject: str, label: str, confidence: float,
                       priority: str, impact: str, reason: str, transcript_messages: int = 20,
@@ -256,11 +174,11 @@ class Handoff(DeskOps):
                         **routing)
             self._after_created(s, t)  # round-robin auto-assignment
             s.commit()
-            return _ticket(t)
+            return ticket_view(t)
 
     def get(self, ref: str | int) -> TicketView:
         with self._sessions() as s:
-            return _ticket(self._find(s, ref))
+            return ticket_view(self._find(s, ref))
 
     def list(self, *, status: str | None = "open", limit: int = 200, team: str | None = None,
              assignee: str | None = None) -> builtins.list[TicketView]:
@@ -274,13 +192,13 @@ class Handoff(DeskOps):
                 stmt = stmt.where(Ticket.status.in_(OPEN_STATES))
             elif status:
                 stmt = stmt.where(Ticket.status == status)
-            return [_ticket(t) for t in s.scalars(stmt)]
+            return [ticket_view(t) for t in s.scalars(stmt)]
 
     def transcript(self, ref: str | int) -> builtins.list[MessageView]:
         with self._sessions() as s:
             t = self._find(s, ref)
             rows = s.scalars(select(Message).where(Message.ticket_id == t.id).order_by(Message.id))
-            return [_msg(m) for m in rows]
+            return [message_view(m) for m in rows]
 
     def reply(self, ref: str | int, agent: str, text: str) -> MessageView:
         """An agent's reply to the customer; the first reply assigns a new ticket to that agent."""
@@ -301,7 +219,7 @@ class Handoff(DeskOps):
             s.flush()
             self._event(s, t.id, agent, "replied", message_id=m.id)
             s.commit()
-            return _msg(m)
+            return message_view(m)
 
     def note(self, ref: str | int, agent: str, text: str) -> MessageView:
         """An internal note: kept with the ticket, never shown to the customer."""
@@ -313,7 +231,7 @@ class Handoff(DeskOps):
             s.flush()
             self._event(s, t.id, agent, "note", message_id=m.id)
             s.commit()
-            return _msg(m)
+            return message_view(m)
 
     def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView:
         """Resolve the ticket and leave ``notice`` for the customer in their conversation."""
@@ -331,7 +249,7 @@ class Handoff(DeskOps):
                           text=notice, created_at=now, meta={"event": "resolved"}))
             self._event(s, t.id, agent, "resolved", resolution=t.resolution)
             s.commit()
-            return _ticket(t)
+            return ticket_view(t)
 
     def claim(self, ref: str | int, agent: str) -> ClaimResult:
         """Take an open ticket; atomic on SQLite and PostgreSQL: of two agents at once, one wins."""

@@ -34,8 +34,7 @@ from bot.messages import IncomingMessage
 from bot.outbox import AGENTS, DeliveryFailed, Outbox, Outgoing
 from bot.outbox_models import AgentThread, SeenEvent
 from handoff.errors import HandoffError
-from handoff.lifecycle import AlertView
-from handoff.service import MessageView, TicketView
+from handoff.views import AlertView, MessageView, TicketView
 from kb.errors import KBError
 from kb.service import CaseView
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.app import Aftercare
 from bot.feedback import record_feedback
 from handoff.errors import HandoffError
-from handoff.service import MessageView, TicketView
+from handoff.views import MessageView, TicketView
 
 HELPED = "That helped"
 HUMAN = "Talk to a person"

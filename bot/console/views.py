@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from handoff.lifecycle import AlertView
-from handoff.service import EventView, MessageView, TicketView
+from handoff.views import AlertView, EventView, MessageView, TicketView
 from kb.service import Hit, KnowledgeBase
 
 PRIORITIES = ("urgent", "high", "normal", "low")
