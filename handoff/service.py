@@ -139,7 +139,7 @@ class Handoff(DeskOps):
             rows = list(s.scalars(select(Message).where(Message.conversation_id == conv,
                                                         Message.author.in_(("customer", *CUSTOMER_VISIBLE)))
                                   .order_by(Message.id.desc()).limit(max(1, limit))))
-            return [_msg(m) for m in reversed(rows)]
+            return [message_view(m) for m in reversed(rows)]
 
     # -- tickets --------------------------------------------------------------------------------
 
