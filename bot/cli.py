@@ -308,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="route a test file (text,expected) and score it; changes no state")
     e.add_argument("file")
     e.add_argument("--json", action="store_true")
-    e.add_argument("--predictions", help="write text,expected,decision,top_case per message to this CSV")
+    e.add_argument("--predictions", help="write text,expected,decision,top_case,options per message to this CSV "
+                   "(decision: a case id, escalate or clarify; options: the offered case ids, |-separated)")
     e.add_argument("--latency-sample", type=int, default=None, metavar="N",
                    help="time N messages one at a time for p50_ms/p99_ms (default 200; all are scored, in batches)")
     e.add_argument("--html", help="write a self-contained HTML page (retrieval, sweep, reliability, confusion) "

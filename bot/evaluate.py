@@ -16,6 +16,7 @@ import numpy as np
 from bot.app import Aftercare
 
 ESCALATE = "escalate"
+CLARIFY = "clarify"  # the decision of a message answered with "did you mean...?" and its options
 # messages timed one at a time for the latency figures (the rest are encoded in batches)
 TIMED_SAMPLE = 200
 SWEEP = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # vote thresholds 0.30 .. 0.95
@@ -31,7 +32,8 @@ class Row:
     case is too far to answer at any threshold), ``share`` its vote share, ``forced`` whether it was
     answered whatever the threshold (the message is nearly one of the case's phrasings). ``hits`` are
     the case ids the decision retrieved, best first (``Decision.hits``). ``ms`` is the time to encode and
-    decide the message alone, for the messages in the latency sample (None for the others)."""
+    decide the message alone, for the messages in the latency sample (None for the others). ``decision``
+    is a case id, ``escalate`` or ``clarify`` (then ``options`` are the case ids offered)."""
 
     text: str
     expected: str
@@ -41,6 +43,7 @@ class Row:
     share: float = 0.0
     forced: bool = False
     hits: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()  # the cases offered when ``decision`` is ``clarify``
 
 
 def read_test_file(path: Path) -> list[tuple[str, str]]:
@@ -87,25 +90,37 @@ def run_eval(ac: Aftercare, rows: list[tuple[str, str]], *,
             router.decide(text, ac.embedder.encode([text])[0])
             ms = (time.perf_counter() - t0) * 1000
         d = router.decide(text, vec)
-        decision = d.case_id if d.action == "answer" and d.case_id else ESCALATE
+        decision = d.case_id if d.action == "answer" and d.case_id else CLARIFY if d.action == "clarify" \
+            else ESCALATE
         # Would a lower threshold have answered it? Only when the vote share was what held it back.
         answerable = d.case_id is not None and (
             d.action == "answer" or (d.confidence < d.threshold and d.score >= router.settings.min_score))
         out.append(Row(text=text, expected=expected, decision=decision, ms=ms,
                        case=d.case_id if answerable else None, share=float(d.confidence),
                        forced=d.action == "answer" and d.confidence < d.threshold,
-                       hits=tuple(h.case_id for h in d.hits)))
+                       hits=tuple(h.case_id for h in d.hits), options=tuple(d.options)))
     threshold = router.calibration().threshold
     summary = summarize(out, threshold=threshold)
     return {**summary, **diagnostics(out, kb_cases=kb_cases)}, out
 
 
+def _answered(r: Row) -> bool:
+    return r.decision not in (ESCALATE, CLARIFY)
+
+
 def summarize(rows: list[Row], *, threshold: float | None = None) -> dict[str, float | int]:
+    """The headline figures. First turn: ``routing_accuracy`` (answered with the right case or rightly
+    escalated, over ``n``), ``wrong_answer_rate`` (wrong answers over answers). A clarification is
+    neither an answer nor an escalation: ``clarified`` counts them, ``clarified_correct`` those offering
+    the right case (offering options to a message that should be escalated is a miss), and
+    ``resolution_rate`` = (right first-turn decisions + clarifications offering the right case) / n."""
     n = len(rows)
-    ans_ok = sum(1 for r in rows if r.decision != ESCALATE and r.decision == r.expected)
-    ans_bad = sum(1 for r in rows if r.decision != ESCALATE and r.decision != r.expected)
+    ans_ok = sum(1 for r in rows if _answered(r) and r.decision == r.expected)
+    ans_bad = sum(1 for r in rows if _answered(r) and r.decision != r.expected)
     esc_ok = sum(1 for r in rows if r.decision == ESCALATE and r.expected == ESCALATE)
     esc_bad = sum(1 for r in rows if r.decision == ESCALATE and r.expected != ESCALATE)
+    clarified = [r for r in rows if r.decision == CLARIFY]
+    clar_ok = sum(1 for r in clarified if r.expected != ESCALATE and r.expected in r.options)
     answers = ans_ok + ans_bad
     timed = [r.ms for r in rows if r.ms is not None]
     ms = np.array(timed) if timed else np.zeros(1)
@@ -118,6 +133,9 @@ def summarize(rows: list[Row], *, threshold: float | None = None) -> dict[str, f
         "escalated_wrong": esc_bad,
         "wrong_answer_rate": round(ans_bad / answers, 4) if answers else 0.0,
         "answer_rate": round(answers / n, 4) if n else 0.0,
+        "clarified": len(clarified),
+        "clarified_correct": clar_ok,
+        "resolution_rate": round((ans_ok + esc_ok + clar_ok) / n, 4) if n else 0.0,
         "p50_ms": round(float(np.percentile(ms, 50)), 2),
         "p99_ms": round(float(np.percentile(ms, 99)), 2),
         "latency_sample": len(timed),
@@ -132,17 +150,21 @@ def _decision_at(r: Row, t: float) -> str:
 
 
 def confusion(rows: list[Row], *, top: int = 20) -> dict[str, Any]:
-    """Which cases are taken for which: the most frequent expected -> decision mistakes."""
-    pairs = Counter((r.expected, r.decision) for r in rows if r.expected != r.decision)
+    """Which cases are taken for which: the most frequent expected -> decision mistakes (a clarification
+    offering the expected case is not one; one without it is ``clarify_missed``)."""
+    pairs = Counter((r.expected, r.decision) for r in rows
+                    if r.expected != r.decision and not (r.decision == CLARIFY and r.expected in r.options))
     kinds = Counter(
+        "clarify_missed" if r.decision == CLARIFY else
         "case_to_escalate" if r.decision == ESCALATE else "escalate_to_case" if r.expected == ESCALATE
         else "case_to_other_case"
-        for r in rows if r.expected != r.decision
+        for r in rows if r.expected != r.decision and not (r.decision == CLARIFY and r.expected in r.options)
     )
     return {
         "case_to_escalate": kinds["case_to_escalate"],
         "escalate_to_case": kinds["escalate_to_case"],
         "case_to_other_case": kinds["case_to_other_case"],
+        "clarify_missed": kinds["clarify_missed"],
         "top_pairs": [{"expected": e, "decision": d, "count": c} for (e, d), c in
                       sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
     }
@@ -167,7 +189,7 @@ def sweep(rows: list[Row], thresholds: Sequence[float] = SWEEP) -> list[dict[str
 def calibration(rows: list[Row], *, bins: int = 10) -> dict[str, Any]:
     """Expected calibration error of the vote share over the answered messages, and the reliability
     table (per confidence bin: messages, mean confidence, share answered correctly)."""
-    answered = [r for r in rows if r.decision != ESCALATE]
+    answered = [r for r in rows if _answered(r)]
     table = []
     ece = 0.0
     for b in range(bins):
@@ -200,15 +222,26 @@ def retrieval(rows: list[Row], kb_cases: Collection[str]) -> dict[str, float | i
     }
 
 
+def clarifications(rows: list[Row], *, top: int = 50) -> list[dict[str, Any]]:
+    """The first ``top`` messages answered with "did you mean...?": text, expected, the options offered
+    and whether the expected case was among them (never for a message that should be escalated)."""
+    return [{"text": r.text, "expected": r.expected, "options": list(r.options),
+             "correct": r.expected != ESCALATE and r.expected in r.options}
+            for r in rows if r.decision == CLARIFY][:top]
+
+
 def diagnostics(rows: list[Row], *, kb_cases: Collection[str] = ()) -> dict[str, Any]:
-    """The desk's view: confusion summary, threshold sweep, calibration, retrieval quality."""
+    """The desk's view: confusion summary, threshold sweep, calibration, retrieval quality, and the
+    clarifications offered."""
     return {"confusion": confusion(rows), "sweep": sweep(rows), "calibration": calibration(rows),
-            "retrieval": retrieval(rows, kb_cases)}
+            "retrieval": retrieval(rows, kb_cases), "clarifications": clarifications(rows)}
 
 
 def write_predictions(rows: list[Row], path: Path) -> None:
+    """CSV ``text,expected,decision,top_case,options``: ``decision`` is a case id, ``escalate`` or
+    ``clarify``; ``options`` the offered case ids joined by ``|`` (empty unless clarify)."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["text", "expected", "decision", "top_case"])
+        w.writerow(["text", "expected", "decision", "top_case", "options"])
         for r in rows:
-            w.writerow([r.text, r.expected, r.decision, r.hits[0] if r.hits else ""])
+            w.writerow([r.text, r.expected, r.decision, r.hits[0] if r.hits else "", "|".join(r.options)])

@@ -58,7 +58,11 @@ class RouterSettings:
 
 @dataclass(frozen=True)
 class Decision:
-    action: str  # answer | escalate | reply
+    """What the bot does with one message. ``action`` is ``answer`` (with ``case_id``), ``reply`` (a
+    template for ``label``), ``escalate`` (a ticket) or ``clarify``: "did you mean...?" with ``options``,
+    the 2-3 case ids offered as buttons, most likely first (empty for the other actions)."""
+
+    action: str  # answer | escalate | reply | clarify
     label: str
     confidence: float
     reason: str
@@ -70,6 +74,7 @@ class Decision:
     threshold: float = 0.0
     hits: list[Hit] = field(default_factory=list)
     label_probs: dict[str, float] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

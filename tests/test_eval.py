@@ -58,15 +58,19 @@ def test_eval_contract(workdir: Path, capsys, embedder) -> None:
     assert main(["eval", str(workdir / "test.csv"), "--json", "--predictions", str(preds)]) == 0
     result = json.loads(capsys.readouterr().out)
     for key in ("n", "routing_accuracy", "answered_correct", "answered_wrong", "escalated_correct",
-                "escalated_wrong", "wrong_answer_rate", "p50_ms", "p99_ms"):
+                "escalated_wrong", "wrong_answer_rate", "p50_ms", "p99_ms", "clarified", "clarified_correct",
+                "resolution_rate"):
         assert key in result
     assert result["n"] == 4
     assert result["answered_correct"] + result["answered_wrong"] + result["escalated_correct"] \
         + result["escalated_wrong"] == 4
     assert result["escalated_correct"] == 2  # both faults escalated
     rows = list(csv.DictReader(preds.open()))
+    assert list(rows[0]) == ["text", "expected", "decision", "top_case", "options"]
     assert [r["expected"] for r in rows] == ["pw", "ship", "escalate", "escalate"]
-    assert all(r["decision"] in ("pw", "ship", "escalate") for r in rows)
+    assert all(r["decision"] in ("pw", "ship", "escalate", "clarify") for r in rows)
+    assert all((r["decision"] == "clarify") == bool(r["options"]) for r in rows)
+    assert result["resolution_rate"] >= result["routing_accuracy"]
     assert result["routing_accuracy"] >= 0.75
 
 

@@ -70,3 +70,37 @@ def test_eval_desk_view_json_and_html(evaluated, tmp_path: Path, capsys) -> None
     assert main(["eval", str(tmp_path / "test.csv")]) == 0
     out = capsys.readouterr().out
     assert "routing_accuracy" in out and "ece" in out and "top_pairs" not in out
+
+
+def test_clarifications_are_scored_as_resolution_not_as_answers(tmp_path: Path) -> None:
+    """A clarification offering the right case counts toward resolution_rate only; one offered to a
+    message that should be escalated is a miss, never an escalation; the page and predictions show them."""
+    import csv
+
+    from bot.eval_report import render_report
+    from bot.evaluate import Row, diagnostics, summarize, write_predictions
+
+    rows = [
+        Row(text="reset pw", expected="pw", decision="pw", ms=5.0),
+        Row(text="parcel?", expected="ship", decision="clarify", options=("ship", "pw")),
+        Row(text="pw or ship", expected="pw", decision="clarify", options=("ship", "returns")),
+        Row(text="app crashes", expected="escalate", decision="clarify", options=("pw", "ship")),
+        Row(text="charged twice", expected="escalate", decision="escalate"),
+        Row(text="ship wrong", expected="ship", decision="pw"),
+    ]
+    r = summarize(rows)
+    assert (r["clarified"], r["clarified_correct"]) == (3, 1)
+    assert r["routing_accuracy"] == round(2 / 6, 4)  # first turn: the answer and the escalation
+    assert r["resolution_rate"] == round(3 / 6, 4)  # + the clarification offering the right case
+    assert (r["answered_correct"], r["answered_wrong"], r["escalated_correct"], r["escalated_wrong"]) == (1, 1, 1, 0)
+    assert r["wrong_answer_rate"] == 0.5 and r["answer_rate"] == round(2 / 6, 4)
+    d = diagnostics(rows)
+    assert d["confusion"]["clarify_missed"] == 2
+    assert d["calibration"]["answered"] == 2
+    assert [c["correct"] for c in d["clarifications"]] == [True, False, False]
+    preds = tmp_path / "p.csv"
+    write_predictions(rows, preds)
+    got = list(csv.DictReader(preds.open()))
+    assert got[1]["decision"] == "clarify" and got[1]["options"] == "ship|pw" and got[0]["options"] == ""
+    page = render_report({**r, **d}, source="t.csv")
+    assert "Clarifications" in page and "ship | pw" in page and "resolution_rate" in page
