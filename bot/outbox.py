@@ -32,7 +32,7 @@ from bot.config import OutboxSettings
 from bot.db import insert_once
 from bot.loop import BackgroundLoop
 from bot.outbox_models import Delivery, OutboxCursor
-from handoff.models import Conversation, Message
+from handoff.models import Conversation, Message, MessageKind, message_kind
 from handoff.service import Handoff
 from handoff.views import AlertView, MessageView, TicketView
 
@@ -148,7 +148,7 @@ class Outbox:
     def _suppressed(self, s: Session, m: Message) -> bool:
         """A 'joined your ticket' acknowledgement is pushed once per ticket (again after a reopening),
         never after a person replied."""
-        if m.author != "bot" or m.ticket_id is None or (m.meta or {}).get("kind"):
+        if m.author != "bot" or m.ticket_id is None or message_kind(m.meta) is not None:
             return False
         earlier = s.execute(
             select(Message.author, Message.meta)
@@ -161,9 +161,9 @@ class Outbox:
         ).all()
         quiet = False
         for author, meta in earlier:
-            if author == "system" and (meta or {}).get("event") == "resolved":
+            if author == "system" and message_kind(meta) is MessageKind.RESOLVED:
                 quiet = False  # a new round after the resolution
-            elif author == "agent" or (author == "bot" and not (meta or {}).get("kind")):
+            elif author == "agent" or (author == "bot" and message_kind(meta) is None):
                 quiet = True
         return quiet
 
@@ -180,7 +180,7 @@ class Outbox:
             AGENTS in self._sinks
             and m.ticket_id is not None
             and (
-                m.author in TICKET_AUTHORS or (m.author == "bot" and (m.meta or {}).get("kind") == "escalate")
+                m.author in TICKET_AUTHORS or (m.author == "bot" and message_kind(m.meta) is MessageKind.ESCALATE)
             )
         ):
             out.append((AGENTS, f"t{m.ticket_id}"))

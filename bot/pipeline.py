@@ -19,7 +19,8 @@ from bot.messages import IncomingMessage, Outcome, Reply
 from bot.normalize import readable
 from bot.ratings import take_rating
 from bot.replies import Replies
-from classifier.router import UNSURE, Decision, Router
+from classifier.router import UNSURE, Decision, Router, Why
+from handoff.models import MessageKind
 from handoff.service import Handoff
 from kb.embedder import Embedder
 from kb.service import KnowledgeBase
@@ -91,7 +92,7 @@ class Pipeline:
         if self.answer_feedback is None:
             return
         prev = self.handoff.message_before(conv, message_id)
-        if prev is not None and prev.author == "bot" and prev.meta.get("kind") == "answer":
+        if prev is not None and prev.author == "bot" and prev.kind is MessageKind.ANSWER:
             self.answer_feedback(msg.channel, msg.customer, prev.id, "human")
 
     def _bot_handles(self, text: str) -> bool:
@@ -145,18 +146,19 @@ class Pipeline:
                 raise
             log.exception("deciding failed; escalating")
             d = Decision(action="escalate", label="fault", confidence=0.0,
-                         reason=f"internal error: {e.__class__.__name__}")
-        dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason}
+                         reason=f"internal error: {e.__class__.__name__}", why=Why.ERROR)
+        dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason,
+                 "why": d.why}
         if d.action == "answer" and d.case_id is not None:
             case = self.kb.get(d.case_id)
             out = self.replies.render("answer", answer=case.answer, case=case)
-            self._reply(conv, out, meta={**dmeta, "kind": "answer"})
+            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ANSWER})
             return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
                            confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=customer_msg.id)
         if d.action == "reply":
             name = f"label_{d.label}" if self.replies.has(f"label_{d.label}") else "label_default"
             out = self.replies.render(name)
-            self._reply(conv, out, meta={**dmeta, "kind": "reply"})
+            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.REPLY})
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason=d.reason, message_id=customer_msg.id)
         t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
@@ -164,14 +166,14 @@ class Pipeline:
                                        transcript_messages=self.transcript_messages,
                                        product=str(msg.meta.get("product", ""))[:120])
         link = self.handoff.link_problem(t.id, vec) if vec is not None else None  # similar faults: a problem
-        asks_person = d.reason == "the customer asks for a person"
+        asks_person = d.why is Why.ASKS_PERSON
         if asks_person:
             self._typed_verdict(msg, conv, customer_msg.id)
         template = "escalated_human" if asks_person else "escalated"
         if link is not None and link.known:
             template = "known_issue"
         out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority, **self.team_hours(t.team))
-        self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": "escalate"})
+        self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": MessageKind.ESCALATE})
         log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
                  d.impact, d.reason)
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,

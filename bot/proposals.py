@@ -21,7 +21,8 @@ import numpy as np
 from bot.app import Aftercare
 from bot.ratings import parse_rating
 from handoff.errors import HandoffError
-from handoff.service import MessageView, TicketView
+from handoff.models import MessageKind
+from handoff.views import MessageView, TicketView
 from kb.errors import KBError
 from kb.scrub import scrub
 from kb.service import CaseView
@@ -38,7 +39,8 @@ _CHASE = re.compile(
     r"|아직(?:이|인가|도\s*안)|언제\s*(?:고쳐|해결|돼|되)|해결\s*(?:됐|되었)나요|진행\s*상황",
     re.I,
 )
-NOT_STATING = ("answer", "reply", "rated")  # the bot's reply kinds that mean the message was handled already
+# the bot's reply kinds that mean the message was handled already
+NOT_STATING = (MessageKind.ANSWER, MessageKind.REPLY, MessageKind.RATED)
 
 
 def _chases(text: str) -> bool:
@@ -62,7 +64,7 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
         if not text or text == "[attachment]" or "rating" in m.meta or parse_rating(text) is not None:
             continue
         answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
-        if answer is not None and answer.author == "bot" and answer.meta.get("kind") in NOT_STATING:
+        if answer is not None and answer.author == "bot" and answer.kind in NOT_STATING:
             continue
         if _chases(text):
             continue

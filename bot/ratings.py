@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.replies import Replies
+from handoff.models import MessageKind
 from handoff.service import Handoff
 
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -91,6 +92,6 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
                        meta={"rating": rating.score})
     handoff.rate(t.id, rating.score, comment=rating.comment)
     out = replies.render("rated", ticket_id=t.public_id, score=rating.score)
-    handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": "rated"})
+    handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.RATED})
     return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="rated", ticket_id=t.public_id,
                    reason=f"satisfaction {rating.score}/5", message_id=m.id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -56,6 +57,23 @@ class RouterSettings:
     languages: tuple[str, ...] = ()  # what the encoder reads; a message clearly in another goes to a person
 
 
+class Why(StrEnum):
+    """Why the router decided as it did, for code to branch on; ``Decision.reason`` says it in words for
+    people (logs, the ticket, the console) and is never compared."""
+
+    MATCH = "match"  # a case's vote share clears the threshold and its best phrasing is near enough
+    NEAR_PHRASING = "near_phrasing"  # under the threshold, but the message is nearly one of the case's phrasings
+    UNSURE = "unsure"  # a case leads the vote with a share under the threshold
+    TOO_FAR = "too_far"  # the leading case's best phrasing is under min_score
+    LABEL = "label"  # the nearest examples are of a label that does not answer (fault, thanks...)
+    WEAK_REPLY = "weak_reply"  # a courtesy label leads weakly: the customer is asked to say more
+    ASKS_PERSON = "asks_person"  # the customer asks for a person
+    UNCOVERED = "uncovered"  # a question the knowledge base does not cover yet
+    NO_KNOWLEDGE = "no_knowledge"  # nothing to answer from yet (empty index, no examples)
+    LANGUAGE = "language"  # written in a language the encoder does not read
+    ERROR = "error"  # deciding failed; the message is escalated
+
+
 @dataclass(frozen=True)
 class Decision:
     """What the bot does with one message. ``action`` is ``answer`` (with ``case_id``), ``reply`` (a
@@ -65,7 +83,8 @@ class Decision:
     action: str  # answer | escalate | reply | clarify
     label: str
     confidence: float
-    reason: str
+    reason: str  # in words, for people
+    why: Why = Why.MATCH  # the kind of reason, for code
     priority: str = "normal"
     impact: str = "single"
     urgency: str = "normal"
@@ -303,7 +322,7 @@ class Router:
         assessment = self.impact.assess(text, vector)
 
         def done(action: str, label: str, confidence: float, reason: str, case_id: str | None = None,
-                 score: float = 0.0) -> Decision:
+                 score: float = 0.0, *, why: Why) -> Decision:
             spec = self.labels.get(label)
             priority = spec.priority if spec else "normal"
             if action == "escalate":
@@ -311,7 +330,7 @@ class Router:
                     priority = raise_priority(priority, 1)
                 if assessment.urgency == "critical" or assessment.impact == "wide":
                     priority = "urgent"
-            return Decision(action=action, label=label, confidence=round(confidence, 4), reason=reason,
+            return Decision(action=action, label=label, confidence=round(confidence, 4), reason=reason, why=why,
                             priority=priority, impact=assessment.impact, urgency=assessment.urgency,
                             case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
                             label_probs={k: round(v, 4) for k, v in probs.items()})
@@ -322,17 +341,18 @@ class Router:
             # the encoder would match it against phrasings it cannot read alike; a person can
             return done("escalate", human if human in self.labels else self.answer_label, 1.0,
                         f"written in {language_name(lang)}; the bot reads "
-                        f"{', '.join(language_name(x) for x in s.languages)}: a person takes it")
+                        f"{', '.join(language_name(x) for x in s.languages)}: a person takes it", why=Why.LANGUAGE)
         if human in self.labels and (probs.get(human, 0.0) >= 0.5 or (vote and vote.winner == LABEL + human)):
             return done("escalate", human, max(probs.get(human, 0.0), vote.share if vote else 0.0),
-                        "the customer asks for a person")
+                        "the customer asks for a person", why=Why.ASKS_PERSON)
         if vote is None:
             fallback = head_label if self.labels.get(head_label, None) and \
                 self.labels[head_label].action != "answer" else self.answer_label
-            return done("escalate", fallback, probs.get(fallback, 0.0), "nothing to answer from yet")
+            return done("escalate", fallback, probs.get(fallback, 0.0), "nothing to answer from yet",
+                        why=Why.NO_KNOWLEDGE)
         if vote.winner.startswith(UNCOVERED):
             return done("escalate", vote.winner[len(UNCOVERED):], vote.share,
-                        "a question the knowledge base does not cover yet")
+                        "a question the knowledge base does not cover yet", why=Why.UNCOVERED)
         if vote.winner.startswith(LABEL):
             label = vote.winner[len(LABEL):]
             spec = self.labels[label]
@@ -341,24 +361,25 @@ class Router:
                 # "you're welcome"; the customer is asked to say what they need
                 return done("reply", UNSURE, vote.share,
                             f"nearest examples lean to {label!r} (vote {vote.share:.2f} under "
-                            f"{s.reply_min_vote:.2f}): asking for more")
+                            f"{s.reply_min_vote:.2f}): asking for more", why=Why.WEAK_REPLY)
             return done(spec.action if spec.action != "answer" else "escalate", label, vote.share,
-                        f"nearest examples are {label!r}")
+                        f"nearest examples are {label!r}", why=Why.LABEL)
         case_id = vote.winner[len(CASE):]
         if vote.share < threshold and vote.best_case_score >= s.exact_score and vote.best_case == vote.winner \
                 and cands and max(cands)[1] == vote.winner:
             return done("answer", self.answer_label, vote.share,
                         f"case {case_id!r}: the message is nearly one of its phrasings "
-                        f"(similarity {vote.best_case_score:.2f})", case_id=case_id, score=vote.best_case_score)
+                        f"(similarity {vote.best_case_score:.2f})", case_id=case_id, score=vote.best_case_score,
+                        why=Why.NEAR_PHRASING)
         if vote.share < threshold:
             label = head_label if self.labels.get(head_label) and self.labels[head_label].action == "escalate" \
                 else self.answer_label
             return done("escalate", label, vote.share,
                         f"not sure enough: vote {vote.share:.2f} for {case_id!r} is under {threshold:.2f}",
-                        case_id=case_id, score=vote.best_case_score)
+                        case_id=case_id, score=vote.best_case_score, why=Why.UNSURE)
         if vote.best_case_score < s.min_score:
             return done("escalate", self.answer_label, vote.share,
                         f"closest case {case_id!r} is too far (similarity {vote.best_case_score:.2f} "
-                        f"< {s.min_score:.2f})", case_id=case_id, score=vote.best_case_score)
+                        f"< {s.min_score:.2f})", case_id=case_id, score=vote.best_case_score, why=Why.TOO_FAR)
         return done("answer", self.answer_label, vote.share, f"case {case_id!r} matches", case_id=case_id,
-                    score=vote.best_case_score)
+                    score=vote.best_case_score, why=Why.MATCH)

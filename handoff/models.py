@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
@@ -15,6 +17,32 @@ AUTHORS = ("customer", "bot", "agent", "note", "system")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class MessageKind(StrEnum):
+    """What a stored bot or system message is, kept in ``Message.meta["kind"]``: the outbox, the
+    channels' buttons, drafts and reports branch on it. Read it with :func:`message_kind`."""
+
+    ANSWER = "answer"  # the bot answered with a solved case (``meta["case_id"]``)
+    REPLY = "reply"  # a label's template (thanks, greeting, "say more")
+    ESCALATE = "escalate"  # the bot opened a ticket and told the customer
+    RATED = "rated"  # the bot thanked for a rating
+    RESOLVED = "resolved"  # the ticket's resolution notice (system), with the rating question
+    OTHER = "other"  # a kind this version does not know
+
+
+def message_kind(meta: Mapping[str, Any] | None) -> MessageKind | None:
+    """The kind of a message from its ``meta``; None when it has none (a 'joined your ticket'
+    acknowledgement, a customer's or an agent's message). Resolution notices stored before the kind
+    existed carry ``{"event": "resolved"}`` and read as :attr:`MessageKind.RESOLVED`."""
+    meta = meta or {}
+    raw = meta.get("kind")
+    if not raw:
+        return MessageKind.RESOLVED if meta.get("event") == "resolved" else None
+    try:
+        return MessageKind(str(raw))
+    except ValueError:
+        return MessageKind.OTHER
 
 
 class Base(DeclarativeBase):

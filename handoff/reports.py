@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.desk_models import Problem
-from handoff.models import Message, Satisfaction, Ticket
+from handoff.models import Message, MessageKind, Satisfaction, Ticket, message_kind
 from handoff.problems import problem_public_id
 from handoff.sla import Calendar, _as_utc, met
 
@@ -222,7 +222,7 @@ def build_report(
                 Message.author == "bot", Message.created_at >= since, Message.created_at < until
             )
         ).all()
-        answers = [(mid, cid, m or {}) for mid, cid, m in bot_rows if (m or {}).get("kind") == "answer"]
+        answers = [(mid, cid, m or {}) for mid, cid, m in bot_rows if message_kind(m) is MessageKind.ANSWER]
         given = feedback or {}
         verdicts = [given.get(mid, m.get("helpful", m.get("feedback"))) for mid, _, m in answers]
         answer_cases = [str(m.get("case_id") or "") for _, _, m in answers]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.desk_models import Alert
 from handoff.errors import HandoffError, TicketClosed, TicketNotFound
 from handoff.lifecycle import DeskOps
-from handoff.models import OPEN_STATES, Conversation, Message, Satisfaction, Ticket, TicketEvent
+from handoff.models import OPEN_STATES, Conversation, Message, MessageKind, Satisfaction, Ticket, TicketEvent
 from handoff.settings import DeskSettings
 from handoff.views import ClaimResult, EventView, MessageView, TicketView, _aware, message_view, ticket_view
 
@@ -246,7 +246,7 @@ class Handoff(DeskOps):
             t.assignee = t.assignee or agent
             self._on_resolved(s, t)
             s.add(Message(conversation_id=t.conversation_id, ticket_id=t.id, author="system", author_name=agent,
-                          text=notice, created_at=now, meta={"event": "resolved"}))
+                          text=notice, created_at=now, meta={"kind": MessageKind.RESOLVED}))
             self._event(s, t.id, agent, "resolved", resolution=t.resolution)
             s.commit()
             return ticket_view(t)

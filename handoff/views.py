@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from handoff.models import OPEN_STATES, Message, Ticket
+from handoff.models import OPEN_STATES, Message, MessageKind, Ticket, message_kind
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,11 @@ class MessageView:
     text: str
     created_at: datetime
     meta: dict[str, Any]
+
+    @property
+    def kind(self) -> MessageKind | None:
+        """What this bot or system message is (see :func:`handoff.models.message_kind`)."""
+        return message_kind(self.meta)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@ buttons are (label, action id) pairs that each adapter turns into its own widget
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.app import Aftercare
 from bot.feedback import record_feedback
+from bot.messages import Reply
+from classifier.router import Why
 from handoff.errors import HandoffError
+from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
 
 HELPED = "That helped"
@@ -15,23 +16,19 @@ HUMAN = "Talk to a person"
 PERSON_REASON = "the customer asks for a person"
 
 
-@dataclass(frozen=True)
-class Rendered:
-    text: str
-    buttons: list[tuple[str, str]]
-
-
-def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Rendered:
+def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
     """The text and buttons of one customer-visible message."""
     if m.author == "agent":
-        return Rendered(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text), [])
-    if m.author == "system" and m.meta.get("event") == "resolved" and ticket is not None:
+        return Reply(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text), kind="agent")
+    if m.author == "system" and m.kind is MessageKind.RESOLVED and ticket is not None:
         ask = ac.replies.render("rate_ask")
         text = m.text if ask in m.text else f"{m.text}\n\n{ask}"  # bot.desk puts the question in the notice
-        return Rendered(text, [(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
-    if m.author == "bot" and m.meta.get("kind") == "answer":
-        return Rendered(m.text, [(HELPED, f"fb:helped:{m.id}"), (HUMAN, f"fb:human:{m.id}")])
-    return Rendered(m.text, [])
+        return Reply(text, kind="system", ticket_id=ticket.public_id,
+                     buttons=[(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
+    if m.author == "bot" and m.kind is MessageKind.ANSWER:
+        return Reply(m.text, case_id=m.meta.get("case_id"), buttons=[(HELPED, f"fb:helped:{m.id}"),
+                                                                      (HUMAN, f"fb:human:{m.id}")])
+    return Reply(m.text, kind="system" if m.author == "system" else "bot")
 
 
 def escalate_to_person(
@@ -63,9 +60,8 @@ def escalate_to_person(
     )
     text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
                              **ac.pipeline.team_hours(t.team))
-    h.record(
-        conv, "bot", text, ticket_id=t.id, meta={"kind": "escalate", "label": label, "reason": PERSON_REASON}
-    )
+    meta = {"kind": MessageKind.ESCALATE, "label": label, "reason": PERSON_REASON, "why": Why.ASKS_PERSON}
+    h.record(conv, "bot", text, ticket_id=t.id, meta=meta)
     return t
 
 
