@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.config import Config, build_desk_settings
 from bot.db import make_engine, make_sessions, upgrade, with_retries
 from bot.feedback import record_feedback
+from bot.metrics import Metrics
 from bot.pipeline import Pipeline
 from bot.replies import Replies
 from classifier.finetune import adopted_model, adopted_threshold
@@ -162,7 +163,14 @@ class Aftercare:
                         replies=self.replies, max_chars=self.config.app.max_message_chars,
                         transcript_messages=self.config.tickets.transcript_messages,
                         db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s,
-                        answer_feedback=self._record_answer_feedback)
+                        answer_feedback=self._record_answer_feedback, metrics=self.metrics)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """This worker's Prometheus registry (``/metrics``), with the database and index figures."""
+        m = Metrics()
+        m.watch(self)
+        return m
 
     def _record_answer_feedback(self, channel: str, customer: str, message_id: int, value: str) -> bool:
         return record_feedback(self.sessions, channel, customer, message_id, value, at=self.handoff.now())

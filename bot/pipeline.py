@@ -11,11 +11,15 @@ becomes a clear 'try again' reply.
 from __future__ import annotations
 
 import logging
+import time
 import unicodedata
 from collections.abc import Callable
 
+import numpy as np
+
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply
+from bot.metrics import Metrics
 from bot.normalize import readable
 from bot.ratings import take_rating
 from bot.replies import Replies
@@ -41,7 +45,8 @@ class Pipeline:
     def __init__(self, *, kb: KnowledgeBase, handoff: Handoff, embedder: Embedder, router: Callable[[], Router],
                  replies: Replies, max_chars: int = 4000, transcript_messages: int = 20,
                  db_attempts: int = 5, db_delay: float = 0.5,
-                 answer_feedback: Callable[[str, str, int, str], bool] | None = None) -> None:
+                 answer_feedback: Callable[[str, str, int, str], bool] | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.kb = kb
         self.handoff = handoff
         self.embedder = embedder
@@ -54,14 +59,26 @@ class Pipeline:
         # records a customer's verdict on a bot answer (channel, customer, answer message id, value), as the
         # channels' "Talk to a person" button does
         self.answer_feedback = answer_feedback
+        self.metrics = metrics
 
     def handle(self, msg: IncomingMessage) -> Outcome:
+        t0 = time.perf_counter()
         try:
-            return with_retries(lambda: self._handle(msg), attempts=self.db_attempts, delay=self.db_delay)
+            out = with_retries(lambda: self._handle(msg), attempts=self.db_attempts, delay=self.db_delay)
         except DatabaseUnavailable:
             log.error("message from %s/%s not processed: database unavailable", msg.channel, msg.customer)
-            return Outcome(replies=[Reply(self.replies.render("unavailable"), kind="system")], action="error",
-                           reason="database unavailable")
+            out = Outcome(replies=[Reply(self.replies.render("unavailable"), kind="system")], action="error",
+                          reason="database unavailable")
+        if self.metrics is not None:
+            self.metrics.handled(msg.channel, out, time.perf_counter() - t0)
+        return out
+
+    def _encode(self, text: str) -> np.ndarray:
+        t0 = time.perf_counter()
+        vec = self.embedder.encode([text])[0]
+        if self.metrics is not None:
+            self.metrics.encoded(1, time.perf_counter() - t0)
+        return vec
 
     def decide(self, text: str) -> Decision:
         """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
@@ -138,8 +155,9 @@ class Pipeline:
                            ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
                            message_id=customer_msg.id)
         vec = None
+        t0 = time.perf_counter()
         try:
-            vec = self.embedder.encode([text])[0]
+            vec = self._encode(text)
             d = self.router().decide(text, vec)
         except Exception as e:
             if is_transient(e):
@@ -147,6 +165,8 @@ class Pipeline:
             log.exception("deciding failed; escalating")
             d = Decision(action="escalate", label="fault", confidence=0.0,
                          reason=f"internal error: {e.__class__.__name__}", why=Why.ERROR)
+        if self.metrics is not None:
+            self.metrics.decided(time.perf_counter() - t0)
         dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason,
                  "why": d.why}
         if d.action == "answer" and d.case_id is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
@@ -22,6 +22,7 @@ from bot.db import DatabaseUnavailable, ping, with_retries
 from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
+from bot.metrics import CONTENT_TYPE as METRICS_TYPE
 from bot.ratelimit import SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,11 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
             return JSONResponse(body)
         except DatabaseUnavailable as e:
             return JSONResponse({"status": "error", "database": str(e)}, status_code=503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus text format: this worker's counters, the desk's figures from the database."""
+        return Response(ac.metrics.render(), media_type=METRICS_TYPE)
 
     web = ac.config.web
     per_address = SlidingWindow(web.address_messages_per_minute, 60.0)
