@@ -22,6 +22,7 @@ from classifier.impact import ImpactAssessor
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
 from classifier.router import Router, RouterSettings
 from handoff.service import Handoff
+from kb.batching import BatchingEmbedder
 from kb.embedder import Embedder, load_embedder
 from kb.importer import parse_file
 from kb.service import KnowledgeBase
@@ -69,6 +70,12 @@ class Aftercare:
         model = adopted_model(self.data_dir, base=e.model) or e.model
         return load_embedder(model, device=e.device, batch_size=e.batch_size, runtime=e.runtime,
                              quantize=e.quantize, threads=e.threads)
+
+    @cached_property
+    def encoder(self) -> BatchingEmbedder:
+        """The embedder as the pipeline uses it: concurrent messages (web, Telegram, Slack) share one call."""
+        return BatchingEmbedder(self.embedder, max_batch=self.config.embedding.batch_size,
+                                on_batch=self.metrics.encoded)
 
     @cached_property
     def kb(self) -> KnowledgeBase:
@@ -159,7 +166,7 @@ class Aftercare:
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        return Pipeline(kb=self.kb, handoff=self.handoff, embedder=self.embedder, router=self.router,
+        return Pipeline(kb=self.kb, handoff=self.handoff, embedder=self.encoder, router=self.router,
                         replies=self.replies, max_chars=self.config.app.max_message_chars,
                         transcript_messages=self.config.tickets.transcript_messages,
                         db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s,

@@ -15,8 +15,6 @@ import time
 import unicodedata
 from collections.abc import Callable
 
-import numpy as np
-
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.metrics import Metrics
@@ -72,13 +70,6 @@ class Pipeline:
         if self.metrics is not None:
             self.metrics.handled(msg.channel, out, time.perf_counter() - t0)
         return out
-
-    def _encode(self, text: str) -> np.ndarray:
-        t0 = time.perf_counter()
-        vec = self.embedder.encode([text])[0]
-        if self.metrics is not None:
-            self.metrics.encoded(1, time.perf_counter() - t0)
-        return vec
 
     def decide(self, text: str) -> Decision:
         """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
@@ -157,7 +148,7 @@ class Pipeline:
         vec = None
         t0 = time.perf_counter()
         try:
-            vec = self._encode(text)
+            vec = self.embedder.encode([text])[0]
             d = self.router().decide(text, vec)
         except Exception as e:
             if is_transient(e):
