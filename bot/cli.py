@@ -10,8 +10,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, load_config
+
+if TYPE_CHECKING:
+    from kb.service import ImportReport
 
 EXIT_USAGE = 2
 
@@ -63,15 +67,35 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_import(report: ImportReport, file: str) -> None:
+    verb = "would import" if report.dry_run else "imported"
+    print(f"{verb} {file}: {report.created} new cases, {report.updated} updated, "
+          f"{report.phrasings_added} phrasings added")
+    for cid in report.new_cases:
+        print(f"  new      {cid}")
+    for ch in report.changes:
+        print(f"  changed  {ch.case_id} ({', '.join(ch.fields)})")
+        if "answer" in ch.fields:
+            print(f"    old answer: {ch.old_answer}")
+            print(f"    new answer: {ch.new_answer}")
+
+
 def cmd_kb_import(args: argparse.Namespace) -> int:
+    from kb.errors import ImportWouldChange
     from kb.importer import parse_file
 
     rows = parse_file(args.file)  # raises before anything is written
     ac = _services(args)
-    report = ac.kb.import_rows(rows, progress=not args.quiet and sys.stderr.isatty())
-    ac.kb.index()
-    print(f"imported {args.file}: {report.created} new cases, {report.updated} updated, "
-          f"{report.phrasings_added} phrasings added")
+    try:
+        report = ac.kb.import_rows(rows, progress=not args.quiet and sys.stderr.isatty(), update=args.update,
+                                   dry_run=args.dry_run)
+    except ImportWouldChange as e:
+        _print_import(e.report, args.file)
+        print(f"aftercare: {e}", file=sys.stderr)
+        return 1
+    if not report.dry_run:
+        ac.kb.index()
+    _print_import(report, args.file)
     return 0
 
 
@@ -266,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     k = kb.add_parser("import", help="import cases from CSV or JSONL (case_id,question,answer[,tags])")
     k.add_argument("file")
     k.add_argument("-q", "--quiet", action="store_true")
+    k.add_argument("--update", action="store_true",
+                   help="change the answers, tags and products of existing cases (listed, old and new)")
+    k.add_argument("--dry-run", action="store_true", help="list what would change and write nothing")
     k.set_defaults(func=cmd_kb_import)
     k = kb.add_parser("add", help="add one case")
     k.add_argument("case_id")

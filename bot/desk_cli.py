@@ -67,7 +67,11 @@ def cmd_claim(args: argparse.Namespace) -> int:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
-    return _show(_ac(args).handoff.assign(args.ticket, args.to, actor=args.agent), f"assigned to {args.to}")
+    from bot.console.users import active_agents
+
+    ac = _ac(args)
+    roster = active_agents(ac.sessions, [a.name for a in ac.handoff.agents()])
+    return _show(ac.handoff.assign(args.ticket, args.to, actor=args.agent, roster=roster), f"assigned to {args.to}")
 
 
 def cmd_priority(args: argparse.Namespace) -> int:
@@ -84,8 +88,19 @@ def cmd_reopen(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    t = _ac(args).handoff.merge(args.ticket, args.into, args.agent)
-    print(f"{args.ticket.upper()} merged into {t.public_id} and closed")
+    from handoff.errors import MergeNeedsConfirmation
+
+    h = _ac(args).handoff
+    try:
+        t = h.merge(args.ticket, args.into, args.agent, confirm=args.yes)
+    except MergeNeedsConfirmation as e:
+        if not sys.stdin.isatty():
+            raise MergeNeedsConfirmation(f"{e} (pass --yes to confirm)") from e
+        if input(f"{e} [y/N] ").strip().lower() not in ("y", "yes"):
+            print("not merged")
+            return 1
+        t = h.merge(args.ticket, args.into, args.agent, confirm=True)
+    print(f"{args.ticket.upper()} merged into {t.public_id} and closed ({t.public_id} is {t.status})")
     return 0
 
 
@@ -250,7 +265,9 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
     tickets.choices["priority"].add_argument("--reason")
     ticket_cmd("wait", cmd_wait, "waiting on the customer: the SLA clock pauses until they reply")
     ticket_cmd("reopen", cmd_reopen, "reopen a resolved or closed ticket").add_argument("--reason")
-    ticket_cmd("merge", cmd_merge, "merge this duplicate into another ticket").add_argument("into")
+    k = ticket_cmd("merge", cmd_merge, "merge this duplicate into another ticket (a resolved one reopens)")
+    k.add_argument("into")
+    k.add_argument("--yes", action="store_true", help="confirm merging tickets of two different customers")
     ticket_cmd("close", cmd_close, "close a ticket").add_argument("--reason")
 
     ag = sub.add_parser("agents", help="agents and their availability").add_subparsers(

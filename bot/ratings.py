@@ -57,7 +57,34 @@ def _reads_as_comment(rest: str) -> bool:
     return w in _COMMENT_WORDS or w.startswith(_COMMENT_PREFIXES)
 
 
+# A correction of a rating just given: "sorry, I meant 5", "oops, make that 4", "actually 5 stars",
+# "correction: 5", "I meant to give 5", "5 not 2", "아 5점이요", "5점으로 정정할게요"
+_CORRECTION = re.compile(
+    r"""^\s*(?:(?:sorry|oops|whoops|ah|oh|argh|my\s+bad|wait|no)\b[\s,.!:;-]*)*
+        (?:i\s+meant(?:\s+to\s+(?:give|say|put|press|type|click))?(?:\s+(?:it|you|a|an))?|i\s+mean|meant|
+           actually(?:\s+(?:it'?s|its|a|an))?|make\s+(?:that|it)(?:\s+an?)?|correction|change\s+(?:that|it|my\s+rating)\s+to|
+           it\s+should\s+(?:be|have\s+been)|should\s+(?:be|have\s+been)|아니|앗|아)[\s,.!:;-]*""",
+    re.I | re.X,
+)
+_NOT_BEFORE = re.compile(r"^[\s,;-]*(?:not|instead\s+of)\s+(?:a\s+)?[1-5]\b\W*", re.I)
+_KO_CORRECTION = re.compile(r"(?:으로|로)?\s*(?:정정|수정|바꿀|바꿔|변경)[가-힣\s]*[.!]?$")
+
+
 def parse_rating(text: str) -> TypedRating | None:
+    """A typed rating, also as a correction ("sorry, I meant 5", "make that 4 stars", "5 not 2");
+    see :func:`_parse_score`."""
+    rating = _parse_score(text)
+    if rating is not None:
+        return rating
+    m = _CORRECTION.match(text)
+    rest = text[m.end():] if m is not None and m.group(0).strip() else text
+    rest = _KO_CORRECTION.sub("", rest).strip()
+    if not rest or rest == text.strip():
+        return None
+    return _parse_score(rest)
+
+
+def _parse_score(text: str) -> TypedRating | None:
     """A typed rating and its comment, or None when the text does not read as one: the score comes
     first; after a bare number the rest must be empty, a symbol or emoji, set off by "!", "-" or ",",
     or start with thanks or praise ("4 thanks"); "2 more issues" and "3 questions" are not ratings."""
@@ -70,7 +97,7 @@ def parse_rating(text: str) -> TypedRating | None:
         score = int(m.group("digit"))
     else:
         score = _WORDS[m.group("word").lower()]
-    rest = m.group("rest").strip()
+    rest = _NOT_BEFORE.sub("", m.group("rest").strip()).strip()  # "5 not 2": the 2 is the old rating
     if rest[:1].isdigit() or rest[:1] == "/":  # "5, 6 and 7 fail too", "5/10": not a 1-5 rating
         return None
     marked = bool(m.group("stars") or m.group("unit") or "/" in (m.group("scale") or ""))

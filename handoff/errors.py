@@ -10,3 +10,7 @@ class TicketNotFound(HandoffError):
 
 class TicketClosed(HandoffError):
     """The operation needs an open ticket."""
+
+
+class MergeNeedsConfirmation(HandoffError):
+    """Merging tickets of two different customers was asked without confirming it; nothing changed."""

@@ -7,16 +7,16 @@ clock (``self.now``), desk settings and ``_event`` (every change is an event: wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.desk_models import Agent, Alert
-from handoff.errors import HandoffError, TicketClosed
-from handoff.models import OPEN_STATES, Message, Satisfaction, Ticket
+from handoff.errors import HandoffError, MergeNeedsConfirmation, TicketClosed
+from handoff.models import OPEN_STATES, Message, Ticket
 from handoff.problems import ProblemOps
 from handoff.sla import PRIORITIES, SlaView, _as_utc, met, raise_priority
 from handoff.views import AgentView, AlertView, JobReport, TicketView
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 # compare-and-set rounds of round-robin assignment before a ticket is left in the queue unassigned
 ASSIGN_ATTEMPTS = 20
+
+
+def _who(t: Ticket) -> str:
+    name = t.conversation.customer_name if t.conversation is not None else ""
+    ref = f"{t.channel}:{t.customer_ref}"
+    return f"{name}, {ref}" if name else ref
 
 
 class DeskOps(ProblemOps):
@@ -225,10 +231,17 @@ class DeskOps(ProblemOps):
                 s.commit()
             return self.get(t.id)
 
-    def assign(self, ref: str | int, agent: str, *, actor: str) -> TicketView:
-        """(Re)assign to ``agent``; ``actor`` is who did it."""
+    def assign(self, ref: str | int, agent: str, *, actor: str, roster: Collection[str] | None = None) -> TicketView:
+        """(Re)assign to ``agent``; ``actor`` is who did it. ``roster``: the active agents (the surfaces
+        pass the console's agents and the desk's); another name is refused with the list. Without a
+        roster the desk's agents (``agents set``) are the roster, when there are any."""
         if not agent.strip():
             raise HandoffError("assigning needs an agent name")
+        if roster is None:
+            roster = [a.name for a in self.agents()] or None
+        if roster is not None and agent.strip() not in roster:
+            listed = ", ".join(sorted(roster)) or "none yet: add one with 'aftercare users add NAME --role agent'"
+            raise HandoffError(f"{agent.strip()!r} is not an active agent (active agents: {listed})")
         with self._sessions() as s:
             t = self._open(s, ref)
             before = t.assignee
@@ -291,17 +304,8 @@ class DeskOps(ProblemOps):
         if window <= 0:
             return None
         with self._sessions() as s:
-            t = s.scalar(
-                select(Ticket)
-                .where(
-                    Ticket.conversation_id == conversation_id,
-                    Ticket.status == "resolved",
-                    Ticket.merged_into_id.is_(None),
-                )
-                .order_by(Ticket.resolved_at.desc())
-                .limit(1)
-            )
-            if t is None or t.resolved_at is None:
+            t = self._latest_ticket(s, conversation_id, resolved=True)
+            if t is None or t.status != "resolved" or t.resolved_at is None:
                 return None
             if _as_utc(t.resolved_at) < _as_utc(self.now()) - timedelta(hours=window):
                 return None
@@ -311,21 +315,24 @@ class DeskOps(ProblemOps):
         return self.reopen(ref, "customer", reason="the customer wrote after the resolution")
 
     def awaiting_rating(self, conversation_id: int) -> TicketView | None:
-        """The conversation's latest ticket when it is resolved and not rated yet: the customer was
-        asked for a 1-5 rating and a bare number answers that question."""
+        """The conversation's latest ticket (or the one it was merged into) when it is resolved: the
+        customer was asked for a 1-5 rating and a rating answers that question; a second one ("sorry,
+        I meant 5") replaces the first."""
         with self._sessions() as s:
-            t = s.scalar(
-                select(Ticket)
-                .where(Ticket.conversation_id == conversation_id, Ticket.merged_into_id.is_(None))
-                .order_by(Ticket.id.desc())
-                .limit(1)
-            )
+            t = self._latest_ticket(s, conversation_id)
             if t is None or t.status != "resolved":
-                return None
-            if s.scalar(select(Satisfaction.id).where(Satisfaction.ticket_id == t.id)) is not None:
                 return None
             ref = t.id
         return self.get(ref)
+
+    def _latest_ticket(self, s: Session, conversation_id: int, *, resolved: bool = False) -> Ticket | None:
+        """The conversation's newest ticket (the newest resolved one with ``resolved``), a merged one
+        followed to the ticket it was merged into."""
+        stmt = select(Ticket).where(Ticket.conversation_id == conversation_id)
+        if resolved:
+            stmt = stmt.where(or_(Ticket.status == "resolved", Ticket.merged_into_id.is_not(None)))
+        newest = s.scalars(stmt.order_by(Ticket.id.desc()).limit(1)).first()
+        return self._followed(s, newest)
 
     def close(self, ref: str | int, actor: str, *, reason: str = "") -> TicketView:
         with self._sessions() as s:
@@ -343,16 +350,33 @@ class DeskOps(ProblemOps):
         t.status, t.closed_at, t.updated_at = "closed", now, now
         self._event(s, t.id, actor, "closed", reason=reason, **data)
 
-    def merge(self, duplicate: str | int, into: str | int, actor: str) -> TicketView:
-        """Move the duplicate's messages into ``into`` and close the duplicate with a link to it."""
+    def merge(self, duplicate: str | int, into: str | int, actor: str, *, confirm: bool = False) -> TicketView:
+        """Move the duplicate's messages into ``into`` and close the duplicate with a link to it.
+
+        A resolved target is reopened (what the duplicate's customer reported must not leave the open
+        queue unanswered); a closed one is refused. The duplicate's customer stays with the target:
+        their next messages join it and the target's replies and notices reach them in their own
+        channel. Tickets of two different customers are merged only with ``confirm``
+        (:class:`MergeNeedsConfirmation` otherwise: nothing changes)."""
         with self._sessions() as s:
             dup, target = self._find(s, duplicate), self._find(s, into)
             if dup.id == target.id:
                 raise HandoffError("a ticket cannot be merged into itself")
             if target.status == "closed":
-                raise TicketClosed(f"ticket {target.public_id} is closed")
+                raise TicketClosed(
+                    f"ticket {target.public_id} is closed: reopen it first, or merge {target.public_id} "
+                    f"into {dup.public_id} instead"
+                )
+            if target.merged_into_id is not None:
+                raise HandoffError(f"ticket {target.public_id} was merged into another ticket; merge into that one")
             if dup.merged_into_id is not None:
                 raise HandoffError(f"ticket {dup.public_id} is already merged")
+            if (dup.channel, dup.customer_ref) != (target.channel, target.customer_ref) and not confirm:
+                raise MergeNeedsConfirmation(
+                    f"{dup.public_id} is from another customer ({_who(dup)}) than {target.public_id} "
+                    f"({_who(target)}): after merging, both get {target.public_id}'s replies and notices. "
+                    "Confirm to merge."
+                )
             moved = s.execute(
                 update(Message)
                 .where(Message.ticket_id == dup.id)
@@ -361,8 +385,16 @@ class DeskOps(ProblemOps):
             ).rowcount  # type: ignore[attr-defined]
             dup.merged_into_id = target.id
             self._close(s, dup, actor, reason=f"merged into {target.public_id}", merged_into=target.public_id)
+            if target.status == "resolved":  # the duplicate's customer is still waiting: back to the queue
+                self._resume(target, since=target.resolved_at)
+                target.status = "assigned" if target.assignee else "new"
+                target.resolved_at = target.closed_at = None
+                self._set_dues(s, target)
+                self._event(s, target.id, actor, "reopened", reason=f"{dup.public_id} merged into it",
+                            resolution_due=_iso(target.resolution_due))
             target.updated_at = self.now()
-            self._event(s, target.id, actor, "merged", duplicate=dup.public_id, messages=int(moved or 0))
+            self._event(s, target.id, actor, "merged", duplicate=dup.public_id, messages=int(moved or 0),
+                        customer=_who(dup))
             s.add(
                 Message(
                     conversation_id=target.conversation_id,
@@ -370,12 +402,48 @@ class DeskOps(ProblemOps):
                     author="note",
                     author_name=actor,
                     created_at=self.now(),
-                    text=f"{dup.public_id} ({dup.channel}:{dup.customer_ref}) merged into this ticket: "
-                    f"{dup.subject[:200]}",
+                    text=f"{dup.public_id} ({_who(dup)}) merged into this ticket: {dup.subject[:200]}",
                 )
             )
             s.commit()
             return self.get(target.id)
+
+    def _merged_conversations(self, s: Session, t: Ticket) -> list[int]:
+        """Conversations of the tickets merged into ``t`` (directly or through other merges), other than
+        ``t``'s own: their customers get ``t``'s replies and notices too."""
+        out: list[int] = []
+        frontier = [t.id]
+        seen = {t.id}
+        while frontier:
+            rows = s.execute(
+                select(Ticket.id, Ticket.conversation_id).where(Ticket.merged_into_id.in_(frontier))
+            ).all()
+            frontier = []
+            for tid, conv in rows:
+                if tid in seen:
+                    continue
+                seen.add(tid)
+                frontier.append(tid)
+                if conv != t.conversation_id and conv not in out:
+                    out.append(conv)
+        return out
+
+    def _copy_to_merged(self, s: Session, t: Ticket, m: Message) -> None:
+        """Leave a copy of ``m`` (an agent's reply or a notice on ``t``) in each merged customer's
+        conversation, so it reaches them in their own channel; copies hold no ticket (the ticket's
+        transcript and the agents' thread show the original once)."""
+        for conv in self._merged_conversations(s, t):
+            s.add(Message(conversation_id=conv, ticket_id=None, author=m.author, author_name=m.author_name,
+                          text=m.text, created_at=m.created_at,
+                          meta={**(m.meta or {}), "copy_of": m.id, "ticket": t.public_id}))
+
+    def _followed(self, s: Session, t: Ticket | None) -> Ticket | None:
+        """``t``, or the ticket it was merged into (followed through further merges)."""
+        for _ in range(20):
+            if t is None or t.merged_into_id is None:
+                return t
+            t = s.get(Ticket, t.merged_into_id)
+        return t
 
     # -- agents and assignment --------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -144,9 +145,17 @@ class Handoff(DeskOps):
     # -- tickets --------------------------------------------------------------------------------
 
     def open_ticket(self, conversation_id: int) -> TicketView | None:
+        """The conversation's open ticket, or the open ticket its ticket was merged into (the merged
+        customer's messages join it)."""
         with self._sessions() as s:
             t = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id,
                                               Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()))
+            if t is None:
+                merged = s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                                        Ticket.merged_into_id.is_not(None))
+                                   .order_by(Ticket.id.desc()).limit(1)).first()
+                target = self._followed(s, merged)
+                t = target if target is not None and target.status in OPEN_STATES else None
             return ticket_view(t) if t else None
 
     def create_ticket(self, conversation_id: int, *, subject: str, label: str, confidence: float,
@@ -195,10 +204,21 @@ class Handoff(DeskOps):
             return [ticket_view(t) for t in s.scalars(stmt)]
 
     def transcript(self, ref: str | int) -> builtins.list[MessageView]:
+        """The ticket's messages, oldest first; a customer message without a name is named by its
+        conversation (display name, else channel:customer), so merged customers are told apart."""
         with self._sessions() as s:
             t = self._find(s, ref)
-            rows = s.scalars(select(Message).where(Message.ticket_id == t.id).order_by(Message.id))
-            return [message_view(m) for m in rows]
+            rows = s.execute(select(Message, Conversation.customer_name, Conversation.channel,
+                                    Conversation.customer_ref)
+                             .join(Conversation, Conversation.id == Message.conversation_id)
+                             .where(Message.ticket_id == t.id).order_by(Message.id)).all()
+            out = []
+            for m, name, channel, ref_ in rows:
+                v = message_view(m)
+                if v.author == "customer" and not v.author_name:
+                    v = replace(v, author_name=name or f"{channel}:{ref_}")
+                out.append(v)
+            return out
 
     def reply(self, ref: str | int, agent: str, text: str) -> MessageView:
         """An agent's reply to the customer; the first reply assigns a new ticket to that agent."""
@@ -217,6 +237,7 @@ class Handoff(DeskOps):
                         text=text.strip(), created_at=self.now())
             s.add(m)
             s.flush()
+            self._copy_to_merged(s, t, m)
             self._event(s, t.id, agent, "replied", message_id=m.id)
             s.commit()
             return message_view(m)
@@ -245,8 +266,11 @@ class Handoff(DeskOps):
             t.status, t.resolution, t.resolved_at, t.updated_at = "resolved", resolution.strip(), now, now
             t.assignee = t.assignee or agent
             self._on_resolved(s, t)
-            s.add(Message(conversation_id=t.conversation_id, ticket_id=t.id, author="system", author_name=agent,
-                          text=notice, created_at=now, meta={"kind": MessageKind.RESOLVED}))
+            m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="system", author_name=agent,
+                        text=notice, created_at=now, meta={"kind": MessageKind.RESOLVED})
+            s.add(m)
+            s.flush()
+            self._copy_to_merged(s, t, m)
             self._event(s, t.id, agent, "resolved", resolution=t.resolution)
             s.commit()
             return ticket_view(t)
@@ -284,7 +308,11 @@ class Handoff(DeskOps):
                 s.add(Satisfaction(ticket_id=t.id, score=int(score), comment=comment, at=self.now()))
             else:
                 row.score, row.comment, row.at = int(score), comment, self.now()
-            self._event(s, t.id, "customer", "rated", score=int(score))
+            if before is None:
+                self._event(s, t.id, "customer", "rated", score=int(score), comment=comment)
+            else:  # a correction replaces the rating; the trail keeps both
+                self._event(s, t.id, "customer", "rating changed", score=int(score), previous=before,
+                            comment=comment)
             low = self.desk.low_rating_alert
             alerted = s.scalar(select(Alert.id).where(Alert.ticket_id == t.id, Alert.kind == "low_rating").limit(1))
             if int(score) <= low and (before is None or before > low) and alerted is None:  # once per ticket

@@ -1,3 +1,13 @@
+"""Errors of the knowledge-base package; :class:`KBError` is their root."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.service import ImportReport
+
+
 class KBError(Exception):
     """Root of every error the knowledge-base package raises."""
 
@@ -21,3 +31,14 @@ class CaseNotFound(KBError):
 
 class IndexMismatch(KBError):
     """A saved index was built with another model, dimension or format; it is not loaded."""
+
+
+class ImportWouldChange(KBError):
+    """An import file would change published answers and updating was not asked for; nothing was
+    written. ``report`` (a :class:`kb.service.ImportReport`) lists each change with old and new answer."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        n = len(report.changes)
+        super().__init__(f"the file changes {n} existing case(s); nothing was imported. "
+                         "Check the changes and run again with --update to apply them (or --dry-run to preview)")

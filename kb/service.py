@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from kb.embedder import Embedder
-from kb.errors import CaseNotFound, IndexMismatch, KBError
+from kb.errors import CaseNotFound, ImportWouldChange, IndexMismatch, KBError
 from kb.importer import CASE_ID, CaseRow
 from kb.index import PhrasingIndex
 from kb.models import CASE_SOURCES, CASE_STATES, Case, KBState, Phrasing, utcnow
@@ -54,10 +54,26 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class CaseChange:
+    """An existing case that an import file would change: its answer, tags or product (``fields``)."""
+
+    case_id: str
+    fields: tuple[str, ...]
+    old_answer: str
+    new_answer: str
+
+
+@dataclass(frozen=True)
 class ImportReport:
+    """What an import did (or, with ``dry_run``, would do): cases created (``new_cases``), existing
+    cases changed (``changes``, each with the old and the new answer), phrasings added."""
+
     created: int
     updated: int
     phrasings_added: int
+    new_cases: tuple[str, ...] = ()
+    changes: tuple[CaseChange, ...] = ()
+    dry_run: bool = False
 
 
 def _view(c: Case) -> CaseView:
@@ -224,18 +240,43 @@ class KnowledgeBase:
         return len(new)
 
     def import_rows(
-        self, rows: builtins.list[CaseRow], *, source: str = "import", progress: bool = False
+        self, rows: builtins.list[CaseRow], *, source: str = "import", progress: bool = False,
+        update: bool = False, dry_run: bool = False,
     ) -> ImportReport:
-        """Create or update every case of ``rows`` in one transaction: all or nothing."""
+        """Create or update every case of ``rows`` in one transaction: all or nothing.
+
+        New cases are created and new phrasings added. An existing case whose answer, tags or product
+        the file changes is changed only with ``update``; without it :class:`ImportWouldChange` is
+        raised, carrying the report, and nothing is written. ``dry_run`` writes nothing and reports
+        what would happen."""
         created = updated = added = 0
+        new_cases: builtins.list[str] = []
+        changes: builtins.list[CaseChange] = []
         with self._sessions() as s:
             cases = {c.id: c for c in s.scalars(
                 select(Case).options(selectinload(Case.phrasings)).where(Case.id.in_([r.case_id for r in rows]))
             )}
+            for r in rows:
+                c = cases.get(r.case_id)
+                if c is None:
+                    new_cases.append(r.case_id)
+                    continue
+                fields = tuple(name for name, differs in (
+                    ("answer", r.answer != c.answer), ("tags", bool(r.tags) and r.tags != list(c.tags or [])),
+                    ("product", bool(r.product) and r.product != c.product)) if differs)
+                if fields:
+                    changes.append(CaseChange(case_id=c.id, fields=fields, old_answer=c.answer, new_answer=r.answer))
             known = {(c.id, p.text) for c in cases.values() for p in c.phrasings}
             todo = [q for r in rows for q in r.questions if (r.case_id, q) not in known]
+            plan = ImportReport(created=len(new_cases), updated=len(changes), phrasings_added=len(set(todo)),
+                                new_cases=tuple(new_cases), changes=tuple(changes), dry_run=True)
+            if dry_run:
+                return plan
+            if changes and not update:
+                raise ImportWouldChange(plan)
             vecs = self.embedder.encode(todo, progress=progress) if todo else None
             vec_of = {q: vecs[i] for i, q in enumerate(todo)} if vecs is not None else {}
+            changed = {ch.case_id for ch in changes}
             now = utcnow()
             for r in rows:
                 c = cases.get(r.case_id)
@@ -244,7 +285,7 @@ class KnowledgeBase:
                              source=source, created_at=now, updated_at=now, revision=1)
                     s.add(c)
                     created += 1
-                else:
+                elif c.id in changed:
                     c.answer, c.tags, c.product = r.answer, r.tags or c.tags, r.product or c.product
                     c.updated_at, c.revision = now, c.revision + 1
                     updated += 1
@@ -256,7 +297,8 @@ class KnowledgeBase:
                         added += 1
             self._bump(s)
             s.commit()
-        return ImportReport(created=created, updated=updated, phrasings_added=added)
+        return ImportReport(created=created, updated=updated, phrasings_added=added, new_cases=tuple(new_cases),
+                            changes=tuple(changes))
 
     def add_case(
         self, case_id: str, questions: builtins.list[str], answer: str, *, tags: builtins.list[str] | None = None,

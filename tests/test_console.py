@@ -288,7 +288,7 @@ def test_desk_actions_priority_assign_wait_reopen_merge(client, ac: Aftercare) -
     client.post(f"/console/tickets/{a}/resolve", data={"csrf": token, "resolution": "Fixed in 4.2.1."})
     r = client.post(f"/console/tickets/{a}/reopen", data={"csrf": token})
     assert "Reopened" in r.text and ac.handoff.get(a).is_open
-    r = client.post(f"/console/tickets/{b}/merge", data={"csrf": token, "into": a})
+    r = client.post(f"/console/tickets/{b}/merge", data={"csrf": token, "into": a, "confirm": "1"})
     assert r.url.path == f"/console/tickets/{a}" and f"{b} merged into {a}" in r.text
     assert ac.handoff.get(b).status == "closed"
     assert "merged" in [e.kind for e in ac.handoff.events(a)]

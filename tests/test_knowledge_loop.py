@@ -199,3 +199,31 @@ def test_a_korean_customers_numbers_never_reach_the_draft(ac: Aftercare, cli: Cl
     for number in ("1234-5678", "123-4567", "1234567", "67890", "01012345678"):
         assert number not in text, text
     assert "crashes on upload" in text
+
+
+# -- case 3: kb import reports each change and changes answers only with --update ----------------
+
+
+def test_kb_import_changes_a_published_answer_only_with_update(ac: Aftercare, cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    before, n = ac.kb.get("reset-password").answer, ac.kb.count()
+    f = tmp_path / "cases.csv"
+    f.write_text("case_id,question,answer\n"
+                 "reset-password,how do I reset my password?,Call us and we reset it for you.\n"
+                 "pair-plug,how do I pair my smart plug?,Hold the button for 5 seconds.\n", encoding="utf-8")
+    out = cli("kb", "import", str(f), code=1)  # refused: it would overwrite a published answer
+    assert "changed  reset-password" in out and before in out and "Call us and we reset it" in out
+    assert "--update" in out and "nothing was imported" in out
+    assert ac.kb.get("reset-password").answer == before
+    assert "pair-plug" not in [c.id for c in ac.kb.list()]  # all or nothing
+    out = cli("kb", "import", str(f), "--dry-run")
+    assert "would import" in out and "1 new cases, 1 updated" in out and "new      pair-plug" in out
+    assert ac.kb.get("reset-password").answer == before and ac.kb.count() == n
+    out = cli("kb", "import", str(f), "--update")
+    assert "1 new cases, 1 updated" in out and "old answer: " + before in out
+    assert ac.kb.get("reset-password").answer == "Call us and we reset it for you."
+    # a file that only adds phrasings to existing cases needs no --update
+    g = tmp_path / "more.csv"
+    g.write_text("case_id,question,answer\npair-plug,my plug won't pair,Hold the button for 5 seconds.\n",
+                 encoding="utf-8")
+    out = cli("kb", "import", str(g))
+    assert "0 new cases, 0 updated, 1 phrasings added" in out

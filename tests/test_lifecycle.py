@@ -84,13 +84,15 @@ def test_reassign_priority_merge_close(app, cli: Cli) -> None:  # type: ignore[n
     b = chat.push("my password reset mail does not come, I am locked out", customer="carol").ticket_id
     assert a and b and a != b
     due_before = app.handoff.get(a).resolution_due
+    cli("agents", "set", "dan", "--away")
     cli("tickets", "assign", a, "dan", "--agent", "lead")
     assert app.handoff.get(a).assignee == "dan"
     cli("tickets", "priority", a, "urgent", "--agent", "lead", "--reason", "VIP customer")
     t = app.handoff.get(a)
     assert t.priority == "urgent" and t.resolution_due is not None and due_before is not None
     assert t.resolution_due < due_before  # the urgent policy's targets are shorter
-    assert "merged into" in cli("tickets", "merge", b, a, "--agent", "dan")
+    assert "--yes" in cli("tickets", "merge", b, a, "--agent", "dan", code=1)  # two customers: confirm first
+    assert "merged into" in cli("tickets", "merge", b, a, "--agent", "dan", "--yes")
     dup = app.handoff.get(b)
     assert dup.status == "closed" and dup.merged_into_id == t.id
     texts = [m.text for m in app.handoff.transcript(a)]

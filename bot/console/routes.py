@@ -5,6 +5,7 @@ form carries the session's CSRF token."""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from bot.app import Aftercare
 from bot.console.errors import ConsoleError, LoginBusy, LoginRefused, TooManyAttempts
 from bot.console.models import ROLES
 from bot.console.reports import report_page
-from bot.console.users import LoginSession, UserStore
+from bot.console.users import LoginSession, UserStore, active_agents
 from bot.console.views import (
     PRIORITIES,
     alert_row,
@@ -32,7 +33,7 @@ from bot.console.views import (
 )
 from bot.proposals import scrub
 from bot.unanswered import suggested_cases, unanswered
-from handoff.errors import HandoffError
+from handoff.errors import HandoffError, MergeNeedsConfirmation
 from kb.errors import KBError
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,11 @@ def _lines(text: str) -> list[str]:
 
 def _tags(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _ticket_ref(text: str) -> str:
+    """A ticket id from a query string, or '' (it is put back into a form)."""
+    return text if re.fullmatch(r"[A-Z]{1,10}-\d{1,12}", text) else ""
 
 
 def _safe_next(path: str) -> str:
@@ -293,6 +299,9 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         except HandoffError:
             return {"id": problem_id}
 
+    def roster() -> list[str]:
+        return active_agents(ac.sessions, [a.name for a in ac.handoff.agents()])
+
     def drafts_from(public_id: str) -> list[Any]:
         return ac.kb.list(source_ref=public_id, limit=100)
 
@@ -312,6 +321,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
                                                                  if m["author"] == "customer"],
                                                 min_score=cfg.suggest_min_score),
                     problem=problem_of(t.id, row["problem_id"]), drafts=drafts_from(t.public_id),
+                    agents=roster(), confirm_merge=_ticket_ref(request.query_params.get("confirm_merge", "")),
                     last_id=max((m["id"] for m in messages), default=0))
 
     @r.get("/console/api/tickets/{ref}")
@@ -395,7 +405,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
                 raise ConsoleError("assigning is not available in this version")
             if not to.strip():
                 raise ConsoleError("assign to whom?")
-            fn(ref, to.strip(), actor=sess.user.name)
+            fn(ref, to.strip(), actor=sess.user.name, roster=roster())
             return f"Assigned to {to.strip()}."
         return ticket_action(ref, go)
 
@@ -410,15 +420,19 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         return ticket_action(ref, go)
 
     @r.post("/console/tickets/{ref}/merge", include_in_schema=False)
-    def merge(ref: str, into: str = Form(""), sess: LoginSession = agent_post) -> Response:
-        fn = getattr(ac.handoff, "merge", None)
-        if not callable(fn):
-            return back(f"/console/tickets/{quote(ref)}", error="merging is not available in this version")
+    def merge(ref: str, into: str = Form(""), confirm: str = Form(""), sess: LoginSession = agent_post) -> Response:
+        url = f"/console/tickets/{quote(ref)}"
         try:
-            target = fn(ref, into.strip(), sess.user.name)
+            target = ac.handoff.merge(ref, into.strip(), sess.user.name, confirm=confirm == "1")
+        except MergeNeedsConfirmation as e:  # two customers: the page asks again, with a confirming button
+            return RedirectResponse(url + "?" + urlencode({"error": str(e), "confirm_merge": into.strip().upper()}),
+                                    status_code=303)
         except HandoffError as e:
-            return back(f"/console/tickets/{quote(ref)}", error=str(e) or e.__class__.__name__)
-        return back(f"/console/tickets/{quote(target.public_id)}", msg=f"{ref} merged into {target.public_id}.")
+            return back(url, error=str(e) or e.__class__.__name__)
+        reopened = " It was resolved and is open again." if "reopened" in [
+            e.kind for e in ac.handoff.events(target.id)[-3:]] else ""
+        return back(f"/console/tickets/{quote(target.public_id)}",
+                    msg=f"{ref} merged into {target.public_id}.{reopened}")
 
     @r.post("/console/tickets/{ref}/propose", include_in_schema=False)
     def propose(ref: str, sess: LoginSession = agent_post) -> Response:

@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -217,3 +217,13 @@ class UserStore:
         with self._sessions() as s:
             s.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _digest(token)))
             s.commit()
+
+
+def active_agents(sessions: sessionmaker[Session], desk_agents: Iterable[str]) -> list[str]:
+    """Who a ticket can be assigned to, sorted: enabled console users with the agent or admin role and
+    the desk's agents (``aftercare agents set``), less disabled accounts and editors."""
+    with sessions() as s:
+        users = {u.name: u for u in s.scalars(select(ConsoleUser))}
+    names = {n for n, u in users.items() if u.active and u.role in ("agent", "admin")}
+    names |= {n for n in desk_agents if n not in users}
+    return sorted(names)

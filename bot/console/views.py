@@ -84,7 +84,7 @@ def filter_and_sort(tickets: list[TicketView], *, status: str = "", priority: st
 
 def message_row(m: MessageView) -> dict[str, Any]:
     who = AUTHOR_TITLES.get(m.author, m.author)
-    if m.author_name and m.author in ("agent", "note"):
+    if m.author_name and m.author in ("agent", "note", "customer"):
         who = f"{who} · {m.author_name}"
     return {"id": m.id, "author": m.author, "who": who, "text": m.text, "at": iso(m.created_at)}
 

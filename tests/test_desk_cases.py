@@ -1,0 +1,145 @@
+"""What agents do must never hurt a customer: merging into a resolved ticket, merged customers kept
+in the loop, rating corrections, assigning only to active agents. Driven through the web chat API,
+the console over HTTP and the command line."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.adapters.web import create_web_app
+from bot.app import Aftercare
+from tests.desk_support import Cli
+from tests.test_console import add_users, csrf_of, login
+
+
+@pytest.fixture
+def ac(make_app) -> Aftercare:  # type: ignore[no-untyped-def]
+    a = make_app()
+    add_users(a)  # ann, bob (agents), eve (editor), root (admin)
+    return a
+
+
+@pytest.fixture
+def cli(ac: Aftercare, monkeypatch, capsys, embedder) -> Cli:  # type: ignore[no-untyped-def]
+    return Cli(ac, monkeypatch, capsys, embedder)
+
+
+@pytest.fixture
+def client(ac: Aftercare):  # type: ignore[no-untyped-def]
+    with TestClient(create_web_app(ac)) as c:
+        yield c
+
+
+def say(client: TestClient, customer: str, text: str) -> dict:
+    r = client.post("/api/messages", json={"customer": customer, "text": text})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def seen(client: TestClient, customer: str) -> list[str]:
+    return [m["text"] for m in client.get("/api/messages", params={"customer": customer}).json()["messages"]]
+
+
+# -- case 5: a merge into a resolved ticket reopens it ---------------------------------------------
+
+
+def test_merging_into_a_resolved_ticket_reopens_it_and_a_closed_one_is_refused(client, ac: Aftercare,
+                                                                               cli: Cli) -> None:
+    first = say(client, "kai", "the app crashes every time I upload a photo")["ticket_id"]
+    cli("tickets", "resolve", first, "Update to 4.2.", "--agent", "ann")
+    second = say(client, "kim", "uploading a picture makes the app crash")["ticket_id"]
+    assert second and second != first
+    out = cli("tickets", "merge", second, first, "--agent", "ann", "--yes")
+    assert f"merged into {first}" in out
+    t = ac.handoff.get(first)
+    assert t.is_open and t.resolved_at is None  # nothing the customer reported leaves the open queue
+    listing = cli("tickets", "list")
+    assert first in listing and "no tickets" not in listing
+    assert [e.kind for e in ac.handoff.events(first)][-2:] == ["reopened", "merged"]
+    # a closed ticket takes no merge: refused with the reason, the duplicate stays open
+    third = say(client, "lou", "the thermostat shows E7 and switches itself off")["ticket_id"]
+    cli("tickets", "close", first, "--agent", "ann")
+    out = cli("tickets", "merge", third, first, "--agent", "ann", "--yes", code=1)
+    assert "closed" in out and "reopen it first" in out
+    assert ac.handoff.get(third).is_open
+
+
+# -- case 6: the merged ticket's customer is kept in the loop --------------------------------------
+
+
+def test_merged_customer_joins_the_target_and_gets_its_replies_and_resolution(client, ac: Aftercare) -> None:
+    a = say(client, "cust-a", "the app crashes every time I upload a photo")["ticket_id"]
+    b = say(client, "cust-b", "uploading a picture makes the app crash")["ticket_id"]
+    login(client, "ann")
+    token = csrf_of(client.get(f"/console/tickets/{b}").text)
+    # two different customers: the console asks for confirmation first, nothing changes yet
+    r = client.post(f"/console/tickets/{b}/merge", data={"csrf": token, "into": a})
+    assert "another customer" in r.text and f"Merge into {a} anyway" in r.text
+    assert ac.handoff.get(b).is_open
+    r = client.post(f"/console/tickets/{b}/merge", data={"csrf": token, "into": a, "confirm": "1"})
+    assert f"{b} merged into {a}" in r.text
+    # B's next message joins A's ticket, named as B in the transcript
+    out = say(client, "cust-b", "it also crashes with videos from the gallery")
+    assert out["action"] == "joined" and out["ticket_id"] == a
+    page = client.get(f"/console/tickets/{a}").text
+    assert "web:cust-b" in page and "it also crashes with videos" in page
+    # the target's reply and resolution reach B in B's own chat, once
+    client.post(f"/console/tickets/{a}/reply", data={"csrf": token, "text": "We found the bug, a fix is coming."})
+    client.post(f"/console/tickets/{a}/resolve", data={"csrf": token, "resolution": "Fixed in app 4.2."})
+    for customer in ("cust-a", "cust-b"):
+        texts = seen(client, customer)
+        assert texts.count("We found the bug, a fix is coming.") == 1, (customer, texts)
+        assert any("Fixed in app 4.2." in x for x in texts), (customer, texts)
+    # the transcript shows the reply once
+    assert [m.text for m in ac.handoff.transcript(a)].count("We found the bug, a fix is coming.") == 1
+    # B's rating answers the ticket B's customer was asked about
+    rated = say(client, "cust-b", "5")
+    assert rated["action"] == "rated" and rated["ticket_id"] == a and ac.handoff.rating(a) == 5
+
+
+# -- case 7: a rating correction replaces the first; the ticket stays resolved ---------------------
+
+
+@pytest.mark.parametrize("correction", ["sorry, I meant 5", "oops, make that 5 stars", "5 not 2", "actually 5"])
+def test_a_rating_correction_replaces_the_first_and_the_ticket_stays_resolved(client, ac: Aftercare, cli: Cli,
+                                                                              correction: str) -> None:
+    tid = say(client, "rae", "the app crashes every time I upload a photo")["ticket_id"]
+    cli("tickets", "resolve", tid, "Update to 4.2.", "--agent", "ann")
+    assert say(client, "rae", "2")["action"] == "rated"
+    out = say(client, "rae", correction)
+    assert out["action"] == "rated" and out["ticket_id"] == tid
+    t = ac.handoff.get(tid)
+    assert t.status == "resolved" and ac.handoff.rating(tid) == 5
+    trail = [(e.kind, e.data.get("score"), e.data.get("previous")) for e in ac.handoff.events(tid)]
+    assert ("rated", 2, None) in trail and ("rating changed", 5, 2) in trail
+    import json
+
+    report = json.loads(cli("report", "--since", "30d", "--format", "json"))
+    assert report["csat_average"] == 5 and report["csat_count"] == 1
+
+
+# -- case 8: only active agents can be assigned ----------------------------------------------------
+
+
+def test_assign_takes_only_active_agents_on_the_command_line_and_in_the_console(client, ac: Aftercare,
+                                                                                 cli: Cli) -> None:
+    tid = say(client, "sol", "the app crashes every time I upload a photo")["ticket_id"]
+    out = cli("tickets", "assign", tid, "nobody-here", code=1)
+    assert "not an active agent" in out and "ann" in out
+    assert "not an active agent" in cli("tickets", "assign", tid, "eve", code=1)  # an editor
+    assert ac.handoff.get(tid).assignee is None
+    cli("agents", "set", "dana", "--away")  # a desk agent without a console account
+    assert "assigned to dana" in cli("tickets", "assign", tid, "dana")
+    assert "assigned to ann" in cli("tickets", "assign", tid, "ann")
+    from bot.console.users import UserStore
+
+    UserStore(ac.sessions).set_active("bob", False)
+    assert "not an active agent" in cli("tickets", "assign", tid, "bob", code=1)  # disabled account
+    login(client, "root")
+    page = client.get(f"/console/tickets/{tid}").text
+    options = page.split('name="to"', 1)[1].split("</select>", 1)[0]
+    assert "<option" in options and "ann" in options and "root" in options and "dana" in options
+    assert "eve" not in options and "bob" not in options
+    r = client.post(f"/console/tickets/{tid}/assign", data={"csrf": csrf_of(page), "to": "eve"})
+    assert "not an active agent" in r.text and ac.handoff.get(tid).assignee == "ann"
