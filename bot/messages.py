@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -14,6 +14,9 @@ class IncomingMessage:
     customer_name: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    # idempotency key ("telegram:<update_id>", "slack:<event_id>", a web client's Idempotency-Key): the
+    # message is stored and answered once however often it is handled; empty: no key
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,14 @@ class Outcome:
     impact: str | None = None
     reason: str = ""
     message_id: int | None = None
+
+
+def outcome_to_dict(out: Outcome) -> dict[str, Any]:
+    """A JSON-able form of an Outcome (stored with a message's idempotency key)."""
+    return asdict(out)
+
+
+def outcome_from_dict(d: dict[str, Any]) -> Outcome:
+    """The Outcome ``outcome_to_dict`` gave."""
+    replies = [Reply(**{**r, "buttons": [tuple(b) for b in r.get("buttons") or []]}) for r in d.get("replies") or []]
+    return Outcome(**{**d, "replies": replies})

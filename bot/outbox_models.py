@@ -1,5 +1,5 @@
 """Tables of the push channels: the outbox (deliveries and its cursor), Slack agent threads,
-answer feedback and seen Slack event ids."""
+answer feedback, seen Slack event ids, and the inbox of raw platform updates."""
 
 from __future__ import annotations
 
@@ -80,4 +80,24 @@ class SeenEvent(ChannelBase):
     __tablename__ = "slack_seen_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class InboundUpdate(ChannelBase):
+    """A platform update (Telegram update, Slack event or button press) stored raw before it is
+    acknowledged, then processed from here: a restart finishes what was acknowledged."""
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_inbound_source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16))  # telegram | slack
+    external_id: Mapped[str] = mapped_column(String(128))  # update_id, event_id, trigger_id
+    content_type: Mapped[str] = mapped_column(String(100), default="application/json")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|processing|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

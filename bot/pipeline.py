@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 
 from bot.db import DatabaseUnavailable, is_transient, with_retries
-from bot.messages import IncomingMessage, Outcome, Reply
+from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from bot.metrics import Metrics
 from bot.normalize import readable
 from bot.ratings import take_rating
@@ -60,9 +60,22 @@ class Pipeline:
         self.metrics = metrics
 
     def handle(self, msg: IncomingMessage) -> Outcome:
+        """Handle one message. With ``msg.key`` it is handled once whatever is retried: a retry after a
+        database blip or a crash resumes (the stored customer message and reply are found by the key,
+        nothing is stored twice) and a message handled to the end returns the outcome it gave then."""
+        def once() -> Outcome:
+            if msg.key:
+                done = self.handoff.keyed_outcome(msg.key)
+                if done is not None:
+                    return outcome_from_dict(done)
+            out = self._handle(msg)
+            if msg.key and out.message_id is not None:
+                self.handoff.save_outcome(msg.key, outcome_to_dict(out))
+            return out
+
         t0 = time.perf_counter()
         try:
-            out = with_retries(lambda: self._handle(msg), attempts=self.db_attempts, delay=self.db_delay)
+            out = with_retries(once, attempts=self.db_attempts, delay=self.db_delay)
         except DatabaseUnavailable:
             log.error("message from %s/%s not processed: database unavailable", msg.channel, msg.customer)
             out = Outcome(replies=[Reply(self.replies.render("unavailable"), kind="system")], action="error",
@@ -77,8 +90,10 @@ class Pipeline:
         vec = self.embedder.encode([text])[0]
         return self.router().decide(text, vec)
 
-    def _reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None) -> int:
-        return self.handoff.record(conv, "bot", text, ticket_id=ticket_id, meta=meta or {}).id
+    def _reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None,
+               key: str = "") -> int:
+        return self.handoff.record(conv, "bot", text, ticket_id=ticket_id, meta=meta or {},
+                                   key=f"{key}#reply" if key else "").id
 
     def team_hours(self, team: str) -> dict[str, str]:
         """For the escalation templates: ``back_at`` ("Monday at 09:00 (Europe/Berlin)") and
@@ -121,9 +136,9 @@ class Pipeline:
         if not text:
             if msg.attachments and ticket is not None:
                 self.handoff.record(conv, "customer", "[attachment]", ticket_id=ticket.id,
-                                    meta={"attachments": msg.attachments})
+                                    meta={"attachments": msg.attachments}, key=msg.key)
                 out = self.replies.render("not_text", ticket_id=ticket.public_id)
-                self._reply(conv, out, ticket_id=ticket.id)
+                self._reply(conv, out, ticket_id=ticket.id, key=msg.key)
                 return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                                ticket_id=ticket.public_id, reason="attachment added to the ticket")
             key = "not_text" if msg.attachments else "empty"
@@ -138,10 +153,10 @@ class Pipeline:
             # bot can answer it itself (a usage question, thanks; not a message it is unsure about)
             ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(text))
         customer_msg = self.handoff.record(conv, "customer", original, ticket_id=ticket.id if ticket else None,
-                                           author_name=msg.customer_name, meta=meta)
+                                           author_name=msg.customer_name, meta=meta, key=msg.key)
         if ticket is not None:
             out = self.replies.render("joined", ticket_id=ticket.public_id)
-            self._reply(conv, out, ticket_id=ticket.id)
+            self._reply(conv, out, ticket_id=ticket.id, key=msg.key)
             return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                            ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
                            message_id=customer_msg.id)
@@ -163,13 +178,13 @@ class Pipeline:
         if d.action == "answer" and d.case_id is not None:
             case = self.kb.get(d.case_id)
             out = self.replies.render("answer", answer=case.answer, case=case)
-            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ANSWER})
+            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ANSWER}, key=msg.key)
             return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
                            confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=customer_msg.id)
         if d.action == "reply":
             name = f"label_{d.label}" if self.replies.has(f"label_{d.label}") else "label_default"
             out = self.replies.render(name)
-            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.REPLY})
+            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.REPLY}, key=msg.key)
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason=d.reason, message_id=customer_msg.id)
         t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
@@ -184,7 +199,7 @@ class Pipeline:
         if link is not None and link.known:
             template = "known_issue"
         out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority, **self.team_hours(t.team))
-        self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": MessageKind.ESCALATE})
+        self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": MessageKind.ESCALATE}, key=msg.key)
         log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
                  d.impact, d.reason)
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,

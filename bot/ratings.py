@@ -116,9 +116,10 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
     if t is None:
         return None
     m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
-                       meta={"rating": rating.score})
+                       meta={"rating": rating.score}, key=msg.key)
     handoff.rate(t.id, rating.score, comment=rating.comment)
     out = replies.render("rated", ticket_id=t.public_id, score=rating.score)
-    handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.RATED})
+    handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.RATED},
+                   key=f"{msg.key}#reply" if msg.key else "")
     return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="rated", ticket_id=t.public_id,
                    reason=f"satisfaction {rating.score}/5", message_id=m.id)

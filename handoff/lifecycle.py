@@ -18,6 +18,7 @@ from handoff.desk_models import Agent, Alert
 from handoff.errors import HandoffError, MergeNeedsConfirmation, TicketClosed
 from handoff.models import OPEN_STATES, Message, Ticket
 from handoff.problems import ProblemOps
+from handoff.races import on_fresh_state
 from handoff.sla import PRIORITIES, SlaView, _as_utc, met, raise_priority
 from handoff.views import AgentView, AlertView, JobReport, TicketView
 
@@ -219,6 +220,7 @@ class DeskOps(ProblemOps):
             raise TicketClosed(f"ticket {t.public_id} is {t.status}")
         return t
 
+    @on_fresh_state
     def wait(self, ref: str | int, agent: str) -> TicketView:
         """Waiting on the customer: the SLA clock pauses until their next message."""
         with self._sessions() as s:
@@ -231,6 +233,7 @@ class DeskOps(ProblemOps):
                 s.commit()
             return self.get(t.id)
 
+    @on_fresh_state
     def assign(self, ref: str | int, agent: str, *, actor: str, roster: Collection[str] | None = None) -> TicketView:
         """(Re)assign to ``agent``; ``actor`` is who did it. ``roster``: the active agents (the surfaces
         pass the console's agents and the desk's); another name is refused with the list. Without a
@@ -252,6 +255,7 @@ class DeskOps(ProblemOps):
             s.commit()
             return self.get(t.id)
 
+    @on_fresh_state
     def set_priority(self, ref: str | int, priority: str, *, actor: str, reason: str = "") -> TicketView:
         """Change the priority; the SLA due times follow the new priority's policy."""
         if priority not in PRIORITIES:
@@ -275,6 +279,7 @@ class DeskOps(ProblemOps):
                 s.commit()
             return self.get(t.id)
 
+    @on_fresh_state
     def reopen(self, ref: str | int, actor: str, *, reason: str = "") -> TicketView:
         """Reopen a resolved or closed ticket; the time it spent resolved does not count against the SLA."""
         with self._sessions() as s:
@@ -294,6 +299,7 @@ class DeskOps(ProblemOps):
             s.commit()
             return self.get(t.id)
 
+    @on_fresh_state
     def reopen_recent(
         self, conversation_id: int, *, unless: Callable[[], bool] | None = None
     ) -> TicketView | None:
@@ -334,6 +340,7 @@ class DeskOps(ProblemOps):
         newest = s.scalars(stmt.order_by(Ticket.id.desc()).limit(1)).first()
         return self._followed(s, newest)
 
+    @on_fresh_state
     def close(self, ref: str | int, actor: str, *, reason: str = "") -> TicketView:
         with self._sessions() as s:
             t = self._find(s, ref)
@@ -350,6 +357,7 @@ class DeskOps(ProblemOps):
         t.status, t.closed_at, t.updated_at = "closed", now, now
         self._event(s, t.id, actor, "closed", reason=reason, **data)
 
+    @on_fresh_state
     def merge(self, duplicate: str | int, into: str | int, actor: str, *, confirm: bool = False) -> TicketView:
         """Move the duplicate's messages into ``into`` and close the duplicate with a link to it.
 
@@ -510,6 +518,7 @@ class DeskOps(ProblemOps):
 
     # -- periodic jobs ----------------------------------------------------------------------------
 
+    @on_fresh_state
     def check_sla(self) -> JobReport:
         """Warn at ``warn_share`` of a target, record breaches as alerts and raise the priority."""
         now = _as_utc(self.now())
@@ -584,6 +593,7 @@ class DeskOps(ProblemOps):
             s.commit()
         return JobReport(warnings=warnings, breaches=breaches)
 
+    @on_fresh_state
     def auto_close(self) -> int:
         """Close resolved tickets that stayed quiet for ``auto_close_hours``."""
         hours = self.desk.auto_close_hours

@@ -96,8 +96,13 @@ class Ticket(Base):
     sla_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     subject_vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # bumped by every change: an UPDATE names the version it read, so of two changes made from the same
+    # state one wins and the other is re-decided on the new state (handoff.service.on_fresh_state)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     conversation: Mapped[Conversation] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Message(Base):
@@ -138,3 +143,15 @@ class Satisfaction(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MessageKey(Base):
+    """An incoming message's idempotency key (a platform's update or event id, a web client's key) and
+    the stored message it produced, then the outcome: a retry finds both and repeats nothing."""
+
+    __tablename__ = "message_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

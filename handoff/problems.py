@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.desk_models import Problem
 from handoff.errors import HandoffError
 from handoff.models import OPEN_STATES, Ticket
+from handoff.races import on_fresh_state
 from handoff.sla import _as_utc
 from handoff.views import ProblemLink, ProblemView, TicketView
 
@@ -66,6 +67,7 @@ class ProblemOps:
         def get(self, ref: str | int) -> TicketView: ...
         def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView: ...
 
+    @on_fresh_state
     def link_problem(self, ref: str | int, vector: np.ndarray) -> ProblemLink | None:
         """Store the ticket's subject vector and group it with similar recent faults, if any."""
         cfg = self.desk.problems

@@ -8,14 +8,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.desk_models import Alert
 from handoff.errors import HandoffError, TicketClosed, TicketNotFound
 from handoff.lifecycle import DeskOps
-from handoff.models import OPEN_STATES, Conversation, Message, MessageKind, Satisfaction, Ticket, TicketEvent
+from handoff.models import OPEN_STATES, Conversation, Message, MessageKey, MessageKind, Satisfaction, Ticket, TicketEvent
+from handoff.races import on_fresh_state
 from handoff.settings import DeskSettings
 from handoff.views import ClaimResult, EventView, MessageView, TicketView, _aware, message_view, ticket_view
 
@@ -82,16 +83,59 @@ class Handoff(DeskOps):
                 return int(found)
             return c.id
 
+    @on_fresh_state
     def record(self, conversation_id: int, author: str, text: str, *, ticket_id: int | None = None,
-               author_name: str = "", meta: dict[str, Any] | None = None) -> MessageView:
+               author_name: str = "", meta: dict[str, Any] | None = None, key: str = "") -> MessageView:
+        """Store one message. With ``key`` (an idempotency key) the message is stored once: a second call
+        with the same key stores nothing and returns the message the first one stored."""
         with self._sessions() as s:
+            if key:
+                found = self._keyed_message(s, key)
+                if found is not None:
+                    return message_view(found)
             m = Message(conversation_id=conversation_id, ticket_id=ticket_id, author=author,
                         author_name=author_name, text=text, meta=meta or {}, created_at=self.now())
             s.add(m)
             if author == "customer" and ticket_id is not None:
                 self._customer_wrote(s, ticket_id)
-            s.commit()
+            if key:
+                s.flush()
+                s.add(MessageKey(key=key[:200], message_id=m.id, created_at=self.now()))
+            try:
+                s.commit()
+            except IntegrityError:  # the same key stored at the same moment by another worker: theirs stands
+                s.rollback()
+                found = self._keyed_message(s, key) if key else None
+                if found is None:
+                    raise
+                return message_view(found)
             return message_view(m)
+
+    @staticmethod
+    def _keyed_message(s: Session, key: str) -> Message | None:
+        row = s.get(MessageKey, key[:200])
+        return s.get(Message, row.message_id) if row is not None else None
+
+    def keyed_outcome(self, key: str) -> dict[str, Any] | None:
+        """The outcome stored for an idempotency key once its message was fully handled, else None."""
+        with self._sessions() as s:
+            row = s.get(MessageKey, key[:200])
+            return dict(row.outcome) if row is not None and row.outcome is not None else None
+
+    def save_outcome(self, key: str, outcome: dict[str, Any]) -> None:
+        """Remember what handling the keyed message gave (JSON-able), for a retry to return as it is."""
+        with self._sessions() as s:
+            row = s.get(MessageKey, key[:200])
+            if row is not None:
+                row.outcome = outcome
+                s.commit()
+
+    def prune_keys(self, before: datetime) -> int:
+        """Delete idempotency records older than ``before`` (the periodic job, past the retention)."""
+        with self._sessions() as s:
+            n = s.execute(delete(MessageKey).where(MessageKey.created_at < before)).rowcount  # type: ignore[attr-defined]
+            s.commit()
+            return int(n or 0)
 
     def team_back_at(self, team: str) -> datetime | None:
         """When ``team``'s business hours start again, in the team's time zone, if it is outside them now
@@ -158,6 +202,7 @@ class Handoff(DeskOps):
                 t = target if target is not None and target.status in OPEN_STATES else None
             return ticket_view(t) if t else None
 
+    @on_fresh_state
     def create_ticket(self, conversation_id: int, *, subject: str, label: str, confidence: float,
                       priority: str, impact: str, reason: str, transcript_messages: int = 20,
                       product: str = "") -> TicketView:
@@ -220,6 +265,7 @@ class Handoff(DeskOps):
                 out.append(v)
             return out
 
+    @on_fresh_state
     def reply(self, ref: str | int, agent: str, text: str) -> MessageView:
         """An agent's reply to the customer; the first reply assigns a new ticket to that agent."""
         if not text.strip():
@@ -242,6 +288,7 @@ class Handoff(DeskOps):
             s.commit()
             return message_view(m)
 
+    @on_fresh_state
     def note(self, ref: str | int, agent: str, text: str) -> MessageView:
         """An internal note: kept with the ticket, never shown to the customer."""
         with self._sessions() as s:
@@ -254,6 +301,7 @@ class Handoff(DeskOps):
             s.commit()
             return message_view(m)
 
+    @on_fresh_state
     def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView:
         """Resolve the ticket and leave ``notice`` for the customer in their conversation."""
         if not resolution.strip():
@@ -275,6 +323,7 @@ class Handoff(DeskOps):
             s.commit()
             return ticket_view(t)
 
+    @on_fresh_state
     def claim(self, ref: str | int, agent: str) -> ClaimResult:
         """Take an open ticket; atomic on SQLite and PostgreSQL: of two agents at once, one wins."""
         with self._sessions() as s:
@@ -283,7 +332,7 @@ class Handoff(DeskOps):
                 raise TicketClosed(f"ticket {t.public_id} is {t.status}")
             res = s.execute(
                 update(Ticket).where(Ticket.id == t.id, Ticket.assignee.is_(None))
-                .values(assignee=agent, status="assigned", updated_at=self.now())
+                .values(assignee=agent, status="assigned", updated_at=self.now(), version=Ticket.version + 1)
                 .execution_options(synchronize_session=False)
             )
             if res.rowcount == 1:  # type: ignore[attr-defined]
@@ -294,6 +343,7 @@ class Handoff(DeskOps):
             owner = s.scalar(select(Ticket.assignee).where(Ticket.id == t.id)) or ""
             return ClaimResult(won=owner == agent, owner=owner)
 
+    @on_fresh_state
     def rate(self, ref: str | int, score: int, *, comment: str = "") -> None:
         """Store the customer's satisfaction (1-5) for a resolved ticket; a second rating replaces the first."""
         if not 1 <= int(score) <= 5:

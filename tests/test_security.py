@@ -4,15 +4,21 @@ changes, forged buttons, bad JSON. Each test is one kind of attack or accident (
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.adapters.web import create_web_app
 from bot.console.users import UserStore
+from bot.messages import IncomingMessage
+from handoff.errors import HandoffError
+from handoff.models import Conversation, Message, Ticket
 from tests.serving import serving
 
 
@@ -90,3 +96,141 @@ def test_rotating_names_and_forwarded_addresses_meet_the_address_limit(make_app)
         # X-Forwarded-For from 127.0.0.1 is not believed unless web.trusted_proxies says so
         codes = [_login(http, base, f"user{i}", "guess", xff=f"10.0.{i}.1").status_code for i in range(limit + 5)]
     assert codes[:limit] == [401] * limit and codes[limit:] == [429] * 5, codes
+
+
+# -- case 3: a message handled once, whatever is retried --------------------------------------------
+
+
+class BlipAfterCustomerMessage:
+    """The database drops the connection once, on the statement after the customer's message is stored
+    (what a PostgreSQL restart mid-request does), seen at the driver level."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.armed = False
+        self.fired = 0
+        event.listen(engine, "before_cursor_execute", self)
+
+    def __call__(self, conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO MESSAGES") and params and "customer" in str(params):
+            self.armed = True
+            return
+        if self.armed and not self.fired and statement.lstrip().upper().startswith("INSERT"):
+            self.fired += 1
+            raise OperationalError(statement, params, Exception("server closed the connection unexpectedly"))
+
+
+def _stored(ac, customer: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    with ac.sessions() as s:
+        conv = s.scalar(select(Conversation.id).where(Conversation.customer_ref == customer))
+        return [(m.author, m.text) for m in s.scalars(select(Message).where(Message.conversation_id == conv)
+                                                       .order_by(Message.id))]
+
+
+@pytest.mark.parametrize("text", ["how do I reset my password?", "the app crashes every time I upload a photo"])
+def test_a_database_blip_after_the_message_is_stored_does_not_double_it(make_app, text) -> None:
+    ac = make_app()
+    blip = BlipAfterCustomerMessage(ac.engine)
+    with TestClient(create_web_app(ac)) as client:
+        r = client.post("/api/messages", json={"customer": "blip", "text": text})
+    assert blip.fired == 1
+    assert r.status_code == 200 and r.json()["action"] in ("answer", "escalate")
+    said = _stored(ac, "blip")
+    assert [a for a, _ in said] == ["customer", "bot"], said
+    with ac.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == (1 if r.json()["action"] == "escalate" else 0)
+
+
+def test_the_same_idempotency_key_is_stored_and_answered_once(client, app) -> None:
+    first = client.post("/api/messages", json={"customer": "k1", "text": "how do I reset my password?"},
+                        headers={"Idempotency-Key": "m-1"})
+    again = client.post("/api/messages", json={"customer": "k1", "text": "how do I reset my password?"},
+                        headers={"Idempotency-Key": "m-1"})
+    assert first.status_code == again.status_code == 200
+    assert first.json()["replies"] == again.json()["replies"]
+    assert [a for a, _ in _stored(app, "k1")] == ["customer", "bot"]
+    other = client.post("/api/messages", json={"customer": "k2", "text": "how do I reset my password?"},
+                        headers={"Idempotency-Key": "m-1"})  # another customer's key space
+    assert other.status_code == 200 and [a for a, _ in _stored(app, "k2")] == ["customer", "bot"]
+
+
+# -- case 6: every ticket change is a compare-and-set on the state it read ---------------------------
+
+
+class Interleave:
+    """Right after ``slow`` has read the ticket, ``fast`` runs to its end in another thread: the two
+    changes are decided on the same state, ``fast`` lands first."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.fast: Callable[[], object] | None = None
+        self.slow_thread: int | None = None
+        self.result: list[object] = []
+        event.listen(engine, "after_cursor_execute", self)
+
+    def __call__(self, conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if (self.fast is not None and threading.get_ident() == self.slow_thread
+                and statement.lstrip().upper().startswith("SELECT") and "FROM TICKETS" in statement.upper()):
+            fast, self.fast = self.fast, None
+            t = threading.Thread(target=lambda: self.result.append(_outcome(fast)))
+            t.start()
+            t.join()
+
+    def run(self, slow: Callable[[], object], fast: Callable[[], object]) -> tuple[object, object]:
+        out: list[object] = []
+
+        def go() -> None:
+            self.slow_thread = threading.get_ident()
+            out.append(_outcome(slow))
+
+        self.fast, self.result = fast, []
+        t = threading.Thread(target=go)
+        t.start()
+        t.join()
+        assert self.result, "the slow change never updated the ticket"
+        return out[0], self.result[0]
+
+
+def _outcome(fn: Callable[[], object]) -> object:
+    try:
+        return fn()
+    except HandoffError as e:
+        return e
+
+
+def _ticket(ac, customer: str) -> str:  # type: ignore[no-untyped-def]
+    out = ac.pipeline.handle(IncomingMessage(channel="web", customer=customer,
+                                             text="the app crashes every time I upload a photo"))
+    assert out.ticket_id
+    return str(out.ticket_id)
+
+
+def test_a_first_reply_racing_a_claim_leaves_the_claimer_owning_the_ticket(make_app) -> None:
+    ac = make_app()
+    race = Interleave(ac.engine)
+    for i in range(3):
+        ref = _ticket(ac, f"race{i}")
+        _, claim = race.run(lambda ref=ref: ac.handoff.reply(ref, "bob", "Which phone?"),  # type: ignore[misc]
+                            lambda ref=ref: ac.handoff.claim(ref, "ann"))  # type: ignore[misc]
+        assert getattr(claim, "won", False), claim  # ann was told "you have the ticket" ...
+        t = ac.handoff.get(ref)
+        assert t.assignee == "ann" and t.status == "assigned"  # ... and she has it; bob's reply is there
+        assert [m.author_name for m in ac.handoff.transcript(ref) if m.author == "agent"] == ["bob"]
+
+
+def test_waiting_racing_a_resolution_does_not_reopen_the_resolved_ticket(make_app) -> None:
+    ac = make_app()
+    race = Interleave(ac.engine)
+    ref = _ticket(ac, "race-wait")
+    waited, resolved = race.run(lambda: ac.handoff.wait(ref, "bob"),
+                                lambda: ac.handoff.resolve(ref, "ann", "fixed", notice="Solved."))
+    assert isinstance(waited, HandoffError) and "resolved" in str(waited)
+    assert ac.handoff.get(ref).status == "resolved"
+
+
+def test_an_assignment_racing_a_claim_is_applied_in_order_and_the_trail_says_so(make_app) -> None:
+    ac = make_app()
+    race = Interleave(ac.engine)
+    ref = _ticket(ac, "race-assign")
+    race.run(lambda: ac.handoff.assign(ref, "carol", actor="lead"), lambda: ac.handoff.claim(ref, "ann"))
+    owners = [e.data.get("assignee") for e in ac.handoff.events(ref) if e.kind in ("claimed", "assigned")]
+    assert owners == ["ann", "carol"] and ac.handoff.get(ref).assignee == "carol"
+    assert [e.data.get("previous") for e in ac.handoff.events(ref) if e.kind == "assigned"] == ["ann"]

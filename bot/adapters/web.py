@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -119,7 +121,13 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
         refused = too_many(request, body.customer)
         if refused is not None:
             return refused
-        msg = IncomingMessage(channel=CHANNEL, customer=body.customer, text=body.text, customer_name=body.name)
+        # one key per message: the client's Idempotency-Key (its retry after a 503 or a lost answer is the same
+        # message), else one made here, so the pipeline's own retries after a database blip repeat nothing
+        given = request.headers.get("idempotency-key", "")[:100]
+        scoped = hashlib.sha256(f"{body.customer}\n{given}".encode()).hexdigest()  # one customer's keys only
+        key = f"web:{scoped}" if given else f"web:{uuid.uuid4().hex}"
+        msg = IncomingMessage(channel=CHANNEL, customer=body.customer, text=body.text, customer_name=body.name,
+                              key=key)
         out = ac.pipeline.handle(msg)
         payload: dict[str, Any] = {
             "replies": [{"text": r.text, "kind": r.kind, "case_id": r.case_id} for r in out.replies],

@@ -28,16 +28,17 @@
     if (id && id > after) { after = id; localStorage.setItem(KEY + ".after", String(after)); }
   }
 
-  function post(text, attempt) {
+  function post(text, attempt, key) {
     return fetch("/api/messages", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      // the same Idempotency-Key on every retry of one message: the server stores and answers it once
+      method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": key },
       body: JSON.stringify({ customer: customer, text: text })
     }).then(function (r) {
       return r.json().then(function (body) { return { ok: r.ok, status: r.status, body: body }; });
     }).then(function (res) {
       if (res.status === 503 && attempt < 3) {
         status.textContent = "Connection problem, retrying…";
-        return new Promise(function (ok) { setTimeout(ok, 1000 * (attempt + 1)); }).then(function () { return post(text, attempt + 1); });
+        return new Promise(function (ok) { setTimeout(ok, 1000 * (attempt + 1)); }).then(function () { return post(text, attempt + 1, key); });
       }
       if (!res.ok) { throw new Error((res.body && res.body.error) || ("HTTP " + res.status)); }
       return res.body;
@@ -50,7 +51,8 @@
     if (!text) { return; }
     send.disabled = true; status.textContent = "";
     add("customer", text);
-    post(text, 0).then(function (body) {
+    var key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random();
+    post(text, 0, key).then(function (body) {
       input.value = "";
       body.replies.forEach(function (r) { add(r.kind === "agent" ? "agent" : "bot", r.text, null, body.ticket_id); });
       setAfter(body.last_id);
