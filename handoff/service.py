@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.desk_models import Alert
 from handoff.errors import HandoffError, TicketClosed, TicketNotFound
 from handoff.lifecycle import DeskOps
-from handoff.models import OPEN_STATES, Conversation, Message, MessageKey, MessageKind, Satisfaction, Ticket, TicketEvent
+from handoff.models import (
+    OPEN_STATES,
+    Conversation,
+    Message,
+    MessageKey,
+    MessageKind,
+    Satisfaction,
+    Ticket,
+    TicketEvent,
+)
 from handoff.races import on_fresh_state
 from handoff.settings import DeskSettings
 from handoff.views import ClaimResult, EventView, MessageView, TicketView, _aware, message_view, ticket_view
