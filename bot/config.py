@@ -227,6 +227,8 @@ class AssignmentSettings:
         [], "Queues, first match wins: name, team, labels (empty: any), products (empty: any).")
     default_team: str = _s("support", "Team of tickets no queue matches.")
     auto_assign: bool = _s(False, "Assign new tickets round-robin among available agents of their team.")
+    unassigned_alert_minutes: float = _s(30.0, "A ticket left unassigned this many minutes raises an alert; "
+                                               "0 turns it off.")
     response_team: str = _s("response", "Team that gets critical tickets and problem incidents, with an alert.")
     critical_priorities: list[str] = _s(["urgent"], "Priorities that go straight to the response team.")
     critical_impacts: list[str] = _s(["wide"], "Impact scopes that go straight to the response team.")
@@ -466,6 +468,7 @@ def build_desk_settings(config: Config) -> DeskSettings:
         queues=queues,
         default_team=a.default_team,
         auto_assign=a.auto_assign,
+        unassigned_alert_minutes=a.unassigned_alert_minutes,
         response_team=a.response_team,
         critical_priorities=tuple(a.critical_priorities),
         critical_impacts=tuple(a.critical_impacts),

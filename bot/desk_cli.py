@@ -119,8 +119,13 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
 
 def cmd_agents_set(args: argparse.Namespace) -> int:
     teams = [x.strip() for x in args.teams.split(",") if x.strip()] if args.teams is not None else None
-    a = _ac(args).handoff.set_agent(args.name, available=args.available, teams=teams)
+    h = _ac(args).handoff
+    a = h.set_agent(args.name, available=args.available, teams=teams)
     print(f"{a.name}: {'available' if a.available else 'away'}, teams {', '.join(a.teams) or 'any'}")
+    if a.available:
+        mine = sorted(h.list(assignee=a.name), key=lambda t: t.created_at)
+        if mine:
+            print(f"open tickets of {a.name}, oldest first: " + ", ".join(t.public_id for t in mine))
     return 0
 
 
@@ -136,7 +141,8 @@ def cmd_jobs_run_once(args: argparse.Namespace) -> int:
     from handoff.jobs import run_due
 
     r = run_due(_ac(args).handoff)
-    print(f"SLA warnings {r.warnings}, breaches {r.breaches}; closed {r.closed} quiet resolved tickets")
+    print(f"SLA warnings {r.warnings}, breaches {r.breaches}; closed {r.closed} quiet resolved tickets; "
+          f"assigned {r.assigned} waiting tickets; {r.unassigned} unassigned-ticket alerts")
     return 0
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from handoff.models import Base, utcnow
 
-ALERT_KINDS = ("sla_warning", "sla_breach", "critical", "incident", "problem")
+ALERT_KINDS = ("sla_warning", "sla_breach", "critical", "incident", "problem", "low_rating", "unassigned")
 SEVERITIES = ("info", "warning", "critical")
 
 

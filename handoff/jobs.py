@@ -15,4 +15,7 @@ def run_due(handoff: Handoff) -> JobReport:
     """One pass of every periodic job, at the time of the handoff's clock."""
     sla = handoff.check_sla()
     closed = handoff.auto_close()
-    return JobReport(warnings=sla.warnings, breaches=sla.breaches, closed=closed)
+    assigned = len(handoff.assign_backlog())
+    unassigned = handoff.check_backlog()
+    return JobReport(warnings=sla.warnings, breaches=sla.breaches, closed=closed, assigned=assigned,
+                     unassigned=unassigned)

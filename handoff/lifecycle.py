@@ -185,8 +185,62 @@ class DeskOps(ProblemOps):
         }
 
     def _after_created(self, s: Session, t: Ticket) -> None:
-        if self.desk.auto_assign:
-            self._auto_assign(s, t)
+        """Round-robin assignment, oldest first: tickets of the team still waiting unassigned (every
+        agent was away) are given out before the new one."""
+        if not self.desk.auto_assign:
+            return
+        for older in self._backlog(s, team=t.team, exclude=t.id):
+            if self._auto_assign(s, older) is None:
+                return  # nobody available: the new ticket waits behind the older ones
+        self._auto_assign(s, t)
+
+    def _backlog(self, s: Session, *, team: str | None = None, exclude: int | None = None) -> list[Ticket]:
+        """Open tickets nobody holds, oldest first (the new state: waiting tickets have an owner)."""
+        stmt = select(Ticket).where(Ticket.status == "new", Ticket.assignee.is_(None), Ticket.merged_into_id.is_(None))
+        if team is not None:
+            stmt = stmt.where(Ticket.team == team)
+        if exclude is not None:
+            stmt = stmt.where(Ticket.id != exclude)
+        return list(s.scalars(stmt.order_by(Ticket.created_at, Ticket.id)))
+
+    def assign_backlog(self) -> list[str]:
+        """With ``auto_assign``: give the unassigned tickets to available agents, oldest first, round-robin
+        (an agent coming back, the periodic job). Returns the public ids assigned."""
+        if not self.desk.auto_assign:
+            return []
+        done: list[str] = []
+        with self._sessions() as s:
+            for t in self._backlog(s):
+                if self._auto_assign(s, t) is not None:
+                    done.append(t.public_id or "")
+            s.commit()
+        return done
+
+    def check_backlog(self) -> int:
+        """Raise one ``unassigned`` alert per ticket left unassigned longer than
+        ``unassigned_alert_minutes`` (wall clock: the backlog grows at night too). Returns how many."""
+        minutes = self.desk.unassigned_alert_minutes
+        if minutes <= 0:
+            return 0
+        now = _as_utc(self.now())
+        cutoff = now - timedelta(minutes=minutes)
+        n = 0
+        with self._sessions() as s:
+            available = [a for a in s.scalars(select(Agent).where(Agent.available.is_(True)))]
+            for t in self._backlog(s):
+                if _as_utc(t.created_at) > cutoff or "unassigned:alert" in (t.sla_flags or []):
+                    continue
+                waited = int((now - _as_utc(t.created_at)).total_seconds() // 60)
+                nobody = not any(not a.teams or t.team in (a.teams or []) for a in available)
+                why = "no agent of its team is available" if nobody else "nobody has taken it"
+                t.sla_flags = [*(t.sla_flags or []), "unassigned:alert"]
+                self._event(s, t.id, "desk", "unassigned_alert", minutes=waited)
+                self._alert(s, "unassigned", "warning",
+                            f"{t.public_id} has waited unassigned for {waited} min ({why}): {t.subject[:160]}",
+                            ticket=t, minutes=waited)
+                n += 1
+            s.commit()
+        return n
 
     def _customer_wrote(self, s: Session, ticket_id: int) -> None:
         t = s.get(Ticket, ticket_id)
@@ -471,7 +525,10 @@ class DeskOps(ProblemOps):
             if teams is not None:
                 a.teams = list(teams)
             s.commit()
-            return AgentView(a.name, a.available, list(a.teams or []), a.last_assigned_at)
+            view = AgentView(a.name, a.available, list(a.teams or []), a.last_assigned_at)
+        if view.available:  # back at work: the waiting tickets go out, oldest first
+            self.assign_backlog()
+        return view
 
     def agents(self) -> list[AgentView]:
         with self._sessions() as s:

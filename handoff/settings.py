@@ -58,6 +58,7 @@ class DeskSettings:
     queues: list[Queue] = field(default_factory=list)
     default_team: str = "support"
     auto_assign: bool = False
+    unassigned_alert_minutes: float = 30.0  # an unassigned ticket this old raises an alert (0: never)
     response_team: str = "response"
     critical_priorities: tuple[str, ...] = ("urgent",)
     critical_impacts: tuple[str, ...] = ("wide",)

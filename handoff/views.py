@@ -127,6 +127,8 @@ class JobReport:
     warnings: int = 0
     breaches: int = 0
     closed: int = 0
+    assigned: int = 0  # unassigned tickets given to available agents, oldest first
+    unassigned: int = 0  # alerts for tickets left unassigned longer than unassigned_alert_minutes
 
 
 @dataclass(frozen=True)

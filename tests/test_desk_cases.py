@@ -143,3 +143,41 @@ def test_assign_takes_only_active_agents_on_the_command_line_and_in_the_console(
     assert "eve" not in options and "bob" not in options
     r = client.post(f"/console/tickets/{tid}/assign", data={"csrf": csrf_of(page), "to": "eve"})
     assert "not an active agent" in r.text and ac.handoff.get(tid).assignee == "ann"
+
+
+# -- case 9: the unassigned backlog raises an alert; returning agents take the oldest first --------
+
+
+def test_unassigned_backlog_raises_an_alert_and_a_returning_agent_takes_the_oldest_first(
+        make_app, monkeypatch, capsys, embedder) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from tests.conftest import FakeChannel
+    from tests.desk_support import with_clock
+
+    app = make_app(assignment={"auto_assign": True, "unassigned_alert_minutes": 30})
+    monkeypatch.setenv("AFTERCARE_ASSIGNMENT__AUTO_ASSIGN", "true")
+    cli = Cli(app, monkeypatch, capsys, embedder)
+    cli("agents", "set", "ann", "--away")
+    cli("agents", "set", "bob", "--away")
+    clock = with_clock(app, datetime.now(UTC) - timedelta(hours=2))  # the tickets came in two hours ago
+    chat = FakeChannel(app)
+    ids = []
+    for who, text in (("p1", "the app crashes every time I upload a photo"),
+                      ("p2", "my doorbell camera shows a black screen since this morning"),
+                      ("p3", "the thermostat shows E7 and switches itself off")):
+        ids.append(chat.push(text, customer=who).ticket_id)
+        clock.advance(minutes=5)
+    assert all(ids) and all(app.handoff.get(t).assignee is None for t in ids)  # every agent away
+    out = cli("jobs", "run-once")
+    assert "3 unassigned-ticket alerts" in out
+    alerts = cli("alerts")
+    assert all(t in alerts for t in ids) and "waited unassigned" in alerts and "no agent" in alerts
+    assert "0 unassigned-ticket alerts" in cli("jobs", "run-once")  # once per ticket
+    # ann comes back: the waiting tickets are hers, the oldest first
+    out = cli("agents", "set", "ann", "--available")
+    assert "oldest first: " + ", ".join(ids) in out
+    order = sorted(ids, key=lambda t: next(e.at for e in app.handoff.events(t) if e.kind == "auto-assigned"))
+    assert order == ids
+    firsts = [[e for e in app.handoff.events(t) if e.kind == "auto-assigned"][0] for t in ids]
+    assert [e.data["assignee"] for e in firsts] == ["ann", "ann", "ann"]
