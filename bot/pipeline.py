@@ -176,7 +176,7 @@ class Pipeline:
         dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason,
                  "why": d.why}
         if d.action == "answer" and d.case_id is not None:
-            case = self.kb.get(d.case_id)
+            case = self.kb.answering(d.case_id)
             out = self.replies.render("answer", answer=case.answer, case=case)
             self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ANSWER}, key=msg.key)
             return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,

@@ -41,6 +41,7 @@ class PhrasingIndex:
         self.kb_revision = -1
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._case_of: dict[int, str] = {}
+        self.texts: dict[int, str] = {}  # phrasing texts when the builder had them at hand (not saved)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)

@@ -93,6 +93,9 @@ def _clean_questions(questions: Iterable[str]) -> builtins.list[str]:
     return out
 
 
+_TEXT_CACHE = 200_000  # phrasing texts kept in memory for search hits (a million-phrasing index keeps a part)
+
+
 class KnowledgeBase:
     def __init__(self, sessions: sessionmaker[Session], embedder: Embedder, index_dir: Path) -> None:
         self._sessions = sessions
@@ -100,6 +103,10 @@ class KnowledgeBase:
         self._index_dir = index_dir
         self._index: PhrasingIndex | None = None
         self._lock = threading.RLock()
+        # read-through caches of the index's revision: phrasing texts of search hits, cases being answered
+        self._texts: dict[int, str] = {}
+        self._cases: dict[str, CaseView] = {}
+        self._cached_rev = -1
 
     # -- revision and index -------------------------------------------------------------------
 
@@ -127,6 +134,9 @@ class KnowledgeBase:
                     log.info("index not loaded (%s); rebuilding", e)
             if self._index is None or self._index.kb_revision != rev:
                 self._index = self._rebuild(rev)
+            if self._cached_rev != self._index.kb_revision:
+                self._texts, self._cases = dict(self._index.texts), {}
+                self._cached_rev = self._index.kb_revision
             return self._index
 
     def _rebuild(self, rev: int) -> PhrasingIndex:
@@ -152,6 +162,8 @@ class KnowledgeBase:
                 for r in rows
             ])
             idx.add([r.id for r in rows], [r.case_id for r in rows], mat)
+            if len(rows) <= _TEXT_CACHE:
+                idx.texts = {r.id: r.text for r in rows}
         idx.kb_revision = rev
         try:
             idx.save(self._index_dir)
@@ -179,15 +191,33 @@ class KnowledgeBase:
         top = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
         if not top:
             return []
-        with self._sessions() as s:
-            texts = dict(s.execute(select(Phrasing.id, Phrasing.text)
-                                   .where(Phrasing.id.in_([p for _, (_, p) in top]))).tuples().all())
+        texts = self._texts if self._cached_rev == idx.kb_revision else {}
+        missing = [p for _, (_, p) in top if p not in texts]
+        if missing:
+            with self._sessions() as s:
+                found = dict(s.execute(select(Phrasing.id, Phrasing.text)
+                                       .where(Phrasing.id.in_(missing))).tuples().all())
+            texts = {**texts, **found}
+            if self._cached_rev == idx.kb_revision and len(self._texts) < _TEXT_CACHE:
+                self._texts.update(found)
         return [Hit(case_id=c, score=sc, phrasing=texts.get(p, "")) for c, (sc, p) in top]
 
     def search(self, text: str, k: int = 5) -> builtins.list[Hit]:
         return self.search_vector(self.embedder.encode([text])[0], k)
 
     # -- reads ----------------------------------------------------------------------------------
+
+    def answering(self, case_id: str) -> CaseView:
+        """The case a decision just picked, from a cache valid for the index's KB revision (every change
+        to a case moves the revision; the decision read it a moment ago). Editors' pages use :meth:`get`."""
+        rev = self._cached_rev
+        view = self._cases.get(case_id)
+        if view is None:
+            view = self.get(case_id)
+            with self._lock:
+                if self._cached_rev == rev and rev >= 0:
+                    self._cases[case_id] = view
+        return view
 
     def get(self, case_id: str) -> CaseView:
         with self._sessions() as s:
