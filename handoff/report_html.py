@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from html import escape
-from importlib import resources
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from handoff.reports import Count, Report
@@ -88,14 +87,18 @@ def _num(x: float | None, unit: str = "") -> str:
     return f"{x:g} {unit}".strip()
 
 
-def render_html(report: Report, *, title: str = "Support desk report") -> str:
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("handoff", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["pct"] = _pct
     env.filters["num"] = _num
-    template = env.from_string(
-        resources.files("handoff").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
-    )
-    charts = {
+    return env
+
+
+def charts_of(report: Report) -> dict[str, Markup]:
+    """The report's inline SVG charts: volume by label, product, channel and day, CSAT by week, SLA
+    compliance by day (share of tickets within every target, 0-100%), top problems."""
+    return {
         "label": bar_chart(report.by_label),
         "product": bar_chart(report.by_product, color="#8854d0"),
         "channel": bar_chart(report.by_channel, color="#fa8231"),
@@ -107,6 +110,22 @@ def render_html(report: Report, *, title: str = "Support desk report") -> str:
             fmt="{:.2f}",
             label_chars=8,
         ),
+        "sla": column_chart(
+            [(d.day, round(d.share * 100, 1)) for d in report.sla_daily if d.share is not None],
+            max_value=100.0,
+            color="#0fb9b1",
+            fmt="{:g}%",
+        ),
         "problems": bar_chart([Count(p.problem, p.tickets) for p in report.top_problems], color="#eb3b5a"),
     }
-    return template.render(r=report, title=title, charts=charts)
+
+
+def render_body(report: Report) -> Markup:
+    """The report's sections as an HTML fragment (no <html>, no styles): the console's Reports page
+    shows exactly what ``aftercare report`` writes."""
+    return Markup(_environment().get_template("report_body.html.j2").render(r=report, charts=charts_of(report)))
+
+
+def render_html(report: Report, *, title: str = "Support desk report") -> str:
+    """The whole report as one self-contained HTML page (inline CSS and SVG, nothing fetched)."""
+    return _environment().get_template("report.html.j2").render(r=report, title=title, charts=charts_of(report))

@@ -74,6 +74,19 @@ class Compliance:
 
 
 @dataclass(frozen=True)
+class DayCompliance:
+    """Of the tickets created on ``day`` (YYYY-MM-DD) whose targets are decided, how many met all."""
+
+    day: str
+    met: int
+    total: int
+
+    @property
+    def share(self) -> float | None:
+        return round(self.met / self.total, 3) if self.total else None
+
+
+@dataclass(frozen=True)
 class WeekPoint:
     week: str  # ISO week, e.g. 2026-W48
     ratings: int
@@ -124,12 +137,16 @@ class Report:
     # the solved cases whose answers customers said did not help, most often first: what editors fix first
     not_helpful_cases: list[Count] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # SLA compliance of the tickets created each day (every day of the period, oldest first)
+    sla_daily: list[DayCompliance] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["since"], d["until"] = self.since.isoformat(), self.until.isoformat()
         for key in ("sla_first_response", "sla_resolution", "sla_tickets"):
             d[key]["share"] = getattr(self, key).share
+        for row, day in zip(d["sla_daily"], self.sla_daily, strict=True):
+            row["share"] = day.share
         d["deflection"]["rate"] = self.deflection.rate
         return d
 
@@ -181,6 +198,8 @@ def build_report(
                     worked = cal.between(t.created_at, t.resolved_at) - float(t.sla_paused_s or 0.0)
                     res_biz.append(max(0.0, worked) / 60)
         fr_met = fr_total = rs_met = rs_total = ok_t = ok_total = 0
+        day_met: Counter[str] = Counter()
+        day_total: Counter[str] = Counter()
         for t in tickets:
             a = met(t.first_response_at, t.first_response_due, until)
             done = t.resolved_at if t.status in ("resolved", "closed") else None
@@ -195,6 +214,9 @@ def build_report(
             if decided:
                 ok_total += 1
                 ok_t += int(all(decided))
+                day = _as_utc(t.created_at).date().isoformat()
+                day_total[day] += 1
+                day_met[day] += int(all(decided))
         per_problem = Counter(t.problem_id for t in tickets if t.problem_id is not None)
         problems = {p.id: p for p in s.scalars(select(Problem).where(Problem.id.in_(list(per_problem))))}
         top_problems = [
@@ -262,6 +284,7 @@ def build_report(
         sla_first_response=Compliance(fr_met, fr_total),
         sla_resolution=Compliance(rs_met, rs_total),
         sla_tickets=Compliance(ok_t, ok_total),
+        sla_daily=[DayCompliance(k, day_met.get(k, 0), day_total.get(k, 0)) for k in day_keys],
         csat_average=round(statistics.fmean(scores), 2) if scores else None,
         csat_count=len(scores),
         csat_weekly=[WeekPoint(k, len(v), round(statistics.fmean(v), 2)) for k, v in sorted(weekly.items())],

@@ -181,3 +181,42 @@ def test_unassigned_backlog_raises_an_alert_and_a_returning_agent_takes_the_olde
     assert order == ids
     firsts = [[e for e in app.handoff.events(t) if e.kind == "auto-assigned"][0] for t in ids]
     assert [e.data["assignee"] for e in firsts] == ["ann", "ann", "ann"]
+
+
+# -- case 10: the console's Reports page is the report of `aftercare report` ------------------------
+
+
+def test_console_reports_page_shows_the_same_report_as_the_cli_with_the_period_and_charts(
+        client, ac: Aftercare, cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    t = say(client, "rex", "the app crashes every time I upload a photo")["ticket_id"]
+    say(client, "ria", "how do I reset my password?")
+    cli("tickets", "reply", t, "Looking into it.", "--agent", "ann")
+    cli("tickets", "resolve", t, "Fixed in 4.2.", "--agent", "ann")
+    say(client, "rex", "4")
+    out = tmp_path / "report.html"
+    cli("report", "--since", "7d", "-o", str(out))
+    login(client, "eve")
+    page = client.get("/console/reports", params={"days": "7"})
+    assert page.status_code == 200
+    shown = page.text.split('<div class="report">', 1)[1].rsplit("</div>", 1)[0]
+    written = out.read_text(encoding="utf-8").split("</h1>", 1)[1].split("</body>", 1)[0]
+
+    def period(html: str) -> str:
+        m = re.search(r'<p class="muted period">(.*?)</p>', html, re.S)
+        assert m, html[:500]
+        return m.group(1)
+
+    def sections(html: str) -> str:
+        return re.sub(r'<p class="muted period">.*?</p>', "", html, flags=re.S).strip()
+
+    # the period is printed with both dates and the time zone, not "08:59 AM to 08:59 AM"
+    m = re.fullmatch(r"Tickets created from (\d{4}-\d\d-\d\d) \d\d:\d\d to (\d{4}-\d\d-\d\d) \d\d:\d\d UTC",
+                     period(shown).strip())
+    assert m and m.group(1) < m.group(2), period(shown)
+    assert sections(shown) == sections(written)  # one builder, one rendering: nothing less on the page
+    for title in ("Volume", "Customer satisfaction by week", "Tickets within SLA, by the day they came in",
+                  "Response and resolution times", "Bot deflection"):
+        assert title in shown, title
+    assert shown.count("<svg") >= 5 and "1 ratings" in shown
