@@ -79,13 +79,6 @@ class _Due:
     attempts: int
 
 
-def _aware(t: datetime, like: datetime) -> datetime:
-    """SQLite returns naive datetimes; compare them as UTC."""
-    if t.tzinfo is None and like.tzinfo is not None:
-        return t.replace(tzinfo=like.tzinfo)
-    return t
-
-
 class Outbox:
     name = "outbox"
 
@@ -303,11 +296,11 @@ class Outbox:
             ).all()
             out = []
             for d in rows:
-                if d.status == "sending" and (d.claimed_at is None or _aware(d.claimed_at, now) > stale):
+                if d.status == "sending" and (d.claimed_at is None or d.claimed_at > stale):
                     # another sender holds it (or held it when it died: released after the lease)
                     out.append(_Due(d.id, d.message_id, d.target, d.key, now + SENDING_LEASE, d.attempts))
                     continue
-                out.append(_Due(d.id, d.message_id, d.target, d.key, _aware(d.next_at, now), d.attempts))
+                out.append(_Due(d.id, d.message_id, d.target, d.key, d.next_at, d.attempts))
             return out
 
     def _claim(self, d: _Due) -> bool:

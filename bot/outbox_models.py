@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from handoff.models import utcnow
+from handoff.models import UTCDateTime, utcnow
 
 
 class ChannelBase(DeclarativeBase):
@@ -38,11 +38,11 @@ class Delivery(ChannelBase):
         String(16), default="pending", index=True
     )  # pending|sending|sent|skipped|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AgentThread(ChannelBase):
@@ -57,7 +57,7 @@ class AgentThread(ChannelBase):
     through_message_id: Mapped[int] = mapped_column(
         Integer, default=0
     )  # messages up to this id are in the post
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AnswerFeedback(ChannelBase):
@@ -71,7 +71,7 @@ class AnswerFeedback(ChannelBase):
     channel: Mapped[str] = mapped_column(String(32))
     customer_ref: Mapped[str] = mapped_column(String(200))
     value: Mapped[str] = mapped_column(String(16))  # helped | human
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class SeenEvent(ChannelBase):
@@ -80,7 +80,7 @@ class SeenEvent(ChannelBase):
     __tablename__ = "slack_seen_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class InboundUpdate(ChannelBase):
@@ -97,7 +97,7 @@ class InboundUpdate(ChannelBase):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|processing|done|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

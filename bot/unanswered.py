@@ -24,7 +24,6 @@ from bot.outbox_models import AnswerFeedback
 from bot.proposals import scrub
 from classifier.router import Decision
 from handoff.models import Message, Ticket
-from handoff.sla import _as_utc
 from kb.errors import KBError
 
 
@@ -146,7 +145,7 @@ def _escalated_questions(s: Session, label: str, since: datetime, limit: int) ->
     for public_id, subject, created_at in rows:
         text = scrub(subject.strip())
         if text and (len(groups) < limit or _key(text) in groups):
-            groups.setdefault(_key(text), []).append((text, public_id or "", _as_utc(created_at)))
+            groups.setdefault(_key(text), []).append((text, public_id or "", created_at))
     return groups
 
 
@@ -191,5 +190,5 @@ def _not_helpful(s: Session, since: datetime, limit: int) -> list[NotHelpful]:
         asked = s.scalar(select(Message.text).where(Message.conversation_id == m.conversation_id, Message.id < mid,
                                                     Message.author == "customer").order_by(Message.id.desc()).limit(1))
         out.append(NotHelpful(question=scrub(asked or ""), case_id=str((m.meta or {}).get("case_id") or ""),
-                              at=_as_utc(at)))
+                              at=at))
     return out

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from handoff.models import Base, utcnow
+from handoff.models import Base, UTCDateTime, utcnow
 
 ALERT_KINDS = ("sla_warning", "sla_breach", "critical", "incident", "problem", "low_rating", "unassigned")
 SEVERITIES = ("info", "warning", "critical")
@@ -27,7 +27,7 @@ class Alert(Base):
     team: Mapped[str] = mapped_column(String(64), default="")
     text: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Agent(Base):
@@ -38,7 +38,7 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(120), primary_key=True)
     available: Mapped[bool] = mapped_column(Boolean, default=False)
     teams: Mapped[list[str]] = mapped_column(JSON, default=list)
-    last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Problem(Base):
@@ -53,6 +53,6 @@ class Problem(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     incident_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -144,10 +144,10 @@ class DeskOps(ProblemOps):
             return SlaView(
                 team=t.team,
                 policy=self.desk.sla.policy(t.priority),
-                first_response_due=None if paused and not t.first_response_at else _utc(t.first_response_due),
-                resolution_due=None if paused else _utc(t.resolution_due),
-                first_response_at=_utc(t.first_response_at),
-                resolved_at=_utc(t.resolved_at),
+                first_response_due=None if paused and not t.first_response_at else t.first_response_due,
+                resolution_due=None if paused else t.resolution_due,
+                first_response_at=t.first_response_at,
+                resolved_at=t.resolved_at,
                 paused=paused,
                 paused_seconds=paused_s,
                 first_response_met=met(t.first_response_at, t.first_response_due, now),
@@ -367,7 +367,7 @@ class DeskOps(ProblemOps):
             t = self._latest_ticket(s, conversation_id, resolved=True)
             if t is None or t.status != "resolved" or t.resolved_at is None:
                 return None
-            if _as_utc(t.resolved_at) < _as_utc(self.now()) - timedelta(hours=window):
+            if t.resolved_at < _as_utc(self.now()) - timedelta(hours=window):
                 return None
             ref = t.id
         if unless is not None and unless():
@@ -668,10 +668,6 @@ class DeskOps(ProblemOps):
                 n += 1
             s.commit()
         return n
-
-
-def _utc(t: datetime | None) -> datetime | None:
-    return _as_utc(t) if t is not None else None
 
 
 def _iso(t: datetime | None) -> str | None:

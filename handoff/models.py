@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 TICKET_STATES = ("new", "assigned", "waiting", "resolved", "closed")
 OPEN_STATES = ("new", "assigned", "waiting")
@@ -45,6 +46,29 @@ def message_kind(meta: Mapping[str, Any] | None) -> MessageKind | None:
         return MessageKind.OTHER
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time, stored with its zone and always read back as an aware UTC datetime; the one
+    timestamp column type of every table (the desk's, the channels', the console's).
+
+    SQLite keeps no zone and hands back naive values: they are the UTC they were stored as. A value
+    written (or compared against) is turned into UTC first; a naive one is taken as UTC already."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _to_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _to_utc(value)
+
+
+def _to_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -59,8 +83,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(32))
     customer_ref: Mapped[str] = mapped_column(String(200))
     customer_name: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Ticket(Base):
@@ -80,21 +104,21 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     assignee: Mapped[str | None] = mapped_column(String(120), default=None)
     resolution: Mapped[str | None] = mapped_column(Text, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # the desk: queue, SLA clocks, problem and merge links (handoff/lifecycle.py, handoff/sla.py)
     product: Mapped[str] = mapped_column(String(120), default="", server_default="")
     team: Mapped[str] = mapped_column(String(64), default="", server_default="")
     problem_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
     merged_into_id: Mapped[int | None] = mapped_column(Integer, default=None)
-    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    first_response_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    resolution_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    sla_paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     sla_paused_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     sla_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     subject_vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     # bumped by every change: an UPDATE names the version it read, so of two changes made from the same
     # state one wins and the other is re-decided on the new state (handoff.service.on_fresh_state)
@@ -117,7 +141,7 @@ class Message(Base):
     author_name: Mapped[str] = mapped_column(String(120), default="")
     text: Mapped[str] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class TicketEvent(Base):
@@ -127,7 +151,7 @@ class TicketEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor: Mapped[str] = mapped_column(String(120), default="")
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -142,7 +166,7 @@ class Satisfaction(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class MessageKey(Base):
@@ -154,4 +178,4 @@ class MessageKey(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     message_id: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

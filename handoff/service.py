@@ -27,7 +27,7 @@ from handoff.models import (
 )
 from handoff.races import on_fresh_state
 from handoff.settings import DeskSettings
-from handoff.views import ClaimResult, EventView, MessageView, TicketView, _aware, message_view, ticket_view
+from handoff.views import ClaimResult, EventView, MessageView, TicketView, message_view, ticket_view
 
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 
@@ -169,7 +169,7 @@ class Handoff(DeskOps):
                 .where(Conversation.channel == channel, Conversation.customer_ref == customer_ref,
                        Message.author == "customer", Message.created_at >= since)
             ).one()
-            return int(n or 0), _aware(oldest)
+            return int(n or 0), oldest
 
     def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> builtins.list[MessageView]:
         """What the customer should see (bot, agent, system) with id > ``after``: for pull channels."""

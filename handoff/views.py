@@ -4,7 +4,7 @@ the report of one run of the periodic jobs. Plain data; every part of the desk r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from handoff.models import OPEN_STATES, Message, MessageKind, Ticket, message_kind
@@ -88,15 +88,10 @@ def ticket_view(t: Ticket) -> TicketView:
         confidence=t.confidence, priority=t.priority, impact=t.impact, reason=t.reason, status=t.status,
         assignee=t.assignee, resolution=t.resolution, created_at=t.created_at, updated_at=t.updated_at,
         resolved_at=t.resolved_at, product=t.product or "", team=t.team or "", problem_id=t.problem_id,
-        merged_into_id=t.merged_into_id, first_response_at=_aware(t.first_response_at),
-        first_response_due=_aware(t.first_response_due), resolution_due=_aware(t.resolution_due),
-        closed_at=_aware(t.closed_at),
+        merged_into_id=t.merged_into_id, first_response_at=t.first_response_at,
+        first_response_due=t.first_response_due, resolution_due=t.resolution_due,
+        closed_at=t.closed_at,
     )
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 @dataclass(frozen=True)

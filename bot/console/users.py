@@ -58,10 +58,6 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 class UserStore:
     def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime] | None = None,
                  session_hours: float = 12.0, max_failures: int = 5, window_s: int = 900,
@@ -127,7 +123,7 @@ class UserStore:
         since = self.now() - timedelta(seconds=self.window_s)
         n, oldest = s.execute(select(func.count(), func.min(LoginFailure.at))
                               .where(LoginFailure.key == key, LoginFailure.at > since)).one()
-        return int(n or 0), _aware(oldest) if oldest else None
+        return int(n or 0), oldest
 
     def _count_attempt(self, name_key: str, addr_key: str) -> builtins.list[int]:
         """Record the attempt as a failure before any password is checked, then count: of simultaneous
@@ -209,9 +205,9 @@ class UserStore:
             if row is None:
                 return None
             sess, u = row
-            if _aware(sess.expires_at) <= self.now() or not u.active:
+            if sess.expires_at <= self.now() or not u.active:
                 return None
-            return LoginSession(token=token, csrf=sess.csrf, user=_user(u), expires_at=_aware(sess.expires_at))
+            return LoginSession(token=token, csrf=sess.csrf, user=_user(u), expires_at=sess.expires_at)
 
     def logout(self, token: str) -> None:
         with self._sessions() as s:

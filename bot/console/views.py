@@ -19,9 +19,8 @@ AUTHOR_TITLES = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "note":
 
 
 def iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).isoformat()
+    """ISO 8601 with the zone (every stored time reads back as aware UTC)."""
+    return dt.isoformat() if dt is not None else None
 
 
 def sla_due(t: TicketView) -> tuple[str, datetime | None]:
@@ -69,7 +68,7 @@ def filter_and_sort(tickets: list[TicketView], *, status: str = "", priority: st
 
     def due_key(t: TicketView) -> datetime:
         d = sla_due(t)[1]
-        return (d if d.tzinfo else d.replace(tzinfo=UTC)) if d else far
+        return d or far
 
     if sort == "newest":
         out.sort(key=lambda t: t.id, reverse=True)
