@@ -176,7 +176,7 @@ class Aftercare:
     def metrics(self) -> Metrics:
         """This worker's Prometheus registry (``/metrics``), with the database and index figures."""
         m = Metrics()
-        m.watch(self)
+        m.watch(self.sessions, self.kb, clock=self.handoff.now)
         return m
 
     def _record_answer_feedback(self, channel: str, customer: str, message_id: int, value: str) -> bool:

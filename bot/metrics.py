@@ -37,8 +37,10 @@ from sqlalchemy import func, select
 from handoff.models import OPEN_STATES, Ticket
 
 if TYPE_CHECKING:
-    from bot.app import Aftercare
+    from sqlalchemy.orm import Session, sessionmaker
+
     from bot.messages import Outcome
+    from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +97,9 @@ class Metrics:
         self.batch_size.observe(texts)
         self.encoder_seconds.observe(seconds)
 
-    def watch(self, ac: Aftercare) -> None:
-        """Add the figures read from ``ac``'s database and index at scrape time."""
-        self.registry.register(StateCollector(ac))
+    def watch(self, sessions: sessionmaker[Session], kb: KnowledgeBase, *, clock: Callable[[], datetime]) -> None:
+        """Add the figures read from the database (``sessions``) and ``kb``'s index at scrape time."""
+        self.registry.register(StateCollector(sessions, kb, clock=clock))
 
     def render(self) -> bytes:
         """The registry in the Prometheus text format."""
@@ -108,9 +110,10 @@ class StateCollector(Collector):
     """Tickets, SLA, outbox and index figures, read when Prometheus scrapes. A database that does not
     answer leaves these out of that scrape (logged) rather than failing it."""
 
-    def __init__(self, ac: Aftercare, *, clock: Callable[[], datetime] | None = None) -> None:
-        self.ac = ac
-        self.clock = clock or ac.handoff.now
+    def __init__(self, sessions: sessionmaker[Session], kb: KnowledgeBase, *, clock: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.kb = kb
+        self.clock = clock
 
     def describe(self) -> list[Any]:
         return []  # figures are read at scrape time only, never at registration
@@ -133,7 +136,7 @@ class StateCollector(Collector):
         outbox = GaugeMetricFamily("aftercare_outbox_deliveries", "Outbox deliveries by status.", labels=("status",))
         lag = GaugeMetricFamily("aftercare_outbox_oldest_pending_seconds",
                                 "Age of the oldest delivery not yet sent (0 when none waits).")
-        with self.ac.sessions() as s:
+        with self.sessions() as s:
             counts: dict[tuple[str, str], int] = {}
             for status, created in s.execute(select(Ticket.status, Ticket.created_at)
                                              .where(Ticket.status.in_(OPEN_STATES))):
@@ -160,11 +163,11 @@ class StateCollector(Collector):
                 Delivery.status.in_(("pending", "sending"))))
             lag.add_metric([], max(0.0, (now - _utc(oldest)).total_seconds()) if oldest is not None else 0.0)
         yield from (tickets, breached, flagged, outbox, lag)
-        index = self.ac.kb.index()
+        index = self.kb.index()
         vectors = GaugeMetricFamily("aftercare_index_vectors", "Phrasing vectors in this worker's index.")
         vectors.add_metric([], len(index))
         kb_rev = GaugeMetricFamily("aftercare_kb_revision", "Knowledge-base revision in the database.")
-        kb_rev.add_metric([], self.ac.kb.revision())
+        kb_rev.add_metric([], self.kb.revision())
         idx_rev = GaugeMetricFamily("aftercare_index_revision", "KB revision this worker's index reflects.")
         idx_rev.add_metric([], index.kb_revision)
         yield from (vectors, kb_rev, idx_rev)

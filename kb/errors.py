@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from kb.service import ImportReport
+from kb.changes import ImportReport
 
 
 class KBError(Exception):

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from kb.changes import CaseChange, ImportReport
 from kb.embedder import Embedder
 from kb.errors import CaseNotFound, ImportWouldChange, IndexMismatch, KBError
 from kb.importer import CASE_ID, CaseRow
@@ -51,29 +52,6 @@ class CaseView:
     revision: int
     created_at: datetime
     updated_at: datetime
-
-
-@dataclass(frozen=True)
-class CaseChange:
-    """An existing case that an import file would change: its answer, tags or product (``fields``)."""
-
-    case_id: str
-    fields: tuple[str, ...]
-    old_answer: str
-    new_answer: str
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did (or, with ``dry_run``, would do): cases created (``new_cases``), existing
-    cases changed (``changes``, each with the old and the new answer), phrasings added."""
-
-    created: int
-    updated: int
-    phrasings_added: int
-    new_cases: tuple[str, ...] = ()
-    changes: tuple[CaseChange, ...] = ()
-    dry_run: bool = False
 
 
 def _view(c: Case) -> CaseView:
