@@ -146,12 +146,15 @@ class Aftercare:
             if self._router is None or stamp != self._router_version:
                 r = self.config.retrieval
                 vt = None if r.vote_threshold == "auto" else float(r.vote_threshold)
+                ct = None if r.clarify_threshold == "auto" else float(r.clarify_threshold)
                 settings = RouterSettings(top_k=r.top_k, temperature=r.temperature, vote_threshold=vt,
                                           min_score=r.min_score, target_precision=r.target_precision,
                                           max_vote_threshold=r.max_vote_threshold, exact_score=r.exact_score,
                                           uncovered_similarity=r.uncovered_similarity,
                                           calibration_sample=r.calibration_sample,
                                           reply_min_vote=r.reply_min_vote,
+                                          clarify_max_options=r.clarify_max_options,
+                                          clarify_min_share=r.clarify_min_share, clarify_threshold=ct,
                                           human_label=self.config.classifier.human_label,
                                           languages=tuple(self.config.classifier.languages),
                                           min_vote_threshold=adopted_threshold(

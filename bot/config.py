@@ -113,6 +113,12 @@ class RetrievalSettings:
     calibration_sample: int = _s(3000, "Phrasings and examples sampled for calibration (leave-one-out).")
     reply_min_vote: float = _s(0.6, "Vote share a reply label (greeting, thanks) needs for its template; "
                                     "under it the bot asks the customer to say more (0..1).")
+    clarify_max_options: int = _s(3, "\"Did you mean...?\": at most this many cases offered as buttons to a message "
+                                     "not answered (under 2 turns it off).")
+    clarify_min_share: float = _s(0.1, "Vote share each offered case needs (0..1).")
+    clarify_threshold: str = _s("auto", "Combined vote share the offered cases need: 'auto' calibrates it from "
+                                        "the knowledge base's own phrasings for target_precision (the right case "
+                                        "among the options), or a number in 0..1.")
 
 
 @dataclass(frozen=True)
@@ -411,14 +417,17 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
         raise ConfigError("retrieval.reply_min_vote: must be in 0..1")
     if not 0 < config.retrieval.target_precision <= 1:
         raise ConfigError("retrieval.target_precision: must be in (0, 1]")
-    vt = config.retrieval.vote_threshold
-    if vt != "auto":
-        try:
-            ok = 0 <= float(vt) <= 1
-        except ValueError:
-            ok = False
-        if not ok:
-            raise ConfigError(f"retrieval.vote_threshold: expected 'auto' or a number in 0..1, got {vt!r}")
+    for name in ("vote_threshold", "clarify_threshold"):
+        vt = getattr(config.retrieval, name)
+        if vt != "auto":
+            try:
+                ok = 0 <= float(vt) <= 1
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise ConfigError(f"retrieval.{name}: expected 'auto' or a number in 0..1, got {vt!r}")
+    if not 0 <= config.retrieval.clarify_min_share <= 1:
+        raise ConfigError("retrieval.clarify_min_share: must be in 0..1")
     if config.app.max_message_chars < 1:
         raise ConfigError("app.max_message_chars: must be at least 1")
     build_desk_settings(config)  # SLA calendars, policies and queues: a bad one stops the start

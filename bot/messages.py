@@ -33,7 +33,7 @@ class Outcome:
     """What the pipeline did with one message."""
 
     replies: list[Reply]
-    action: str  # answer | reply | escalate | joined | rated | refused | error
+    action: str  # answer | reply | clarify | escalate | joined | rated | refused | error
     ticket_id: str | None = None
     label: str | None = None
     confidence: float | None = None
@@ -42,6 +42,7 @@ class Outcome:
     impact: str | None = None
     reason: str = ""
     message_id: int | None = None
+    options: list[str] = field(default_factory=list)  # the case ids offered by a clarify
 
 
 def outcome_to_dict(out: Outcome) -> dict[str, Any]:

@@ -11,9 +11,11 @@ becomes a clear 'try again' reply.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
@@ -23,11 +25,44 @@ from bot.ratings import take_rating
 from bot.replies import Replies
 from classifier.router import UNSURE, Decision, Router, Why
 from handoff.models import MessageKind
-from handoff.service import Handoff
+from handoff.service import Handoff, MessageView
 from kb.embedder import Embedder
 from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
+
+PICK = "pick:"  # button action ids of a "did you mean...?": pick:<message id>:<option index | none>
+NONE = "none"
+BUTTON_CHARS = 60  # an option's label: the case's first phrasing, cut to fit every channel's buttons
+
+
+def clarify_buttons(message_id: int, labels: list[str], none_label: str) -> list[tuple[str, str]]:
+    """The buttons of the "did you mean...?" message ``message_id``: one per offered case (its label,
+    ``pick:<id>:<i>``), then "None of these" (``pick:<id>:none``)."""
+    return [(label, f"{PICK}{message_id}:{i}") for i, label in enumerate(labels)] + \
+        [(none_label, f"{PICK}{message_id}:{NONE}")]
+
+
+_TYPED_PICK = re.compile(r"^\s*(?:#|no\.?\s*|option\s*)?(\d{1,2})\s*[.)]?\s*$", re.I)
+_TYPED_NONE = re.compile(r"^\s*(?:none|none of (?:these|them|the above)|neither)\s*[.!]?\s*$", re.I)
+
+
+def typed_choice(text: str, options: int) -> str | None:
+    """A reply typed right under a "did you mean...?" that picks: "2" (the second option), "none";
+    the number after the options ("None of these" is listed last) means none. None when it is not a pick."""
+    if _TYPED_NONE.match(text):
+        return NONE
+    m = _TYPED_PICK.match(text)
+    if m is None:
+        return None
+    n = int(m.group(1))
+    return str(n - 1) if 1 <= n <= options else NONE if n == options + 1 else None
+
+
+def option_label(question: str) -> str:
+    """A case's first phrasing as a button label, at most BUTTON_CHARS characters."""
+    q = " ".join(question.split())
+    return q if len(q) <= BUTTON_CHARS else q[: BUTTON_CHARS - 1].rstrip() + "…"
 
 
 def looks_binary(text: str) -> bool:
@@ -118,6 +153,73 @@ class Pipeline:
         if prev is not None and prev.author == "bot" and prev.kind is MessageKind.ANSWER:
             self.answer_feedback(msg.channel, msg.customer, prev.id, "human")
 
+    def _clarify(self, conv: int, text: str, message_id: int, d: Decision, dmeta: dict) -> Outcome:
+        """Ask "did you mean...?" with the offered cases as buttons (their first phrasings)."""
+        labels = [option_label(self.kb.get(c).questions[0] if self.kb.get(c).questions else c) for c in d.options]
+        out = self.replies.render("clarify")
+        mid = self._reply(conv, out, meta={**dmeta, "kind": MessageKind.CLARIFY, "options": list(d.options),
+                                           "option_labels": labels, "asked": text})
+        buttons = clarify_buttons(mid, labels, self.replies.render("clarify_none"))
+        return Outcome(replies=[Reply(out, buttons=buttons)], action="clarify", label=d.label,
+                       confidence=d.confidence, case_id=d.case_id, reason=d.reason, message_id=message_id,
+                       options=list(d.options))
+
+    def pick(self, channel: str, customer: str, message_id: int, choice: str) -> Outcome | None:
+        """The customer's pick under the "did you mean...?" message ``message_id`` (a button):
+        ``choice`` is an option's index ("0".."2") or ``none``. An option answers with its case (a bot
+        answer recorded with ``picked_from`` and the customer's words, ``asked``, for the editors); none
+        opens a ticket whose reason lists the options shown. None when the message is not this customer's
+        clarification, the choice is not one of it, or it was already answered (one press per set)."""
+        m = self.handoff.message_of(channel, customer, message_id)
+        if m is None or not self._may_pick(channel, customer, m, choice):
+            return None
+        return self._picked(m, choice)
+
+    def _may_pick(self, channel: str, customer: str, m: MessageView, choice: str) -> bool:
+        options = list(m.meta.get("options") or [])
+        if m.author != "bot" or m.kind is not MessageKind.CLARIFY:
+            return False
+        if choice != NONE and not (choice.isdigit() and int(choice) < len(options)):
+            return False
+        if self.answer_feedback is None:
+            return True
+        # stored once per clarification: a second press (another button, another device) does nothing
+        return self.answer_feedback(channel, customer, m.id, "none" if choice == NONE else "picked")
+
+    def _picked(self, m: MessageView, choice: str) -> Outcome:
+        options = [str(o) for o in m.meta.get("options") or []]
+        asked = str(m.meta.get("asked") or "")
+        conv = m.conversation_id
+        if choice != NONE:
+            case = self.kb.get(options[int(choice)])
+            out = self.replies.render("answer", answer=case.answer, case=case)
+            reason = f"the customer picked {case.id!r} of {', '.join(options)}"
+            self._reply(conv, out, meta={"kind": MessageKind.ANSWER, "label": m.meta.get("label", ""), "case_id": case.id,
+                                         "confidence": 1.0, "reason": reason, "picked_from": m.id, "asked": asked})
+            return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=str(m.meta.get("label", "")),
+                           confidence=1.0, case_id=case.id, reason=reason, options=options)
+        open_t = self.handoff.open_ticket(conv)
+        if open_t is not None:
+            out = self.replies.render("joined", ticket_id=open_t.public_id)
+            self._reply(conv, out, ticket_id=open_t.id)
+            return Outcome(replies=[Reply(out, ticket_id=open_t.public_id)], action="joined",
+                           ticket_id=open_t.public_id, reason="an open ticket holds this conversation")
+        router = self.router()
+        human = router.settings.human_label
+        spec = router.labels.get(human)
+        reason = f"none of the offered cases fit ({', '.join(options)}); the customer asks for a person"
+        t = self.handoff.create_ticket(conv, subject=asked or "None of the offered answers fit", label=human,
+                                       confidence=1.0, priority=spec.priority if spec else "normal",
+                                       impact="single", reason=reason,
+                                       transcript_messages=self.transcript_messages)
+        out = self.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
+                                  **self.team_hours(t.team))
+        self._reply(conv, out, ticket_id=t.id, meta={"kind": MessageKind.ESCALATE, "label": human, "reason": reason,
+                                                     "options": options})
+        return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
+                       label=human, confidence=1.0, priority=t.priority, impact=t.impact, reason=reason,
+                       options=options)
+
     def _bot_handles(self, text: str) -> bool:
         d = self.decide(text)
         return d.action == "answer" or (d.action == "reply" and d.label != UNSURE)
@@ -145,6 +247,13 @@ class Pipeline:
             return Outcome(replies=[Reply(self.replies.render(key, ticket_id=None))], action="refused",
                            reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
+        if ticket is None:  # "2" typed under a "did you mean...?" picks the second option
+            last = self.handoff.message_before(conv, 2**62)
+            if last is not None and last.author == "bot" and last.kind is MessageKind.CLARIFY:
+                choice = typed_choice(text, len(last.meta.get("options") or []))
+                if choice is not None and self._may_pick(msg.channel, msg.customer, last, choice):
+                    self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta)
+                    return self._picked(last, choice)
         if ticket is None:  # "4 thanks" answering the rating question after a resolution: stored, no reopening
             rated = take_rating(self.handoff, self.replies, conv, msg, text)
             if rated is not None:
@@ -175,6 +284,17 @@ class Pipeline:
             self.metrics.decided(time.perf_counter() - t0)
         dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason,
                  "why": d.why}
+        if d.action == "clarify" and d.options:
+            prev = self.handoff.message_before(conv, customer_msg.id)
+            if prev is not None and prev.author == "bot" and prev.kind is MessageKind.CLARIFY:
+                # never twice in a row: the customer did not pick and is still not clear; a person takes it,
+                # with the options the bot considered in the ticket's reason
+                d = replace(d, action="escalate",
+                            reason=f"asked which of {', '.join(d.options)} right before; still unsure: "
+                                   f"a person takes it ({d.reason})")
+                dmeta = {**dmeta, "reason": d.reason, "options": list(d.options)}
+            else:
+                return self._clarify(conv, text, customer_msg.id, d, dmeta)
         if d.action == "answer" and d.case_id is not None:
             case = self.kb.answering(d.case_id)
             out = self.replies.render("answer", answer=case.answer, case=case)

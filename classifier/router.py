@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
@@ -55,6 +55,11 @@ class RouterSettings:
     min_vote_threshold: float = 0.0  # floor of the calibrated threshold (a tuned encoder's held-out one)
     reply_min_vote: float = 0.6  # a reply label's template needs this vote share; under it: UNSURE
     languages: tuple[str, ...] = ()  # what the encoder reads; a message clearly in another goes to a person
+    # "did you mean...?": at most this many cases offered, each with at least this vote share; together
+    # their share must clear a threshold calibrated like the answer's (None: calibrate; 0 options: never)
+    clarify_max_options: int = 3
+    clarify_min_share: float = 0.1
+    clarify_threshold: float | None = None
 
 
 class Why(StrEnum):
@@ -64,6 +69,7 @@ class Why(StrEnum):
     MATCH = "match"  # a case's vote share clears the threshold and its best phrasing is near enough
     NEAR_PHRASING = "near_phrasing"  # under the threshold, but the message is nearly one of the case's phrasings
     UNSURE = "unsure"  # a case leads the vote with a share under the threshold
+    TORN = "torn"  # 2-3 cases share the vote, together surely right: "did you mean...?" (action clarify)
     TOO_FAR = "too_far"  # the leading case's best phrasing is under min_score
     LABEL = "label"  # the nearest examples are of a label that does not answer (fault, thanks...)
     WEAK_REPLY = "weak_reply"  # a courtesy label leads weakly: the customer is asked to say more
@@ -98,10 +104,20 @@ class Decision:
 
 @dataclass(frozen=True)
 class Calibration:
+    """The vote threshold of an answer with its leave-one-out precision and coverage over ``points``
+    votes for a case; ``clarify_threshold``: the combined vote share 2-3 cases need to be offered
+    ("did you mean...?") to a message that is not answered, with ``clarify_precision`` (the right case
+    among the options) and ``clarify_coverage`` (share of the unanswered points offered options)
+    over ``clarify_points`` (1.0 and nan when never offered)."""
+
     threshold: float
     precision: float
     coverage: float
     points: int
+    clarify_threshold: float = 1.0
+    clarify_precision: float = float("nan")
+    clarify_coverage: float = 0.0
+    clarify_points: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,20 @@ class Vote:
     best_case: str | None
     best_case_score: float
     ranking: tuple[str, ...] = ()  # every key that got a vote, by total weight
+    shares: tuple[float, ...] = ()  # the vote share of each key of ``ranking``
+
+    def options(self, *, max_options: int, min_share: float) -> tuple[tuple[str, ...], float]:
+        """The cases a "did you mean...?" would offer (case ids, most votes first) and their combined
+        share: the leading keys while they are cases with at least ``min_share`` each, at most
+        ``max_options``; none unless the winner is a case and at least two qualify."""
+        picked: list[str] = []
+        total = 0.0
+        for key, share in zip(self.ranking, self.shares, strict=True):
+            if len(picked) == max_options or not key.startswith(CASE) or share < min_share:
+                break
+            picked.append(key[len(CASE):])
+            total += share
+        return (tuple(picked), total) if len(picked) >= 2 else ((), 0.0)
 
 
 def _precision_lower_bound(p: float, n: int, z: float = CALIBRATION_Z) -> float:
@@ -134,8 +164,10 @@ def _vote(cands: list[tuple[float, str]], k: int, temperature: float) -> Vote | 
     winner = ranking[0]
     best_case = next((key for _, key in cands if key.startswith(CASE)), None)
     best_case_score = next((s for s, key in cands if key == winner), 0.0) if winner.startswith(CASE) else 0.0
-    return Vote(winner=winner, share=totals[winner] / float(w.sum()), best_case=best_case,
-                best_case_score=float(best_case_score), ranking=ranking)
+    total = float(w.sum())
+    return Vote(winner=winner, share=totals[winner] / total, best_case=best_case,
+                best_case_score=float(best_case_score), ranking=ranking,
+                shares=tuple(totals[kk] / total for kk in ranking))
 
 
 def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float) -> Calibration:
@@ -269,6 +301,7 @@ class Router:
         ph = [int(i) for i in pick if i < n_ph]
         ex = [int(i) - n_ph for i in pick if i >= n_ph]
         points: list[tuple[float, bool]] = []  # (share, correct) for every point whose winner is a case
+        votes: list[tuple[Vote, str]] = []  # every vote with its expected key, for the clarify threshold
         for chunk, is_ph in ((ph, True), (ex, False)):
             for start in range(0, len(chunk), 512):
                 part = chunk[start : start + 512]
@@ -286,6 +319,8 @@ class Router:
                     v = _vote(c, s.top_k, s.temperature)
                     if v is not None and v.winner.startswith(CASE):
                         points.append((v.share, v.winner == exp))
+                    if v is not None:
+                        votes.append((v, exp))
         if not points:
             return Calibration(threshold=0.5, precision=float("nan"), coverage=0.0, points=0)
         cal = choose_threshold(np.array([p[0] for p in points]), np.array([p[1] for p in points]),
@@ -297,14 +332,43 @@ class Router:
                      cal.threshold, s.min_vote_threshold)
             cal = Calibration(threshold=round(s.min_vote_threshold, 2), precision=cal.precision,
                               coverage=cal.coverage, points=cal.points)
-        return cal
+        return self._calibrate_clarify(cal, votes)
+
+    def _calibrate_clarify(self, cal: Calibration, votes: list[tuple[Vote, str]]) -> Calibration:
+        """The combined vote share at which the offered cases hold the right one for target_precision
+        (Wilson bound, as the answer's threshold), over the leave-one-out votes the answer threshold
+        does not answer. A fault or uncovered question offered options counts as a miss."""
+        s = self.settings
+        if s.clarify_max_options < 2:
+            return cal
+        if s.clarify_threshold is not None:
+            return replace(cal, clarify_threshold=s.clarify_threshold)
+        shares, correct = [], []
+        unanswered = 0
+        for v, exp in votes:
+            if v.winner.startswith(CASE) and v.share >= cal.threshold:
+                continue  # answered
+            unanswered += 1
+            if not v.winner.startswith(CASE) or v.best_case_score < s.min_score:
+                continue
+            options, total = v.options(max_options=s.clarify_max_options, min_share=s.clarify_min_share)
+            if options:
+                shares.append(total)
+                correct.append(exp.startswith(CASE) and exp[len(CASE):] in options)
+        if not shares:
+            return cal
+        c = choose_threshold(np.array(shares), np.array(correct), target=s.target_precision, ceiling=1.0)
+        offered = int((np.array(shares) >= c.threshold).sum())
+        return replace(cal, clarify_threshold=c.threshold, clarify_precision=c.precision,
+                       clarify_coverage=offered / unanswered if unanswered else 0.0, clarify_points=len(shares))
 
     # -- decide -----------------------------------------------------------------------------------
 
     def decide(self, text: str, vector: np.ndarray) -> Decision:
         s = self.settings
         idx = self.kb.index()  # brought to the current KB revision: the calibration follows the same one
-        threshold = self.calibration(revision=idx.kb_revision).threshold
+        cal = self.calibration(revision=idx.kb_revision)
+        threshold = cal.threshold
         probs = self.model.proba(vector) if self.model.classes else {}
         head_label = max(probs, key=lambda kk: probs[kk]) if probs else self.answer_label
         hits: list[Hit] = []
@@ -322,7 +386,7 @@ class Router:
         assessment = self.impact.assess(text, vector)
 
         def done(action: str, label: str, confidence: float, reason: str, case_id: str | None = None,
-                 score: float = 0.0, *, why: Why) -> Decision:
+                 score: float = 0.0, *, why: Why, options: tuple[str, ...] = ()) -> Decision:
             spec = self.labels.get(label)
             priority = spec.priority if spec else "normal"
             if action == "escalate":
@@ -333,7 +397,7 @@ class Router:
             return Decision(action=action, label=label, confidence=round(confidence, 4), reason=reason, why=why,
                             priority=priority, impact=assessment.impact, urgency=assessment.urgency,
                             case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
-                            label_probs={k: round(v, 4) for k, v in probs.items()})
+                            label_probs={k: round(v, 4) for k, v in probs.items()}, options=options)
 
         human = s.human_label
         lang = guess_language(text) if s.languages else None
@@ -371,6 +435,14 @@ class Router:
                         f"case {case_id!r}: the message is nearly one of its phrasings "
                         f"(similarity {vote.best_case_score:.2f})", case_id=case_id, score=vote.best_case_score,
                         why=Why.NEAR_PHRASING)
+        if vote.share < threshold and vote.best_case_score >= s.min_score and s.clarify_max_options >= 2:
+            options, together = vote.options(max_options=s.clarify_max_options, min_share=s.clarify_min_share)
+            if options and together >= cal.clarify_threshold:
+                return done("clarify", self.answer_label, vote.share,
+                            f"torn between {', '.join(repr(o) for o in options)}: together {together:.2f} "
+                            f"(>= {cal.clarify_threshold:.2f}), {case_id!r} alone {vote.share:.2f} "
+                            f"(< {threshold:.2f}): asking which", case_id=case_id, score=vote.best_case_score,
+                            options=options, why=Why.TORN)
         if vote.share < threshold:
             label = head_label if self.labels.get(head_label) and self.labels[head_label].action == "escalate" \
                 else self.answer_label

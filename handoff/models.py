@@ -26,6 +26,7 @@ class MessageKind(StrEnum):
 
     ANSWER = "answer"  # the bot answered with a solved case (``meta["case_id"]``)
     REPLY = "reply"  # a label's template (thanks, greeting, "say more")
+    CLARIFY = "clarify"  # "did you mean...?": ``meta["options"]`` case ids, offered as buttons
     ESCALATE = "escalate"  # the bot opened a ticket and told the customer
     RATED = "rated"  # the bot thanked for a rating
     RESOLVED = "resolved"  # the ticket's resolution notice (system), with the rating question

@@ -182,6 +182,15 @@ class Handoff(DeskOps):
                                                    Message.author.in_(CUSTOMER_VISIBLE)).order_by(Message.id))
             return [message_view(m) for m in rows]
 
+    def message_of(self, channel: str, customer_ref: str, message_id: int) -> MessageView | None:
+        """Message ``message_id`` if it belongs to this customer's conversation on ``channel`` (None
+        otherwise): a customer acts only on their own messages."""
+        with self._sessions() as s:
+            m = s.scalar(select(Message).join(Conversation, Conversation.id == Message.conversation_id)
+                         .where(Message.id == message_id, Conversation.channel == channel,
+                                Conversation.customer_ref == customer_ref))
+            return message_view(m) if m is not None else None
+
     def history(self, channel: str, customer_ref: str, *, limit: int = 50) -> builtins.list[MessageView]:
         """The last ``limit`` messages of the customer's conversation that the customer saw (their own,
         the bot's, agents' replies, notices; never internal notes), oldest first: for a page reload."""

@@ -256,3 +256,24 @@ async def test_agents_post_suggests_a_solved_case_near_the_customers_words(
     assert told["text"].startswith("Not sent") and told["user"] == "UDANA"
     ticket = ac.handoff.list()[0]
     assert [m.text for m in ac.handoff.transcript(ticket.public_id) if "no-such-case" in m.text] == []
+
+
+async def test_did_you_mean_offers_cases_as_buttons_and_a_pick_answers(
+        http_mode: tuple[Any, FakeSlack, Signed]) -> None:
+    ac, slack, signed = http_mode
+    assert (await signed.event(event_callback(dm("how do I change my plan or cancel")))).status_code == 200
+    posted = await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == DM and "Did you mean" in p["text"])
+    offered = [(e["text"]["text"], e["value"]) for b in posted[0]["blocks"] if b["type"] == "actions"
+               for e in b["elements"]]
+    assert offered[-1][0] == "None of these — talk to a person" and 3 <= len(offered) <= 4
+    assert ac.kb.get("change-plan").questions[0] in [label for label, _ in offered]
+    label, value = offered[1]
+    assert (await signed.action(block_action("UCUST", DM, value, value))).status_code == 200
+    answer = await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == DM and p.get("blocks")
+                                  and "Did you mean" not in p["text"])
+    case = next(c for c in (ac.kb.get("change-plan"), ac.kb.get("cancel-subscription")) if c.questions[0] == label)
+    assert case.answer[:30] in answer[0]["text"]
+    assert ac.handoff.list() == []
+    # "None of these" under the same set, pressed after the pick: nothing more happens
+    await signed.action(block_action("UCUST", DM, offered[-1][1], offered[-1][1]))
+    assert ac.handoff.list() == []

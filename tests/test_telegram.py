@@ -149,3 +149,37 @@ async def test_webhook_secret_checked_and_update_handled(make_app: Any, bot_api:
         assert not bot_api.of("getUpdates")
     finally:
         await server.stop()
+
+
+async def test_did_you_mean_offers_cases_as_inline_buttons_and_a_pick_answers(
+        polling: tuple[Any, FakeBotAPI, Any]) -> None:
+    ac, api, outbox = polling
+    api.push(api.update_text(CHAT, "how do I change my plan or cancel"))
+    sent = await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and "Did you mean" in p["text"])
+    offered = buttons(sent[0])
+    labels = [label for label, _ in offered]
+    assert labels[-1] == "None of these — talk to a person" and 3 <= len(offered) <= 4
+    by_label = {c.questions[0]: c for c in (ac.kb.get("change-plan"), ac.kb.get("cancel-subscription"))}
+    assert set(by_label) <= set(labels)
+    first_label, first_action = offered[0]
+    api.push(api.update_button(CHAT, first_action))
+    answer = await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and bool(buttons(p))
+                                and buttons(p)[0][0] == "That helped")
+    case = ac.kb.get(ac.handoff.customer_messages("telegram", str(CHAT))[-1].meta["case_id"])
+    assert case.questions[0] == first_label and case.answer.split("\n")[0][:40] in answer[0]["text"]
+    assert api.of("editMessageReplyMarkup"), "the choices are taken off once one is pressed"
+    api.push(api.update_button(CHAT, offered[-1][1]))  # pressed late: the set was answered already
+    api.push(api.update_text(CHAT, "/help"))
+    await api.wait_for("sendMessage", lambda p: "/human" in p["text"])
+    assert ac.handoff.list() == []
+
+
+async def test_did_you_mean_none_of_these_opens_a_ticket_with_the_options(
+        polling: tuple[Any, FakeBotAPI, Any]) -> None:
+    ac, api, outbox = polling
+    api.push(api.update_text(CHAT, "how do I change my plan or cancel"))
+    sent = await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and "Did you mean" in p["text"])
+    api.push(api.update_button(CHAT, buttons(sent[0])[-1][1]))
+    await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and "AC-" in p["text"])
+    [ticket] = ac.handoff.list()
+    assert "change-plan" in ticket.reason and ticket.subject == "how do I change my plan or cancel"

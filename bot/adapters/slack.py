@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 THREAD_WAIT_ROUNDS = 30  # 3 s
 CHANNEL = "slack"
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
-CUSTOMER_ACTION = re.compile(r"^(fb|rate):")
+CUSTOMER_ACTION = re.compile(r"^(fb|rate|pick):")
 MAX_TEXT = 3900  # Slack truncates a message's text after 40 000 characters; blocks take 3000 per section
 
 

@@ -130,6 +130,11 @@ class _Chat:
                 failing = True
 
 
+def numbered(buttons: list[tuple[str, str]]) -> str:
+    """A reply's buttons as numbered lines ("  1. How do I reset my password?"); typing the number picks."""
+    return "".join(f"  {i}. {label}\n" for i, (label, _) in enumerate(buttons, start=1))
+
+
 def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: TextIO = sys.stdout,
                  poll_seconds: float = POLL_SECONDS) -> int:
     """Chat until /quit or the end of input. Every ``poll_seconds`` (0: never) a background thread looks
@@ -150,7 +155,7 @@ def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: 
             if not text.strip():
                 continue
             outcome = ac.pipeline.handle(IncomingMessage(channel=CHANNEL, customer=customer, text=text))
-            chat.write("".join(f"bot> {r.text}\n" for r in outcome.replies))
+            chat.write("".join(f"bot> {r.text}\n" + numbered(r.buttons) for r in outcome.replies))
     except KeyboardInterrupt:
         chat.write("\n")
     finally:

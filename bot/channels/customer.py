@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.app import Aftercare
 from bot.feedback import record_feedback
 from bot.messages import Reply
+from bot.pipeline import PICK, clarify_buttons
 from classifier.router import Why
 from handoff.errors import HandoffError
 from handoff.models import MessageKind
@@ -25,6 +26,9 @@ def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
         text = m.text if ask in m.text else f"{m.text}\n\n{ask}"  # bot.desk puts the question in the notice
         return Reply(text, kind="system", ticket_id=ticket.public_id,
                      buttons=[(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
+    if m.author == "bot" and m.kind is MessageKind.CLARIFY:
+        labels = [str(x) for x in m.meta.get("option_labels") or m.meta.get("options") or []]
+        return Reply(m.text, buttons=clarify_buttons(m.id, labels, ac.replies.render("clarify_none")))
     if m.author == "bot" and m.kind is MessageKind.ANSWER:
         return Reply(m.text, case_id=m.meta.get("case_id"), buttons=[(HELPED, f"fb:helped:{m.id}"),
                                                                       (HUMAN, f"fb:human:{m.id}")])
@@ -66,9 +70,15 @@ def escalate_to_person(
 
 
 def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:
-    """Act on a button press (``fb:helped:<id>``, ``fb:human:<id>``, ``rate:<ticket>:<n>``); the text to
-    show the customer, or None when the outbox will say it (a new ticket's acknowledgement)."""
+    """Act on a button press (``fb:helped:<id>``, ``fb:human:<id>``, ``rate:<ticket>:<n>``,
+    ``pick:<id>:<option|none>``); the text to show the customer, or None when the outbox will say it (a new
+    ticket's acknowledgement, the answer of a picked case)."""
     kind, _, rest = action.partition(":")
+    if kind + ":" == PICK:
+        mid, _, choice = rest.partition(":")
+        if mid.isdigit():
+            ac.pipeline.pick(channel, customer, int(mid), choice)
+        return None
     if kind == "fb":
         value, _, mid = rest.partition(":")
         if not mid.isdigit() or value not in ("helped", "human"):
