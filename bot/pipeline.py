@@ -194,8 +194,9 @@ class Pipeline:
             case = self.kb.get(options[int(choice)])
             out = self.replies.render("answer", answer=case.answer, case=case)
             reason = f"the customer picked {case.id!r} of {', '.join(options)}"
-            self._reply(conv, out, meta={"kind": MessageKind.ANSWER, "label": m.meta.get("label", ""), "case_id": case.id,
-                                         "confidence": 1.0, "reason": reason, "picked_from": m.id, "asked": asked})
+            self._reply(conv, out, meta={"kind": MessageKind.ANSWER, "label": m.meta.get("label", ""),
+                                         "case_id": case.id, "confidence": 1.0, "reason": reason,
+                                         "why": Why.PICKED, "picked_from": m.id, "asked": asked})
             return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=str(m.meta.get("label", "")),
                            confidence=1.0, case_id=case.id, reason=reason, options=options)
         open_t = self.handoff.open_ticket(conv)
@@ -215,7 +216,7 @@ class Pipeline:
         out = self.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
                                   **self.team_hours(t.team))
         self._reply(conv, out, ticket_id=t.id, meta={"kind": MessageKind.ESCALATE, "label": human, "reason": reason,
-                                                     "options": options})
+                                                     "why": Why.ASKS_PERSON, "options": options})
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
                        label=human, confidence=1.0, priority=t.priority, impact=t.impact, reason=reason,
                        options=options)

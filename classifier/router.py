@@ -70,6 +70,7 @@ class Why(StrEnum):
     NEAR_PHRASING = "near_phrasing"  # under the threshold, but the message is nearly one of the case's phrasings
     UNSURE = "unsure"  # a case leads the vote with a share under the threshold
     TORN = "torn"  # 2-3 cases share the vote, together surely right: "did you mean...?" (action clarify)
+    PICKED = "picked"  # the customer picked this case among those a "did you mean...?" offered
     TOO_FAR = "too_far"  # the leading case's best phrasing is under min_score
     LABEL = "label"  # the nearest examples are of a label that does not answer (fault, thanks...)
     WEAK_REPLY = "weak_reply"  # a courtesy label leads weakly: the customer is asked to say more
