@@ -25,6 +25,7 @@ from handoff.service import Handoff
 from kb.batching import BatchingEmbedder
 from kb.embedder import Embedder, load_embedder
 from kb.importer import parse_file
+from kb.index import AnnSettings
 from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,9 @@ class Aftercare:
 
     @cached_property
     def kb(self) -> KnowledgeBase:
-        return KnowledgeBase(self.sessions, self.embedder, self.data_dir / "index")
+        r = self.config.retrieval
+        return KnowledgeBase(self.sessions, self.embedder, self.data_dir / "index",
+                             ann=AnnSettings(min_phrasings=r.ann_min_phrasings, nprobe=r.ann_nprobe))
 
     @cached_property
     def handoff(self) -> Handoff:

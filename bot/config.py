@@ -110,6 +110,9 @@ class RetrievalSettings:
                                   "even under the vote threshold.")
     uncovered_similarity: float = _s(0.8, "Question examples whose nearest KB phrasing is less similar than "
                                            "this vote to escalate (0 turns it off).")
+    ann_min_phrasings: int = _s(200_000, "From this many phrasings on, the index is approximate (faiss IVF), "
+                                         "rebuilt in the background when the KB changes; under it, exact.")
+    ann_nprobe: int = _s(32, "Inverted lists an approximate index searches (more: better recall, slower).")
     calibration_sample: int = _s(3000, "Phrasings and examples sampled for calibration (leave-one-out).")
     reply_min_vote: float = _s(0.6, "Vote share a reply label (greeting, thanks) needs for its template; "
                                     "under it the bot asks the customer to say more (0..1).")

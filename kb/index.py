@@ -30,6 +30,19 @@ class IndexMeta:
     kb_revision: int
     count: int
     format: int = FORMAT
+    kind: str = "flat"  # flat (exact) or ivf (approximate, for large knowledge bases)
+
+
+@dataclass(frozen=True)
+class AnnSettings:
+    """When and how the index is approximate. At ``min_phrasings`` phrasings or more it is an inverted file
+    (faiss ``IndexIVFFlat``, inner product) with ``nlist`` lists (0: 4 x sqrt(n)), trained on up to
+    ``train_sample`` vectors, searched over ``nprobe`` lists. Under it, an exact flat index."""
+
+    min_phrasings: int = 200_000
+    nprobe: int = 32
+    nlist: int = 0
+    train_sample: int = 100_000
 
 
 class PhrasingIndex:
@@ -39,9 +52,38 @@ class PhrasingIndex:
         self.model = model
         self.dim = dim
         self.kb_revision = -1
+        self.kind = "flat"
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self._case_of: dict[int, str] = {}
         self.texts: dict[int, str] = {}  # phrasing texts when the builder had them at hand (not saved)
+
+    @classmethod
+    def build(cls, model: str, dim: int, ids: list[int], case_ids: list[str], vectors: np.ndarray, *,
+              ann: AnnSettings | None = None) -> PhrasingIndex:
+        """An index of ``vectors`` (unit rows, shape (len(ids), dim)): exact under ``ann.min_phrasings``
+        rows, an IVF index at or above it (k-means on a sample; minutes for a million rows on 2 cores)."""
+        ann = ann or AnnSettings()
+        idx = cls(model, dim)
+        n = len(ids)
+        if n >= max(ann.min_phrasings, 1):
+            nlist = ann.nlist or int(4 * np.sqrt(n))
+            nlist = max(1, min(nlist, n // 39 or 1))  # faiss wants >= 39 training points per list
+            quantizer = faiss.IndexFlatIP(dim)
+            ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            data = np.ascontiguousarray(vectors, dtype=np.float32)
+            sample = data if n <= ann.train_sample else \
+                data[np.random.default_rng(0).choice(n, ann.train_sample, replace=False)]
+            ivf.train(sample)
+            ivf.nprobe = ann.nprobe
+            idx._index = faiss.IndexIDMap2(ivf)
+            idx.kind = "ivf"
+        idx.add(ids, case_ids, vectors)
+        return idx
+
+    def set_nprobe(self, nprobe: int) -> None:
+        """Lists an IVF index searches (more: better recall, slower); nothing for a flat index."""
+        if self.kind == "ivf":
+            faiss.extract_index_ivf(self._index).nprobe = max(1, nprobe)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -81,11 +123,14 @@ class PhrasingIndex:
         if n == 0:
             return np.zeros((0,), dtype=np.int64), np.zeros((0, self.dim), dtype=np.float32)
         ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        flat = faiss.downcast_index(self._index.index)
-        return ids, flat.reconstruct_n(0, n)
+        inner = faiss.downcast_index(self._index.index)
+        if self.kind == "ivf":
+            inner.make_direct_map()  # type: ignore[attr-defined]  # rows in insertion order, as the id map
+        return ids, inner.reconstruct_n(0, n)
 
     def meta(self) -> IndexMeta:
-        return IndexMeta(model=self.model, dim=self.dim, kb_revision=self.kb_revision, count=len(self))
+        return IndexMeta(model=self.model, dim=self.dim, kb_revision=self.kb_revision, count=len(self),
+                         kind=self.kind)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -101,7 +146,7 @@ class PhrasingIndex:
         os.replace(tmp_meta, directory / "meta.json")
 
     @classmethod
-    def load(cls, directory: Path, *, model: str, dim: int) -> PhrasingIndex:
+    def load(cls, directory: Path, *, model: str, dim: int, nprobe: int = AnnSettings.nprobe) -> PhrasingIndex:
         meta_path = directory / "meta.json"
         if not meta_path.exists():
             raise IndexMismatch(f"no saved index in {directory}")
@@ -127,4 +172,6 @@ class PhrasingIndex:
         idx._index = raw  # type: ignore[assignment]
         idx._case_of = {int(k): v for k, v in mapping.items()}
         idx.kb_revision = meta.kb_revision
+        idx.kind = meta.kind
+        idx.set_nprobe(nprobe)
         return idx

@@ -24,7 +24,7 @@ from kb.changes import CaseChange, ImportReport
 from kb.embedder import Embedder
 from kb.errors import CaseNotFound, ImportWouldChange, IndexMismatch, KBError
 from kb.importer import CASE_ID, CaseRow
-from kb.index import PhrasingIndex
+from kb.index import AnnSettings, PhrasingIndex
 from kb.models import CASE_SOURCES, CASE_STATES, Case, KBState, Phrasing, utcnow
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ _TEXT_CACHE = 200_000  # phrasing texts kept in memory for search hits (a millio
 
 
 class KnowledgeBase:
-    def __init__(self, sessions: sessionmaker[Session], embedder: Embedder, index_dir: Path) -> None:
+    def __init__(self, sessions: sessionmaker[Session], embedder: Embedder, index_dir: Path, *,
+                 ann: AnnSettings | None = None) -> None:
         self._sessions = sessions
         self.embedder = embedder
         self._index_dir = index_dir
@@ -85,6 +86,9 @@ class KnowledgeBase:
         self._texts: dict[int, str] = {}
         self._cases: dict[str, CaseView] = {}
         self._cached_rev = -1
+        self._cases_rev = -1
+        self.ann = ann or AnnSettings()
+        self._building: threading.Thread | None = None
 
     # -- revision and index -------------------------------------------------------------------
 
@@ -101,24 +105,63 @@ class KnowledgeBase:
             s.execute(update(KBState).where(KBState.id == 1).values(revision=KBState.revision + 1))
 
     def index(self) -> PhrasingIndex:
-        """The index, brought up to the current KB revision first."""
+        """The index, brought up to the current KB revision first.
+
+        An index of ``ann.min_phrasings`` phrasings or more (approximate, IVF) is rebuilt in a background
+        thread when the revision moves: searches go on against the current one until the new one is
+        swapped in (and saved). A smaller one is rebuilt at once."""
         rev = self.revision()
         with self._lock:
             if self._index is None:
                 try:
                     self._index = PhrasingIndex.load(self._index_dir, model=self.embedder.name,
-                                                     dim=self.embedder.dim)
+                                                     dim=self.embedder.dim, nprobe=self.ann.nprobe)
                 except IndexMismatch as e:
                     log.info("index not loaded (%s); rebuilding", e)
-            if self._index is None or self._index.kb_revision != rev:
+                else:
+                    if (len(self._index) >= self.ann.min_phrasings) != (self._index.kind == "ivf"):
+                        log.info("saved %s index of %d phrasings; rebuilding for ann_min_phrasings %d",
+                                 self._index.kind, len(self._index), self.ann.min_phrasings)
+                        self._index = None
+            if self._index is None:
                 self._index = self._rebuild(rev)
+            elif self._index.kb_revision != rev:
+                if len(self._index) >= self.ann.min_phrasings:
+                    self._rebuild_in_background(rev)
+                else:
+                    self._index = self._rebuild(rev)
             if self._cached_rev != self._index.kb_revision:
-                self._texts, self._cases = dict(self._index.texts), {}
+                self._texts = dict(self._index.texts)
                 self._cached_rev = self._index.kb_revision
+            if self._cases_rev != rev:
+                self._cases, self._cases_rev = {}, rev
             return self._index
 
+    def _rebuild_in_background(self, rev: int) -> None:
+        if self._building is not None and self._building.is_alive():
+            return  # the running build picks the newest revision up when it is done
+
+        def build() -> None:
+            target = rev
+            while True:
+                try:
+                    idx = self._rebuild(target)
+                except Exception:  # noqa: BLE001 - the current index keeps serving
+                    log.exception("background index build failed; serving revision %s",
+                                  self._index.kb_revision if self._index else None)
+                    return
+                with self._lock:
+                    self._index = idx
+                latest = self.revision()
+                if latest == target:
+                    return
+                target = latest
+
+        log.info("KB revision %d: building the index in the background", rev)
+        self._building = threading.Thread(target=build, name="index-build", daemon=True)
+        self._building.start()
+
     def _rebuild(self, rev: int) -> PhrasingIndex:
-        idx = PhrasingIndex(self.embedder.name, self.embedder.dim)
         with self._sessions() as s:
             rows = s.execute(
                 select(Phrasing.id, Phrasing.case_id, Phrasing.embedding, Phrasing.model, Phrasing.text)
@@ -134,14 +177,16 @@ class KnowledgeBase:
                     s.execute(update(Phrasing).where(Phrasing.id == r.id)
                               .values(embedding=v.tobytes(), model=self.embedder.name))
                 s.commit()
+        mat = np.zeros((0, self.embedder.dim), dtype=np.float32)
         if rows:
             mat = np.vstack([
                 fresh[r.id] if r.id in fresh else np.frombuffer(r.embedding, dtype=np.float32)
                 for r in rows
             ])
-            idx.add([r.id for r in rows], [r.case_id for r in rows], mat)
-            if len(rows) <= _TEXT_CACHE:
-                idx.texts = {r.id: r.text for r in rows}
+        idx = PhrasingIndex.build(self.embedder.name, self.embedder.dim, [r.id for r in rows],
+                                  [r.case_id for r in rows], mat, ann=self.ann)
+        if len(rows) <= _TEXT_CACHE:
+            idx.texts = {r.id: r.text for r in rows}
         idx.kb_revision = rev
         try:
             idx.save(self._index_dir)
@@ -188,12 +233,12 @@ class KnowledgeBase:
     def answering(self, case_id: str) -> CaseView:
         """The case a decision just picked, from a cache valid for the index's KB revision (every change
         to a case moves the revision; the decision read it a moment ago). Editors' pages use :meth:`get`."""
-        rev = self._cached_rev
+        rev = self._cases_rev
         view = self._cases.get(case_id)
         if view is None:
             view = self.get(case_id)
             with self._lock:
-                if self._cached_rev == rev and rev >= 0:
+                if self._cases_rev == rev and rev >= 0:
                     self._cases[case_id] = view
         return view
 
