@@ -69,6 +69,8 @@ class WebSettings:
                                               "per worker (0: no limit).")
     max_body_bytes: int = _s(262144, "Largest request body any route reads (web API, webhooks, console forms), "
                                      "counted on the bytes actually received, chunked or not; more gets HTTP 413.")
+    inbox_lease_s: float = _s(30.0, "A stored Telegram or Slack update whose worker died while processing it is "
+                                    "taken up again after this many seconds.")
     trusted_proxies: str = _s("", "Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, "
                                   "'*' for any); empty: the client address is the connection's own.")
 

@@ -35,6 +35,8 @@ from bot.app import Aftercare
 from bot.channels.customer import escalate_to_person, feedback, render
 from bot.channels.text import split_text
 from bot.config import TelegramSettings
+from bot.inbox import Inbox, Stored
+from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage, Outcome
 from bot.outbox import DeliveryFailed, Outbox, Outgoing
 
@@ -125,6 +127,9 @@ class TelegramChannel:
         self.app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, self._on_message))
         self.app.add_error_handler(self._on_error)
         outbox.add_customer_channel(CHANNEL, self.deliver)
+        self._failed: dict[int, Exception] = {}
+        self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.handoff.now,
+                           lease_s=ac.config.web.inbox_lease_s)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -142,9 +147,12 @@ class TelegramChannel:
                 secret_token=self.webhook_secret or None,
                 allowed_updates=["message", "callback_query"],
             )
+        if self.settings.mode == "webhook":
+            self.inbox.start()  # finishes what an earlier run stored and acknowledged
         log.info("telegram bot @%s up (%s)", self.app.bot.username, self.settings.mode)
 
     async def stop(self) -> None:
+        await self.inbox.stop()
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -157,18 +165,39 @@ class TelegramChannel:
         return [("/telegram/webhook", self.handle_webhook)] if self.settings.mode == "webhook" else []
 
     async def handle_webhook(self, request: Request) -> Response:
+        """Check the secret, then store the raw update (once per update_id) BEFORE answering 200: Telegram
+        does not resend what it was told arrived, so a crash after the 200 must not lose it. The inbox
+        processes it from the store. A body that is not an update gets 400 with the reason."""
         given = request.headers.get(SECRET_HEADER, "")
         if not self.webhook_secret or not secrets.compare_digest(
             given.encode(), self.webhook_secret.encode()
         ):
             return JSONResponse({"error": "wrong secret token"}, status_code=403)
         try:
-            data = json.loads(await request.body())
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, TypeError, KeyError):
-            return JSONResponse({"error": "not an update"}, status_code=400)
-        await self.app.update_queue.put(update)
+            data = parse_json(await request.body())
+        except BadBody as e:
+            return JSONResponse({"error": f"not a Telegram update: {e}"}, status_code=400)
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+            return JSONResponse({"error": "not a Telegram update: a JSON object with a numeric update_id is expected"},
+                                status_code=400)
+        try:
+            Update.de_json(data, self.app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return JSONResponse({"error": f"not a Telegram update: {e.__class__.__name__}"}, status_code=400)
+        await asyncio.to_thread(self.inbox.store, str(update_id), json.dumps(data, ensure_ascii=False))
+        self.inbox.wake()
         return JSONResponse({"ok": True})
+
+    async def _process_stored(self, row: Stored) -> None:
+        """One stored update through the bot's handlers; raises (so the inbox retries) when one failed."""
+        update = Update.de_json(json.loads(row.body), self.app.bot)
+        if update is None:
+            return
+        await self.app.process_update(update)
+        error = self._failed.pop(update.update_id, None)
+        if error is not None:
+            raise error
 
     # -- incoming ---------------------------------------------------------------------------------
 
@@ -215,6 +244,7 @@ class TelegramChannel:
             customer_name=name,
             attachments=attachments_of(msg),
             meta={"telegram_message_id": msg.message_id},
+            key=f"telegram:{update.update_id}",  # handled once, however often the update is processed
         )
         out = await self._pipeline(incoming)
         if out.action in ("refused", "error"):  # nothing was recorded: answer here
@@ -237,6 +267,8 @@ class TelegramChannel:
             await self._say(chat_id, text)
 
     async def _on_error(self, update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update) and ctx.error is not None:
+            self._failed[update.update_id] = ctx.error
         log.error("telegram update %s failed", getattr(update, "update_id", "?"), exc_info=ctx.error)
 
     # -- outgoing (the outbox calls this) ---------------------------------------------------------

@@ -1,0 +1,147 @@
+"""The inbox: platform updates stored raw before they are acknowledged, then processed from the store.
+
+Telegram and Slack do not resend what they were told arrived (HTTP 200). So a webhook stores the raw
+body first (once per ``(source, external_id)``: Telegram's ``update_id``, Slack's ``event_id`` or a
+button press's ``trigger_id``; a resent update is stored once) and only then answers 200. A loop
+processes pending rows in the order they came; a row being processed is leased for ``lease_s`` so
+a worker killed mid-way leaves it to the next start, which finishes it. Processing is safe to
+repeat: the pipeline is idempotent on the message key (``telegram:<update_id>``, ``slack:<event_id>``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.loop import BackgroundLoop
+from bot.outbox_models import InboundUpdate
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One stored update handed to its processor: row id, the platform's id, raw body and its type."""
+
+    id: int
+    external_id: str
+    body: str
+    content_type: str
+
+
+Processor = Callable[[Stored], Awaitable[None]]
+
+
+class Inbox:
+    """Raw updates of one ``source`` (telegram | slack): store before the 200, process from here.
+
+    ``process`` is the channel's own handling of one raw body; raising makes the row retried (up to
+    MAX_ATTEMPTS, then kept as failed with its error). ``clock`` gives aware UTC datetimes."""
+
+    def __init__(self, sessions: sessionmaker[Session], source: str, process: Processor, *,
+                 clock: Callable[[], datetime], lease_s: float = 30.0, poll_s: float = 1.0) -> None:
+        self._sessions = sessions
+        self.source = source
+        self.process = process
+        self.now = clock
+        self.lease_s = lease_s
+        self._loop = BackgroundLoop(self.run_once, poll_s, name=f"{source}-inbox", logger=log,
+                                    failed=f"{source} inbox round failed")
+
+    def store(self, external_id: str, body: str, *, content_type: str = "application/json") -> bool:
+        """Keep the raw update; False when this id was stored before (a resend: nothing stored)."""
+        with self._sessions() as s:
+            s.add(InboundUpdate(source=self.source, external_id=external_id[:128], body=body,
+                                content_type=content_type[:100], status="pending", attempts=0, last_error="",
+                                received_at=self.now()))
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return False
+        return True
+
+    def _claim_next(self) -> Stored | None:
+        """The oldest pending row (or one whose lease ran out), leased to this worker; None when none."""
+        now = self.now()
+        stale = now - timedelta(seconds=self.lease_s)
+        with self._sessions() as s:
+            for row in s.scalars(select(InboundUpdate).where(
+                    InboundUpdate.source == self.source,
+                    or_(InboundUpdate.status == "pending",
+                        (InboundUpdate.status == "processing") & (InboundUpdate.claimed_at < stale)))
+                    .order_by(InboundUpdate.id).limit(20)):
+                took = s.execute(update(InboundUpdate).where(InboundUpdate.id == row.id,
+                                                             InboundUpdate.status == row.status,
+                                                             InboundUpdate.attempts == row.attempts)
+                                 .values(status="processing", claimed_at=now, attempts=row.attempts + 1)
+                                 .execution_options(synchronize_session=False))
+                s.commit()
+                if took.rowcount == 1:  # type: ignore[attr-defined]
+                    return Stored(id=row.id, external_id=row.external_id, body=row.body,
+                                  content_type=row.content_type)
+        return None
+
+    def _finish(self, row_id: int, error: str = "") -> None:
+        with self._sessions() as s:
+            row = s.get(InboundUpdate, row_id)
+            if row is None:
+                return
+            if not error:
+                row.status, row.done_at, row.last_error = "done", self.now(), ""
+            else:
+                row.last_error = error[:2000]
+                row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
+                if row.status == "failed":
+                    log.error("%s update %s given up after %d attempts: %s", self.source, row.external_id,
+                              row.attempts, error)
+            s.commit()
+
+    async def run_once(self) -> int:
+        """Process what is pending, oldest first; the number of updates processed."""
+        import asyncio
+
+        n = 0
+        while True:
+            row = await asyncio.to_thread(self._claim_next)
+            if row is None:
+                return n
+            try:
+                await self.process(row)
+            except Exception as e:  # noqa: BLE001 - kept and retried; the loop goes on
+                log.exception("%s update %s failed", self.source, row.external_id)
+                await asyncio.to_thread(self._finish, row.id, f"{e.__class__.__name__}: {e}")
+            else:
+                await asyncio.to_thread(self._finish, row.id)
+                n += 1
+
+    def pending(self) -> int:
+        """Rows not done yet (pending or being processed)."""
+        with self._sessions() as s:
+            return len(s.scalars(select(InboundUpdate.id).where(
+                InboundUpdate.source == self.source,
+                InboundUpdate.status.in_(("pending", "processing")))).all())
+
+    def prune(self, before: datetime) -> int:
+        """Delete processed (done or failed) rows received before ``before``: the periodic job."""
+        with self._sessions() as s:
+            n = s.execute(delete(InboundUpdate).where(InboundUpdate.received_at < before,
+                                                      InboundUpdate.status.in_(("done", "failed"))))
+            s.commit()
+            return int(n.rowcount or 0)  # type: ignore[attr-defined]
+
+    def wake(self) -> None:
+        self._loop.wake()
+
+    def start(self) -> None:
+        self._loop.start()
+
+    async def stop(self) -> None:
+        await self._loop.stop()

@@ -1,0 +1,114 @@
+"""Platform updates are stored before they are acknowledged and processed from the store: a resent
+update is stored once, and what a stopped worker acknowledged is finished by the next start.
+Real python-telegram-bot and Bolt against the local fake APIs, over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.adapters.web import create_web_app
+from bot.http import channel_services
+from bot.outbox_models import InboundUpdate
+from handoff.models import Conversation, Message
+from tests.fakes.common import AppServer, eventually
+from tests.fakes.telegram_api import FakeBotAPI
+
+TOKEN = "123456:TEST-token"
+CHAT = 5151
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    yield api
+    await api.stop()
+
+
+def _webhook_app(make_app: Any, bot_api: FakeBotAPI, **kw: Any) -> Any:
+    return make_app(telegram={"api_url": bot_api.url, "mode": "webhook"}, outbox={"poll_interval_s": 0.2}, **kw)
+
+
+def _services(ac: Any) -> list[Any]:
+    return channel_services(ac, env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "s3cret"})
+
+
+def _customer_messages(ac: Any, customer: str) -> list[str]:
+    with ac.sessions() as s:
+        return list(s.scalars(select(Message.text).join(Conversation, Conversation.id == Message.conversation_id)
+                              .where(Conversation.customer_ref == customer, Message.author == "customer")))
+
+
+async def test_the_same_update_sent_three_times_is_stored_and_answered_once(make_app, bot_api) -> None:
+    ac = _webhook_app(make_app, bot_api)
+    server = AppServer(create_web_app(ac, services=_services(ac)))
+    url = await server.start()
+    try:
+        update = bot_api.update_text(CHAT, "how do I reset my password?")
+        async with httpx.AsyncClient(base_url=url) as http:
+            for _ in range(3):
+                assert (await http.post("/telegram/webhook", json=update, headers=SECRET)).status_code == 200
+        await bot_api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT)
+        await eventually(lambda: len(_customer_messages(ac, str(CHAT))) == 1)
+        with ac.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(InboundUpdate)) == 1
+    finally:
+        await server.stop()
+    assert _customer_messages(ac, str(CHAT)) == ["how do I reset my password?"]
+    assert len(bot_api.texts_to(CHAT)) == 1
+
+
+async def test_an_acknowledged_update_is_finished_by_the_next_start(make_app, bot_api) -> None:
+    ac = _webhook_app(make_app, bot_api)
+    services = _services(ac)
+    server = AppServer(create_web_app(ac, services=services))
+    url = await server.start()
+    try:
+        await services[0].inbox.stop()  # this worker stops processing (as a killed one would) ...
+        async with httpx.AsyncClient(base_url=url) as http:
+            update = bot_api.update_text(CHAT + 1, "the app crashes every time I upload a photo")
+            assert (await http.post("/telegram/webhook", json=update, headers=SECRET)).status_code == 200
+        assert _customer_messages(ac, str(CHAT + 1)) == []  # ... after answering 200: the update is stored only
+        with ac.sessions() as s:
+            assert s.scalar(select(InboundUpdate.status)) == "pending"
+    finally:
+        await server.stop()
+    restarted = AppServer(create_web_app(ac, services=_services(ac)))
+    await restarted.start()
+    try:
+        sent = await bot_api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT + 1)
+        assert "AC-" in sent[0]["text"]
+        assert _customer_messages(ac, str(CHAT + 1)) == ["the app crashes every time I upload a photo"]
+    finally:
+        await restarted.stop()
+
+
+BAD_UPDATES = [b"[]", b"null", b"1", b"{}", b'{"update_id": "x"}', b'{"update_id": true}',
+               b"[" * 5000 + b"]" * 5000, b'{"update_id": 1, "x": ' + b"[" * 100 + b"]" * 100 + b"}",
+               b'{"update_id": NaN}', b'{"update_id": Infinity}', b'{"update_id": 1e999}',
+               b'{"update_id": 7, "message": {"text": "\\ud800"}}',
+               b'{"update_id": 8, "message": {"text": "a\\u0000"}}',
+               b"\xff\xfe", b'{"update_id": 99999999999999999999999}']
+
+
+async def test_a_body_that_is_not_an_update_gets_400_and_nothing_is_stored(make_app, bot_api) -> None:
+    ac = _webhook_app(make_app, bot_api)
+    server = AppServer(create_web_app(ac, services=_services(ac)))
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            for body in BAD_UPDATES:
+                r = await http.post("/telegram/webhook", content=body,
+                                    headers={**SECRET, "content-type": "application/json"})
+                assert r.status_code == 400, (body[:60], r.text)
+                assert r.json()["error"].startswith("not a Telegram update")
+        with ac.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(InboundUpdate)) == 0
+    finally:
+        await server.stop()
