@@ -193,6 +193,8 @@ class SlackSettings:
     agents_channel: str = _s("", "Channel id where escalations are posted for agents; empty disables posting.")
     response_channel: str = _s("", "Channel id for the response team's alerts (critical tickets, incidents); "
                                "empty: the agents channel.")
+    agent_users: list[str] = _s([], "Slack user ids (U0123...) of the agents: only they can press Claim and Resolve; "
+                                    "empty: anyone in the agents channel.")
     note_marker: str = _s("//", "An agent's thread message starting with this stays an internal note.")
     case_marker: str = _s("!case", "An agent's thread message '!case <case id> [words before it]' sends that solved "
                                    "case's answer to the customer.")

@@ -15,21 +15,26 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from bot.app import Aftercare
 from bot.channels.customer import feedback, render
 from bot.config import SlackSettings
 from bot.db import insert_once
 from bot.desk import resolve_ticket
+from bot.inbox import Inbox, Stored
+from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage
 from bot.outbox import AGENTS, DeliveryFailed, Outbox, Outgoing
 from bot.outbox_models import AgentThread, SeenEvent
@@ -49,6 +54,15 @@ MAX_TEXT = 3900  # Slack truncates a message's text after 40 000 characters; blo
 def esc(text: str) -> str:
     """Slack mrkdwn escaping: the three control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+FROM_STORE: ContextVar[bool] = ContextVar("slack_from_store", default=False)
+
+
+def _key(body: dict[str, Any]) -> str:
+    """The pipeline's idempotency key of an event: its event_id."""
+    event_id = str(body.get("event_id") or "")
+    return f"slack:{event_id}" if event_id else ""
 
 
 def customer_ref(user: str, channel: str, thread_ts: str | None = None) -> str:
@@ -93,11 +107,14 @@ class SlackChannel:
             raise ValueError("Slack Socket Mode needs SLACK_APP_TOKEN")
         self.mode = mode
         self.client = AsyncWebClient(token=bot_token, base_url=settings.api_url)
-        self.app = AsyncApp(
-            client=self.client,
-            signing_secret=signing_secret,
-            request_verification_enabled=bool(signing_secret),
-        )
+        # signatures are checked in handle_http, before the raw event is stored; what is processed from the
+        # store (maybe minutes later, after a restart) is not checked again. Listeners finish before
+        # async_dispatch returns, so the inbox knows when an event is done.
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret, request_verification_enabled=False,
+                            process_before_response=True)
+        self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.handoff.now,
+                           lease_s=ac.config.web.inbox_lease_s)
         self._socket: AsyncSocketModeHandler | None = None
         self._names: dict[str, str] = {}
         self.app.event("message")(self._on_message)
@@ -113,12 +130,15 @@ class SlackChannel:
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.mode == "http":
+            self.inbox.start()  # finishes what an earlier run stored and acknowledged
         if self.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.app, self.app_token)
             await self._socket.connect_async()
         log.info("slack up (%s mode)", self.mode)
 
     async def stop(self) -> None:
+        await self.inbox.stop()
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -127,17 +147,57 @@ class SlackChannel:
         return [("/slack/events", self.handle_http)] if self.mode == "http" else []
 
     async def handle_http(self, request: Request) -> Response:
-        """HTTP Events API: Bolt checks the signature over the exact body, acks, then runs the listener."""
-        body = await request.body()
-        req = AsyncBoltRequest(
-            body=body.decode("utf-8", errors="replace"),
-            query=dict(request.query_params),
-            headers={k: v for k, v in request.headers.items()},
-        )
-        resp = await self.app.async_dispatch(req)
+        """HTTP Events API. The signature and timestamp are checked over the exact body; an event or a
+        button press is then stored raw (once per event_id / trigger_id: Slack's retries and replays are
+        stored once) BEFORE the 200, and processed from the store, so a restart finishes it. Other
+        requests (url_verification) go to Bolt at once. Bad input gets 4xx with the reason."""
+        raw = await request.body()
+        if self.verifier is None:
+            return JSONResponse({"error": "Slack events are not accepted over HTTP here"}, status_code=404)
+        ts = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not ts.isascii() or not ts.isdigit() or len(ts) > 12:
+            return JSONResponse({"error": "X-Slack-Request-Timestamp must be a whole number of seconds"},
+                                status_code=400)
+        if not self.verifier.is_valid(body=raw, timestamp=ts,
+                                      signature=request.headers.get("X-Slack-Signature", "")):
+            return JSONResponse({"error": "invalid or stale Slack signature"}, status_code=401)
+        content_type = request.headers.get("content-type", "")
+        try:
+            text = raw.decode("utf-8")
+            if content_type.startswith("application/x-www-form-urlencoded"):
+                payload = parse_qs(text).get("payload", [""])[0]
+                data = parse_json(payload.encode("utf-8")) if payload else None
+            else:
+                data = parse_json(raw)
+        except (BadBody, UnicodeError) as e:
+            return JSONResponse({"error": f"not a Slack request: {e}"}, status_code=400)
+        if not isinstance(data, dict):
+            return JSONResponse({"error": "not a Slack request: a JSON object is expected"}, status_code=400)
+        key = ""
+        if data.get("type") == "event_callback":
+            key = str(data.get("event_id") or "")
+        elif data.get("type") == "block_actions":
+            key = f"action:{data.get('trigger_id') or ''}"
+        if key and len(key) > len("action:"):
+            await asyncio.to_thread(self.inbox.store, key, text, content_type=content_type or "application/json")
+            self.inbox.wake()
+            return Response(status_code=200)
+        resp = await self.app.async_dispatch(AsyncBoltRequest(
+            body=text, query=dict(request.query_params), headers={k: v for k, v in request.headers.items()}))
         return Response(
             status_code=resp.status, content=resp.body, headers=resp.first_headers_without_set_cookie()
         )
+
+    async def _process_stored(self, row: Stored) -> None:
+        """One stored event or press through Bolt's listeners; raises (the inbox retries) when one failed."""
+        token = FROM_STORE.set(True)
+        try:
+            request = AsyncBoltRequest(body=row.body, headers={"content-type": row.content_type})
+            resp = await self.app.async_dispatch(request)
+        finally:
+            FROM_STORE.reset(token)
+        if resp.status >= 500:
+            raise RuntimeError(f"slack listener failed ({resp.status}): {resp.body[:200]}")
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -147,6 +207,8 @@ class SlackChannel:
         return insert_once(self.ac.sessions, SeenEvent(event_id=event_id, at=self.ac.handoff.now()))
 
     async def _fresh(self, body: dict[str, Any]) -> bool:
+        if FROM_STORE.get():  # the inbox stored it once; processing it again after a crash must not drop it
+            return True
         fresh = await asyncio.to_thread(self._first_time, str(body.get("event_id") or ""))
         if not fresh:
             log.info("slack event %s seen before: dropped", body.get("event_id"))
@@ -169,7 +231,7 @@ class SlackChannel:
 
     # -- customers --------------------------------------------------------------------------------
 
-    async def _customer(self, event: dict[str, Any], ref: str) -> None:
+    async def _customer(self, event: dict[str, Any], ref: str, *, key: str = "") -> None:
         user = str(event.get("user") or "")
         text = MENTION.sub("", str(event.get("text") or "")).strip()
         files = [
@@ -177,7 +239,8 @@ class SlackChannel:
             for f in event.get("files") or []
         ]
         msg = IncomingMessage(
-            channel=CHANNEL, customer=ref, text=text, customer_name=await self._name(user), attachments=files
+            channel=CHANNEL, customer=ref, text=text, customer_name=await self._name(user), attachments=files,
+            key=key,
         )
         out = await asyncio.to_thread(self.ac.pipeline.handle, msg)
         self.outbox.wake()
@@ -195,14 +258,14 @@ class SlackChannel:
                 await self._agent_message(event)
             return
         if event.get("channel_type") == "im" and await self._fresh(body):
-            await self._customer(event, customer_ref(str(event.get("user")), channel))
+            await self._customer(event, customer_ref(str(event.get("user")), channel), key=_key(body))
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         channel = str(event.get("channel") or "")
         if channel == self.settings.agents_channel or not await self._fresh(body):
             return
         thread = str(event.get("thread_ts") or event.get("ts"))
-        await self._customer(event, customer_ref(str(event.get("user")), channel, thread))
+        await self._customer(event, customer_ref(str(event.get("user")), channel, thread), key=_key(body))
 
     async def _on_customer_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -273,8 +336,25 @@ class SlackChannel:
         text = f"{words.strip()}\n\n{case.answer}" if words.strip() else case.answer
         return self.ac.handoff.reply(ticket_id, agent, text)
 
+    async def _agent_press(self, body: dict[str, Any]) -> bool:
+        """Claim and Resolve act only when pressed in the agents' channel by a mapped agent
+        (``slack.agent_users``; empty: whoever is in that channel); anyone else is told so and nothing changes."""
+        user = str((body.get("user") or {}).get("id") or "")
+        channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+        allowed = self.settings.agent_users
+        if channel and channel == self.settings.agents_channel and (not allowed or user in allowed):
+            return True
+        log.warning("slack: %s pressed %s in %s but is not a mapped agent there: ignored", user,
+                    (body.get("actions") or [{}])[0].get("action_id"), channel)
+        if channel and user:
+            await self.client.chat_postEphemeral(channel=channel, user=user,
+                                                 text="Only the support team's agents can do this.")
+        return False
+
     async def _on_claim(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
+        if not await self._agent_press(body):
+            return
         user = body["user"]["id"]
         ref = str(body["actions"][0].get("value"))
         channel = body["channel"]["id"]
@@ -299,6 +379,8 @@ class SlackChannel:
 
     async def _on_resolve(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
+        if not await self._agent_press(body):
+            return
         user = body["user"]["id"]
         ref = str(body["actions"][0].get("value"))
         channel = body["channel"]["id"]

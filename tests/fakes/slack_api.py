@@ -192,7 +192,7 @@ def block_action(
         "user": {"id": user, "username": user.lower(), "team_id": TEAM},
         "api_app_id": "A0000001",
         "token": "legacy",
-        "trigger_id": "trig",
+        "trigger_id": f"trig{next(_event_ids)}",  # unique per interaction, as Slack's are
         "team": {"id": TEAM},
         "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
         "channel": {"id": channel, "name": "support"},
