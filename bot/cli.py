@@ -377,8 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.db import DatabaseUnavailable
-    from bot.evaluate import EvalFileError
+    from bot.errors import BotError, DatabaseUnavailable
     from classifier.errors import ClassifierError
     from handoff.errors import HandoffError
     from kb.errors import KBError
@@ -395,12 +394,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
-    except (KBError, ClassifierError, HandoffError, EvalFileError) as e:
-        print(f"aftercare: {e}", file=sys.stderr)
-        return 1
     except DatabaseUnavailable as e:
         print(f"aftercare: {e}", file=sys.stderr)
         return 3
+    except (BotError, KBError, ClassifierError, HandoffError) as e:
+        print(f"aftercare: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

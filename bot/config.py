@@ -26,15 +26,12 @@ from typing import Any
 
 import yaml
 
+from bot.errors import ConfigError
 from classifier.labels import LabelsError, LabelSpec, parse_labels
 from classifier.language import NAMES as LANGUAGE_NAMES
 from handoff.settings import DeskSettings, Queue
 from handoff.settings import ProblemSettings as DeskProblemSettings
 from handoff.sla import SlaBook, SlaConfigError
-
-
-class ConfigError(Exception):
-    """A configuration file or value that cannot be used; the message names the key."""
 
 
 def _s(default: Any, help: str, *, choices: tuple[Any, ...] | None = None) -> Any:

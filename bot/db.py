@@ -14,13 +14,12 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import DatabaseUnavailable
+
 log = logging.getLogger(__name__)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
-
-
-class DatabaseUnavailable(Exception):
-    """The database did not answer after the configured retries."""
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:

@@ -14,16 +14,13 @@ from typing import Any
 import numpy as np
 
 from bot.app import Aftercare
+from bot.errors import EvalFileError
 
 ESCALATE = "escalate"
 CLARIFY = "clarify"  # the decision of a message answered with "did you mean...?" and its options
 # messages timed one at a time for the latency figures (the rest are encoded in batches)
 TIMED_SAMPLE = 200
 SWEEP = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # vote thresholds 0.30 .. 0.95
-
-
-class EvalFileError(Exception):
-    pass
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import OutboxSettings
 from bot.db import insert_once
+from bot.errors import DeliveryFailed
 from bot.loop import BackgroundLoop
 from bot.outbox_models import Delivery, OutboxCursor
 from handoff.models import Conversation, Message, MessageKind, message_kind
@@ -42,15 +43,6 @@ ALERTS = "alerts"
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 TICKET_AUTHORS = ("customer", "agent", "note", "system")
 SENDING_LEASE = timedelta(minutes=2)
-
-
-class DeliveryFailed(Exception):  # noqa: N818 - reads as what happened
-    """A send that did not go through: ``retry_after`` (seconds) from a 429; ``permanent``: do not retry."""
-
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-        self.permanent = permanent
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""The console's root exception."""
+"""The console's root exception (a :class:`bot.errors.BotError`)."""
+
+from bot.errors import BotError
 
 
-class ConsoleError(Exception):
+class ConsoleError(BotError):
     """A console request or account operation that cannot be done; the message says why."""
 
 

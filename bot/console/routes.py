@@ -31,6 +31,7 @@ from bot.console.views import (
     near_duplicates,
     ticket_row,
 )
+from bot.errors import BotError
 from bot.proposals import scrub
 from bot.unanswered import suggested_cases, unanswered
 from handoff.errors import HandoffError, MergeNeedsConfirmation
@@ -45,13 +46,17 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 HOME = {"agent": "/console/queue", "editor": "/console/cases", "admin": "/console/queue"}
 
 
-class NeedLogin(Exception):
+class NeedLogin(BotError):
+    """The request needs a signed-in console user: answered with a redirect to the login page."""
+
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self.path = path
 
 
-class Forbidden(Exception):
+class Forbidden(BotError):
+    """The signed-in user's role may not do this: answered with 403 and the reason."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
