@@ -7,17 +7,14 @@ import getpass
 import sys
 from typing import Any
 
+from bot.cli.base import open_app
 from bot.console.errors import ConsoleError
 from bot.console.models import ROLES
+from bot.console.users import UserStore
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from bot.app import Aftercare
-    from bot.console.users import UserStore
-
-    ac = Aftercare(args.config_obj)
-    ac.migrate()
-    return UserStore(ac.sessions)
+def _store(args: argparse.Namespace) -> UserStore:
+    return UserStore(open_app(args).sessions)
 
 
 def _password(args: argparse.Namespace) -> str:

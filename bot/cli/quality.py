@@ -12,16 +12,11 @@ from typing import Any
 import numpy as np
 
 from bot.app import Aftercare
+from bot.cli.base import open_app
 from classifier.finetune import TuneError, TuneSettings, tune
 from classifier.model import train
 from kb.embedder import SentenceTransformerEmbedder
 from kb.lint import LintSettings, lint
-
-
-def _app(args: argparse.Namespace) -> Aftercare:
-    ac = Aftercare(args.config_obj)
-    ac.migrate()
-    return ac
 
 
 def _asked_questions(ac: Aftercare) -> tuple[list[str], np.ndarray] | None:
@@ -35,7 +30,7 @@ def _asked_questions(ac: Aftercare) -> tuple[list[str], np.ndarray] | None:
 
 
 def cmd_kb_lint(args: argparse.Namespace) -> int:
-    ac = _app(args)
+    ac = open_app(args)
     r = ac.config.retrieval
     report = lint(ac.kb, settings=LintSettings(min_phrasings=args.min_phrasings, top_k=r.top_k,
                                                temperature=r.temperature,
@@ -63,7 +58,7 @@ def cmd_model_tune(args: argparse.Namespace) -> int:
     # training needs the torch encoder, whatever runtime serves
     cfg = args.config_obj
     args.config_obj = dataclasses.replace(cfg, embedding=dataclasses.replace(cfg.embedding, runtime="torch"))
-    ac = _app(args)
+    ac = open_app(args)
     emb = ac.embedder
     if not isinstance(emb, SentenceTransformerEmbedder):
         raise TuneError(f"only a sentence-transformers encoder can be tuned, not {emb.name!r}")
@@ -91,7 +86,7 @@ def cmd_model_tune(args: argparse.Namespace) -> int:
     # The new model is adopted: re-embed the phrasings and retrain the classifier on its own examples now,
     # so that the next start serves at once.
     ac.close()
-    new = Aftercare(args.config_obj)
+    new = open_app(args, migrate=False)
     new.kb.index()
     vectors = new.embedder.encode(model.texts, progress=progress)
     train(model.texts, model.labels, vectors, embedder=new.embedder.name).save(new.model_dir)
@@ -103,7 +98,7 @@ def cmd_model_tune(args: argparse.Namespace) -> int:
 def cmd_kb_unanswered(args: argparse.Namespace) -> int:
     from bot.unanswered import unanswered
 
-    ac = _app(args)
+    ac = open_app(args)
     u = unanswered(ac, days=args.days)
     if args.json:
         print(json.dumps(u.as_dict(), ensure_ascii=False))

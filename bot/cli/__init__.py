@@ -12,21 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.base import EXIT_DATABASE, EXIT_USAGE, open_app
 from bot.config import ConfigError, load_config
 
 if TYPE_CHECKING:
     from kb.service import ImportReport
 
-EXIT_USAGE = 2
-
-
-def _services(args: argparse.Namespace, *, migrate: bool = True):  # type: ignore[no-untyped-def]
-    from bot.app import Aftercare
-
-    ac = Aftercare(args.config_obj)
-    if migrate:
-        ac.migrate()
-    return ac
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -35,7 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.adapters.web import create_web_app
     from bot.http import build_services
 
-    ac = _services(args)
+    ac = open_app(args)
     if args.demo:
         n = ac.load_demo_if_empty()
         if n:
@@ -54,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.adapters.terminal import run_terminal
 
-    ac = _services(args)
+    ac = open_app(args)
     if args.demo:
         ac.load_demo_if_empty()
     ac.warm()
@@ -62,7 +53,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    _services(args)
+    open_app(args)
     print("database is at the latest schema")
     return 0
 
@@ -85,7 +76,7 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     from kb.importer import parse_file
 
     rows = parse_file(args.file)  # raises before anything is written
-    ac = _services(args)
+    ac = open_app(args)
     try:
         report = ac.kb.import_rows(rows, progress=not args.quiet and sys.stderr.isatty(), update=args.update,
                                    dry_run=args.dry_run)
@@ -100,7 +91,7 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_add(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     tags = [t.strip() for t in (args.tags or "").split(",") if t.strip()]
     c = ac.kb.add_case(args.case_id, args.question, args.answer, tags=tags, product=args.product or "",
                        state="draft" if args.draft else "published")
@@ -109,7 +100,7 @@ def cmd_kb_add(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_list(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     for c in ac.kb.list(state=args.state, query=args.query):
         first = c.questions[0] if c.questions else ""
         print(f"{c.id:32} {c.state:9} {len(c.questions):3} phrasings  {first[:60]}")
@@ -117,7 +108,7 @@ def cmd_kb_list(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_show(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     c = ac.kb.get(args.case_id)
     print(f"case {c.id}  state={c.state}  source={c.source}{'/' + c.source_ref if c.source_ref else ''}  "
           f"revision={c.revision}")
@@ -134,7 +125,7 @@ def cmd_kb_show(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_search(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     hits = ac.kb.search(args.text, args.k)
     if args.json:
         print(json.dumps([{"case_id": h.case_id, "score": round(h.score, 4), "phrasing": h.phrasing} for h in hits]))
@@ -149,7 +140,7 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 def cmd_kb_export(args: argparse.Namespace) -> int:
     from kb.importer import write_csv, write_jsonl
 
-    ac = _services(args)
+    ac = open_app(args)
     rows = ac.kb.export_rows(state=None if args.state == "all" else args.state)
     fmt = args.format or ("jsonl" if args.output and args.output.endswith(".jsonl") else "csv")
     write = write_jsonl if fmt == "jsonl" else write_csv
@@ -164,21 +155,21 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 def cmd_kb_propose(args: argparse.Namespace) -> int:
     from bot.proposals import propose_from_ticket
 
-    ac = _services(args)
+    ac = open_app(args)
     c = propose_from_ticket(ac, args.from_ticket)
     print(f"draft case {c.id} proposed from ticket {c.source_ref}; review it with: aftercare kb show {c.id}")
     return 0
 
 
 def cmd_kb_publish(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     c = ac.kb.update_case(args.case_id, state=args.state)
     print(f"case {c.id} is now {c.state}")
     return 0
 
 
 def cmd_classifier_train(args: argparse.Namespace) -> int:
-    ac = _services(args, migrate=False)
+    ac = open_app(args, migrate=False)
     model = ac.train_classifier(Path(args.file), progress=sys.stderr.isatty())
     counts = {c: model.labels.count(c) for c in model.classes}
     print(f"trained on {len(model.texts)} examples: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -189,7 +180,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluate import TIMED_SAMPLE, EvalFileError, read_test_file, run_eval, write_predictions
 
     rows = read_test_file(Path(args.file))
-    ac = _services(args)
+    ac = open_app(args)
     if args.latency_sample is not None and args.latency_sample < 0:
         raise EvalFileError("--latency-sample must be 0 or more")
     summary, preds = run_eval(ac, rows, timed=TIMED_SAMPLE if args.latency_sample is None else args.latency_sample)
@@ -217,7 +208,7 @@ def _fmt_ticket(t) -> str:  # type: ignore[no-untyped-def]
 
 
 def cmd_tickets_list(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     tickets = ac.handoff.list(status=None if args.status == "all" else args.status, team=args.team,
                               assignee=args.assignee)
     for t in tickets:
@@ -228,7 +219,7 @@ def cmd_tickets_list(args: argparse.Namespace) -> int:
 
 
 def cmd_tickets_show(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     t = ac.handoff.get(args.ticket)
     print(_fmt_ticket(t))
     print(f"confidence {t.confidence:.2f}; reason: {t.reason}; assignee: {t.assignee or '-'}")
@@ -237,14 +228,14 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     for m in ac.handoff.transcript(t.id):
         who = m.author + (f" {m.author_name}" if m.author_name else "")
         print(f"  [{m.created_at:%Y-%m-%d %H:%M}] {who}: {m.text}")
-    from bot.desk_cli import print_desk_details
+    from bot.cli.desk import print_desk_details
 
     print_desk_details(ac, t)  # SLA due times and the event history
     return 0
 
 
 def cmd_tickets_reply(args: argparse.Namespace) -> int:
-    ac = _services(args)
+    ac = open_app(args)
     if args.note:
         ac.handoff.note(args.ticket, args.agent, args.text)
         print("internal note added")
@@ -257,7 +248,7 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
 def cmd_tickets_resolve(args: argparse.Namespace) -> int:
     from bot.desk import resolve_ticket
 
-    ac = _services(args)
+    ac = open_app(args)
     t, case = resolve_ticket(ac, args.ticket, args.agent, args.resolution)
     if case is not None:
         print(f"{t.public_id} resolved; draft case {case.id} proposed: review it with: aftercare kb review")
@@ -363,14 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("resolution")
     k.add_argument("--agent", default=os.environ.get("USER", "agent"))
     k.set_defaults(func=cmd_tickets_resolve)
-    from bot.desk_cli import add_desk_commands
+    from bot.cli.desk import add_desk_commands
 
     add_desk_commands(sub, t, kb)  # claim, assign, priority, wait, reopen, merge, close; problems, report...
-    from bot.quality_cli import add_quality_commands
+    from bot.cli.quality import add_quality_commands
 
     add_quality_commands(sub, kb)  # kb lint, model tune
 
-    from bot.console.cli import add_users_parser
+    from bot.cli.users import add_users_parser
 
     add_users_parser(sub)
     return p
@@ -396,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except DatabaseUnavailable as e:
         print(f"aftercare: {e}", file=sys.stderr)
-        return 3
+        return EXIT_DATABASE
     except (BotError, KBError, ClassifierError, HandoffError) as e:
         print(f"aftercare: {e}", file=sys.stderr)
         return 1

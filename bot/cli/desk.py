@@ -13,16 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Aftercare
+from bot.cli.base import open_app
 from handoff.errors import HandoffError
 from handoff.views import TicketView
 
 AGENT = os.environ.get("USER", "agent")
-
-
-def _ac(args: argparse.Namespace) -> Aftercare:
-    ac = Aftercare(args.config_obj)
-    ac.migrate()
-    return ac
 
 
 def _when(t: datetime | None) -> str:
@@ -61,7 +56,7 @@ def _show(t: TicketView, what: str) -> int:
 
 
 def cmd_claim(args: argparse.Namespace) -> int:
-    r = _ac(args).handoff.claim(args.ticket, args.agent)
+    r = open_app(args).handoff.claim(args.ticket, args.agent)
     print(f"{args.ticket} claimed by {r.owner}" if r.won else f"{args.ticket} is already held by {r.owner}")
     return 0 if r.won else 1
 
@@ -69,28 +64,28 @@ def cmd_claim(args: argparse.Namespace) -> int:
 def cmd_assign(args: argparse.Namespace) -> int:
     from bot.console.users import active_agents
 
-    ac = _ac(args)
+    ac = open_app(args)
     roster = active_agents(ac.sessions, [a.name for a in ac.handoff.agents()])
     return _show(ac.handoff.assign(args.ticket, args.to, actor=args.agent, roster=roster), f"assigned to {args.to}")
 
 
 def cmd_priority(args: argparse.Namespace) -> int:
-    t = _ac(args).handoff.set_priority(args.ticket, args.priority, actor=args.agent, reason=args.reason or "")
+    t = open_app(args).handoff.set_priority(args.ticket, args.priority, actor=args.agent, reason=args.reason or "")
     return _show(t, f"priority set; resolution due {_when(t.resolution_due)} UTC")
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    return _show(_ac(args).handoff.wait(args.ticket, args.agent), "waits on the customer (SLA clock paused)")
+    return _show(open_app(args).handoff.wait(args.ticket, args.agent), "waits on the customer (SLA clock paused)")
 
 
 def cmd_reopen(args: argparse.Namespace) -> int:
-    return _show(_ac(args).handoff.reopen(args.ticket, args.agent, reason=args.reason or ""), "reopened")
+    return _show(open_app(args).handoff.reopen(args.ticket, args.agent, reason=args.reason or ""), "reopened")
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from handoff.errors import MergeNeedsConfirmation
 
-    h = _ac(args).handoff
+    h = open_app(args).handoff
     try:
         t = h.merge(args.ticket, args.into, args.agent, confirm=args.yes)
     except MergeNeedsConfirmation as e:
@@ -105,11 +100,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    return _show(_ac(args).handoff.close(args.ticket, args.agent, reason=args.reason or ""), "closed")
+    return _show(open_app(args).handoff.close(args.ticket, args.agent, reason=args.reason or ""), "closed")
 
 
 def cmd_agents_list(args: argparse.Namespace) -> int:
-    rows = _ac(args).handoff.agents()
+    rows = open_app(args).handoff.agents()
     for a in rows:
         print(f"{a.name:20} {'available' if a.available else 'away':9} teams: {', '.join(a.teams) or 'any'}")
     if not rows:
@@ -119,7 +114,7 @@ def cmd_agents_list(args: argparse.Namespace) -> int:
 
 def cmd_agents_set(args: argparse.Namespace) -> int:
     teams = [x.strip() for x in args.teams.split(",") if x.strip()] if args.teams is not None else None
-    h = _ac(args).handoff
+    h = open_app(args).handoff
     a = h.set_agent(args.name, available=args.available, teams=teams)
     print(f"{a.name}: {'available' if a.available else 'away'}, teams {', '.join(a.teams) or 'any'}")
     if a.available:
@@ -130,7 +125,7 @@ def cmd_agents_set(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    for a in _ac(args).handoff.alerts(args.after, limit=args.limit):
+    for a in open_app(args).handoff.alerts(args.after, limit=args.limit):
         print(
             f"#{a.id} [{a.created_at:%Y-%m-%d %H:%M}] {a.severity:8} {a.kind:12} {a.team or '-':10} {a.text}"
         )
@@ -140,14 +135,14 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def cmd_jobs_run_once(args: argparse.Namespace) -> int:
     from handoff.jobs import run_due
 
-    r = run_due(_ac(args).handoff)
+    r = run_due(open_app(args).handoff)
     print(f"SLA warnings {r.warnings}, breaches {r.breaches}; closed {r.closed} quiet resolved tickets; "
           f"assigned {r.assigned} waiting tickets; {r.unassigned} unassigned-ticket alerts")
     return 0
 
 
 def cmd_problems_list(args: argparse.Namespace) -> int:
-    rows = _ac(args).handoff.problems(status=None if args.status == "all" else args.status)
+    rows = open_app(args).handoff.problems(status=None if args.status == "all" else args.status)
     for p in rows:
         print(
             f"{p.public_id}  {p.status:8} {len(p.tickets):3} tickets ({p.open_tickets} open)"
@@ -159,7 +154,7 @@ def cmd_problems_list(args: argparse.Namespace) -> int:
 
 
 def cmd_problems_show(args: argparse.Namespace) -> int:
-    ac = _ac(args)
+    ac = open_app(args)
     p = ac.handoff.problem(args.problem)
     print(
         f"{p.public_id}  {p.status}  label {p.label}  "
@@ -178,7 +173,7 @@ def cmd_problems_show(args: argparse.Namespace) -> int:
 def cmd_problems_resolve(args: argparse.Namespace) -> int:
     from bot.desk import resolve_problem
 
-    done = resolve_problem(_ac(args), args.problem, args.agent, args.resolution)
+    done = resolve_problem(open_app(args), args.problem, args.agent, args.resolution)
     print(
         f"{args.problem.upper()} resolved; {len(done)} tickets resolved and their customers notified: "
         + ", ".join(t.public_id for t in done)
@@ -187,7 +182,7 @@ def cmd_problems_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_review(args: argparse.Namespace) -> int:
-    ac = _ac(args)
+    ac = open_app(args)
     if args.action == "list":
         drafts = ac.kb.list(state="draft")
         for c in drafts:
@@ -236,7 +231,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from handoff.report_html import render_html
     from handoff.reports import build_report
 
-    ac = _ac(args)
+    ac = open_app(args)
     until = ac.handoff.now()
     since = parse_since(args.since, until)
     report = build_report(ac.sessions, since=since, until=until, feedback=answer_verdicts(ac.sessions, since),
