@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.app import Aftercare
-from bot.desk import JobsService
+from bot.jobs import JobsService
 from bot.loop import Service
 from bot.outbox import Outbox
 

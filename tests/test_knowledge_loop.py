@@ -60,7 +60,7 @@ def test_a_ticket_opened_by_asking_for_a_person_takes_the_problem_from_the_next_
     tid = chat.push("I want to talk to a human", customer="ole").ticket_id
     assert tid
     chat.push("my doorbell camera shows a black screen since this morning", customer="ole")
-    from bot.desk import resolve_ticket
+    from bot.workflows import resolve_ticket
 
     _, draft = resolve_ticket(ac, tid, "ann", "Power-cycle the camera; firmware 3.1 fixes the black screen.")
     assert draft is not None

@@ -267,8 +267,8 @@ def test_resolving_proposes_a_draft_that_an_editor_reviews(app, cli: Cli) -> Non
 async def test_periodic_jobs_run_as_a_background_service(app) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    from bot.desk import JobsService
     from bot.http import build_services
+    from bot.jobs import JobsService
 
     tid = FakeChannel(app).push(CRASH, customer="night").ticket_id
     assert tid

@@ -154,8 +154,8 @@ async def test_a_message_given_up_after_max_attempts_is_kept_failed(make_app: An
 
 
 async def test_a_reply_typed_in_the_agents_thread_is_never_posted_back_there(make_app: Any) -> None:
-    from bot.channels.customer import escalate_to_person
     from bot.outbox import Outgoing
+    from bot.workflows import escalate_to_person
 
     ac = make_app()
     box = Outbox(ac.sessions, ac.handoff, ac.config.outbox)

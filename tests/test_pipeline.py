@@ -135,7 +135,7 @@ def test_follow_ups_after_an_answer_are_read_for_what_they_say(chat: FakeChannel
 
 
 def test_an_unclear_message_after_a_resolution_reopens_the_ticket(chat: FakeChannel) -> None:
-    from bot.desk import resolve_ticket
+    from bot.workflows import resolve_ticket
 
     out = chat.push("the app crashes every time I upload a photo", customer="ria")
     assert out.ticket_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.desk import resolve_ticket
+from bot.workflows import resolve_ticket
 from handoff.models import Satisfaction
 from tests.conftest import FakeChannel
 

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.desk import resolve_ticket
+from bot.workflows import resolve_ticket
 from handoff.reports import build_report
 from tests.conftest import FakeChannel
 from tests.desk_support import Cli, with_clock
@@ -35,8 +35,8 @@ def generate_week(app) -> list[str]:  # type: ignore[no-untyped-def]
     """Seven days: two questions answered by the bot and one fault ticket a day. Ticket d gets its first
     reply after 15*(d+1) minutes and is resolved after 60*(d+1) minutes (the last stays open) and rated.
     On Friday afternoon three customers report the same checkout error: one problem, resolved at 15:00."""
-    from bot.desk import resolve_problem
     from bot.messages import IncomingMessage
+    from bot.workflows import resolve_problem
 
     clock = with_clock(app, START)
     tickets = []

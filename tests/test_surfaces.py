@@ -21,8 +21,8 @@ from bot.adapters.slack import esc
 from bot.adapters.terminal import run_terminal
 from bot.adapters.web import create_web_app
 from bot.console.users import UserStore
-from bot.desk import resolve_ticket
 from bot.http import channel_services
+from bot.workflows import resolve_ticket
 from handoff.jobs import run_due
 from handoff.models import Satisfaction
 from tests.desk_support import with_clock

@@ -18,7 +18,7 @@ import pytest
 
 from bot.adapters.terminal import run_terminal
 from bot.cli import main
-from bot.desk import resolve_ticket
+from bot.workflows import resolve_ticket
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKET = re.compile(r"AC-\d{6}")

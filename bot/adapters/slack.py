@@ -32,12 +32,12 @@ from bot.app import Aftercare
 from bot.channels.customer import feedback, render
 from bot.config import SlackSettings
 from bot.db import insert_once
-from bot.desk import resolve_ticket
 from bot.inbox import Inbox, Stored
 from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage
 from bot.outbox import AGENTS, DeliveryFailed, Outbox, Outgoing
 from bot.outbox_models import AgentThread, SeenEvent
+from bot.workflows import reply_with_case, resolve_ticket
 from handoff.errors import HandoffError
 from handoff.views import AlertView, MessageView, TicketView
 from kb.errors import KBError
@@ -330,11 +330,7 @@ class SlackChannel:
     def _reply_with_case(self, ticket_id: int, agent: str, rest: str) -> MessageView:
         """``<case id> [words]``: the words, then the case's answer, as the agent's reply."""
         ref, _, words = rest.partition(" ")
-        case = self.ac.kb.get(ref.strip("`*_<>"))
-        if case.state != "published":
-            raise KBError(f"case {case.id} is {case.state}, not published")
-        text = f"{words.strip()}\n\n{case.answer}" if words.strip() else case.answer
-        return self.ac.handoff.reply(ticket_id, agent, text)
+        return reply_with_case(self.ac, ticket_id, agent, ref.strip("`*_<>"), words)
 
     async def _agent_press(self, body: dict[str, Any]) -> bool:
         """Claim and Resolve act only when pressed in the agents' channel by a mapped agent

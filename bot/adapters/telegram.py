@@ -32,13 +32,14 @@ from telegram.ext import (
 )
 
 from bot.app import Aftercare
-from bot.channels.customer import escalate_to_person, feedback, render
+from bot.channels.customer import feedback, render
 from bot.channels.text import split_text
 from bot.config import TelegramSettings
 from bot.inbox import Inbox, Stored
 from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage, Outcome
 from bot.outbox import DeliveryFailed, Outbox, Outgoing
+from bot.workflows import escalate_to_person
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

@@ -7,14 +7,13 @@ from bot.app import Aftercare
 from bot.feedback import record_feedback
 from bot.messages import Reply
 from bot.pipeline import PICK, clarify_buttons
-from classifier.router import Why
+from bot.workflows import escalate_to_person
 from handoff.errors import HandoffError
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
 
 HELPED = "That helped"
 HUMAN = "Talk to a person"
-PERSON_REASON = "the customer asks for a person"
 
 
 def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
@@ -33,40 +32,6 @@ def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
         return Reply(m.text, case_id=m.meta.get("case_id"), buttons=[(HELPED, f"fb:helped:{m.id}"),
                                                                       (HUMAN, f"fb:human:{m.id}")])
     return Reply(m.text, kind="system" if m.author == "system" else "bot")
-
-
-def escalate_to_person(
-    ac: Aftercare,
-    channel: str,
-    customer: str,
-    *,
-    name: str = "",
-    subject: str = "The customer asked for a person",
-) -> TicketView:
-    """Open a ticket for a person now (``/human``, "Talk to a person"); an open ticket is reused."""
-    h = ac.handoff
-    conv = h.conversation(channel, customer, name=name)
-    open_t = h.open_ticket(conv)
-    if open_t is not None:
-        return open_t
-    label = ac.config.classifier.human_label
-    priority = next((s.priority for s in ac.config.labels if s.name == label), "normal")
-    h.record(conv, "customer", subject, author_name=name, meta={"command": "human"})
-    t = h.create_ticket(
-        conv,
-        subject=subject,
-        label=label,
-        confidence=1.0,
-        priority=priority,
-        impact="single",
-        reason=PERSON_REASON,
-        transcript_messages=ac.config.tickets.transcript_messages,
-    )
-    text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
-                             **ac.pipeline.team_hours(t.team))
-    meta = {"kind": MessageKind.ESCALATE, "label": label, "reason": PERSON_REASON, "why": Why.ASKS_PERSON}
-    h.record(conv, "bot", text, ticket_id=t.id, meta=meta)
-    return t
 
 
 def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:

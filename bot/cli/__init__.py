@@ -246,7 +246,7 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
 
 
 def cmd_tickets_resolve(args: argparse.Namespace) -> int:
-    from bot.desk import resolve_ticket
+    from bot.workflows import resolve_ticket
 
     ac = open_app(args)
     t, case = resolve_ticket(ac, args.ticket, args.agent, args.resolution)

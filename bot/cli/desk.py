@@ -171,7 +171,7 @@ def cmd_problems_show(args: argparse.Namespace) -> int:
 
 
 def cmd_problems_resolve(args: argparse.Namespace) -> int:
-    from bot.desk import resolve_problem
+    from bot.workflows import resolve_problem
 
     done = resolve_problem(open_app(args), args.problem, args.agent, args.resolution)
     print(

@@ -271,7 +271,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
 
     @r.post("/console/problems/{ref}/resolve", include_in_schema=False)
     def problem_resolve(ref: str, resolution: str = Form(""), sess: LoginSession = agent_post) -> Response:
-        from bot.desk import resolve_problem
+        from bot.workflows import resolve_problem
 
         try:
             done = resolve_problem(ac, ref, sess.user.name, resolution)
@@ -373,7 +373,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
     @r.post("/console/tickets/{ref}/resolve", include_in_schema=False)
     def resolve(ref: str, resolution: str = Form(""), sess: LoginSession = agent_post) -> Response:
         def go() -> str:
-            from bot.desk import resolve_ticket
+            from bot.workflows import resolve_ticket
 
             _, case = resolve_ticket(ac, ref, sess.user.name, resolution)
             extra = f" Draft case {case.id} is waiting for an editor's review." if case else ""

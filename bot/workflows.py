@@ -1,0 +1,105 @@
+"""What agents and customers do to a ticket, whatever the surface (CLI, console, Slack, Telegram):
+resolve a ticket (the customer's notice and a draft solved case) or a problem (every linked customer
+told), reply with a solved case's answer, escalate to a person. Drafting a case from a resolved ticket
+is :func:`bot.proposals.propose_from_ticket`."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import Aftercare
+from classifier.router import Why
+from handoff.models import MessageKind
+from handoff.views import MessageView, TicketView
+from kb.errors import KBError
+from kb.service import CaseView
+
+log = logging.getLogger(__name__)
+PERSON_REASON = "the customer asks for a person"
+
+
+def resolve_ticket(
+    ac: Aftercare, ref: str, agent: str, resolution: str, *, propose: bool = True
+) -> tuple[TicketView, CaseView | None]:
+    """Resolve, leave the customer the 'resolved' notice, and propose a draft solved case (scrubbed)."""
+    from bot.proposals import propose_from_ticket
+
+    t = ac.handoff.get(ref)
+    t = ac.handoff.resolve(ref, agent, resolution, notice=resolution_notice(ac, t.public_id, resolution))
+    case = None
+    if propose:
+        try:
+            case = propose_from_ticket(ac, t.public_id)
+        except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
+            log.exception("no draft case proposed from %s", t.public_id)
+    return t, case
+
+
+def resolution_notice(ac: Aftercare, ticket_id: str, resolution: str) -> str:
+    """What the customer is told on resolution, with the satisfaction question (every channel asks it;
+    push channels add rating buttons, web chat and terminal take a typed 1-5)."""
+    return ac.replies.render("resolved", ticket_id=ticket_id, resolution=resolution) + "\n\n" + ac.replies.render(
+        "rate_ask"
+    )
+
+
+def resolve_problem(
+    ac: Aftercare, ref: str, agent: str, resolution: str, *, propose: bool = True
+) -> list[TicketView]:
+    """Resolve a problem: every linked open ticket is resolved and its customer told in their channel.
+    One draft solved case is proposed (from the first ticket), not one per customer."""
+    from bot.proposals import propose_from_ticket
+
+    done = ac.handoff.resolve_problem(
+        ref, agent, resolution, notice=lambda t: resolution_notice(ac, t.public_id, resolution)
+    )
+    if propose and done:
+        try:
+            propose_from_ticket(ac, done[0].public_id)
+        except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
+            log.exception("no draft case proposed from %s", done[0].public_id)
+    return done
+
+
+def reply_with_case(ac: Aftercare, ticket: str | int, agent: str, case_ref: str, words: str = "") -> MessageView:
+    """The agent's reply on ``ticket``: ``words`` (if any), then the published case ``case_ref``'s answer.
+    Raises KBError when the case does not exist or is not published, HandoffError when the ticket is closed."""
+    case = ac.kb.get(case_ref)
+    if case.state != "published":
+        raise KBError(f"case {case.id} is {case.state}, not published")
+    text = f"{words.strip()}\n\n{case.answer}" if words.strip() else case.answer
+    return ac.handoff.reply(ticket, agent, text)
+
+
+def escalate_to_person(
+    ac: Aftercare,
+    channel: str,
+    customer: str,
+    *,
+    name: str = "",
+    subject: str = "The customer asked for a person",
+) -> TicketView:
+    """Open a ticket for a person now (``/human``, "Talk to a person"); an open ticket is reused."""
+    h = ac.handoff
+    conv = h.conversation(channel, customer, name=name)
+    open_t = h.open_ticket(conv)
+    if open_t is not None:
+        return open_t
+    label = ac.config.classifier.human_label
+    priority = next((s.priority for s in ac.config.labels if s.name == label), "normal")
+    h.record(conv, "customer", subject, author_name=name, meta={"command": "human"})
+    t = h.create_ticket(
+        conv,
+        subject=subject,
+        label=label,
+        confidence=1.0,
+        priority=priority,
+        impact="single",
+        reason=PERSON_REASON,
+        transcript_messages=ac.config.tickets.transcript_messages,
+    )
+    text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
+                             **ac.pipeline.team_hours(t.team))
+    meta = {"kind": MessageKind.ESCALATE, "label": label, "reason": PERSON_REASON, "why": Why.ASKS_PERSON}
+    h.record(conv, "bot", text, ticket_id=t.id, meta=meta)
+    return t
