@@ -22,7 +22,7 @@ def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
         return Reply(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text), kind="agent")
     if m.author == "system" and m.kind is MessageKind.RESOLVED and ticket is not None:
         ask = ac.replies.render("rate_ask")
-        text = m.text if ask in m.text else f"{m.text}\n\n{ask}"  # bot.desk puts the question in the notice
+        text = m.text if ask in m.text else f"{m.text}\n\n{ask}"  # bot.workflows puts the question in the notice
         return Reply(text, kind="system", ticket_id=ticket.public_id,
                      buttons=[(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
     if m.author == "bot" and m.kind is MessageKind.CLARIFY:
