@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from bot.adapters.base import Channel
 from bot.app import Aftercare
 from bot.jobs import JobsService
 from bot.loop import Service
@@ -21,14 +22,15 @@ log = logging.getLogger(__name__)
 
 
 def channel_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> list[Any]:
-    """The channel services this environment asks for, the outbox last (it starts after them)."""
+    """The channels this environment asks for (each a :class:`bot.adapters.base.Channel`), then the
+    outbox that delivers for them (it starts after them); empty when no channel token is set."""
     env = os.environ if env is None else env
     outbox = Outbox(ac.sessions, ac.handoff, ac.config.outbox)
-    services: list[Any] = []
+    channels: list[Channel] = []
     if env.get("TELEGRAM_BOT_TOKEN"):
         from bot.adapters.telegram import TelegramChannel
 
-        services.append(
+        channels.append(
             TelegramChannel(
                 ac,
                 outbox,
@@ -45,7 +47,7 @@ def channel_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> 
         else:
             from bot.adapters.slack import SlackChannel
 
-            services.append(
+            channels.append(
                 SlackChannel(
                     ac,
                     outbox,
@@ -55,9 +57,7 @@ def channel_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> 
                     settings=ac.config.slack,
                 )
             )
-    if services:
-        services.append(outbox)
-    return services
+    return [*channels, outbox] if channels else []
 
 
 def build_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> list[Service]:

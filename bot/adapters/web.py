@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot.adapters.base import Channel
 from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, ping, with_retries
@@ -154,7 +155,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
         ]})
 
     for svc in services:  # channel webhooks (/telegram/webhook, /slack/events); their logic lives in the adapter
-        for path, endpoint in getattr(svc, "http_routes", list)():
+        for path, endpoint in svc.http_routes() if isinstance(svc, Channel) else ():
             app.add_api_route(path, endpoint, methods=["POST"], include_in_schema=False)
 
     return app
