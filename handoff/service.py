@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +27,8 @@ from handoff.models import (
 )
 from handoff.races import on_fresh_state
 from handoff.settings import DeskSettings
-from handoff.views import ClaimResult, EventView, MessageView, TicketView, message_view, ticket_view
+from handoff.sla import _as_utc
+from handoff.views import ClaimResult, EventView, MessageView, TicketActivity, TicketView, message_view, ticket_view
 
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 
@@ -265,6 +266,23 @@ class Handoff(DeskOps):
             elif status:
                 stmt = stmt.where(Ticket.status == status)
             return [ticket_view(t) for t in s.scalars(stmt)]
+
+    def activity(self, ticket_ids: Iterable[int]) -> dict[int, TicketActivity]:
+        """Last activity of each ticket (one grouped query): newest message, newest customer message,
+        newest agent reply; internal notes do not count. Tickets without messages are left out."""
+        ids = builtins.list(ticket_ids)
+        if not ids:
+            return {}
+        with self._sessions() as s:
+            rows = s.execute(select(Message.ticket_id, Message.author, func.max(Message.created_at))
+                             .where(Message.ticket_id.in_(ids), Message.author != "note")
+                             .group_by(Message.ticket_id, Message.author)).all()
+        seen: dict[int, dict[str, datetime]] = {}
+        for tid, author, at in rows:
+            if tid is not None and at is not None:
+                seen.setdefault(int(tid), {})[author] = _as_utc(at)
+        return {tid: TicketActivity(last_at=max(by.values()), last_customer_at=by.get("customer"),
+                                    last_agent_at=by.get("agent")) for tid, by in seen.items()}
 
     def transcript(self, ref: str | int) -> builtins.list[MessageView]:
         """The ticket's messages, oldest first; a customer message without a name is named by its

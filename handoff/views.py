@@ -74,6 +74,22 @@ class TicketView:
         return self.status in OPEN_STATES
 
 
+@dataclass(frozen=True)
+class TicketActivity:
+    """When a ticket last moved: its newest message of any author but internal notes, the customer's
+    newest and the agents' newest. ``customer_replied``: the customer wrote after an agent's reply
+    and waits for an answer."""
+
+    last_at: datetime | None
+    last_customer_at: datetime | None
+    last_agent_at: datetime | None
+
+    @property
+    def customer_replied(self) -> bool:
+        return (self.last_customer_at is not None and self.last_agent_at is not None
+                and self.last_customer_at > self.last_agent_at)
+
+
 def message_view(m: Message) -> MessageView:
     """The view of a stored message."""
     return MessageView(id=m.id, conversation_id=m.conversation_id, ticket_id=m.ticket_id, author=m.author,

@@ -112,7 +112,7 @@ def test_agent_claims_replies_and_resolves_while_the_customer_watches(server, br
     # the queue shows the new ticket without a reload
     row = agent.locator(f"#queue tr[data-id='{ticket}']")
     expect(row).to_be_visible(timeout=WAIT_MS)
-    expect(row).to_contain_text("web")
+    expect(row).to_contain_text("Web chat")
     shoot(agent, "queue")
 
     row.locator("a").click()
@@ -286,3 +286,30 @@ def test_reports_page_and_widget_on_another_site(server, browser: Browser, tmp_p
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_queue_shows_who_the_customer_is_and_that_they_replied(server, browser: Browser) -> None:
+    base, ac = server
+    agent = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(agent, base, "ann")
+    customer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    customer.goto(f"{base}/")
+    customer.fill("#name", "Mina Park")
+    customer.fill("#text", "my doorbell camera shows a black screen since this morning")
+    customer.click("#send")
+    expect(customer.locator(".msg.bot .ticket")).to_contain_text("AC-", timeout=WAIT_MS)
+    ticket = customer.locator(".msg.bot .ticket").first.inner_text().replace("Ticket ", "").strip()
+    row = agent.locator(f"#queue tr[data-id='{ticket}']")
+    expect(row).to_contain_text("Mina Park", timeout=WAIT_MS)  # the name, not web-jeek8tm8mx3191tc
+    expect(row).to_contain_text("Web chat")
+    assert "web-" not in row.locator("td.subject").inner_text()
+    expect(row.locator("td[data-th='Last activity'] time")).not_to_be_empty()
+    expect(row.locator(".pill.replied")).to_have_count(0)
+    ac.handoff.reply(ticket, "ann", "Thanks Mina, which camera model is it?")
+    expect(customer.locator(".msg.agent")).to_contain_text("which camera model", timeout=WAIT_MS)
+    customer.fill("#text", "the Lumo Doorbell 2")
+    customer.click("#send")
+    expect(row.locator(".pill.replied")).to_have_text("customer replied", timeout=WAIT_MS)  # refreshed by itself
+    shoot(agent, "queue-customer-replied")
+    row.locator("a").click()
+    expect(agent.locator("dl")).to_contain_text("Mina Park")

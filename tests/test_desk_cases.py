@@ -220,3 +220,35 @@ def test_console_reports_page_shows_the_same_report_as_the_cli_with_the_period_a
                   "Response and resolution times", "Bot deflection"):
         assert title in shown, title
     assert shown.count("<svg") >= 5 and "1 ratings" in shown
+
+
+# -- case 11: who the customer is, in the queue --------------------------------------------------------
+
+
+def test_queue_shows_display_names_channel_last_activity_and_customer_replied(client, ac: Aftercare) -> None:
+    from tests.conftest import FakeChannel
+
+    named = client.post("/api/messages", json={"customer": "web-jeek8tm8mx3191tc", "name": "Mina Park",
+                                               "text": "the app crashes every time I upload a photo"}).json()
+    anon = say(client, "web-q7x0aa2b9c4d1", "my doorbell camera shows a black screen since this morning")
+    tg = FakeChannel(ac, "telegram").push("the thermostat shows E7 and switches itself off", customer="4242",
+                                          customer_name="Jisoo Kim")
+    login(client, "ann")
+    rows = {r["id"]: r for r in client.get("/console/api/queue").json()["tickets"]}
+    assert rows[named["ticket_id"]]["customer"] == "Mina Park"
+    assert rows[anon["ticket_id"]]["customer"] == "Web chat visitor c4d1"
+    assert rows[tg.ticket_id]["customer"] == "Jisoo Kim" and rows[tg.ticket_id]["channel_title"] == "Telegram"
+    assert not any(r["customer_replied"] for r in rows.values())
+    page = client.get("/console/queue").text
+    assert "Mina Park" in page and "Jisoo Kim" in page and ">web-jeek8tm8mx3191tc<" not in page
+    assert "Last activity" in page
+    token = csrf_of(page)
+    client.post(f"/console/tickets/{named['ticket_id']}/reply", data={"csrf": token, "text": "Which phone?"})
+    before = client.get("/console/api/queue").json()["tickets"]
+    row = next(r for r in before if r["id"] == named["ticket_id"])
+    assert not row["customer_replied"]
+    say(client, "web-jeek8tm8mx3191tc", "an iPhone 12")
+    row = next(r for r in client.get("/console/api/queue").json()["tickets"] if r["id"] == named["ticket_id"])
+    assert row["customer_replied"] and row["last_activity"] > before[0]["created_at"]
+    assert "customer replied" in client.get("/console/queue").text
+    assert "Mina Park" in client.get(f"/console/tickets/{named['ticket_id']}").text

@@ -248,7 +248,8 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         shown = filter_and_sort(tickets, status=q["status"], priority=q["priority"], label=q["label"],
                                 channel=q["channel"], owner=q["owner"], me=sess.user.name,
                                 sort=q["sort"] or "priority")
-        return [ticket_row(t) for t in shown]
+        moved = ac.handoff.activity(t.id for t in shown)
+        return [ticket_row(t, moved.get(t.id)) for t in shown]
 
     @r.get("/console/queue", include_in_schema=False)
     def queue(request: Request, sess: LoginSession = agent) -> Response:
@@ -567,7 +568,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
             c = approve_draft(ac, case_id, keep=keep)
         except KBError as e:
             return review_page(request, sess, error=f"Case {case_id}: {e}", status=409, kept={case_id: keep})
-        return back("/console/review", msg=f"Case {c.id} approved and published with {len(c.questions)} "
+        return back("/console/review", msg=f"Case {c.id} published with {len(c.questions)} "
                     "phrasing(s): the bot answers from it now.")
 
     @r.get("/console/unanswered", include_in_schema=False)

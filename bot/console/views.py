@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from handoff.views import AlertView, EventView, MessageView, TicketView
+from handoff.views import AlertView, EventView, MessageView, TicketActivity, TicketView
 from kb.service import Hit, KnowledgeBase
 
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -38,12 +38,33 @@ def sla_due(t: TicketView) -> tuple[str, datetime | None]:
     return "", None
 
 
-def ticket_row(t: TicketView) -> dict[str, Any]:
+CHANNEL_TITLES = {"web": "Web chat", "telegram": "Telegram", "slack": "Slack", "terminal": "Terminal"}
+
+
+def channel_title(channel: str) -> str:
+    return CHANNEL_TITLES.get(channel, channel.capitalize())
+
+
+def display_name(t: TicketView) -> str:
+    """Who the customer is, for people: the name their channel gave (Telegram name, Slack profile, the
+    name typed in the web chat), else "Web chat visitor 3191" (the end of their id), never a raw id."""
+    if t.customer_name.strip():
+        return t.customer_name.strip()
+    tail = "".join(ch for ch in t.customer_ref if ch.isalnum())[-4:]
+    return f"{channel_title(t.channel)} visitor {tail}".strip()
+
+
+def ticket_row(t: TicketView, activity: TicketActivity | None = None) -> dict[str, Any]:
+    """One queue row (also the console's JSON): display name and channel, last activity and whether the
+    customer wrote after the last agent reply (``customer_replied``)."""
     kind, due = sla_due(t)
     return {
         "id": t.public_id, "status": t.status, "priority": t.priority, "label": t.label,
         "confidence": round(t.confidence, 2), "impact": t.impact, "channel": t.channel,
-        "customer": t.customer_name or t.customer_ref, "subject": t.subject[:160], "owner": t.assignee or "",
+        "channel_title": channel_title(t.channel), "customer": display_name(t), "customer_ref": t.customer_ref,
+        "last_activity": iso(activity.last_at if activity else t.updated_at),
+        "customer_replied": bool(activity and activity.customer_replied),
+        "subject": t.subject[:160], "owner": t.assignee or "",
         "created_at": iso(t.created_at), "updated_at": iso(t.updated_at), "due_at": iso(due), "due_kind": kind,
         "problem_id": getattr(t, "problem_id", None), "url": f"/console/tickets/{t.public_id}",
     }

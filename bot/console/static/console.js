@@ -52,8 +52,13 @@
     td("Priority", el("span", "pill p-" + t.priority, t.priority));
     var lab = td("Label", t.label + " "); lab.appendChild(el("small", "muted", t.confidence.toFixed(2)));
     td("Impact", t.impact);
-    td("Channel", t.channel);
-    var sub = td("Subject", "", "subject"); sub.appendChild(el("strong", null, t.customer)); sub.appendChild(document.createTextNode(" · " + t.subject));
+    td("Channel", t.channel_title || t.channel);
+    var sub = td("Subject", "", "subject"), who = el("strong", null, t.customer);
+    who.title = t.channel + ":" + (t.customer_ref || ""); sub.appendChild(who);
+    if (t.customer_replied) { sub.appendChild(document.createTextNode(" ")); sub.appendChild(el("span", "pill replied", "customer replied")); }
+    sub.appendChild(document.createTextNode(" · " + t.subject));
+    if (t.last_activity) { var act = el("time", "ts"); act.setAttribute("datetime", t.last_activity); td("Last activity", act); }
+    else { td("Last activity", ""); }
     if (t.due_at) { var tm = el("time", "due"); tm.setAttribute("datetime", t.due_at); tm.title = t.due_kind + " due"; td("SLA due", tm); }
     else { td("SLA due", el("span", "muted", "–")); }
     td("Owner", t.owner || "–");
@@ -77,6 +82,7 @@
           if (count) { count.textContent = String(data.tickets.length); }
           if (empty) { empty.hidden = data.tickets.length > 0; }
           if (stamp) { stamp.textContent = "Updated " + new Date().toLocaleTimeString(); }
+          formatTimes(body);
           tickDue();
         }).catch(function () {
           if (stamp) { stamp.textContent = "Connection problem; retrying…"; }

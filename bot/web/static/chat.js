@@ -8,6 +8,12 @@
     localStorage.setItem(KEY, customer);
   }
   var after = Number(localStorage.getItem(KEY + ".after") || 0);
+  // the optional name the customer gives: remembered in this browser and sent with each message
+  var nameInput = document.getElementById("name");
+  if (nameInput) {
+    nameInput.value = localStorage.getItem(KEY + ".name") || "";
+    nameInput.addEventListener("change", function () { localStorage.setItem(KEY + ".name", nameInput.value.trim()); });
+  }
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("text");
@@ -32,7 +38,7 @@
     return fetch("/api/messages", {
       // the same Idempotency-Key on every retry of one message: the server stores and answers it once
       method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": key },
-      body: JSON.stringify({ customer: customer, text: text })
+      body: JSON.stringify({ customer: customer, text: text, name: nameInput ? nameInput.value.trim().slice(0, 80) : "" })
     }).then(function (r) {
       return r.json().then(function (body) { return { ok: r.ok, status: r.status, body: body }; });
     }).then(function (res) {
