@@ -7,8 +7,8 @@ person, chasing ("is it fixed yet?", "any update?") and questions the bot had al
 before the ticket. Everything is scrubbed of personal data and secrets (:mod:`kb.scrub`).
 
 Before a draft is published each of its phrasings is checked against the published cases: a
-phrasing nearer to another case than to its own draft (or, alone, one the bot would answer with
-another case) collides, and approval is refused with the reason until it is unticked or edited.
+phrasing nearer to another case than to its own draft (or, alone, nearly the same as another
+case's phrasing) collides, and approval is refused with the reason until it is unticked or edited.
 """
 
 from __future__ import annotations
@@ -101,13 +101,14 @@ class PhrasingCheck:
 
     ``other_case``/``other_score``: the nearest other published case and its best phrasing's cosine
     similarity; ``own_score``: the best cosine similarity to the draft's other phrasings (None when
-    it is the only one); ``answered_by``: the case the bot would answer it with today, if any."""
+    it is the only one). A phrasing collides when it is nearer to the other case than to its own
+    case's other phrasings or, alone, when it is nearly the same as the other case's phrasing
+    (``duplicate_score``)."""
 
     text: str
     other_case: str | None
     other_score: float
     own_score: float | None
-    answered_by: str | None
     duplicate_score: float
 
     @property
@@ -116,7 +117,7 @@ class PhrasingCheck:
             return False
         if self.own_score is not None:
             return self.other_score > self.own_score
-        return self.answered_by is not None or self.other_score >= self.duplicate_score
+        return self.other_score >= self.duplicate_score
 
     @property
     def reason(self) -> str:
@@ -125,8 +126,6 @@ class PhrasingCheck:
         if self.own_score is not None:
             return (f"“{self.text}” is nearer to case {self.other_case} ({self.other_score:.2f}) than to this "
                     f"case's other phrasings ({self.own_score:.2f})")
-        if self.answered_by is not None:
-            return f"“{self.text}” is answered by case {self.answered_by} today"
         return f"“{self.text}” is nearly the same as a phrasing of case {self.other_case} ({self.other_score:.2f})"
 
 
@@ -138,19 +137,14 @@ def check_phrasings(ac: Aftercare, case_id: str, phrasings: list[str]) -> list[P
         return []
     vecs = ac.embedder.encode(qs)
     sims = np.asarray(vecs) @ np.asarray(vecs).T
-    router = ac.router()
     dup = ac.config.console.duplicate_score
     out: list[PhrasingCheck] = []
     for i, (q, vec) in enumerate(zip(qs, vecs, strict=True)):
         other = next((h for h in ac.kb.search_vector(vec, 5) if h.case_id != case_id), None)
         own = max((float(sims[i, j]) for j in range(len(qs)) if j != i), default=None)
-        answered = None
-        if own is None:
-            d = router.decide(q, vec)
-            answered = d.case_id if d.action == "answer" and d.case_id != case_id else None
         out.append(PhrasingCheck(text=q, other_case=other.case_id if other else None,
                                  other_score=float(other.score) if other else 0.0, own_score=own,
-                                 answered_by=answered, duplicate_score=dup))
+                                 duplicate_score=dup))
     return out
 
 

@@ -22,6 +22,7 @@ from classifier.impact import ImpactAssessor
 from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
+from kb.errors import KBError
 from kb.index import PhrasingIndex
 from kb.service import Hit, KnowledgeBase
 
@@ -365,6 +366,23 @@ class Router:
 
     # -- decide -----------------------------------------------------------------------------------
 
+    def _fix_for(self, label: str, cands: list[tuple[float, str]], exact_score: float) -> tuple[str, float] | None:
+        """The published case, with its similarity, that answers a message the ``label`` examples (fault,
+        complaint) won: the message is nearly one of its phrasings (``exact_score``) and the case is
+        tagged with ``label`` (a case approved from a fault ticket is; an editor may tag others)."""
+        spec = self.labels.get(label)
+        if spec is None or spec.action != "escalate" or label == self.settings.human_label:
+            return None
+        near = max(((sc, key) for sc, key in cands if key.startswith(CASE)), default=None)
+        if near is None or near[0] < exact_score:
+            return None
+        case_id = near[1][len(CASE):]
+        try:
+            tags = self.kb.answering(case_id).tags
+        except KBError:
+            return None
+        return (case_id, float(near[0])) if label in tags else None
+
     def decide(self, text: str, vector: np.ndarray) -> Decision:
         s = self.settings
         idx = self.kb.index()  # brought to the current KB revision: the calibration follows the same one
@@ -427,6 +445,13 @@ class Router:
                 return done("reply", UNSURE, vote.share,
                             f"nearest examples lean to {label!r} (vote {vote.share:.2f} under "
                             f"{s.reply_min_vote:.2f}): asking for more", why=Why.WEAK_REPLY)
+            fix = self._fix_for(label, cands, s.exact_score)
+            if fix is not None:  # an editor's case for this fault outranks the generic fault examples
+                fix_id, sim = fix
+                return done("answer", self.answer_label, sim,
+                            f"case {fix_id!r}, a fix for {label!r} messages: the message is nearly one of its "
+                            f"phrasings (similarity {sim:.2f}); the {label!r} examples had vote {vote.share:.2f}",
+                            case_id=fix_id, score=sim, why=Why.NEAR_PHRASING)
             return done(spec.action if spec.action != "answer" else "escalate", label, vote.share,
                         f"nearest examples are {label!r}", why=Why.LABEL)
         case_id = vote.winner[len(CASE):]

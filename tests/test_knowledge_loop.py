@@ -4,6 +4,8 @@ phrasing with a tick box and the case it collides with, and refuses Approve whil
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -227,3 +229,44 @@ def test_kb_import_changes_a_published_answer_only_with_update(ac: Aftercare, cl
                  encoding="utf-8")
     out = cli("kb", "import", str(g))
     assert "0 new cases, 0 updated, 1 phrasings added" in out
+
+
+# -- case 2: a case approved from a fault ticket answers that fault where it matches well ----------
+
+
+def _numbers_agree(page: str, ac: Aftercare) -> bool:
+    """The try page's figures back its decision: an answer has its confidence at or over the
+    threshold, or its best score at or over the exact-match score; an escalation has neither."""
+    conf = float(re.search(r"confidence ([0-9.]+)", page).group(1))  # type: ignore[union-attr]
+    score = float(re.search(r"<dt>Best score</dt><dd>([0-9.]+)", page).group(1))  # type: ignore[union-attr]
+    threshold = float(re.search(r"<dt>Threshold</dt><dd>([0-9.]+)", page).group(1))  # type: ignore[union-attr]
+    answered = 'id="decision-action">answer<' in page
+    backed = conf >= threshold or score >= ac.config.retrieval.exact_score
+    return answered == backed
+
+
+def test_a_case_approved_from_a_fault_ticket_answers_that_fault_and_try_agrees(ac: Aftercare, cli: Cli) -> None:
+    fault = "the app crashes every time I upload a photo"  # one of the classifier's own fault examples
+    with TestClient(create_web_app(ac)) as client:
+        first = _web(client, "fay", fault)
+        assert first["action"] == "escalate" and first["label"] == "fault"
+        cli("tickets", "resolve", first["ticket_id"], "Update the Lumo app to 4.2.1: it fixes the crash on "
+            "photo upload from the gallery.", "--agent", "ann")
+        case_id = f"ticket-{first['ticket_id'].lower()}"
+        assert ac.kb.get(case_id).questions == [fault]
+        login(client, "eve")
+        token = csrf_of(client.get("/console/review").text)
+        r = client.post(f"/console/review/{case_id}/approve", data={"csrf": token, "keep": [fault]})
+        assert f"{case_id} published" in r.text
+        # "try the bot": the case at the top, the decision answers with it, the numbers say so
+        page = client.post("/console/try", data={"csrf": token, "text": fault}).text
+        assert 'id="decision-action">answer<' in page and f'id="decision-case">{case_id}<' in page
+        assert _numbers_agree(page, ac)
+        # the next customers with the same fault get the fix, not a ticket
+        for who, text in (("gus", fault), ("hal", "The app crashes every time I upload a photo!")):
+            out = _web(client, who, text)
+            assert out["action"] == "answer" and out["case_id"] == case_id, out
+            assert "4.2.1" in out["replies"][0]["text"]
+        # a different fault still goes to a person
+        assert _web(client, "ida", "my doorbell camera shows a black screen since this morning")["action"] == \
+            "escalate"
