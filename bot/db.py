@@ -14,12 +14,37 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import DatabaseUnavailable
+from bot.errors import DatabaseUnavailable, UnstorableValue
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
+
+
+INT64 = 2**63 - 1
+
+
+def _check_value(v: object) -> None:
+    if isinstance(v, str):
+        if "\x00" in v:
+            raise UnstorableValue("text contains a NUL character")
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise UnstorableValue("text contains a lone surrogate, which is not a character") from e
+    elif isinstance(v, int) and not isinstance(v, bool) and not -INT64 - 1 <= v <= INT64:
+        raise UnstorableValue("a number too large to store or look up")
+
+
+def refuse_unstorable(conn: object, cursor: object, statement: str, params: object, context: object,
+                      executemany: bool) -> None:
+    """Engine hook (``before_cursor_execute``): every bound value is checked by ``_check_value``."""
+    rows = params if executemany and isinstance(params, list | tuple) else [params]
+    for row in rows:
+        values = row.values() if isinstance(row, dict) else row if isinstance(row, list | tuple) else ()
+        for v in values:
+            _check_value(v)
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -37,8 +62,11 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        event.listen(engine, "before_cursor_execute", refuse_unstorable)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    event.listen(engine, "before_cursor_execute", refuse_unstorable)
+    return engine
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

@@ -28,3 +28,8 @@ class DeliveryFailed(BotError):  # noqa: N818 - reads as what happened
 
 class EvalFileError(BotError):
     """A test file for ``aftercare eval`` that cannot be read; the message names the line."""
+
+
+class UnstorableValue(BotError, ValueError):
+    """A value no database here can store: text with NUL or a lone surrogate, an integer past 64 bits.
+    Raised before the statement is sent; the web app answers it with HTTP 400 and the reason."""

@@ -30,6 +30,7 @@ from handoff.settings import DeskSettings
 from handoff.sla import _as_utc
 from handoff.views import ClaimResult, EventView, MessageView, TicketActivity, TicketView, message_view, ticket_view
 
+MAX_TICKET_NUMBER = 2**31 - 1  # tickets.id is a 32-bit integer on PostgreSQL
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 
 
@@ -51,7 +52,12 @@ class Handoff(DeskOps):
     def _find(self, s: Session, ref: str | int) -> Ticket:
         t: Ticket | None
         if isinstance(ref, int) or str(ref).isdigit():
-            t = s.get(Ticket, int(ref))
+            n = int(ref)
+            if not 0 < n <= MAX_TICKET_NUMBER:  # past the column's range: no such ticket, not a database error
+                raise TicketNotFound(str(ref)[:40])
+            t = s.get(Ticket, n)
+        elif "\x00" in str(ref) or len(str(ref)) > 64:
+            raise TicketNotFound(repr(str(ref)[:40]))
         else:
             t = s.scalar(select(Ticket).where(Ticket.public_id == str(ref).strip().upper()))
         if t is None:

@@ -3,6 +3,7 @@ changes, forged buttons, bad JSON. Each test is one kind of attack or accident (
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -234,3 +235,49 @@ def test_an_assignment_racing_a_claim_is_applied_in_order_and_the_trail_says_so(
     owners = [e.data.get("assignee") for e in ac.handoff.events(ref) if e.kind in ("claimed", "assigned")]
     assert owners == ["ann", "carol"] and ac.handoff.get(ref).assignee == "carol"
     assert [e.data.get("previous") for e in ac.handoff.events(ref) if e.kind == "assigned"] == ["ann"]
+
+
+# -- case 9: bad input gets a 4xx with the reason and changes nothing ----------------------------------
+
+
+def _count(ac, table) -> int:  # type: ignore[no-untyped-def]
+    with ac.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def _bad_web_input(ac) -> None:  # type: ignore[no-untyped-def]
+    UserStore(ac.sessions).add("ann", "agent", PASSWORD)
+    with TestClient(create_web_app(ac)) as client:
+        before = (_count(ac, Message), _count(ac, Conversation))
+        for body in ({"customer": "a\x00b", "text": "hello"}, {"customer": "c1", "name": "Ann\x00", "text": "hi"},
+                     {"customer": "\ud800", "text": "hello"}, {"customer": "c2", "text": "hi \udfff there"}):
+            raw = json.dumps(body)  # \u escapes: what a client can send
+            r = client.post("/api/messages", content=raw, headers={"content-type": "application/json"})
+            assert r.status_code == 422, (body, r.text)
+            assert any(w in r.json()["error"] for w in ("NUL", "surrogate", "unicode")), r.text
+        for raw in ('{"customer": NaN, "text": "x"}', '{"customer": "c3", "text": Infinity}'):
+            r = client.post("/api/messages", content=raw, headers={"content-type": "application/json"})
+            assert r.status_code == 422, r.text
+        for query in (f"customer=w&after={2**63}", "customer=w&after=-1", "customer=a%00b",
+                      "customer=w&after=1e3"):
+            r = client.get(f"/api/messages?{query}")
+            assert r.status_code in (400, 422), (query, r.text)
+        assert (_count(ac, Message), _count(ac, Conversation)) == before
+        page = client.get("/console/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        client.post("/console/login", data={"name": "ann", "password": PASSWORD, "csrf": token.group(1)})
+        for ref in (str(2**31), str(2**63), str(2**64), "AC-" + "9" * 30, "1%00"):
+            r = client.get(f"/console/tickets/{ref}")
+            assert r.status_code == 404, (ref, r.status_code)
+            r = client.get(f"/console/api/tickets/{ref}")
+            assert r.status_code == 404, (ref, r.status_code)
+
+
+def test_bad_web_input_gets_a_clear_4xx_on_sqlite(make_app) -> None:
+    _bad_web_input(make_app())
+
+
+@pytest.mark.postgres
+def test_bad_web_input_gets_a_clear_4xx_on_postgres(make_app, pg_url) -> None:
+    _bad_web_input(make_app(db_url=pg_url, demo=False))

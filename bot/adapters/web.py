@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -12,16 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.adapters.base import Channel
 from bot.app import Aftercare
 from bot.console.routes import mount_console
-from bot.db import DatabaseUnavailable, ping, with_retries
+from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
+from bot.jsonbody import clean_text
 from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
@@ -37,6 +40,18 @@ class MessageIn(BaseModel):
     customer: str = Field(min_length=1, max_length=200)
     text: str = Field(default="", max_length=200_000)
     name: str = Field(default="", max_length=200)
+
+    @field_validator("customer", "name")
+    @classmethod
+    def _storable_id(cls, v: str) -> str:
+        clean_text(v, "this field")  # NUL or a lone surrogate: 422 with the reason, nothing stored
+        return v
+
+    @field_validator("text")
+    @classmethod
+    def _storable_text(cls, v: str) -> str:
+        clean_text(v.replace("\x00", ""), "the text")  # NUL in the text is refused by the pipeline with a reply
+        return v
 
 
 def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAPI:
@@ -63,6 +78,21 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
     proxies = [p.strip() for p in ac.config.web.trusted_proxies.split(",") if p.strip()]
     if proxies:  # X-Forwarded-For believed only from these addresses; otherwise the connection's own address
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        """422 with each problem's place and reason; the offending input is left out (it may not even be
+        encodable: a lone surrogate) and the body is ASCII-escaped JSON."""
+        details = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                   for e in exc.errors()]
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        reason = f"{'.'.join(str(x) for x in first['loc'][1:]) or 'request'}: {first['msg']}"
+        body = json.dumps({"error": reason, "detail": details}, ensure_ascii=True, default=str)
+        return Response(body, status_code=422, media_type="application/json")
+
+    @app.exception_handler(UnstorableValue)
+    async def _unstorable(_request: Request, exc: UnstorableValue) -> JSONResponse:
+        return JSONResponse({"error": f"bad input: {exc}"}, status_code=400)
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(_request: Request, exc: BodyTooLarge) -> JSONResponse:
@@ -144,7 +174,8 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
         return JSONResponse(payload)
 
     @app.get("/api/messages")
-    def poll_messages(customer: str = Query(min_length=1, max_length=200), after: int = 0) -> JSONResponse:
+    def poll_messages(customer: str = Query(min_length=1, max_length=200),
+                      after: int = Query(0, ge=0, le=2**63 - 1)) -> JSONResponse:
         try:
             rows = ac.handoff.customer_messages(CHANNEL, customer, after=after)
         except DatabaseUnavailable as e:
