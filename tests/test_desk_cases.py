@@ -252,3 +252,32 @@ def test_queue_shows_display_names_channel_last_activity_and_customer_replied(cl
     assert row["customer_replied"] and row["last_activity"] > before[0]["created_at"]
     assert "customer replied" in client.get("/console/queue").text
     assert "Mina Park" in client.get(f"/console/tickets/{named['ticket_id']}").text
+
+
+async def test_a_merged_telegram_customer_gets_the_targets_reply_pushed_once(ac: Aftercare) -> None:
+    from bot.outbox import Outbox, Outgoing
+    from tests.conftest import FakeChannel
+
+    a = FakeChannel(ac, "web").push("the app crashes every time I upload a photo", customer="wa").ticket_id
+    b = FakeChannel(ac, "telegram").push("uploading a picture makes the app crash", customer="9001",
+                                         customer_name="Bea").ticket_id
+    assert a and b
+    box = Outbox(ac.sessions, ac.handoff, ac.config.outbox)
+    pushed: list[tuple[str, str]] = []
+    thread: list[str] = []
+
+    async def telegram(out: Outgoing) -> None:
+        pushed.append((out.customer_ref, out.message.text))
+
+    async def agents(out: Outgoing) -> None:
+        thread.append(out.message.text)
+
+    box.add_customer_channel("telegram", telegram)
+    box.set_agents_sink(agents)
+    box.start_point()
+    ac.handoff.merge(b, a, "ann", confirm=True)
+    ac.handoff.reply(a, "ann", "A fix is on its way.")
+    box.dispatch()
+    await box.run_once()
+    assert ("9001", "A fix is on its way.") in pushed  # in Bea's own Telegram chat
+    assert thread.count("A fix is on its way.") == 1  # the agents' thread shows it once
