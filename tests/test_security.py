@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -16,10 +17,13 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from bot.adapters.web import create_web_app
+from bot.console.models import LoginFailure
 from bot.console.users import UserStore
 from bot.messages import IncomingMessage
+from bot.outbox_models import InboundUpdate, SeenEvent
 from handoff.errors import HandoffError
-from handoff.models import Conversation, Message, Ticket
+from handoff.models import Conversation, Message, MessageKey, Ticket
+from tests.desk_support import Cli
 from tests.serving import serving
 
 
@@ -281,3 +285,38 @@ def test_bad_web_input_gets_a_clear_4xx_on_sqlite(make_app) -> None:
 @pytest.mark.postgres
 def test_bad_web_input_gets_a_clear_4xx_on_postgres(make_app, pg_url) -> None:
     _bad_web_input(make_app(db_url=pg_url, demo=False))
+
+
+# -- case 10: tables that only grew are pruned past jobs.retention_days -------------------------------
+
+
+def test_the_periodic_job_prunes_old_logins_events_updates_and_keys(make_app, monkeypatch, capsys, embedder) -> None:
+    ac = make_app()
+    now = ac.handoff.now()
+    old, recent = now - timedelta(days=31), now - timedelta(days=1)
+    conv = ac.handoff.conversation("web", "prune-me")
+    with ac.sessions() as s:
+        for i, at in enumerate((old, recent)):
+            s.add(LoginFailure(key=f"name:x{i}", at=at))
+            s.add(SeenEvent(event_id=f"Ev{i}", at=at))
+            s.add(InboundUpdate(source="slack", external_id=f"Ev{i}", body="{}", content_type="application/json",
+                                status="done", attempts=1, last_error="", received_at=at))
+        s.add(InboundUpdate(source="telegram", external_id="7", body="{}", content_type="application/json",
+                            status="pending", attempts=0, last_error="", received_at=old))  # not done yet: kept
+        s.commit()
+    for i, at in enumerate((old, recent)):
+        m = ac.handoff.record(conv, "customer", f"hello {i}", key=f"web:k{i}")
+        with ac.sessions() as s:
+            s.get(MessageKey, f"web:k{i}").created_at = at  # type: ignore[union-attr]
+            s.commit()
+        assert m.id
+    out = Cli(ac, monkeypatch, capsys, embedder)("jobs", "run-once")
+    assert "pruned 1 failed logins, 1 seen Slack events, 1 processed platform updates, 1 idempotency records" in out
+    with ac.sessions() as s:
+        assert s.scalars(select(LoginFailure.key)).all() == ["name:x1"]
+        assert s.scalars(select(SeenEvent.event_id)).all() == ["Ev1"]
+        assert sorted(s.scalars(select(InboundUpdate.external_id)).all()) == ["7", "Ev1"]
+        assert s.scalars(select(MessageKey.key)).all() == ["web:k1"]
+    assert len(ac.handoff.customer_messages("web", "prune-me")) == 0  # the messages themselves stay
+    with ac.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Message).where(Message.conversation_id == conv)) == 2

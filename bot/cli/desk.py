@@ -133,11 +133,14 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs_run_once(args: argparse.Namespace) -> int:
+    from bot.jobs import prune_expired
     from handoff.jobs import run_due
 
-    r = run_due(open_app(args).handoff)
+    ac = open_app(args)
+    r = run_due(ac.handoff)
     print(f"SLA warnings {r.warnings}, breaches {r.breaches}; closed {r.closed} quiet resolved tickets; "
           f"assigned {r.assigned} waiting tickets; {r.unassigned} unassigned-ticket alerts")
+    print(f"{prune_expired(ac)} (older than {ac.config.jobs.retention_days:g} days)")
     return 0
 
 
