@@ -43,6 +43,7 @@ class Outcome:
     reason: str = ""
     message_id: int | None = None
     options: list[str] = field(default_factory=list)  # the case ids offered by a clarify
+    language: str | None = None  # the language the replies speak (the conversation's, ISO code)
 
 
 def outcome_to_dict(out: Outcome) -> dict[str, Any]:

@@ -22,12 +22,13 @@ from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, out
 from bot.metrics import Metrics
 from bot.normalize import readable
 from bot.ratings import take_rating
-from bot.replies import Replies
+from bot.replies import LANGUAGES, Replies
+from classifier.language import conversation_language, guess_language
 from classifier.router import UNSURE, Decision, Router, Why
 from handoff.models import MessageKind
 from handoff.service import Handoff, MessageView
 from kb.embedder import Embedder
-from kb.service import KnowledgeBase
+from kb.service import CaseView, KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,18 @@ def looks_binary(text: str) -> bool:
     return bad / len(text) > 0.1
 
 
+def answer_for(case: CaseView, language: str) -> tuple[str, str | None]:
+    """The case's answer for a customer writing in ``language``: its ``answer_<language>`` when it has
+    one, else its own answer; and the language that answer is in when it is not ``language`` (the
+    reply then says so, in the customer's language), else None."""
+    if language in case.translations:
+        return case.translations[language], None
+    own = guess_language(case.answer)
+    if own is None or own == language:
+        return case.answer, None
+    return case.answer, own
+
+
 class Pipeline:
     def __init__(self, *, kb: KnowledgeBase, handoff: Handoff, embedder: Embedder, router: Callable[[], Router],
                  replies: Replies, max_chars: int = 4000, transcript_messages: int = 20,
@@ -93,6 +106,7 @@ class Pipeline:
         # channels' "Talk to a person" button does
         self.answer_feedback = answer_feedback
         self.metrics = metrics
+        self._spoken: dict[int, str] = {}  # message (id) being handled -> the language its replies speak
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         """Handle one message. With ``msg.key`` it is handled once whatever is retried: a retry after a
@@ -113,11 +127,20 @@ class Pipeline:
             out = with_retries(once, attempts=self.db_attempts, delay=self.db_delay)
         except DatabaseUnavailable:
             log.error("message from %s/%s not processed: database unavailable", msg.channel, msg.customer)
-            out = Outcome(replies=[Reply(self.replies.render("unavailable"), kind="system")], action="error",
-                          reason="database unavailable")
+            lang = conversation_language(msg.text, current=None, default=self.replies.language, available=LANGUAGES)
+            out = Outcome(replies=[Reply(self.replies.render("unavailable", language=lang), kind="system")],
+                          action="error", reason="database unavailable", language=lang)
         if self.metrics is not None:
             self.metrics.handled(msg.channel, out, time.perf_counter() - t0)
         return out
+
+    def language_of(self, conv: int, text: str) -> str:
+        """The conversation's language after the customer wrote ``text`` (kept on the conversation)."""
+        current = self.handoff.language(conv)
+        lang = conversation_language(text, current=current, default=self.replies.language, available=LANGUAGES)
+        if lang != current:
+            self.handoff.set_language(conv, lang)
+        return lang
 
     def decide(self, text: str) -> Decision:
         """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
@@ -156,10 +179,11 @@ class Pipeline:
     def _clarify(self, conv: int, text: str, message_id: int, d: Decision, dmeta: dict) -> Outcome:
         """Ask "did you mean...?" with the offered cases as buttons (their first phrasings)."""
         labels = [option_label(self.kb.get(c).questions[0] if self.kb.get(c).questions else c) for c in d.options]
-        out = self.replies.render("clarify")
+        lang = self.handoff.language(conv)
+        out = self.replies.render("clarify", language=lang)
         mid = self._reply(conv, out, meta={**dmeta, "kind": MessageKind.CLARIFY, "options": list(d.options),
                                            "option_labels": labels, "asked": text})
-        buttons = clarify_buttons(mid, labels, self.replies.render("clarify_none"))
+        buttons = clarify_buttons(mid, labels, self.replies.render("clarify_none", language=lang))
         return Outcome(replies=[Reply(out, buttons=buttons)], action="clarify", label=d.label,
                        confidence=d.confidence, case_id=d.case_id, reason=d.reason, message_id=message_id,
                        options=list(d.options))
@@ -190,9 +214,12 @@ class Pipeline:
         options = [str(o) for o in m.meta.get("options") or []]
         asked = str(m.meta.get("asked") or "")
         conv = m.conversation_id
+        lang = self.handoff.language(conv)
         if choice != NONE:
             case = self.kb.get(options[int(choice)])
-            out = self.replies.render("answer", answer=case.answer, case=case)
+            answer, answer_language = answer_for(case, lang or self.replies.language)
+            out = self.replies.render("answer", answer=answer, case=case, answer_language=answer_language,
+                                      language=lang)
             reason = f"the customer picked {case.id!r} of {', '.join(options)}"
             self._reply(conv, out, meta={"kind": MessageKind.ANSWER, "label": m.meta.get("label", ""),
                                          "case_id": case.id, "confidence": 1.0, "reason": reason,
@@ -201,7 +228,7 @@ class Pipeline:
                            confidence=1.0, case_id=case.id, reason=reason, options=options)
         open_t = self.handoff.open_ticket(conv)
         if open_t is not None:
-            out = self.replies.render("joined", ticket_id=open_t.public_id)
+            out = self.replies.render("joined", ticket_id=open_t.public_id, language=lang)
             self._reply(conv, out, ticket_id=open_t.id)
             return Outcome(replies=[Reply(out, ticket_id=open_t.public_id)], action="joined",
                            ticket_id=open_t.public_id, reason="an open ticket holds this conversation")
@@ -213,7 +240,7 @@ class Pipeline:
                                        confidence=1.0, priority=spec.priority if spec else "normal",
                                        impact="single", reason=reason,
                                        transcript_messages=self.transcript_messages)
-        out = self.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
+        out = self.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority, language=lang,
                                   **self.team_hours(t.team))
         self._reply(conv, out, ticket_id=t.id, meta={"kind": MessageKind.ESCALATE, "label": human, "reason": reason,
                                                      "why": Why.ASKS_PERSON, "options": options})
@@ -226,26 +253,41 @@ class Pipeline:
         return d.action == "answer" or (d.action == "reply" and d.label != UNSURE)
 
     def _handle(self, msg: IncomingMessage) -> Outcome:
+        """``_handle_text``, its Outcome marked with the language its replies speak."""
+        try:
+            out = self._handle_text(msg)
+            if out.language is None:
+                out = replace(out, language=self._spoken.get(id(msg), self.replies.language))
+            return out
+        finally:
+            self._spoken.pop(id(msg), None)
+
+    def _handle_text(self, msg: IncomingMessage) -> Outcome:
         original = msg.text.strip()  # kept in the transcript as sent
         text = readable(msg.text)  # what is decided on: nothing invisible (bot.normalize)
+        default = self.replies.language
         if looks_binary(original):
-            return Outcome(replies=[Reply(self.replies.render("not_text", ticket_id=None))], action="refused",
-                           reason="binary content")
+            return Outcome(replies=[Reply(self.replies.render("not_text", ticket_id=None, language=default))],
+                           action="refused", reason="binary content")
         if len(original) > self.max_chars:
-            return Outcome(replies=[Reply(self.replies.render("too_long", length=len(original), limit=self.max_chars))],
-                           action="refused", reason="message too long")
+            lang = conversation_language(text[:2000], current=None, default=default, available=LANGUAGES)
+            return Outcome(replies=[Reply(self.replies.render("too_long", length=len(original), limit=self.max_chars,
+                                                              language=lang))],
+                           action="refused", reason="message too long", language=lang)
         conv = self.handoff.conversation(msg.channel, msg.customer, name=msg.customer_name)
         ticket = self.handoff.open_ticket(conv)
+        lang = self.language_of(conv, text)
+        self._spoken[id(msg)] = lang
         if not text:
             if msg.attachments and ticket is not None:
                 self.handoff.record(conv, "customer", "[attachment]", ticket_id=ticket.id,
                                     meta={"attachments": msg.attachments}, key=msg.key)
-                out = self.replies.render("not_text", ticket_id=ticket.public_id)
+                out = self.replies.render("not_text", ticket_id=ticket.public_id, language=lang)
                 self._reply(conv, out, ticket_id=ticket.id, key=msg.key)
                 return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                                ticket_id=ticket.public_id, reason="attachment added to the ticket")
             key = "not_text" if msg.attachments else "empty"
-            return Outcome(replies=[Reply(self.replies.render(key, ticket_id=None))], action="refused",
+            return Outcome(replies=[Reply(self.replies.render(key, ticket_id=None, language=lang))], action="refused",
                            reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
         if ticket is None:  # "2" typed under a "did you mean...?" picks the second option
@@ -256,7 +298,7 @@ class Pipeline:
                     self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta)
                     return self._picked(last, choice)
         if ticket is None:  # "4 thanks" answering the rating question after a resolution: stored, no reopening
-            rated = take_rating(self.handoff, self.replies, conv, msg, text)
+            rated = take_rating(self.handoff, self.replies, conv, msg, text, language=lang)
             if rated is not None:
                 return rated
         if ticket is None:  # within the reopen window after a resolution: reopen and join it, unless the
@@ -265,7 +307,7 @@ class Pipeline:
         customer_msg = self.handoff.record(conv, "customer", original, ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta, key=msg.key)
         if ticket is not None:
-            out = self.replies.render("joined", ticket_id=ticket.public_id)
+            out = self.replies.render("joined", ticket_id=ticket.public_id, language=lang)
             self._reply(conv, out, ticket_id=ticket.id, key=msg.key)
             return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                            ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
@@ -298,13 +340,15 @@ class Pipeline:
                 return self._clarify(conv, text, customer_msg.id, d, dmeta)
         if d.action == "answer" and d.case_id is not None:
             case = self.kb.answering(d.case_id)
-            out = self.replies.render("answer", answer=case.answer, case=case)
+            answer, answer_language = answer_for(case, lang)
+            out = self.replies.render("answer", answer=answer, case=case, answer_language=answer_language,
+                                      language=lang)
             self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ANSWER}, key=msg.key)
             return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
                            confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=customer_msg.id)
         if d.action == "reply":
             name = f"label_{d.label}" if self.replies.has(f"label_{d.label}") else "label_default"
-            out = self.replies.render(name)
+            out = self.replies.render(name, language=lang)
             self._reply(conv, out, meta={**dmeta, "kind": MessageKind.REPLY}, key=msg.key)
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason=d.reason, message_id=customer_msg.id)
@@ -319,7 +363,8 @@ class Pipeline:
         template = "escalated_human" if asks_person else "escalated"
         if link is not None and link.known:
             template = "known_issue"
-        out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority, **self.team_hours(t.team))
+        out = self.replies.render(template, ticket_id=t.public_id, priority=t.priority, language=lang,
+                                  **self.team_hours(t.team))
         self._reply(conv, out, ticket_id=t.id, meta={**dmeta, "kind": MessageKind.ESCALATE}, key=msg.key)
         log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
                  d.impact, d.reason)

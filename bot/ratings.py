@@ -15,6 +15,15 @@ from handoff.models import MessageKind
 from handoff.service import Handoff
 
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+# Korean: "5점", "4점이요", "5점 드려요", "별 다섯 개", "별 4개요", "★★★★★"; a bare "네" is "yes", never a 4
+_KO_NUMBERS = {"하나": 1, "한": 1, "둘": 2, "두": 2, "셋": 3, "세": 3, "넷": 4, "네": 4, "다섯": 5}
+_KO_ENDING = (r"(?:이에요|이예요|입니다|이요|이오|요|이|을|를|은|는)?"
+              r"(?:\s*(?:드려요|드립니다|드릴게요|줄게요|주고\s*싶어요|입니다))?")
+_KO_STARS = re.compile(r"^\s*별점?\s*(?P<n>[1-5]|하나|한|둘|두|셋|세|넷|네|다섯)\s*(?:개|점)?"
+                       + _KO_ENDING + r"(?![가-힣])", re.S)
+_KO_FULL = re.compile(r"^\s*(?:5\s*점\s*)?만점" + _KO_ENDING + r"(?![가-힣])")
+# "5점 만점에 4점이요": the second number is the score
+_KO_OUT_OF = re.compile(r"^\s*5\s*점\s*만점에\s*(?P<n>[1-5])\s*점" + _KO_ENDING + r"(?![가-힣])")
 _STAR = "★⭐🌟"
 # The score: a whole number 1-5 (not "45", "4.5", "4,5") or its word, then an optional scale ("/5",
 # "out of 5") and unit ("stars", "*", "점", a star emoji); or 1-5 star symbols, empty ones after them.
@@ -23,7 +32,7 @@ _HEAD = re.compile(
         (?P<stars>(?:[{_STAR}]\ufe0f?\s*){{1,5}})(?![{_STAR}])(?:[☆✩]\s*)*
       | (?:(?P<digit>[1-5])(?![\d.,]\d|\d)|(?P<word>one|two|three|four|five)\b)
         (?P<scale>\s*/\s*5|\s+(?:out\s+)?of\s+5)?(?![\d.,]\d|\d)
-        (?P<unit>\s*(?:stars?\b|\*|[{_STAR}]\ufe0f?|점(?![가-힣])))?
+        (?P<unit>\s*(?:stars?\b|\*|[{_STAR}]\ufe0f?|점{_KO_ENDING}(?![가-힣])))?
     )\s*(?P<sep>[-–—:;,.!?)]*)\s*(?P<rest>.*)$""",
     re.S | re.I | re.X,
 )
@@ -88,6 +97,12 @@ def _parse_score(text: str) -> TypedRating | None:
     """A typed rating and its comment, or None when the text does not read as one: the score comes
     first; after a bare number the rest must be empty, a symbol or emoji, set off by "!", "-" or ",",
     or start with thanks or praise ("4 thanks"); "2 more issues" and "3 questions" are not ratings."""
+    ko = _KO_OUT_OF.match(text) or _KO_STARS.match(text) or _KO_FULL.match(text)
+    if ko is not None:  # "별 다섯 개", "별 4개요 친절했어요", "만점이요"
+        n = ko.groupdict().get("n")
+        score = 5 if n is None else int(n) if n.isdigit() else _KO_NUMBERS[n]
+        rest = text[ko.end():].strip(" \t\n-–—:;,.!?)")
+        return TypedRating(score, rest[:2000])
     m = _HEAD.match(text)
     if m is None:
         return None
@@ -106,7 +121,8 @@ def _parse_score(text: str) -> TypedRating | None:
     return TypedRating(score, rest[:2000])
 
 
-def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str) -> Outcome | None:
+def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str, *,
+                language: str | None = None) -> Outcome | None:
     """Store ``text`` as the rating of the conversation's resolved ticket when it is one; the ticket
     stays resolved. None when the message is not a rating (or nothing was asked)."""
     rating = parse_rating(text)
@@ -118,7 +134,7 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
     m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
                        meta={"rating": rating.score}, key=msg.key)
     handoff.rate(t.id, rating.score, comment=rating.comment)
-    out = replies.render("rated", ticket_id=t.public_id, score=rating.score)
+    out = replies.render("rated", ticket_id=t.public_id, score=rating.score, language=language)
     handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.RATED},
                    key=f"{msg.key}#reply" if msg.key else "")
     return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="rated", ticket_id=t.public_id,

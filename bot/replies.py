@@ -1,4 +1,9 @@
-"""Reply texts from Jinja2 templates, one folder per language."""
+"""Reply texts from Jinja2 templates, one folder per language (bot/templates/en, bot/templates/ko).
+
+The default language is ``app.language``; each conversation replies in its customer's language
+(detected per message, kept on the conversation), so ``render`` takes the language to speak. A
+template missing in a language falls back to English.
+"""
 
 from __future__ import annotations
 
@@ -12,22 +17,34 @@ LANGUAGES = ("en", "ko")
 
 
 class Replies:
+    """Templates in every language of ``LANGUAGES``; ``language`` is the default one.
+
+    Raises ValueError for a default language without templates."""
+
     def __init__(self, language: str = "en", *, directory: Path = TEMPLATES) -> None:
         if language not in LANGUAGES:
             raise ValueError(f"no reply templates for language {language!r}")
         self.language = language
-        self._env = Environment(
-            loader=FileSystemLoader([str(directory / language), str(directory / "en")]),
-            undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        self._envs = {
+            lang: Environment(
+                loader=FileSystemLoader([str(directory / lang), str(directory / "en")]),
+                undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                keep_trailing_newline=False,
+            )
+            for lang in LANGUAGES
+        }
 
-    def render(self, name: str, **context: Any) -> str:
-        return self._env.get_template(f"{name}.j2").render(**context).strip()
+    def speaks(self, language: str | None) -> str:
+        """``language`` when there are templates in it, else the default language."""
+        return language if language in self._envs else self.language  # type: ignore[return-value]
+
+    def render(self, name: str, *, language: str | None = None, **context: Any) -> str:
+        """Template ``name`` in ``language`` (default: the app's), rendered with ``context``."""
+        return self._envs[self.speaks(language)].get_template(f"{name}.j2").render(**context).strip()
 
     def has(self, name: str) -> bool:
         try:
-            self._env.get_template(f"{name}.j2")
+            self._envs[self.language].get_template(f"{name}.j2")
         except TemplateNotFound:
             return False
         return True

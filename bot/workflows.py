@@ -25,7 +25,8 @@ def resolve_ticket(
     from bot.proposals import propose_from_ticket
 
     t = ac.handoff.get(ref)
-    t = ac.handoff.resolve(ref, agent, resolution, notice=resolution_notice(ac, t.public_id, resolution))
+    t = ac.handoff.resolve(ref, agent, resolution, notice=resolution_notice(ac, t.public_id, resolution,
+                                                                               language=t.language))
     case = None
     if propose:
         try:
@@ -35,12 +36,12 @@ def resolve_ticket(
     return t, case
 
 
-def resolution_notice(ac: Aftercare, ticket_id: str, resolution: str) -> str:
+def resolution_notice(ac: Aftercare, ticket_id: str, resolution: str, *, language: str | None = None) -> str:
     """What the customer is told on resolution, with the satisfaction question (every channel asks it;
-    push channels add rating buttons, web chat and terminal take a typed 1-5)."""
-    return ac.replies.render("resolved", ticket_id=ticket_id, resolution=resolution) + "\n\n" + ac.replies.render(
-        "rate_ask"
-    )
+    push channels add rating buttons, web chat and terminal take a typed 1-5), in the customer's
+    ``language`` (the conversation's; the app's default when None)."""
+    return ac.replies.render("resolved", ticket_id=ticket_id, resolution=resolution, language=language) + \
+        "\n\n" + ac.replies.render("rate_ask", language=language)
 
 
 def resolve_problem(
@@ -51,7 +52,7 @@ def resolve_problem(
     from bot.proposals import propose_from_ticket
 
     done = ac.handoff.resolve_problem(
-        ref, agent, resolution, notice=lambda t: resolution_notice(ac, t.public_id, resolution)
+        ref, agent, resolution, notice=lambda t: resolution_notice(ac, t.public_id, resolution, language=t.language)
     )
     if propose and done:
         try:
@@ -67,7 +68,9 @@ def reply_with_case(ac: Aftercare, ticket: str | int, agent: str, case_ref: str,
     case = ac.kb.get(case_ref)
     if case.state != "published":
         raise KBError(f"case {case.id} is {case.state}, not published")
-    text = f"{words.strip()}\n\n{case.answer}" if words.strip() else case.answer
+    lang = ac.handoff.get(ticket).language
+    answer = case.translations.get(lang, case.answer) if lang else case.answer  # the customer's language if it has it
+    text = f"{words.strip()}\n\n{answer}" if words.strip() else answer
     return ac.handoff.reply(ticket, agent, text)
 
 
@@ -99,7 +102,7 @@ def escalate_to_person(
         transcript_messages=ac.config.tickets.transcript_messages,
     )
     text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
-                             **ac.pipeline.team_hours(t.team))
+                             language=h.language(conv), **ac.pipeline.team_hours(t.team))
     meta = {"kind": MessageKind.ESCALATE, "label": label, "reason": PERSON_REASON, "why": Why.ASKS_PERSON}
     h.record(conv, "bot", text, ticket_id=t.id, meta=meta)
     return t

@@ -101,3 +101,27 @@ _VOCAB = {lang: frozenset(words.split()) - (SHARED_WITH_ENGLISH if lang != "en" 
 
 def language_name(code: str) -> str:
     return NAMES.get(code, code)
+
+
+def _has_script(text: str, prefix: str) -> bool:
+    return any(ch.isalpha() and unicodedata.name(ch, "").startswith(prefix) for ch in text)
+
+
+def conversation_language(text: str, *, current: str | None, default: str,
+                          available: tuple[str, ...] = ("en", "ko")) -> str:
+    """The language to reply in after the customer wrote ``text``: what the message is written in when
+    that is clear and replies exist in it (the writing system first, then common words), else the
+    conversation's language so far (``current``), else ``default``.
+
+    A message that is not clearly in one language keeps the conversation's: "ok", "5", an emoji, a
+    product name (the first such message gets ``default``, ``app.language``). Any Hangul in a mixed
+    message ("Lumo 앱 reset 안 돼요") reads as Korean."""
+    lang = guess_language(text)
+    if lang is not None and lang in available:
+        return lang
+    if lang is None and "ko" in available and _has_script(text, "HANGUL") and \
+            (current is None or current == "ko" or _script_language(text) is None):
+        return "ko"
+    if current in available:
+        return current  # type: ignore[return-value]
+    return default if default in available else available[0]

@@ -86,6 +86,8 @@ class Conversation(Base):
     customer_name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the language the customer writes in (ISO code), detected per message; None until known
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class Ticket(Base):

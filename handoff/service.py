@@ -100,6 +100,19 @@ class Handoff(DeskOps):
             return c.id
 
     @on_fresh_state
+    def language(self, conversation_id: int) -> str | None:
+        """The customer's language kept on the conversation (ISO code), None until one is known."""
+        with self._sessions() as s:
+            return s.scalar(select(Conversation.language).where(Conversation.id == conversation_id))
+
+    def set_language(self, conversation_id: int, language: str) -> None:
+        """Keep ``language`` (ISO code) as the conversation's: its replies and notices speak it."""
+        with self._sessions() as s:
+            c = s.get(Conversation, conversation_id)
+            if c is not None and c.language != language:
+                c.language = language[:8]
+                s.commit()
+
     def record(self, conversation_id: int, author: str, text: str, *, ticket_id: int | None = None,
                author_name: str = "", meta: dict[str, Any] | None = None, key: str = "") -> MessageView:
         """Store one message. With ``key`` (an idempotency key) the message is stored once: a second call

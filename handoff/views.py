@@ -68,6 +68,7 @@ class TicketView:
     first_response_due: datetime | None = None
     resolution_due: datetime | None = None
     closed_at: datetime | None = None
+    language: str | None = None  # the customer's language (ISO code) as last detected in their conversation
 
     @property
     def is_open(self) -> bool:
@@ -100,7 +101,8 @@ def ticket_view(t: Ticket) -> TicketView:
     """The view of a stored ticket (its conversation loaded for the customer's name)."""
     return TicketView(
         id=t.id, public_id=t.public_id or "", channel=t.channel, customer_ref=t.customer_ref,
-        customer_name=t.conversation.customer_name if t.conversation else "", subject=t.subject, label=t.label,
+        customer_name=t.conversation.customer_name if t.conversation else "",
+        language=t.conversation.language if t.conversation else None, subject=t.subject, label=t.label,
         confidence=t.confidence, priority=t.priority, impact=t.impact, reason=t.reason, status=t.status,
         assignee=t.assignee, resolution=t.resolution, created_at=t.created_at, updated_at=t.updated_at,
         resolved_at=t.resolved_at, product=t.product or "", team=t.team or "", problem_id=t.problem_id,

@@ -96,10 +96,26 @@ class HashEmbedder:
 
 def load_embedder(model: str, *, device: str = "cpu", batch_size: int = 64, runtime: str = "torch",
                   quantize: bool = False, threads: int = 0) -> Embedder:
-    """The encoder for ``model``. ``runtime="onnx"`` serves it through onnxruntime without torch
-    (kb.onnx_embedder), falling back to sentence-transformers for a model that cannot be exported."""
+    """The encoder for ``model``: ``use-multilingual-v3`` (kb/use_encoder.py), ``multilingual-e5-small-q4``
+    (kb/e5_encoder.py), ``hash-N`` (plumbing tests), ``a+b`` (both, concatenated: kb/combined_encoder.py),
+    or a sentence-transformers model. ``runtime="onnx"`` serves a sentence-transformers model through
+    onnxruntime without torch (kb.onnx_embedder), falling back to sentence-transformers for a model that
+    cannot be exported."""
+    if "+" in model:
+        from kb.combined_encoder import CombinedEmbedder
+
+        return CombinedEmbedder([load_embedder(m.strip(), device=device, batch_size=batch_size, runtime=runtime,
+                                               quantize=quantize, threads=threads) for m in model.split("+")])
     if model.startswith("hash-"):
         return HashEmbedder(int(model.split("-", 1)[1]))
+    if model == "use-multilingual-v3":
+        from kb.use_encoder import UniversalSentenceEncoder
+
+        return UniversalSentenceEncoder(batch_size=batch_size)
+    if model == "multilingual-e5-small-q4":
+        from kb.e5_encoder import E5SmallEncoder
+
+        return E5SmallEncoder(batch_size=batch_size)
     if runtime == "onnx":
         from kb.onnx_embedder import OnnxEmbedder, OnnxUnavailable
 

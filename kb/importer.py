@@ -1,7 +1,9 @@
 """Parse CSV and JSONL files of solved cases, all or nothing.
 
-Columns: ``case_id,question,answer[,tags][,product]``. Rows that repeat a ``case_id`` add
-phrasings to that case (their answer must be empty or the same). JSONL lines are objects with
+Columns: ``case_id,question,answer[,tags][,product][,answer_ko][,answer_en]...``. Rows that repeat a
+``case_id`` add phrasings to that case (their answer must be empty or the same). ``answer_<code>``
+(a two-letter ISO 639-1 code) is the case's answer in that language, for customers who write in it;
+phrasings may be in any language. JSONL lines are objects with
 the same keys; ``question`` may also be a list of phrasings and ``tags`` a list. Any problem
 raises :class:`ImportFileError` with the line number before anything is written.
 """
@@ -21,6 +23,8 @@ from kb.errors import ImportFileError
 CASE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}$")
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_FIELD_CHARS = 20_000
+# ``answer_ko``: the answer in Korean; any two-letter ISO 639-1 code
+TRANSLATION = re.compile(r"^answer_([a-z]{2})$")
 
 
 @dataclass
@@ -30,6 +34,7 @@ class CaseRow:
     questions: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     product: str = ""
+    translations: dict[str, str] = field(default_factory=dict)  # language code -> answer in it
 
 
 def _tags(value: Any) -> list[str]:
@@ -62,7 +67,8 @@ class _Collector:
         self.path = path
         self.cases: dict[str, CaseRow] = {}
 
-    def add(self, line: int, case_id: Any, questions: list[Any], answer: Any, tags: Any, product: Any) -> None:
+    def add(self, line: int, case_id: Any, questions: list[Any], answer: Any, tags: Any, product: Any,
+            translations: dict[str, Any] | None = None) -> None:
         cid = str(case_id or "").strip()
         if not cid:
             raise ImportFileError(self.path, line, "case_id is empty")
@@ -78,16 +84,25 @@ class _Collector:
             if len(text) > MAX_FIELD_CHARS:
                 raise ImportFileError(self.path, line, f"{name} is longer than {MAX_FIELD_CHARS} characters")
         prod = str(product or "").strip()
+        trans = {code: str(v).strip() for code, v in (translations or {}).items() if v is not None and str(v).strip()}
+        for code, text in trans.items():
+            if len(text) > MAX_FIELD_CHARS:
+                raise ImportFileError(self.path, line, f"answer_{code} is longer than {MAX_FIELD_CHARS} characters")
         existing = self.cases.get(cid)
         if existing is None:
             if not ans:
                 raise ImportFileError(self.path, line, f"answer is empty for the first row of case {cid!r}")
-            self.cases[cid] = CaseRow(case_id=cid, answer=ans, questions=qs, tags=_tags(tags), product=prod)
+            self.cases[cid] = CaseRow(case_id=cid, answer=ans, questions=qs, tags=_tags(tags), product=prod,
+                                      translations=trans)
             return
         if ans and ans != existing.answer:
             raise ImportFileError(
                 self.path, line, f"case {cid!r} repeats with a different answer (rows of a case share one answer)"
             )
+        for code, text in trans.items():
+            if existing.translations.get(code, text) != text:
+                raise ImportFileError(self.path, line, f"case {cid!r} repeats with a different answer_{code}")
+            existing.translations[code] = text
         for q in qs:
             if q not in existing.questions:
                 existing.questions.append(q)
@@ -95,6 +110,16 @@ class _Collector:
             if t not in existing.tags:
                 existing.tags.append(t)
         existing.product = existing.product or prod
+
+
+def _translations(cells: dict[str, Any]) -> dict[str, Any]:
+    """``{"ko": ...}`` from the ``answer_ko`` (and other ``answer_<code>``) cells of one row."""
+    out: dict[str, Any] = {}
+    for name, value in cells.items():
+        m = TRANSLATION.match(str(name))
+        if m:
+            out[m.group(1)] = value
+    return out
 
 
 def _parse_csv(path: str, text: str) -> list[CaseRow]:
@@ -109,9 +134,11 @@ def _parse_csv(path: str, text: str) -> list[CaseRow]:
         if missing:
             raise ImportFileError(path, 1, f"header lacks column(s) {', '.join(missing)}; "
                                            "expected case_id,question,answer[,tags][,product]")
-        unknown = [n for n in names if n not in ("case_id", "question", "answer", "tags", "product")]
+        unknown = [n for n in names if n not in ("case_id", "question", "answer", "tags", "product")
+                   and not TRANSLATION.match(n)]
         if unknown:
-            raise ImportFileError(path, 1, f"unknown column(s) {', '.join(unknown)}")
+            raise ImportFileError(path, 1, f"unknown column(s) {', '.join(unknown)} (answers in other languages: "
+                                           "answer_ko, answer_en, ...)")
         pos = {n: i for i, n in enumerate(names)}
         for row in reader:
             line = reader.line_num
@@ -121,7 +148,7 @@ def _parse_csv(path: str, text: str) -> list[CaseRow]:
                 raise ImportFileError(path, line, f"expected {len(names)} fields, found {len(row)}")
             cell = {n: row[i] for n, i in pos.items()}
             col.add(line, cell["case_id"], [cell["question"]], cell["answer"], cell.get("tags", ""),
-                    cell.get("product", ""))
+                    cell.get("product", ""), _translations(cell))
     except csv.Error as e:
         raise ImportFileError(path, reader.line_num, f"malformed CSV: {e}") from e
     if not col.cases:
@@ -140,14 +167,16 @@ def _parse_jsonl(path: str, text: str) -> list[CaseRow]:
             raise ImportFileError(path, line_no, f"not valid JSON: {e.msg}") from e
         if not isinstance(obj, dict):
             raise ImportFileError(path, line_no, "each line must be a JSON object")
-        unknown = set(obj) - {"case_id", "question", "questions", "answer", "tags", "product"}
+        unknown = {k for k in obj if not TRANSLATION.match(str(k))} - {
+            "case_id", "question", "questions", "answer", "tags", "product"}
         if unknown:
             raise ImportFileError(path, line_no, f"unknown key(s) {', '.join(sorted(unknown))}")
         q = obj.get("question", obj.get("questions"))
         questions = q if isinstance(q, list) else [q]
         if any(not isinstance(x, str | int | float) for x in questions if x is not None):
             raise ImportFileError(path, line_no, "question must be text or a list of texts")
-        col.add(line_no, obj.get("case_id"), questions, obj.get("answer"), obj.get("tags"), obj.get("product"))
+        col.add(line_no, obj.get("case_id"), questions, obj.get("answer"), obj.get("tags"), obj.get("product"),
+                _translations(obj))
     if not col.cases:
         raise ImportFileError(path, None, "no cases in file")
     return list(col.cases.values())
@@ -165,15 +194,19 @@ def parse_file(path: str | Path) -> list[CaseRow]:
 
 
 def write_csv(rows: list[CaseRow], out: io.TextIOBase | Any) -> None:
+    """One row per phrasing; an ``answer_<code>`` column for each language any case has an answer in."""
+    codes = sorted({c for r in rows for c in r.translations})
     w = csv.writer(out)
-    w.writerow(["case_id", "question", "answer", "tags", "product"])
+    w.writerow(["case_id", "question", "answer", "tags", "product"] + [f"answer_{c}" for c in codes])
     for r in rows:
         for q in r.questions:
-            w.writerow([r.case_id, q, r.answer, ";".join(r.tags), r.product])
+            w.writerow([r.case_id, q, r.answer, ";".join(r.tags), r.product]
+                       + [r.translations.get(c, "") for c in codes])
 
 
 def write_jsonl(rows: list[CaseRow], out: io.TextIOBase | Any) -> None:
     for r in rows:
-        obj = {"case_id": r.case_id, "questions": r.questions, "answer": r.answer, "tags": r.tags,
-               "product": r.product}
+        obj: dict[str, Any] = {"case_id": r.case_id, "questions": r.questions, "answer": r.answer, "tags": r.tags,
+                               "product": r.product}
+        obj.update({f"answer_{c}": text for c, text in sorted(r.translations.items())})
         out.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -32,6 +32,8 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # the answer in other languages: {"ko": "...", ...} (``answer`` is the case's own language)
+    translations: Mapped[dict[str, str] | None] = mapped_column(JSON, default=dict)
 
     phrasings: Mapped[list[Phrasing]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Phrasing.id"

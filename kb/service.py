@@ -12,7 +12,7 @@ import builtins
 import logging
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -52,14 +52,26 @@ class CaseView:
     revision: int
     created_at: datetime
     updated_at: datetime
+    translations: dict[str, str] = field(default_factory=dict)  # language code -> the answer in it
 
 
 def _view(c: Case) -> CaseView:
     return CaseView(
         id=c.id, answer=c.answer, questions=c.questions, tags=list(c.tags or []), product=c.product,
         state=c.state, source=c.source, source_ref=c.source_ref, revision=c.revision,
-        created_at=c.created_at, updated_at=c.updated_at,
+        created_at=c.created_at, updated_at=c.updated_at, translations=dict(c.translations or {}),
     )
+
+
+def _clean_translations(translations: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code, text in translations.items():
+        code = code.strip().lower()
+        if not (len(code) == 2 and code.isascii() and code.isalpha()):
+            raise KBError(f"answer language {code!r}: expected a two-letter ISO 639-1 code such as ko")
+        if text.strip():
+            out[code] = text.strip()
+    return out
 
 
 def _clean_questions(questions: Iterable[str]) -> builtins.list[str]:
@@ -274,8 +286,8 @@ class KnowledgeBase:
             return int(s.scalar(stmt) or 0)
 
     def export_rows(self, *, state: str | None = "published") -> builtins.list[CaseRow]:
-        return [CaseRow(case_id=c.id, answer=c.answer, questions=c.questions, tags=c.tags, product=c.product)
-                for c in self.list(state=state, limit=10**9)]
+        return [CaseRow(case_id=c.id, answer=c.answer, questions=c.questions, tags=c.tags, product=c.product,
+                        translations=dict(c.translations)) for c in self.list(state=state, limit=10**9)]
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -335,11 +347,14 @@ class KnowledgeBase:
                 c = cases.get(r.case_id)
                 if c is None:
                     c = Case(id=r.case_id, answer=r.answer, tags=r.tags, product=r.product, state="published",
-                             source=source, created_at=now, updated_at=now, revision=1)
+                             source=source, created_at=now, updated_at=now, revision=1,
+                             translations=dict(r.translations))
                     s.add(c)
                     created += 1
                 elif c.id in changed:
                     c.answer, c.tags, c.product = r.answer, r.tags or c.tags, r.product or c.product
+                    if r.translations:
+                        c.translations = {**(c.translations or {}), **r.translations}
                     c.updated_at, c.revision = now, c.revision + 1
                     updated += 1
                 have = {p.text for p in c.phrasings}
@@ -356,7 +371,10 @@ class KnowledgeBase:
     def add_case(
         self, case_id: str, questions: builtins.list[str], answer: str, *, tags: builtins.list[str] | None = None,
         product: str = "", state: str = "published", source: str = "editor", source_ref: str | None = None,
+        translations: dict[str, str] | None = None,
     ) -> CaseView:
+        """Create a case; ``translations`` maps a language code to the answer in that language."""
+        trans = _clean_translations(translations or {})
         questions = _clean_questions(questions)
         if not CASE_ID.match(case_id):
             raise KBError(f"case id {case_id!r} must be letters, digits, '-', '_', '.', ':' (at most 120)")
@@ -371,7 +389,8 @@ class KnowledgeBase:
                 raise KBError(f"a case with id {case_id!r} exists already")
             now = utcnow()
             c = Case(id=case_id, answer=answer.strip(), tags=tags or [], product=product, state=state,
-                     source=source, source_ref=source_ref, created_at=now, updated_at=now, revision=1)
+                     source=source, source_ref=source_ref, created_at=now, updated_at=now, revision=1,
+                     translations=trans)
             s.add(c)
             self._embed_into(c, questions)
             self._bump(s)
@@ -381,7 +400,11 @@ class KnowledgeBase:
     def update_case(
         self, case_id: str, *, questions: builtins.list[str] | None = None, answer: str | None = None,
         tags: builtins.list[str] | None = None, product: str | None = None, state: str | None = None,
+        translations: dict[str, str] | None = None,
     ) -> CaseView:
+        """Change what is given; ``translations`` replaces the answers in other languages (an empty
+        text removes that language)."""
+        trans = _clean_translations(translations) if translations is not None else None
         with self._sessions() as s:
             c = s.get(Case, case_id, options=[selectinload(Case.phrasings)])
             if c is None:
@@ -397,6 +420,8 @@ class KnowledgeBase:
                 c.answer = answer.strip()
             if tags is not None:
                 c.tags = tags
+            if trans is not None:
+                c.translations = trans
             if product is not None:
                 c.product = product
             if state is not None:

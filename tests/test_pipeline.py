@@ -96,9 +96,13 @@ def test_scrub_personal_data() -> None:
 
 
 def test_korean_replies(make_app) -> None:
+    """app.language is the default: a first message in no clear language gets Korean; a customer who
+    writes English gets English, whatever the default."""
     ac = make_app(app={"language": "ko"})
-    out = FakeChannel(ac).push("the app crashes every time I upload a photo")
-    assert "티켓" in out.replies[0].text and out.ticket_id in out.replies[0].text
+    out = FakeChannel(ac).push("AC-7 crash!!")
+    assert "티켓" in out.replies[0].text and out.ticket_id in out.replies[0].text and out.language == "ko"
+    out = FakeChannel(ac).push("the app crashes every time I upload a photo", customer="eve")
+    assert "ticket" in out.replies[0].text and out.language == "en"
 
 
 # A customer's follow-ups after the bot answered: courtesy gets its template, a follow-up that says

@@ -38,6 +38,7 @@ from bot.messages import IncomingMessage
 from bot.outbox import AGENTS, DeliveryFailed, Outbox, Outgoing
 from bot.outbox_models import AgentThread, SeenEvent
 from bot.workflows import reply_with_case, resolve_ticket
+from classifier.language import language_name
 from handoff.errors import HandoffError
 from handoff.views import AlertView, MessageView, TicketView
 from kb.errors import KBError
@@ -471,9 +472,10 @@ class SlackChannel:
         lines = [self._line(m, ticket) for m in self.ac.handoff.transcript(ticket.id) if m.id <= upto]  # type: ignore[attr-defined]
         excerpt = "\n".join(lines[-self.settings.transcript_lines :]) or "(no messages)"
         who = esc(ticket.customer_name or ticket.customer_ref)
+        language = language_name(ticket.language) if ticket.language else "unknown"
         title = (
             f"{ticket.public_id} · {ticket.priority} · {ticket.label} · impact {ticket.impact} — "
-            f"{who} on {ticket.channel}"
+            f"{who} on {ticket.channel}" + (f", writes {language}" if ticket.language else "")
         )
         blocks: list[dict[str, Any]] = [
             {
@@ -489,6 +491,7 @@ class SlackChannel:
                     {"type": "mrkdwn", "text": f"*Impact*\n{ticket.impact}"},
                     {"type": "mrkdwn", "text": f"*Customer*\n{who}"},
                     {"type": "mrkdwn", "text": f"*Channel*\n{ticket.channel}"},
+                    {"type": "mrkdwn", "text": f"*Language*\n{language}"},
                 ],
             },
             {"type": "section", "text": {"type": "mrkdwn", "text": excerpt[:3000]}},

@@ -39,6 +39,7 @@ from bot.inbox import Inbox, Stored
 from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage, Outcome
 from bot.outbox import DeliveryFailed, Outbox, Outgoing
+from bot.replies import LANGUAGES
 from bot.workflows import escalate_to_person
 
 log = logging.getLogger(__name__)
@@ -218,17 +219,32 @@ class TelegramChannel:
         for piece in to_html_pieces(text):
             await self.app.bot.send_message(int(chat_id), piece, parse_mode=ParseMode.HTML)
 
+    def _language(self, chat_id: str, name: str, update: Update) -> str:
+        """The conversation's language; before the customer has written, their Telegram app's
+        (``language_code``) when there are replies in it, kept on the conversation."""
+        h = self.ac.handoff
+        conv = h.conversation(CHANNEL, chat_id, name=name)
+        lang = h.language(conv)
+        if lang is None:
+            user = update.effective_user
+            code = ((user.language_code if user else None) or "").split("-")[0].lower()
+            lang = code if code in LANGUAGES else self.ac.replies.language
+            h.set_language(conv, lang)
+        return lang
+
     async def _on_start(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id, name = self._who(update)
-        await asyncio.to_thread(self.ac.handoff.conversation, CHANNEL, chat_id, name=name)
-        await self._say(chat_id, self.ac.replies.render("label_greeting"))
+        lang = await asyncio.to_thread(self._language, chat_id, name, update)
+        await self._say(chat_id, self.ac.replies.render("label_greeting", language=lang))
 
     async def _on_help(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id, _ = self._who(update)
-        await self._say(chat_id, self.ac.replies.render("help"))
+        chat_id, name = self._who(update)
+        lang = await asyncio.to_thread(self._language, chat_id, name, update)
+        await self._say(chat_id, self.ac.replies.render("help", language=lang))
 
     async def _on_human(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id, name = self._who(update)
+        await asyncio.to_thread(self._language, chat_id, name, update)
         await asyncio.to_thread(escalate_to_person, self.ac, CHANNEL, chat_id, name=name)
         self.outbox.wake()
 

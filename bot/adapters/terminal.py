@@ -69,7 +69,8 @@ class _Chat:
             shown = []
             for m in self.ac.handoff.customer_messages(CHANNEL, self.customer, after=self.after):
                 if m.author == "agent":
-                    shown.append(self.ac.replies.render("agent_reply", agent=m.author_name or "Agent", text=m.text))
+                    shown.append(self.ac.replies.render("agent_reply", agent=m.author_name or "Agent", text=m.text,
+                                                        language=self.ac.handoff.language(m.conversation_id)))
                 elif m.author == "system":
                     shown.append(f"* {m.text}")
                 self.after = max(self.after, m.id)  # the bot's own answers were printed with the turn

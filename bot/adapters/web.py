@@ -30,10 +30,36 @@ from bot.loop import Service
 from bot.messages import IncomingMessage
 from bot.metrics import CONTENT_TYPE as METRICS_TYPE
 from bot.ratelimit import SlidingWindow
+from bot.replies import LANGUAGES
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
 CHANNEL = "web"
+
+
+# the chat page's own words, per reply language; the page switches to the conversation's language
+PAGE_LABELS: dict[str, dict[str, str]] = {
+    "en": {"title": "Support chat", "sub": "Ask a question or describe a problem. A person takes over when needed.",
+           "message": "Message", "placeholder": "Type your message…", "send": "Send", "ticket": "Ticket",
+           "agent": "Agent", "support": "(support)", "retrying": "Connection problem, retrying…",
+           "not_sent": "Not sent: {error}. Your text is kept; press Send to try again."},
+    "ko": {"title": "고객 지원 채팅", "sub": "질문을 쓰시거나 문제를 설명해 주세요. 필요하면 상담원이 이어받습니다.",
+           "message": "메시지", "placeholder": "메시지를 입력하세요…", "send": "보내기", "ticket": "티켓",
+           "agent": "상담원", "support": "(고객지원)", "retrying": "연결 문제로 다시 시도하는 중…",
+           "not_sent": "보내지 못했습니다: {error}. 입력한 내용은 그대로 있으니 보내기를 다시 눌러 주세요."},
+}
+
+
+def page_language(asked: str, accept_language: str, default: str) -> str:
+    """The chat page's first language: ``?lang=`` when there are labels in it, else the browser's first
+    Accept-Language with labels, else ``app.language``."""
+    if asked in PAGE_LABELS:
+        return asked
+    for part in accept_language.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in PAGE_LABELS and code in LANGUAGES:
+            return code
+    return default if default in PAGE_LABELS else "en"
 
 
 class MessageIn(BaseModel):
@@ -103,8 +129,10 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
     mount_console(app, ac)  # agents' and editors' console, /widget.js
 
     @app.get("/", response_class=HTMLResponse)
-    def chat_page() -> str:
-        return pages.get_template("chat.html").render(title="Support chat")
+    def chat_page(request: Request, lang: str = "") -> str:
+        code = page_language(lang, request.headers.get("accept-language", ""), ac.config.app.language)
+        return pages.get_template("chat.html").render(
+            lang=code, t=PAGE_LABELS[code], labels_json=json.dumps(PAGE_LABELS, ensure_ascii=False))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -164,7 +192,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
             "replies": [{"text": r.text, "kind": r.kind, "case_id": r.case_id} for r in out.replies],
             "ticket_id": out.ticket_id, "action": out.action, "label": out.label,
             "confidence": out.confidence, "case_id": out.case_id, "priority": out.priority,
-            "impact": out.impact, "reason": out.reason, "last_id": None,
+            "impact": out.impact, "reason": out.reason, "last_id": None, "language": out.language,
         }
         if out.action == "error":
             return JSONResponse({**payload, "error": out.reason}, status_code=503)

@@ -12,25 +12,28 @@ from handoff.errors import HandoffError
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
 
-HELPED = "That helped"
+HELPED = "That helped"  # the answer buttons' labels in English; each language's are templates button_*.j2
 HUMAN = "Talk to a person"
 
 
 def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
-    """The text and buttons of one customer-visible message."""
+    """The text and buttons of one customer-visible message, in the conversation's language."""
+    lang = ac.handoff.language(m.conversation_id)
     if m.author == "agent":
-        return Reply(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text), kind="agent")
+        return Reply(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text, language=lang),
+                     kind="agent")
     if m.author == "system" and m.kind is MessageKind.RESOLVED and ticket is not None:
-        ask = ac.replies.render("rate_ask")
+        ask = ac.replies.render("rate_ask", language=lang)
         text = m.text if ask in m.text else f"{m.text}\n\n{ask}"  # bot.workflows puts the question in the notice
         return Reply(text, kind="system", ticket_id=ticket.public_id,
                      buttons=[(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
     if m.author == "bot" and m.kind is MessageKind.CLARIFY:
         labels = [str(x) for x in m.meta.get("option_labels") or m.meta.get("options") or []]
-        return Reply(m.text, buttons=clarify_buttons(m.id, labels, ac.replies.render("clarify_none")))
+        return Reply(m.text, buttons=clarify_buttons(m.id, labels, ac.replies.render("clarify_none", language=lang)))
     if m.author == "bot" and m.kind is MessageKind.ANSWER:
-        return Reply(m.text, case_id=m.meta.get("case_id"), buttons=[(HELPED, f"fb:helped:{m.id}"),
-                                                                      (HUMAN, f"fb:human:{m.id}")])
+        return Reply(m.text, case_id=m.meta.get("case_id"),
+                     buttons=[(ac.replies.render("button_helped", language=lang), f"fb:helped:{m.id}"),
+                              (ac.replies.render("button_human", language=lang), f"fb:human:{m.id}")])
     return Reply(m.text, kind="system" if m.author == "system" else "bot")
 
 
@@ -54,7 +57,8 @@ def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", acti
                 ac, channel, customer, name=name, subject="The answer did not help: talk to a person"
             )
             return None
-        return ac.replies.render("feedback_thanks")
+        return ac.replies.render("feedback_thanks",
+                                 language=ac.handoff.language(ac.handoff.conversation(channel, customer)))
     if kind == "rate":
         ref, _, score = rest.rpartition(":")
         try:
@@ -64,5 +68,5 @@ def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", acti
             ac.handoff.rate(ref, int(score))
         except (HandoffError, ValueError):
             return None
-        return ac.replies.render("rated", ticket_id=t.public_id, score=int(score))
+        return ac.replies.render("rated", ticket_id=t.public_id, score=int(score), language=t.language)
     return None

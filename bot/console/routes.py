@@ -34,6 +34,7 @@ from bot.console.views import (
 from bot.errors import BotError
 from bot.proposals import scrub
 from bot.unanswered import suggested_cases, unanswered
+from classifier.language import language_name
 from handoff.errors import HandoffError, MergeNeedsConfirmation
 from kb.errors import KBError
 
@@ -322,6 +323,7 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
         rating = ac.handoff.rating(t.id)
         row = ticket_row(t)
         return page("ticket.html", sess, request, title=f"{t.public_id} · {t.subject[:60]}", t=t, row=row,
+                    language_name=language_name(t.language) if t.language else "not known yet",
                     messages=messages, events=events, rating=rating, can=actions(),
                     suggestions=suggested_cases(ac, t.subject, [m["text"] for m in messages
                                                                  if m["author"] == "customer"],
@@ -465,7 +467,8 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
             form = {"id": "", "questions": "", "answer": "", "tags": "", "product": ""}
             if case is not None:
                 form = {"id": case.id, "questions": "\n".join(case.questions), "answer": case.answer,
-                        "tags": ", ".join(case.tags), "product": case.product}
+                        "tags": ", ".join(case.tags), "product": case.product,
+                        "answer_ko": case.translations.get("ko", ""), "answer_en": case.translations.get("en", "")}
         return page("case_form.html", sess, request, title=f"Case {case.id}" if case else "New case", case=case,
                     form=form, dupes=dupes or [], error=error, status=status)
 
@@ -480,14 +483,17 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
     @r.post("/console/cases/new", include_in_schema=False)
     def case_create(request: Request, id: str = Form(""), questions: str = Form(""), answer: str = Form(""),
                     tags: str = Form(""), product: str = Form(""), confirm: str = Form(""),
+                    answer_ko: str = Form(""), answer_en: str = Form(""),
                     sess: LoginSession = editor_post) -> Response:
-        form = {"id": id.strip(), "questions": questions, "answer": answer, "tags": tags, "product": product}
+        form = {"id": id.strip(), "questions": questions, "answer": answer, "tags": tags, "product": product,
+                "answer_ko": answer_ko, "answer_en": answer_en}
         dupes = near_duplicates(ac.kb, _lines(questions), exclude=None, threshold=cfg.duplicate_score)
         if dupes and not confirm:
             return case_form(request, sess, form=form, dupes=dupes, status=409,
                              error="This case is nearly the same as an existing one. Save anyway?")
         try:
-            c = ac.kb.add_case(id.strip(), _lines(questions), answer, tags=_tags(tags), product=product.strip())
+            c = ac.kb.add_case(id.strip(), _lines(questions), answer, tags=_tags(tags), product=product.strip(),
+                               translations={"ko": answer_ko, "en": answer_en})
         except KBError as e:
             return case_form(request, sess, form=form, error=str(e), status=400)
         return back(f"/console/cases/{quote(c.id)}", msg=f"Case {c.id} created and published.")
@@ -504,19 +510,23 @@ def build_router(ac: Aftercare, store: UserStore, pages: Environment) -> APIRout
     @r.post("/console/cases/{case_id}", include_in_schema=False)
     def case_save(case_id: str, request: Request, questions: str = Form(""), answer: str = Form(""),
                   tags: str = Form(""), product: str = Form(""), publish: str = Form(""), confirm: str = Form(""),
+                  answer_ko: str = Form(""), answer_en: str = Form(""),
                   sess: LoginSession = editor_post) -> Response:
         try:
             c = ac.kb.get(case_id)
         except KBError:
             return page("error.html", sess, request, status=404, title="Not found", message=f"No case {case_id}.")
-        form = {"id": c.id, "questions": questions, "answer": answer, "tags": tags, "product": product}
+        form = {"id": c.id, "questions": questions, "answer": answer, "tags": tags, "product": product,
+                "answer_ko": answer_ko, "answer_en": answer_en}
         dupes = near_duplicates(ac.kb, _lines(questions), exclude=c.id, threshold=cfg.duplicate_score)
         if dupes and not confirm:
             return case_form(request, sess, case=c, form=form, dupes=dupes, status=409,
                              error="This case is nearly the same as an existing one. Save anyway?")
         try:
+            others = {k: v for k, v in c.translations.items() if k not in ("ko", "en")}  # kept as imported
             c = ac.kb.update_case(case_id, questions=_lines(questions), answer=answer, tags=_tags(tags),
-                                  product=product.strip(), state="published" if publish else None)
+                                  product=product.strip(), state="published" if publish else None,
+                                  translations={**others, "ko": answer_ko, "en": answer_en})
         except KBError as e:
             return case_form(request, sess, case=c, form=form, error=str(e), status=400)
         return back(f"/console/cases/{quote(c.id)}",

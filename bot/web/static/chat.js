@@ -20,13 +20,30 @@
   var send = document.getElementById("send");
   var status = document.getElementById("status");
   var shown = {};
+  var main = document.querySelector("main.chat");
+  var labels = JSON.parse(main.getAttribute("data-labels") || "{}");
+  var lang = main.getAttribute("data-lang") || "en";
+  function L(key) { return (labels[lang] || labels.en || {})[key] || key; }
+  // the page speaks the conversation's language: the API says which after every message
+  function speak(code) {
+    if (!code || !labels[code] || code === lang) { return; }
+    lang = code;
+    document.documentElement.lang = code;
+    document.title = L("title");
+    main.setAttribute("aria-label", L("title"));
+    document.getElementById("title").textContent = L("title");
+    document.getElementById("sub").textContent = L("sub");
+    document.getElementById("text-label").textContent = L("message");
+    input.placeholder = L("placeholder");
+    send.textContent = L("send");
+  }
 
   function add(kind, text, who, ticket) {
     var li = document.createElement("li");
     li.className = "msg " + kind;
     if (who) { var w = document.createElement("span"); w.className = "who"; w.textContent = who; li.appendChild(w); }
     li.appendChild(document.createTextNode(text));
-    if (ticket) { var t = document.createElement("span"); t.className = "ticket"; t.textContent = "Ticket " + ticket; li.appendChild(document.createElement("br")); li.appendChild(t); }
+    if (ticket) { var t = document.createElement("span"); t.className = "ticket"; t.textContent = L("ticket") + " " + ticket; li.appendChild(document.createElement("br")); li.appendChild(t); }
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
   }
@@ -43,7 +60,7 @@
       return r.json().then(function (body) { return { ok: r.ok, status: r.status, body: body }; });
     }).then(function (res) {
       if (res.status === 503 && attempt < 3) {
-        status.textContent = "Connection problem, retrying…";
+        status.textContent = L("retrying");
         return new Promise(function (ok) { setTimeout(ok, 1000 * (attempt + 1)); }).then(function () { return post(text, attempt + 1, key); });
       }
       if (!res.ok) { throw new Error((res.body && res.body.error) || ("HTTP " + res.status)); }
@@ -60,10 +77,11 @@
     var key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + "-" + Math.random();
     post(text, 0, key).then(function (body) {
       input.value = "";
+      speak(body.language);
       body.replies.forEach(function (r) { add(r.kind === "agent" ? "agent" : "bot", r.text, null, body.ticket_id); });
       setAfter(body.last_id);
     }).catch(function (err) {
-      status.textContent = "Not sent: " + err.message + ". Your text is kept; press Send to try again.";
+      status.textContent = L("not_sent").replace("{error}", err.message);
     }).finally(function () { send.disabled = false; input.focus(); });
   });
   input.addEventListener("keydown", function (ev) {
@@ -77,7 +95,7 @@
         body.messages.forEach(function (m) {
           if (shown[m.id]) { return; }
           shown[m.id] = true;
-          if (m.author === "agent") { add("agent", m.text, (m.author_name || "Agent") + " (support)"); }
+          if (m.author === "agent") { add("agent", m.text, (m.author_name || L("agent")) + " " + L("support")); }
           else if (m.author === "system") { add("system", m.text); }
           else { add("bot", m.text); }
           setAfter(m.id);
