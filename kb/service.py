@@ -328,7 +328,9 @@ class KnowledgeBase:
                     continue
                 fields = tuple(name for name, differs in (
                     ("answer", r.answer != c.answer), ("tags", bool(r.tags) and r.tags != list(c.tags or [])),
-                    ("product", bool(r.product) and r.product != c.product)) if differs)
+                    ("product", bool(r.product) and r.product != c.product),
+                    ("translations", any((c.translations or {}).get(k) != v for k, v in r.translations.items())),
+                ) if differs)
                 if fields:
                     changes.append(CaseChange(case_id=c.id, fields=fields, old_answer=c.answer, new_answer=r.answer))
             known = {(c.id, p.text) for c in cases.values() for p in c.phrasings}
@@ -353,7 +355,7 @@ class KnowledgeBase:
                     created += 1
                 elif c.id in changed:
                     c.answer, c.tags, c.product = r.answer, r.tags or c.tags, r.product or c.product
-                    if r.translations:
+                    if r.translations:  # answer_ko in the file: set; languages it does not name: kept
                         c.translations = {**(c.translations or {}), **r.translations}
                     c.updated_at, c.revision = now, c.revision + 1
                     updated += 1
