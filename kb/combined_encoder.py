@@ -7,10 +7,19 @@ ConveRT vectors are concatenated). Named ``a+b`` in ``embedding.model``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
-from kb.embedder import Embedder
+
+class Embedder(Protocol):
+    """What a part needs: the shape of :class:`kb.embedder.Embedder` (not imported: kb.embedder builds
+    this class)."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
 
 
 class CombinedEmbedder:
