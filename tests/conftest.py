@@ -17,7 +17,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bot.app import Aftercare  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
-from bot.messages import IncomingMessage, Outcome  # noqa: E402
+from bot.messages import IncomingMessage, Outcome, Reply  # noqa: E402
 from kb.embedder import Embedder, SentenceTransformerEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,17 +84,49 @@ def app(make_app: AppFactory) -> Aftercare:
 
 
 class FakeChannel:
-    """A channel for tests: push a customer's text, get the Outcome and its reply texts."""
+    """A channel for tests: ``push`` a customer's text and get the Outcome (its immediate replies);
+    ``pop`` every message the customer would see since (agents' replies, notices, rating buttons),
+    in order, each once, as the channels render them (text and buttons)."""
 
     def __init__(self, ac: Aftercare, channel: str = "test") -> None:
         self.ac = ac
         self.channel = channel
+        self._seen: dict[str, int] = {}
+        self._pending: dict[str, list[Reply]] = {}
 
     def push(self, text: str, *, customer: str = "alice", **kw: object) -> Outcome:
-        return self.ac.pipeline.handle(IncomingMessage(channel=self.channel, customer=customer, text=text, **kw))
+        self._seen.setdefault(customer, self._last(customer))  # what came before the first push is not popped
+        before = self._unseen(customer)
+        out = self.ac.pipeline.handle(IncomingMessage(channel=self.channel, customer=customer, text=text, **kw))
+        self._pending.setdefault(customer, []).extend(before)
+        self._seen[customer] = self._last(customer)  # the immediate replies are in ``out``
+        return out
 
     def say(self, text: str, *, customer: str = "alice") -> str:
         return "\n".join(r.text for r in self.push(text, customer=customer).replies)
+
+    def pop(self, *, customer: str = "alice") -> list[Reply]:
+        """The messages ``customer`` was sent after their last push's immediate replies, oldest first;
+        each is returned once."""
+        out = self._pending.pop(customer, []) + self._unseen(customer)
+        self._seen[customer] = self._last(customer)
+        return out
+
+    def _last(self, customer: str) -> int:
+        rows = self.ac.handoff.customer_messages(self.channel, customer)
+        return max((m.id for m in rows), default=0)
+
+    def _unseen(self, customer: str) -> list[Reply]:
+        from bot.channels.customer import render
+
+        after = self._seen.get(customer, 0)
+        out = []
+        for m in self.ac.handoff.customer_messages(self.channel, customer, after=after):
+            if m.author == "customer":
+                continue
+            ticket = self.ac.handoff.get(m.ticket_id) if m.ticket_id is not None else None
+            out.append(render(self.ac, m, ticket))
+        return out
 
 
 @pytest.fixture

@@ -53,3 +53,21 @@ def test_audit_trail_and_rating(chat: FakeChannel) -> None:
     kinds = [e.kind for e in ac.handoff.events(tid)]
     assert kinds == ["created", "claimed", "note", "replied", "resolved", "rated"]
     assert all(e.actor for e in ac.handoff.events(tid))
+
+
+def test_the_customer_sees_the_agents_reply_and_the_resolution_each_once(chat: FakeChannel) -> None:
+    """What reaches the customer after the bot's immediate reply: the agent's words, then the
+    resolution notice with the rating buttons; a second pop has nothing new."""
+    from bot.workflows import resolve_ticket
+
+    out = chat.push("the app crashes every time I upload a photo")
+    assert out.action == "escalate" and out.ticket_id
+    assert chat.pop() == []
+    chat.ac.handoff.reply(out.ticket_id, "ann", "Which version of the app?")
+    chat.ac.handoff.note(out.ticket_id, "ann", "probably the uploader")
+    [agent] = chat.pop()
+    assert "Which version of the app?" in agent.text and agent.kind == "agent"
+    resolve_ticket(chat.ac, out.ticket_id, "ann", "Fixed in 4.2.1", propose=False)
+    [notice] = chat.pop()
+    assert "Fixed in 4.2.1" in notice.text and len(notice.buttons) == 5
+    assert chat.pop() == []

@@ -35,7 +35,7 @@ def test_wait_resume_reopen_and_auto_close(app, cli: Cli) -> None:  # type: igno
     assert out.action == "joined" and out.ticket_id == tid
     assert app.handoff.get(tid).status == "assigned"
     # internal notes never reach the customer
-    seen = [m.text for m in app.handoff.customer_messages("test", "alice")]
+    seen = [r.text for r in chat.pop(customer="alice")]
     assert "Which version of the app?" in " ".join(seen) and "uploader" not in " ".join(seen)
 
     assert "resolved" in cli("tickets", "resolve", tid, "Fixed in 4.2.1, please update", "--agent", "ann")

@@ -43,8 +43,9 @@ def _resolved(chat: FakeChannel, customer: str) -> str:
     assert out.action == "escalate", out
     assert out.ticket_id is not None
     resolve_ticket(chat.ac, out.ticket_id, "sam", "Fixed in app 4.2", propose=False)
-    asked = chat.ac.handoff.customer_messages(chat.channel, customer)
+    asked = chat.pop(customer=customer)
     assert "Rate it from 1" in asked[-1].text
+    assert [label for label, _ in asked[-1].buttons] == ["1", "2", "3", "4", "5"]
     return out.ticket_id
 
 
