@@ -291,7 +291,7 @@ class Pipeline:
                            reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
         if ticket is None:  # "2" typed under a "did you mean...?" picks the second option
-            last = self.handoff.message_before(conv, 2**62)
+            last = self.handoff.message_before(conv, 2**31 - 1)  # the last message; ids are 32-bit integers
             if last is not None and last.author == "bot" and last.kind is MessageKind.CLARIFY:
                 choice = typed_choice(text, len(last.meta.get("options") or []))
                 if choice is not None and self._may_pick(msg.channel, msg.customer, last, choice):
