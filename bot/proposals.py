@@ -35,7 +35,7 @@ _CHASE = re.compile(
     r"\b(?:any\s+(?:news|update|updates|progress|word)|is\s+(?:it|this|that)\s+(?:fixed|done|solved|sorted|"
     r"resolved|working|ready)(?:\s+(?:yet|now))?|still\s+waiting|(?:what'?s|what\s+is)\s+the\s+status|"
     r"status\s+update|when\s+will\s+(?:it|this|that)\s+be\s+(?:fixed|done|solved|ready)|how\s+long\s+(?:will|does)\s+"
-    r"(?:it|this)\s+take|anyone\s+there|are\s+you\s+there|hello\?+|fixed\s+yet)\b"
+    r"(?:it|this)\s+take|anyone\s+there|are\s+you\s+there|fixed\s+yet)\b|^\W*(?:hello|hi|hey)\s*\?+\W*$"
     r"|아직(?:이|인가|도\s*안)|언제\s*(?:고쳐|해결|돼|되)|해결\s*(?:됐|되었)나요|진행\s*상황",
     re.I,
 )
