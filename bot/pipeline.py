@@ -295,7 +295,8 @@ class Pipeline:
             if last is not None and last.author == "bot" and last.kind is MessageKind.CLARIFY:
                 choice = typed_choice(text, len(last.meta.get("options") or []))
                 if choice is not None and self._may_pick(msg.channel, msg.customer, last, choice):
-                    self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta)
+                    self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta,
+                                        key=msg.key)
                     return self._picked(last, choice)
         if ticket is None:  # "4 thanks" answering the rating question after a resolution: stored, no reopening
             rated = take_rating(self.handoff, self.replies, conv, msg, text, language=lang)
