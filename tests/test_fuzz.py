@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from urllib.parse import quote
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
