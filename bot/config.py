@@ -62,8 +62,10 @@ class WebSettings:
     port: int = _s(8000, "Port of the web app.")
     customer_messages_per_minute: int = _s(20, "Messages one web-chat customer may send per minute; more get "
                                                "HTTP 429 and are kept in the chat box (0: no limit).")
-    address_messages_per_minute: int = _s(60, "Messages one client address may send per minute to the web chat, "
-                                              "per worker (0: no limit).")
+    address_messages_per_minute: int = _s(60, "Messages one client address may send per minute to the web chat "
+                                              "(0: no limit); per worker unless rate_limit_redis is set.")
+    rate_limit_redis: str = _s("", "Redis URL (redis://127.0.0.1:6379/0) where the per-address limit is counted, "
+                                   "shared by every worker and host; empty: each worker counts its own.")
     max_body_bytes: int = _s(262144, "Largest request body any route reads (web API, webhooks, console forms), "
                                      "counted on the bytes actually received, chunked or not; more gets HTTP 413.")
     inbox_lease_s: float = _s(30.0, "A stored Telegram or Slack update whose worker died while processing it is "

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.adapters.base import Channel
 from bot.app import Aftercare
+from bot.config import Config, ConfigError
 from bot.jobs import JobsService
 from bot.loop import Service
 from bot.outbox import Outbox
@@ -68,3 +69,27 @@ def build_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> li
         services.append(JobsService(ac))
     services.extend(channel_services(ac, env=env))
     return services
+
+
+def check_workers(config: Config, *, env: Mapping[str, str] | None = None) -> None:
+    """Refuse, with a :class:`ConfigError` naming the setting, what several worker processes cannot
+    share: Telegram long polling (one process must own ``getUpdates``; use ``telegram.mode: webhook``)."""
+    env = os.environ if env is None else env
+    if env.get("TELEGRAM_BOT_TOKEN") and config.telegram.mode == "polling":
+        raise ConfigError("telegram.mode: several workers need webhook mode (long polling takes Telegram's "
+                          "updates in one process); set AFTERCARE_TELEGRAM__MODE=webhook and telegram.webhook_url")
+
+
+def create_app() -> Any:
+    """The ASGI app of one worker of ``aftercare run --workers N`` (or ``uvicorn --factory
+    bot.http:create_app``, or gunicorn with uvicorn workers): settings from ``AFTERCARE_CONFIG`` and the
+    environment, the index and classifier loaded from the data dir, the channels and jobs started."""
+    from bot.adapters.web import create_web_app
+    from bot.config import load_config
+
+    config = load_config()
+    logging.basicConfig(level=getattr(logging, config.app.log_level))
+    ac = Aftercare(config)
+    ac.migrate()
+    ac.warm()
+    return create_web_app(ac, services=build_services(ac))

@@ -25,6 +25,7 @@ Read from the database and the index at scrape time (the same figure from every 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._state: StateCollector | None = None
         self.messages = Counter("aftercare_messages", "Customer messages by channel and outcome.",
                                 ("channel", "action"), registry=self.registry)
         self.handle_seconds = Histogram("aftercare_handle_seconds", "Whole pipeline per message, seconds.",
@@ -99,11 +101,21 @@ class Metrics:
 
     def watch(self, sessions: sessionmaker[Session], kb: KnowledgeBase, *, clock: Callable[[], datetime]) -> None:
         """Add the figures read from the database (``sessions``) and ``kb``'s index at scrape time."""
-        self.registry.register(StateCollector(sessions, kb, clock=clock))
+        self._state = StateCollector(sessions, kb, clock=clock)
+        self.registry.register(self._state)
 
     def render(self) -> bytes:
-        """The registry in the Prometheus text format."""
-        return generate_latest(self.registry)
+        """The registry in the Prometheus text format. Under ``aftercare run --workers N``
+        (``PROMETHEUS_MULTIPROC_DIR`` set) the counters and histograms are every worker's, added up."""
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return generate_latest(self.registry)
+        from prometheus_client import multiprocess
+
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)
+        if self._state is not None:
+            merged.register(self._state)
+        return generate_latest(merged)
 
 
 class StateCollector(Collector):

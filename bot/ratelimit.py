@@ -1,11 +1,17 @@
-"""A sliding-window counter per key, in this worker's memory (for limits that need no database)."""
+"""Sliding-window counters per key: in this worker's memory, or in Redis, shared by every worker."""
 
 from __future__ import annotations
 
+import itertools
+import logging
+import os
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 
 class SlidingWindow:
@@ -41,3 +47,59 @@ class SlidingWindow:
     def _prune(self, now: float) -> None:
         for k in [k for k, q in self._events.items() if not q or q[-1] <= now - self.window_s]:
             del self._events[k]
+
+
+# Sliding window in one Redis sorted set per key, atomic (one script call), on the Redis server's clock so
+# that every worker and host counts the same events. Returns "0" when counted, else the seconds to wait.
+_WINDOW_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tostring(math.max(0.001, tonumber(oldest[2]) + window - now))
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return '0'
+"""
+
+
+class RedisWindow:
+    """The same limit as :class:`SlidingWindow`, counted in Redis and so shared by every worker on every
+    host. A Redis that does not answer is logged and the event counted in this worker's memory instead
+    (a limit is no reason to turn customers away)."""
+
+    def __init__(self, url: str, limit: int, window_s: float = 60.0, *, prefix: str = "aftercare:rate:") -> None:
+        import redis
+
+        self.limit = limit
+        self.window_s = window_s
+        self.prefix = prefix
+        self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._script = self._client.register_script(_WINDOW_SCRIPT)
+        self._fallback = SlidingWindow(limit, window_s)
+        self._seq = itertools.count()
+        self._tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    def hit(self, key: str) -> float:
+        """Count one event for ``key``; 0 when allowed, else the seconds until one is allowed (not counted)."""
+        if self.limit <= 0:
+            return 0.0
+        import redis
+
+        member = f"{self._tag}-{next(self._seq)}"
+        try:
+            wait = float(self._script(keys=[self.prefix + key], args=[self.window_s, self.limit, member]))
+        except (redis.RedisError, OSError, ValueError) as e:
+            log.warning("rate limit: Redis unavailable (%s); counting in this worker", e)
+            return self._fallback.hit(key)
+        return wait
+
+
+def window(limit: int, window_s: float = 60.0, *, redis_url: str = "") -> SlidingWindow | RedisWindow:
+    """A limiter of ``limit`` events per ``window_s`` per key: shared through Redis when ``redis_url`` is
+    set, else in this worker's memory."""
+    return RedisWindow(redis_url, limit, window_s) if redis_url else SlidingWindow(limit, window_s)

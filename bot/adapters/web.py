@@ -29,7 +29,7 @@ from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
 from bot.metrics import CONTENT_TYPE as METRICS_TYPE
-from bot.ratelimit import SlidingWindow
+from bot.ratelimit import window
 from bot.replies import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
         return Response(ac.metrics.render(), media_type=METRICS_TYPE)
 
     web = ac.config.web
-    per_address = SlidingWindow(web.address_messages_per_minute, 60.0)
+    per_address = window(web.address_messages_per_minute, 60.0, redis_url=web.rate_limit_redis)
 
     def too_many(request: Request, customer: str) -> JSONResponse | None:
         """HTTP 429 when the client address or the customer is over its per-minute limit."""
