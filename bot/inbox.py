@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import insert_once
 from bot.loop import BackgroundLoop
 from bot.outbox_models import InboundUpdate
 
@@ -57,16 +57,9 @@ class Inbox:
 
     def store(self, external_id: str, body: str, *, content_type: str = "application/json") -> bool:
         """Keep the raw update; False when this id was stored before (a resend: nothing stored)."""
-        with self._sessions() as s:
-            s.add(InboundUpdate(source=self.source, external_id=external_id[:128], body=body,
-                                content_type=content_type[:100], status="pending", attempts=0, last_error="",
-                                received_at=self.now()))
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                return False
-        return True
+        return insert_once(self._sessions, InboundUpdate(
+            source=self.source, external_id=external_id[:128], body=body, content_type=content_type[:100],
+            status="pending", attempts=0, last_error="", received_at=self.now()))
 
     def _claim_next(self) -> Stored | None:
         """The oldest pending row (or one whose lease ran out), leased to this worker; None when none."""

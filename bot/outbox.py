@@ -14,6 +14,9 @@ A sender delivers due deliveries in order per conversation (or ticket), retries 
 exponential backoff (a 429's ``retry_after`` wins), keeps every state in the database so a
 restart resumes where it stopped, and marks a delivery sent once the platform accepted it.
 Web chat and terminal pull their messages and need no deliveries.
+
+Longer than most modules because dispatch, leases, retries and delivery are one state machine over
+one table; its tables are in ``bot.outbox_models``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ the transcript keeps what was sent) -> validate (size, binary, nothing to read) 
 answer from a solved case, reply from a template, or escalate to a ticket. Unexpected errors in
 deciding become an escalation with a logged traceback; a database that stays away after retries
 becomes a clear 'try again' reply.
+
+Longer than most modules because it is the one place a message's path is decided, in the order
+above; what each step needs (normalizing, ratings, templates, the router) lives in its own module.
 """
 
 from __future__ import annotations
