@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run chat test fuzz lint bench eval-banking77 eval-bitext eval-demo clean install
+.PHONY: run chat test fuzz lint bench bench-index bench-load eval-banking77 eval-bitext eval-demo clean install
 
 install: $(STAMP)
 
@@ -46,6 +46,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/pipeline_latency.py
+
+# a million phrasings (IVF vs exact search) and the cold start with 10k cases; minutes, GBs of memory
+bench-index: $(STAMP)
+	nice -n 10 $(PY) bench/index_scale.py
+	nice -n 10 $(PY) bench/index_scale.py --cold-start
+
+# 64 concurrent conversations (web API + Telegram webhook) against 1 and 2 workers on PostgreSQL
+bench-load: $(STAMP)
+	nice -n 10 $(PY) bench/load.py
 
 eval-banking77: $(STAMP)
 	$(PY) bench/banking77.py --run

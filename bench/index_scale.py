@@ -90,7 +90,11 @@ def million(args: argparse.Namespace) -> dict[str, object]:
 
     from kb.index import AnnSettings, PhrasingIndex
 
-    real = encoded(real_texts())
+    texts = real_texts()
+    if args.real and args.real < len(texts):
+        texts = [texts[i] for i in sorted(np.random.default_rng(args.seed).choice(len(texts), args.real,
+                                                                                  replace=False))]
+    real = encoded(texts)
     rng = np.random.default_rng(args.seed)
     n = args.n
     rows = np.arange(n) % len(real)
@@ -222,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cosine", type=float, default=0.9, help="cosine of a perturbed copy to its original")
     p.add_argument("--nlist", type=int, default=0, help="IVF lists (default 4 x sqrt(n))")
     p.add_argument("--nprobe", type=int, nargs="+", default=[8, 16, 32, 64], help="lists searched, swept")
+    p.add_argument("--real", type=int, default=0,
+                   help="encode only this many real phrasings, sampled (default: all, about 33,000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cold-start", action="store_true", help="measure aftercare run's start instead")
     p.add_argument("--cases", type=int, default=10_000, help="cases for --cold-start (default 10,000)")

@@ -1,0 +1,205 @@
+"""Load test: concurrent conversations against ``aftercare run --workers N`` on PostgreSQL, on 127.0.0.1 only.
+
+For each worker count (``--workers``, default 1 and 2) a fresh PostgreSQL database and data dir are made,
+``aftercare run --demo --workers N`` is started with Telegram in webhook mode against a local fake Bot API
+(tests/fakes), and ``--conversations`` customers (default 64) each send ``--messages`` messages one after
+the other (the next after the reply): half of them through the web chat's JSON API (``POST
+/api/messages``), half as Telegram updates posted to ``/telegram/webhook`` with the secret header. The
+texts are the demo KB's phrasings and the shipped classifier examples, so answers, escalations and
+messages joining an open ticket are mixed as on a desk.
+
+Printed per worker count: messages, throughput (messages/s over the whole run), p50/p99 latency of a
+message (request to response), HTTP errors, and the ratio of the throughput to the serving encoder's
+batched throughput (``--batch`` texts per call, in this process): how close the whole desk gets to the
+encoder's own ceiling. Bounded: ``--max-seconds`` per run (default 180) stops sending; every process is
+stopped at the end.
+
+    nice -n 10 python bench/load.py [--conversations 64] [--messages 4] [--workers 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+PG_ADMIN = os.environ.get("AFTERCARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TOKEN = "123456:LOADTEST"
+
+
+def texts() -> list[str]:
+    out: list[str] = []
+    for path, column in ((REPO / "kb" / "demo" / "cases.csv", "question"),
+                         (REPO / "classifier" / "data" / "examples.csv", "text")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            out += [r[column] for r in csv.DictReader(fh) if r.get(column)]
+    random.Random(0).shuffle(out)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def batched_encoder_throughput(sample: list[str], batch: int) -> float:
+    """Texts per second of the serving encoder, ``batch`` texts per call (median of three)."""
+    from kb.onnx_embedder import OnnxEmbedder
+
+    emb = OnnxEmbedder("all-MiniLM-L6-v2", batch_size=batch)
+    part = (sample * (batch // max(1, len(sample)) + 1))[:batch]
+    emb.encode(part)
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        emb.encode(part)
+        times.append(time.perf_counter() - t0)
+    return batch / sorted(times)[1]
+
+
+def create_database() -> tuple[str, str]:
+    import sqlalchemy as sa
+
+    name = f"aftercare_load_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> dict[str, Any]:
+    import httpx
+
+    from tests.fakes.telegram_api import FakeBotAPI
+
+    bot_api = FakeBotAPI(TOKEN)
+    api_url = await bot_api.start()
+    db_name, db_url = create_database()
+    port = free_port()
+    secret = secrets.token_hex(12)
+    data = Path(tempfile.mkdtemp(prefix="aftercare-load-"))
+    env = {**os.environ, "AFTERCARE_DATA_DIR": str(data), "AFTERCARE_DATABASE__URL": db_url,
+           "AFTERCARE_WEB__ADDRESS_MESSAGES_PER_MINUTE": "0", "AFTERCARE_WEB__CUSTOMER_MESSAGES_PER_MINUTE": "0",
+           "AFTERCARE_APP__LOG_LEVEL": "WARNING", "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": secret,
+           "AFTERCARE_TELEGRAM__MODE": "webhook", "AFTERCARE_TELEGRAM__API_URL": api_url,
+           "AFTERCARE_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+           "AFTERCARE_DATABASE__POOL_SIZE": "10", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "PYTHONPATH": str(REPO)}
+    env.pop("SLACK_BOT_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--demo", "--workers", str(workers),
+                             "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    latencies: list[float] = []
+    errors = 0
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            deadline = time.monotonic() + 600
+            while True:
+                if proc.poll() is not None:
+                    raise SystemExit("aftercare run exited")
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("aftercare run did not come up")
+                await asyncio.sleep(0.5)
+            await asyncio.sleep(2 + 2 * workers)  # the other workers finish loading
+            for i in range(4 * workers):  # warm every worker
+                await client.post("/api/messages", json={"customer": f"warm{i}", "text": pool[i % len(pool)]})
+
+            stop_at = time.monotonic() + args.max_seconds
+
+            async def conversation(c: int) -> None:
+                nonlocal errors
+                for m in range(args.messages):
+                    if time.monotonic() > stop_at:
+                        return
+                    text = pool[(c * args.messages + m) % len(pool)]
+                    t0 = time.perf_counter()
+                    if c % 2 == 1:  # Telegram customers: an update posted to the webhook
+                        r = await client.post("/telegram/webhook", json=bot_api.update_text(900000 + c, text),
+                                              headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+                    else:
+                        r = await client.post("/api/messages", json={"customer": f"load{c}", "text": text})
+                    latencies.append(time.perf_counter() - t0)
+                    if r.status_code != 200:
+                        errors += 1
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(conversation(c) for c in range(args.conversations)))
+            wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        await bot_api.stop()
+        drop_database(db_name)
+    ms = np.asarray(latencies) * 1000
+    return {"workers": workers, "messages": len(latencies), "seconds": round(wall, 2),
+            "throughput": round(len(latencies) / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 1),
+            "p99_ms": round(float(np.percentile(ms, 99)), 1), "errors": errors,
+            "telegram_sends": len(bot_api.of("sendMessage"))}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--conversations", type=int, default=64)
+    p.add_argument("--messages", type=int, default=4, help="messages per conversation (default 4)")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--max-seconds", type=float, default=180, help="stop sending after this long (default 180)")
+    p.add_argument("--batch", type=int, default=64, help="texts per call for the encoder's batched throughput")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    pool = texts()
+    results = [asyncio.run(run_once(w, args, pool)) for w in args.workers]
+    enc = batched_encoder_throughput(pool[:256], args.batch)
+    for r in results:
+        r["ratio_to_batched_encoder"] = round(r["throughput"] / enc, 2)
+    if args.json:
+        print(json.dumps({"encoder_batched_texts_per_s": round(enc, 1), "runs": results}))
+        return 0
+    print(f"{args.conversations} concurrent conversations x {args.messages} messages (half web API, half Telegram "
+          f"webhook), PostgreSQL; serving encoder batched: {enc:.1f} texts/s")
+    for r in results:
+        print(f"workers {r['workers']}: {r['messages']} messages in {r['seconds']} s = {r['throughput']} msg/s, "
+              f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {r['errors']} errors; "
+              f"ratio to the batched encoder {r['ratio_to_batched_encoder']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
