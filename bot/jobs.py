@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from bot.app import Aftercare
 from bot.console.models import LoginFailure
 from bot.loop import BackgroundLoop
-from bot.outbox_models import InboundUpdate, SeenEvent
+from bot.outbox_models import DeliveredPiece, InboundUpdate, SeenEvent
 from handoff.jobs import run_due
 from handoff.views import JobReport
 
@@ -41,12 +41,13 @@ def prune_expired(ac: Aftercare) -> Pruned:
     with ac.sessions() as s:
         for stmt in (delete(LoginFailure).where(LoginFailure.at < before),
                      delete(SeenEvent).where(SeenEvent.at < before),
+                     delete(DeliveredPiece).where(DeliveredPiece.at < before),
                      delete(InboundUpdate).where(InboundUpdate.received_at < before,
                                                  InboundUpdate.status.in_(("done", "failed")))):
             counts.append(int(s.execute(stmt).rowcount or 0))  # type: ignore[attr-defined]
         s.commit()
     keys = ac.handoff.prune_keys(before)
-    return Pruned(failed_logins=counts[0], seen_slack_events=counts[1], platform_updates=counts[2],
+    return Pruned(failed_logins=counts[0], seen_slack_events=counts[1], platform_updates=counts[3],
                   idempotency_keys=keys)
 
 

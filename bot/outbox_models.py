@@ -101,3 +101,15 @@ class InboundUpdate(ChannelBase):
     last_error: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class DeliveredPiece(ChannelBase):
+    """One piece of a message split for a platform's length limit, sent: a retry after a later piece
+    failed sends only the pieces not sent yet, so each piece is a delivery of its own."""
+
+    __tablename__ = "delivered_pieces"
+
+    message_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    piece: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

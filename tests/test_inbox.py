@@ -4,6 +4,7 @@ Real python-telegram-bot and Bolt against the local fake APIs, over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -220,3 +221,27 @@ async def test_slack_bad_timestamps_and_bodies_get_400_with_the_reason(make_app,
             assert s.scalar(select(func.count()).select_from(InboundUpdate)) == 0
     finally:
         await server.stop()
+
+
+async def test_a_split_message_whose_second_piece_failed_sends_the_first_only_once(make_app, bot_api) -> None:
+    ac = _webhook_app(make_app, bot_api)
+    server = AppServer(create_web_app(ac, services=_services(ac)))
+    url = await server.start()
+    chat = CHAT + 7
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            update = bot_api.update_text(chat, "the app crashes every time I upload a photo")
+            assert (await http.post("/telegram/webhook", json=update, headers=SECRET)).status_code == 200
+        await bot_api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == chat and "AC-" in p["text"])
+        ticket = ac.handoff.list()[0]
+        bot_api.fail_next(500, after=1)  # piece 1 arrives, piece 2 fails once
+        ac.handoff.reply(ticket.public_id, "Dana", "Please try this. " * 330)  # 5,610 characters: two pieces
+        await bot_api.wait_for("failed:sendMessage", lambda p: int(p["chat_id"]) == chat)
+        pieces = await bot_api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == chat and "try this" in p["text"],
+                                        count=2)
+        await asyncio.sleep(1.5)  # a wrong third send would show up now
+    finally:
+        await server.stop()
+    sent = [p["text"] for p in bot_api.of("sendMessage") if int(p["chat_id"]) == chat and "try this" in p["text"]]
+    assert len(sent) == 2 and sent[0] != sent[1], [len(t) for t in sent]
+    assert pieces[0]["text"].startswith("Dana (support): Please try this.")

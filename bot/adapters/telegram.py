@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -35,10 +36,12 @@ from bot.app import Aftercare
 from bot.channels.customer import feedback, render
 from bot.channels.text import split_text
 from bot.config import TelegramSettings
+from bot.db import insert_once
 from bot.inbox import Inbox, Stored
 from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage, Outcome
 from bot.outbox import DeliveryFailed, Outbox, Outgoing
+from bot.outbox_models import DeliveredPiece
 from bot.replies import LANGUAGES
 from bot.workflows import escalate_to_person
 
@@ -290,15 +293,32 @@ class TelegramChannel:
 
     # -- outgoing (the outbox calls this) ---------------------------------------------------------
 
+    def _sent_pieces(self, message_id: int, target: str) -> set[int]:
+        with self.ac.sessions() as s:
+            return set(s.scalars(select(DeliveredPiece.piece).where(DeliveredPiece.message_id == message_id,
+                                                                    DeliveredPiece.target == target)))
+
+    def _piece_sent(self, message_id: int, target: str, piece: int) -> None:
+        insert_once(self.ac.sessions, DeliveredPiece(message_id=message_id, target=target, piece=piece,
+                                                     at=self.ac.handoff.now()))
+
     async def deliver(self, out: Outgoing) -> None:
+        """Send one stored message, split under Telegram's limit. Each piece is a delivery of its own: a
+        retry after piece k failed sends pieces k.. only, never again the ones that arrived."""
         r = render(self.ac, out.message, out.ticket)
         pieces = to_html_pieces(r.text)
+        target = f"tg:{out.customer_ref}"[:32]
+        done = await asyncio.to_thread(self._sent_pieces, out.message.id, target) if len(pieces) > 1 else set()
         try:
             for i, piece in enumerate(pieces):
+                if i in done:
+                    continue
                 markup = keyboard(r.buttons) if i == len(pieces) - 1 else None
                 await self.app.bot.send_message(
                     int(out.customer_ref), piece, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
+                if len(pieces) > 1:
+                    await asyncio.to_thread(self._piece_sent, out.message.id, target, i)
         except RetryAfter as e:
             wait = e.retry_after
             seconds = wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)

@@ -35,7 +35,7 @@ class FakeBotAPI(Recorder):
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._new_update = asyncio.Event()
-        self.failures: list[tuple[int, dict[str, Any]]] = []
+        self.failures: list[tuple[int, dict[str, Any]] | None] = []
         self.webhook: dict[str, Any] = {}
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -53,14 +53,15 @@ class FakeBotAPI(Recorder):
 
     # -- what tests do ------------------------------------------------------------------------------
 
-    def fail_next(self, status: int, times: int = 1, *, retry_after: int | None = None) -> None:
+    def fail_next(self, status: int, times: int = 1, *, retry_after: int | None = None, after: int = 0) -> None:
+        """The next ``times`` sendMessage calls fail with ``status``, after ``after`` that succeed."""
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": "Internal Server Error"}
         if retry_after is not None:
             body.update(
                 description=f"Too Many Requests: retry after {retry_after}",
                 parameters={"retry_after": retry_after},
             )
-        self.failures.extend([(status, body)] * times)
+        self.failures.extend([None] * after + [(status, body)] * times)
 
     def _user(self, chat_id: int) -> dict[str, Any]:
         return {"id": chat_id, "is_bot": False, "first_name": "Cora", "last_name": "Customer"}
@@ -131,8 +132,9 @@ class FakeBotAPI(Recorder):
         params = await read_params(request)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
-        if method == "sendMessage" and self.failures:
-            status, body = self.failures.pop(0)
+        failure = self.failures.pop(0) if method == "sendMessage" and self.failures else None
+        if failure is not None:
+            status, body = failure
             await self.add("failed:sendMessage", params)
             return web.json_response(body, status=status)
         await self.add(method, params)
