@@ -158,6 +158,7 @@ class Aftercare:
                                           reply_min_vote=r.reply_min_vote,
                                           clarify_max_options=r.clarify_max_options,
                                           clarify_min_share=r.clarify_min_share, clarify_threshold=ct,
+                                          clarify_precision=r.clarify_precision, scope_keep=r.scope_keep,
                                           human_label=self.config.classifier.human_label,
                                           languages=tuple(self.config.classifier.languages),
                                           min_vote_threshold=adopted_threshold(

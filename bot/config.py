@@ -121,8 +121,13 @@ class RetrievalSettings:
                                      "not answered (under 2 turns it off).")
     clarify_min_share: float = _s(0.1, "Vote share each offered case needs (0..1).")
     clarify_threshold: str = _s("auto", "Combined vote share the offered cases need: 'auto' calibrates it from "
-                                        "the knowledge base's own phrasings for target_precision (the right case "
-                                        "among the options), or a number in 0..1.")
+                                        "the knowledge base's own phrasings for clarify_precision, or a number "
+                                        "in 0..1.")
+    scope_keep: float = _s(0.975, "Out of scope: a message farther from every phrasing than this share of the "
+                                   "knowledge base's own phrasings are from their case's nearest phrasing "
+                                   "(leave-one-out) is escalated (1 turns it off).")
+    clarify_precision: float = _s(0.9, "Calibration goal of clarify_threshold: share of clarifications whose "
+                                       "options hold the right case (95% lower bound, leave-one-out).")
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,7 @@ class ClassifierSettings:
             {"name": "complaint", "action": "escalate", "priority": "high"},
             {"name": "greeting", "action": "reply", "priority": "low"},
             {"name": "thanks", "action": "reply", "priority": "low"},
+            {"name": "out_of_scope", "action": "escalate", "priority": "low"},
         ],
         "Labels: name, action (answer | escalate | reply) and default priority (low | normal | high | urgent).",
     )
@@ -432,6 +438,10 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
                 ok = False
             if not ok:
                 raise ConfigError(f"retrieval.{name}: expected 'auto' or a number in 0..1, got {vt!r}")
+    if not 0 < config.retrieval.scope_keep <= 1:
+        raise ConfigError("retrieval.scope_keep: must be in (0, 1]")
+    if not 0 < config.retrieval.clarify_precision <= 1:
+        raise ConfigError("retrieval.clarify_precision: must be in (0, 1]")
     if not 0 <= config.retrieval.clarify_min_share <= 1:
         raise ConfigError("retrieval.clarify_min_share: must be in 0..1")
     if config.app.max_message_chars < 1:

@@ -61,6 +61,10 @@ class RouterSettings:
     clarify_max_options: int = 3
     clarify_min_share: float = 0.1
     clarify_threshold: float | None = None
+    clarify_precision: float = 0.9  # calibration goal: share of clarifications offering the right case
+    # out of scope: the similarity floor a message's nearest phrasing must reach is set so that this share
+    # of the KB's own phrasings (each left out, to its nearest sibling in its case) stays above it
+    scope_keep: float = 0.975
 
 
 class Why(StrEnum):
@@ -73,6 +77,7 @@ class Why(StrEnum):
     TORN = "torn"  # 2-3 cases share the vote, together surely right: "did you mean...?" (action clarify)
     PICKED = "picked"  # the customer picked this case among those a "did you mean...?" offered
     TOO_FAR = "too_far"  # the leading case's best phrasing is under min_score
+    OUT_OF_SCOPE = "out_of_scope"  # farther from every phrasing than the KB's own phrasings are from their case
     LABEL = "label"  # the nearest examples are of a label that does not answer (fault, thanks...)
     WEAK_REPLY = "weak_reply"  # a courtesy label leads weakly: the customer is asked to say more
     ASKS_PERSON = "asks_person"  # the customer asks for a person
@@ -110,7 +115,9 @@ class Calibration:
     votes for a case; ``clarify_threshold``: the combined vote share 2-3 cases need to be offered
     ("did you mean...?") to a message that is not answered, with ``clarify_precision`` (the right case
     among the options) and ``clarify_coverage`` (share of the unanswered points offered options)
-    over ``clarify_points`` (1.0 and nan when never offered)."""
+    over ``clarify_points`` (1.0 and nan when never offered). ``scope_floor``: the similarity to its
+    nearest phrasing a message needs to be answered or offered options at all, from the KB's own spread
+    (see :meth:`Router._scope_floor`)."""
 
     threshold: float
     precision: float
@@ -120,6 +127,7 @@ class Calibration:
     clarify_precision: float = float("nan")
     clarify_coverage: float = 0.0
     clarify_points: int = 0
+    scope_floor: float = 0.0  # similarity to the nearest phrasing under which a message is out of scope
 
 
 @dataclass(frozen=True)
@@ -334,10 +342,33 @@ class Router:
                      cal.threshold, s.min_vote_threshold)
             cal = Calibration(threshold=round(s.min_vote_threshold, 2), precision=cal.precision,
                               coverage=cal.coverage, points=cal.points)
+        cal = replace(cal, scope_floor=self._scope_floor(vecs, [case_of[int(ids[i])] for i in range(n_ph)], ph))
         return self._calibrate_clarify(cal, votes)
 
+    def _scope_floor(self, vecs: np.ndarray, cases: list[str], sample: list[int]) -> float:
+        """The out-of-scope similarity floor: each sampled phrasing's similarity to the nearest other
+        phrasing of its own case is what a message of that case looks like to the KB; the floor is the
+        (1 - scope_keep) quantile of those, so that scope_keep of in-scope messages clear it and a message
+        farther from every phrasing than that is out of scope. 0 when the KB has no case with two phrasings
+        or scope_keep is 1 or more."""
+        s = self.settings
+        if s.scope_keep >= 1 or not sample:
+            return 0.0
+        labels = np.array(cases)
+        nearest: list[float] = []
+        for start in range(0, len(sample), 512):
+            part = sample[start : start + 512]
+            sims = vecs[part] @ vecs.T
+            sims[np.arange(len(part)), part] = -2.0  # not itself
+            own = labels[part][:, None] == labels[None, :]
+            best = np.where(own, sims, -2.0).max(axis=1)
+            nearest += [float(b) for b in best if b > -2.0]
+        if not nearest:
+            return 0.0
+        return round(float(np.quantile(np.array(nearest), 1 - s.scope_keep)), 4)
+
     def _calibrate_clarify(self, cal: Calibration, votes: list[tuple[Vote, str]]) -> Calibration:
-        """The combined vote share at which the offered cases hold the right one for target_precision
+        """The combined vote share at which the offered cases hold the right one for clarify_precision
         (Wilson bound, as the answer's threshold), over the leave-one-out votes the answer threshold
         does not answer. A fault or uncovered question offered options counts as a miss."""
         s = self.settings
@@ -351,7 +382,7 @@ class Router:
             if v.winner.startswith(CASE) and v.share >= cal.threshold:
                 continue  # answered
             unanswered += 1
-            if not v.winner.startswith(CASE) or v.best_case_score < s.min_score:
+            if not v.winner.startswith(CASE) or v.best_case_score < max(s.min_score, cal.scope_floor):
                 continue
             options, total = v.options(max_options=s.clarify_max_options, min_share=s.clarify_min_share)
             if options:
@@ -359,7 +390,7 @@ class Router:
                 correct.append(exp.startswith(CASE) and exp[len(CASE):] in options)
         if not shares:
             return cal
-        c = choose_threshold(np.array(shares), np.array(correct), target=s.target_precision, ceiling=1.0)
+        c = choose_threshold(np.array(shares), np.array(correct), target=s.clarify_precision, ceiling=1.0)
         offered = int((np.array(shares) >= c.threshold).sum())
         return replace(cal, clarify_threshold=c.threshold, clarify_precision=c.precision,
                        clarify_coverage=offered / unanswered if unanswered else 0.0, clarify_points=len(shares))
@@ -461,7 +492,14 @@ class Router:
                         f"case {case_id!r}: the message is nearly one of its phrasings "
                         f"(similarity {vote.best_case_score:.2f})", case_id=case_id, score=vote.best_case_score,
                         why=Why.NEAR_PHRASING)
-        if vote.share < threshold and vote.best_case_score >= s.min_score and s.clarify_max_options >= 2:
+        floor = max(s.min_score, cal.scope_floor)
+        if vote.best_case_score < cal.scope_floor and vote.best_case_score >= s.min_score \
+                and vote.best_case_score < s.exact_score:
+            return done("escalate", self.answer_label, vote.share,
+                        f"out of scope: the nearest phrasing ({case_id!r}) is {vote.best_case_score:.2f} similar, "
+                        f"under the {cal.scope_floor:.2f} that {s.scope_keep:.1%} of the KB's own phrasings reach",
+                        case_id=case_id, score=vote.best_case_score, why=Why.OUT_OF_SCOPE)
+        if vote.share < threshold and vote.best_case_score >= floor and s.clarify_max_options >= 2:
             options, together = vote.options(max_options=s.clarify_max_options, min_share=s.clarify_min_share)
             if options and together >= cal.clarify_threshold:
                 return done("clarify", self.answer_label, vote.share,
