@@ -159,6 +159,7 @@ class Aftercare:
                                           clarify_max_options=r.clarify_max_options,
                                           clarify_min_share=r.clarify_min_share, clarify_threshold=ct,
                                           clarify_precision=r.clarify_precision, scope_keep=r.scope_keep,
+                                          unseen_share=r.unseen_share,
                                           human_label=self.config.classifier.human_label,
                                           languages=tuple(self.config.classifier.languages),
                                           min_vote_threshold=adopted_threshold(

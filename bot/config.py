@@ -123,9 +123,11 @@ class RetrievalSettings:
     clarify_threshold: str = _s("auto", "Combined vote share the offered cases need: 'auto' calibrates it from "
                                         "the knowledge base's own phrasings for clarify_precision, or a number "
                                         "in 0..1.")
-    scope_keep: float = _s(0.975, "Out of scope: a message farther from every phrasing than this share of the "
+    scope_keep: float = _s(1.0, "Out of scope: a message farther from every phrasing than this share of the "
                                    "knowledge base's own phrasings are from their case's nearest phrasing "
                                    "(leave-one-out) is escalated (1 turns it off).")
+    unseen_share: float = _s(0.1, "Questions the knowledge base has no case for, in the answer's calibration: "
+                                   "this share of the leave-case-out votes counts as wrong answers (0..1).")
     clarify_precision: float = _s(0.9, "Calibration goal of clarify_threshold: share of clarifications whose "
                                        "options hold the right case (95% lower bound, leave-one-out).")
 
@@ -438,6 +440,8 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
                 ok = False
             if not ok:
                 raise ConfigError(f"retrieval.{name}: expected 'auto' or a number in 0..1, got {vt!r}")
+    if not 0 <= config.retrieval.unseen_share <= 1:
+        raise ConfigError("retrieval.unseen_share: must be in 0..1")
     if not 0 < config.retrieval.scope_keep <= 1:
         raise ConfigError("retrieval.scope_keep: must be in (0, 1]")
     if not 0 < config.retrieval.clarify_precision <= 1:

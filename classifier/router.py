@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -32,6 +33,8 @@ CASE = "case:"
 LABEL = "label:"
 # training examples of an answering label (questions) that no KB phrasing covers vote to escalate
 UNCOVERED = "uncovered:"
+# the expected key of a leave-case-out vote: no case of the KB is right for it
+UNSEEN = "unseen:"
 # phrasing neighbours searched for the hits a decision shows (as KnowledgeBase.search_vector does)
 HIT_NEIGHBOURS = 20
 # Decision label of a reply whose courtesy vote is weak: the bot asks the customer to say more
@@ -39,6 +42,7 @@ UNSURE = "unsure"
 # One-sided z of the calibration's confidence bound: the vote threshold is the lowest at which the
 # Wilson lower bound of leave-one-out precision (not the point estimate) reaches target_precision.
 CALIBRATION_Z = 1.645
+NEVER = 2.0  # a share no vote reaches: the clarify threshold when clarifying cannot reach its goal
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class RouterSettings:
     # out of scope: the similarity floor a message's nearest phrasing must reach is set so that this share
     # of the KB's own phrasings (each left out, to its nearest sibling in its case) stays above it
     scope_keep: float = 0.975
+    # share of the leave-case-out votes (questions the KB has no case for) mixed into the answer's calibration
+    unseen_share: float = 0.0
 
 
 class Why(StrEnum):
@@ -343,7 +349,40 @@ class Router:
             cal = Calibration(threshold=round(s.min_vote_threshold, 2), precision=cal.precision,
                               coverage=cal.coverage, points=cal.points)
         cal = replace(cal, scope_floor=self._scope_floor(vecs, [case_of[int(ids[i])] for i in range(n_ph)], ph))
-        return self._calibrate_clarify(cal, votes)
+        # questions the KB has no case for, as many as unseen_share of the KB's own: an answer or options
+        # offered to them are wrong
+        unseen = self._unseen_votes(ids, vecs, ph[: int(round(len(ph) * s.unseen_share))])
+        if unseen:
+            extra = [(v.share, False) for v, _ in unseen if v.winner.startswith(CASE)]
+            if extra:
+                both = points + extra
+                again = choose_threshold(np.array([p[0] for p in both]), np.array([p[1] for p in both]),
+                                         target=s.target_precision, ceiling=s.max_vote_threshold)
+                if again.threshold > cal.threshold:
+                    cal = replace(cal, threshold=again.threshold, precision=again.precision, coverage=again.coverage)
+        return self._calibrate_clarify(cal, votes + unseen)
+
+    def _unseen_votes(self, ids: np.ndarray, vecs: np.ndarray, sample: list[int]) -> list[tuple[Vote, str]]:
+        """Leave-case-out: each sampled phrasing voted on with its whole case taken out of the KB, as a
+        question the KB has no case for would be. Offering options to such a message is a miss, so the
+        clarify threshold is calibrated against out-of-scope messages too, not only against the KB's own."""
+        s = self.settings
+        idx = self.kb.index()
+        case_of = idx.case_of
+        if not sample or len(set(case_of.values())) < 3:
+            return []
+        biggest = max(Counter(case_of.values()).values())
+        out: list[tuple[Vote, str]] = []
+        for start in range(0, len(sample), 512):
+            part = sample[start : start + 512]
+            q = vecs[part]
+            searched = idx.search(q, s.top_k + biggest + 1)
+            for i, c in zip(part, self._candidates(q, s.top_k, idx=idx, searched=searched), strict=True):
+                own = CASE + case_of[int(ids[i])]
+                v = _vote([x for x in c if x[1] != own], s.top_k, s.temperature)
+                if v is not None:
+                    out.append((v, UNSEEN))
+        return out
 
     def _scope_floor(self, vecs: np.ndarray, cases: list[str], sample: list[int]) -> float:
         """The out-of-scope similarity floor: each sampled phrasing's similarity to the nearest other
@@ -370,7 +409,8 @@ class Router:
     def _calibrate_clarify(self, cal: Calibration, votes: list[tuple[Vote, str]]) -> Calibration:
         """The combined vote share at which the offered cases hold the right one for clarify_precision
         (Wilson bound, as the answer's threshold), over the leave-one-out votes the answer threshold
-        does not answer. A fault or uncovered question offered options counts as a miss."""
+        does not answer. A fault, an uncovered question or a phrasing whose case was left out
+        (:meth:`_unseen_votes`) offered options counts as a miss."""
         s = self.settings
         if s.clarify_max_options < 2:
             return cal
@@ -391,6 +431,10 @@ class Router:
         if not shares:
             return cal
         c = choose_threshold(np.array(shares), np.array(correct), target=s.clarify_precision, ceiling=1.0)
+        if not c.precision >= s.clarify_precision:  # not even a unanimous split holds the right case often enough
+            log.info("clarification off: options hold the right case %.2f of the time at best (goal %.2f)",
+                     c.precision, s.clarify_precision)
+            return replace(cal, clarify_threshold=NEVER, clarify_precision=c.precision, clarify_points=len(shares))
         offered = int((np.array(shares) >= c.threshold).sum())
         return replace(cal, clarify_threshold=c.threshold, clarify_precision=c.precision,
                        clarify_coverage=offered / unanswered if unanswered else 0.0, clarify_points=len(shares))
