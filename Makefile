@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run chat test fuzz lint bench bench-index bench-load eval-banking77 eval-bitext eval-demo clean install
+.PHONY: run run-ko chat test fuzz lint bench bench-index bench-load eval-banking77 eval-bitext eval-demo clean install
 
 install: $(STAMP)
 
@@ -63,10 +63,15 @@ eval-bitext: $(STAMP)
 	$(PY) bench/bitext.py --run
 
 # the demo knowledge base against kb/demo/test.csv (55 messages: 37 questions, faults, uncovered), in a fresh data dir
+run-ko: $(STAMP)  # the demo with the multilingual encoder: Korean questions answered in Korean
+	AFTERCARE_EMBEDDING__MODEL=use-multilingual-v3 $(VENV)/bin/aftercare run --demo
+
 eval-demo: $(STAMP)
 	d=$$(mktemp -d) && AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare kb import kb/demo/cases.csv >/dev/null && \
 	  AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare eval kb/demo/test.csv && \
-	  echo "-- Korean (kb/demo/test_ko.csv)" && AFTERCARE_DATA_DIR=$$d $(VENV)/bin/aftercare eval kb/demo/test_ko.csv; \
+	  echo "-- Korean (kb/demo/test_ko.csv, use-multilingual-v3)" && rm -rf $$d/* && \
+	  AFTERCARE_DATA_DIR=$$d AFTERCARE_EMBEDDING__MODEL=use-multilingual-v3 $(VENV)/bin/aftercare kb import kb/demo/cases.csv >/dev/null && \
+	  AFTERCARE_DATA_DIR=$$d AFTERCARE_EMBEDDING__MODEL=use-multilingual-v3 $(VENV)/bin/aftercare eval kb/demo/test_ko.csv; \
 	  s=$$?; rm -rf $$d; exit $$s
 
 clean:

@@ -85,7 +85,7 @@ class DatabaseSettings:
 
 @dataclass(frozen=True)
 class EmbeddingSettings:
-    model: str = _s("use-multilingual-v3", "The encoder: use-multilingual-v3 (15 languages), "
+    model: str = _s("all-MiniLM-L6-v2", "The encoder: use-multilingual-v3 (15 languages), "
                                            "multilingual-e5-small-q4, all-MiniLM-L6-v2 (English), a+b (both "
                                            "concatenated) or a sentence-transformers model name.")
     device: str = _s("cpu", "Torch device for the encoder.")
