@@ -54,8 +54,12 @@ _FIRST_WORD = re.compile(r"[^\W\d_]+")
 
 @dataclass(frozen=True)
 class TypedRating:
+    """A 1-5 score, the words after it, and whether the text reads as a correction of a rating
+    just given ("sorry, I meant 5", "5 not 2", "5점으로 정정할게요")."""
+
     score: int
     comment: str
+    correction: bool = False
 
 
 def _reads_as_comment(rest: str) -> bool:
@@ -90,7 +94,8 @@ def parse_rating(text: str) -> TypedRating | None:
     rest = _KO_CORRECTION.sub("", rest).strip()
     if not rest or rest == text.strip():
         return None
-    return _parse_score(rest)
+    rating = _parse_score(rest)
+    return None if rating is None else TypedRating(rating.score, rating.comment, correction=True)
 
 
 def _parse_score(text: str) -> TypedRating | None:
@@ -112,13 +117,14 @@ def _parse_score(text: str) -> TypedRating | None:
         score = int(m.group("digit"))
     else:
         score = _WORDS[m.group("word").lower()]
-    rest = _NOT_BEFORE.sub("", m.group("rest").strip()).strip()  # "5 not 2": the 2 is the old rating
+    given = m.group("rest").strip()
+    rest = _NOT_BEFORE.sub("", given).strip()  # "5 not 2": the 2 is the old rating
     if rest[:1].isdigit() or rest[:1] == "/":  # "5, 6 and 7 fail too", "5/10": not a 1-5 rating
         return None
     marked = bool(m.group("stars") or m.group("unit") or "/" in (m.group("scale") or ""))
     if rest and not marked and not _FREE_SEP & set(m.group("sep")) and not _reads_as_comment(rest):
         return None
-    return TypedRating(score, rest[:2000])
+    return TypedRating(score, rest[:2000], correction=rest != given)
 
 
 def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str, *,
@@ -131,6 +137,8 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
     t = handoff.awaiting_rating(conv)
     if t is None:
         return None
+    if not rating.correction and handoff.rating(t.id) is not None:
+        return None  # rated already: a bare number now is not a rating, a correction says so
     m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
                        meta={"rating": rating.score}, key=msg.key)
     handoff.rate(t.id, rating.score, comment=rating.comment)

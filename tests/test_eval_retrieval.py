@@ -54,7 +54,7 @@ def test_eval_retrieval_figures(make_app, tmp_path: Path, monkeypatch, capsys) -
         assert key in result
 
     rows = list(csv.DictReader(preds.open()))
-    assert list(rows[0]) == ["text", "expected", "decision", "top_case"]
+    assert list(rows[0]) == ["text", "expected", "decision", "top_case", "options"]
     assert [row["top_case"] for row in rows[:3]] == ["reset-password", "delete-account", "delete-account"]
 
     page = html.read_text()
