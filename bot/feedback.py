@@ -3,6 +3,7 @@ once per answer, and read back as verdicts for reports and the unanswered-questi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,5 +28,17 @@ def answer_verdicts(sessions: sessionmaker[Session], since: datetime) -> dict[in
     with sessions() as s:
         rows = s.execute(
             select(AnswerFeedback.message_id, AnswerFeedback.value).where(AnswerFeedback.at >= since)
+        )
+        return {int(mid): str(v) for mid, v in rows}
+
+
+def verdicts_of(sessions: sessionmaker[Session], message_ids: Iterable[int]) -> dict[int, str]:
+    """The verdicts already given on these answers: answer message id -> 'helped' | 'human'."""
+    ids = list(message_ids)
+    if not ids:
+        return {}
+    with sessions() as s:
+        rows = s.execute(
+            select(AnswerFeedback.message_id, AnswerFeedback.value).where(AnswerFeedback.message_id.in_(ids))
         )
         return {int(mid): str(v) for mid, v in rows}

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.adapters.web import create_web_app
 from bot.app import Aftercare
 from bot.cli import main
 from bot.console.users import UserStore
 from tests.conftest import make_config
+from tests.webchat import web_client
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
@@ -56,7 +56,7 @@ def ac(make_app) -> Aftercare:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(ac: Aftercare):  # type: ignore[no-untyped-def]
-    with TestClient(create_web_app(ac)) as c:
+    with web_client(ac) as c:
         yield c
 
 
@@ -86,7 +86,7 @@ def test_users_add_from_the_command_line_hashes_with_argon2(tmp_path: Path, monk
         row = s.scalar(select(ConsoleUser).where(ConsoleUser.name == "dana"))
         assert row is not None and row.role == "editor" and row.password_hash.startswith("$argon2")
         assert "s3cret" not in row.password_hash
-    with TestClient(create_web_app(ac)) as c:
+    with web_client(ac) as c:
         r = login(c, "dana", "s3cret-pass-word")
         assert r.status_code == 200 and r.url.path == "/console/cases"
 
@@ -98,7 +98,7 @@ def test_session_cookie_is_httponly_samesite_and_secure_when_configured(client, 
     assert "ac_console=" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     ac2 = make_app(console={"secure_cookies": True})
     add_users(ac2)
-    with TestClient(create_web_app(ac2), base_url="https://testserver") as c2:
+    with web_client(ac2, base_url="https://testserver") as c2:
         r = login(c2, "ann", follow=False)
         cookies = [v.lower() for k, v in r.headers.multi_items() if k == "set-cookie" and "ac_console=" in v]
         assert cookies and "; secure" in cookies[0]
@@ -177,7 +177,7 @@ def test_login_attempts_are_rate_limited_per_user_and_address(make_app, embedder
                    embedder=embedder, clock=clock)
     add_users(ac)
     try:
-        with TestClient(create_web_app(ac)) as c:
+        with web_client(ac) as c:
             for _ in range(3):
                 assert login(c, "ann", "guess").status_code == 401
             r = login(c, "ann")  # the right password, but too many failures

@@ -8,11 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 
-from bot.adapters.web import create_web_app
 from tests.conftest import FakeChannel
 from tests.tcp_proxy import TcpProxy
+from tests.webchat import web_client
 
 pytestmark = pytest.mark.postgres
 
@@ -28,7 +27,7 @@ def test_core_flow_on_postgres(make_app, pg_url: str) -> None:
     ac.handoff.reply(out.ticket_id, "sam", "Thanks, looking at it.")
     notice = ac.replies.render("resolved", ticket_id=out.ticket_id, resolution="Fixed in 2.3.1")
     assert ac.handoff.resolve(out.ticket_id, "sam", "Fixed in 2.3.1", notice=notice).status == "resolved"
-    with TestClient(create_web_app(ac)) as c:
+    with web_client(ac) as c:
         assert c.get("/healthz").json()["database"] == "ok"
         body = c.post("/api/messages", json={"customer": "pgweb", "text": "my order never arrived"}).json()
         assert body["ticket_id"] == "AC-000002"

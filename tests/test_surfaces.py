@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.adapters.slack import esc
@@ -30,6 +29,7 @@ from tests.fakes.common import AppServer, eventually
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback
 from tests.test_problems import BURST
 from tests.test_slack import AGENTS, DM, SECRET, Signed, dm
+from tests.webchat import web_client
 
 PASSWORD = "correct horse battery"
 CRASH = "the app crashes every time I upload a photo"
@@ -150,7 +150,7 @@ async def test_sla_breach_reaches_slack_once_across_a_restart_and_the_console_qu
 
 def test_web_chat_typed_rating_is_stored_without_reopening(make_app) -> None:  # type: ignore[no-untyped-def]
     ac = make_app()
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         body = client.post("/api/messages", json={"customer": "w9", "text": CRASH}).json()
         assert body["action"] == "escalate"
         tid, last = body["ticket_id"], body["last_id"]
@@ -199,7 +199,7 @@ def test_console_lists_and_resolves_problems(make_app) -> None:  # type: ignore[
     ac = make_app()
     UserStore(ac.sessions).add("ann", "agent", PASSWORD)
     UserStore(ac.sessions).add("eve", "editor", PASSWORD)
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         ids = [client.post("/api/messages", json={"customer": c, "text": t}).json()["ticket_id"] for c, t in BURST]
         p = ac.handoff.problems()[0]
         page = client.get("/console/login")

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
-from bot.adapters.web import create_web_app
+from tests.webchat import web_client
 
 
 @pytest.fixture
 def client(app):
-    with TestClient(create_web_app(app)) as c:
+    with web_client(app) as c:
         yield c
 
 
@@ -46,7 +45,9 @@ def test_answer_then_escalation_then_agent_reply_by_polling(client, app) -> None
 
 
 def test_bad_requests_are_clear(client) -> None:
-    assert client.post("/api/messages", json={"text": "hi"}).status_code == 422
+    r = client.post("/api/messages", json={"text": "hi"})  # no key: nobody to speak as
+    assert r.status_code == 401 and "/api/session" in r.json()["error"]
+    assert client.post("/api/messages", json={"customer": "w2", "text": ["hi"]}).status_code == 422
     r = client.post("/api/messages", content=b"x" * 300_000, headers={"content-type": "application/json"})
     assert r.status_code == 413
     r = client.post("/api/messages", json={"customer": "w2", "text": "a" * 5000})
@@ -55,7 +56,7 @@ def test_bad_requests_are_clear(client) -> None:
 
 def test_a_flood_of_messages_is_refused_with_429_and_nothing_recorded(make_app) -> None:
     ac = make_app(web={"customer_messages_per_minute": 3, "address_messages_per_minute": 5})
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         for i in range(3):
             assert client.post("/api/messages", json={"customer": "spam", "text": f"hello {i}"}).status_code == 200
         r = client.post("/api/messages", json={"customer": "spam", "text": "the app crashes every time"})
@@ -98,6 +99,6 @@ def test_the_rate_limit_count_waits_out_a_database_blip(make_app, monkeypatch) -
         return real(*a, **kw)
 
     monkeypatch.setattr(ac.handoff, "customer_sent_since", flaky)
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         r = client.post("/api/messages", json={"customer": "blip", "text": "how do I reset my password?"})
     assert r.status_code == 200 and r.json()["action"] == "answer" and len(calls) == 2

@@ -1,10 +1,18 @@
-"""Web chat page and its JSON API (the page uses the same API), plus /healthz."""
+"""Web chat page and its JSON API (the page and the widget use the same API), plus /healthz.
+
+Every read and write of a conversation carries the key ``POST /api/session`` issued
+(``Authorization: Bearer <key>``, see ``bot.adapters.web_access``). Messages come back as the
+customer saw them, each with the buttons every channel shows under it ("That helped" / "Talk to a
+person" under an answer, 1-5 under a resolution notice), pressed through ``POST /api/buttons``
+into the same stored verdicts as Telegram's and Slack's buttons.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -21,9 +29,12 @@ from pydantic import BaseModel, Field, field_validator
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.adapters.base import Channel
+from bot.adapters.web_access import IdentityRefused, WebChatKeys
 from bot.app import Aftercare
+from bot.channels.customer import feedback, render
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
+from bot.feedback import verdicts_of
 from bot.jsonbody import clean_text
 from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
@@ -31,6 +42,8 @@ from bot.messages import IncomingMessage
 from bot.metrics import CONTENT_TYPE as METRICS_TYPE
 from bot.ratelimit import window
 from bot.replies import LANGUAGES
+from handoff.errors import HandoffError
+from handoff.service import MessageView, TicketView
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -63,7 +76,7 @@ def page_language(asked: str, accept_language: str, default: str) -> str:
 
 
 class MessageIn(BaseModel):
-    customer: str = Field(min_length=1, max_length=200)
+    customer: str = Field(default="", max_length=200)  # optional: the key says who; must match when given
     text: str = Field(default="", max_length=200_000)
     name: str = Field(default="", max_length=200)
 
@@ -80,8 +93,23 @@ class MessageIn(BaseModel):
         return v
 
 
-def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAPI:
-    """The web app; ``services`` (channels, outbox, jobs) start with it and stop with it."""
+class SessionIn(BaseModel):
+    user_id: str = Field(default="", max_length=200)  # the embedding site's own user id, with its hash
+    user_hash: str = Field(default="", max_length=128)
+
+
+class ButtonIn(BaseModel):
+    action: str = Field(min_length=1, max_length=100)
+    name: str = Field(default="", max_length=200)
+
+
+def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_secret: str | None = None) -> FastAPI:
+    """The web app; ``services`` (channels, outbox, jobs) start with it and stop with it.
+    ``identity_secret`` (default: the WEB_IDENTITY_SECRET environment variable) lets an embedding
+    site bind the chat to its own signed-in user (``bot.adapters.web_access``)."""
+    if identity_secret is None:
+        identity_secret = os.environ.get("WEB_IDENTITY_SECRET", "")
+    keys = WebChatKeys(ac.sessions, identity_secret=identity_secret)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -151,6 +179,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
 
     web = ac.config.web
     per_address = window(web.address_messages_per_minute, 60.0, redis_url=web.rate_limit_redis)
+    new_sessions = window(web.address_messages_per_minute, 60.0, redis_url=web.rate_limit_redis)
 
     def too_many(request: Request, customer: str) -> JSONResponse | None:
         """HTTP 429 when the client address or the customer is over its per-minute limit."""
@@ -175,17 +204,85 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
         return JSONResponse({"error": f"too many messages: wait {seconds} seconds, then send again",
                              "retry_after": seconds}, status_code=429, headers={"Retry-After": str(seconds)})
 
+    db = ac.config.database
+
+    def caller(request: Request, claimed: str = "") -> str | JSONResponse:
+        """The customer whose key the request carries (401 without a known key, 403 when the request
+        names another customer, 503 when the database is away)."""
+        auth = request.headers.get("authorization", "")
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        if not key:
+            return JSONResponse({"error": "no chat key: POST /api/session first, then send it as "
+                                          "'Authorization: Bearer <key>'"}, status_code=401)
+        try:
+            customer = with_retries(lambda: keys.customer_of(key), attempts=db.connect_retries,
+                                    delay=db.retry_delay_s)
+        except DatabaseUnavailable as e:
+            return JSONResponse({"error": str(e)}, status_code=503)
+        if customer is None:
+            return JSONResponse({"error": "unknown chat key: start a new session"}, status_code=401)
+        if claimed and claimed != customer:
+            return JSONResponse({"error": "this key does not speak for that customer"}, status_code=403)
+        return customer
+
+    def shown(customer: str, rows: list[MessageView]) -> list[dict[str, Any]]:
+        """Messages as the page shows them: text, author, ticket id, and the buttons every channel
+        puts under them (left off once pressed)."""
+        tickets: dict[int, TicketView | None] = {}
+        for m in rows:
+            if m.ticket_id is not None and m.ticket_id not in tickets:
+                try:
+                    tickets[m.ticket_id] = ac.handoff.get(m.ticket_id)
+                except HandoffError:
+                    tickets[m.ticket_id] = None
+        verdicts = verdicts_of(ac.sessions, [m.id for m in rows if m.author == "bot"])
+        rated = {tid for tid, t in tickets.items() if t is not None and ac.handoff.rating(tid) is not None}
+        out = []
+        for m in rows:
+            ticket = tickets.get(m.ticket_id) if m.ticket_id is not None else None
+            buttons = render(ac, m, ticket).buttons if m.author != "customer" else []
+            if m.id in verdicts or (m.ticket_id in rated and all(a.startswith("rate:") for _, a in buttons)):
+                buttons = []
+            out.append({"id": m.id, "author": m.author, "author_name": m.author_name, "text": m.text,
+                        "created_at": m.created_at.isoformat(),
+                        "ticket_id": ticket.public_id if ticket is not None else None,
+                        "buttons": [{"label": label, "action": action} for label, action in buttons]})
+        return out
+
+    @app.post("/api/session")
+    def new_session(request: Request, body: SessionIn | None = None) -> JSONResponse:
+        """A key for a new anonymous customer, or for the embedding site's user (with its hash)."""
+        address = request.client.host if request.client else "unknown"
+        wait = new_sessions.hit(f"session:{address}")  # keys issued per address, counted apart from messages
+        if wait:
+            seconds = int(wait) + 1
+            return JSONResponse({"error": f"too many requests: wait {seconds} seconds", "retry_after": seconds},
+                                status_code=429, headers={"Retry-After": str(seconds)})
+        body = body or SessionIn()
+        try:
+            customer, key = with_retries(
+                lambda: keys.issue(at=ac.handoff.now(), user_id=body.user_id, user_hash=body.user_hash),
+                attempts=db.connect_retries, delay=db.retry_delay_s)
+        except IdentityRefused as e:
+            return JSONResponse({"error": str(e)}, status_code=403)
+        except DatabaseUnavailable as e:
+            return JSONResponse({"error": str(e)}, status_code=503)
+        return JSONResponse({"customer": customer, "key": key})
+
     @app.post("/api/messages")
     def post_message(body: MessageIn, request: Request) -> JSONResponse:
-        refused = too_many(request, body.customer)
+        customer = caller(request, body.customer)
+        if isinstance(customer, JSONResponse):
+            return customer
+        refused = too_many(request, customer)
         if refused is not None:
             return refused
         # one key per message: the client's Idempotency-Key (its retry after a 503 or a lost answer is the same
         # message), else one made here, so the pipeline's own retries after a database blip repeat nothing
         given = request.headers.get("idempotency-key", "")[:100]
-        scoped = hashlib.sha256(f"{body.customer}\n{given}".encode()).hexdigest()  # one customer's keys only
+        scoped = hashlib.sha256(f"{customer}\n{given}".encode()).hexdigest()  # one customer's keys only
         key = f"web:{scoped}" if given else f"web:{uuid.uuid4().hex}"
-        msg = IncomingMessage(channel=CHANNEL, customer=body.customer, text=body.text, customer_name=body.name,
+        msg = IncomingMessage(channel=CHANNEL, customer=customer, text=body.text, customer_name=body.name,
                               key=key)
         out = ac.pipeline.handle(msg)
         payload: dict[str, Any] = {
@@ -193,25 +290,60 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = ()) -> FastAP
             "ticket_id": out.ticket_id, "action": out.action, "label": out.label,
             "confidence": out.confidence, "case_id": out.case_id, "priority": out.priority,
             "impact": out.impact, "reason": out.reason, "last_id": None, "language": out.language,
+            "message_id": out.message_id, "messages": [],
         }
         if out.action == "error":
             return JSONResponse({**payload, "error": out.reason}, status_code=503)
         if out.message_id is not None:
-            seen = ac.handoff.customer_messages(CHANNEL, body.customer, after=out.message_id)
+            seen = ac.handoff.customer_messages(CHANNEL, customer, after=out.message_id)
+            payload["messages"] = shown(customer, seen)
             payload["last_id"] = max((m.id for m in seen), default=out.message_id)
         return JSONResponse(payload)
 
     @app.get("/api/messages")
-    def poll_messages(customer: str = Query(min_length=1, max_length=200),
-                      after: int = Query(0, ge=0, le=2**63 - 1)) -> JSONResponse:
+    def poll_messages(request: Request, customer: str = Query(default="", max_length=200),
+                      after: int = Query(default=0, ge=0, le=2**63 - 1)) -> JSONResponse:
+        """What the customer should see since message ``after`` (agents' replies, notices)."""
+        who = caller(request, customer)
+        if isinstance(who, JSONResponse):
+            return who
         try:
-            rows = ac.handoff.customer_messages(CHANNEL, customer, after=after)
+            rows = ac.handoff.customer_messages(CHANNEL, who, after=after)
+            return JSONResponse({"messages": shown(who, rows)})
         except DatabaseUnavailable as e:
             return JSONResponse({"error": str(e)}, status_code=503)
-        return JSONResponse({"messages": [
-            {"id": m.id, "author": m.author, "author_name": m.author_name, "text": m.text,
-             "created_at": m.created_at.isoformat()} for m in rows
-        ]})
+
+    @app.get("/api/history")
+    def history(request: Request, limit: int = Query(default=50, ge=1, le=500)) -> JSONResponse:
+        """The customer's last ``limit`` messages (their own too), oldest first, with the open ticket:
+        what the page shows again after a reload."""
+        who = caller(request)
+        if isinstance(who, JSONResponse):
+            return who
+        try:
+            rows = ac.handoff.history(CHANNEL, who, limit=limit)
+            open_t = ac.handoff.open_ticket(rows[0].conversation_id) if rows else None
+            return JSONResponse({"customer": who, "messages": shown(who, rows),
+                                 "last_id": rows[-1].id if rows else 0,
+                                 "open_ticket": open_t.public_id if open_t is not None else None})
+        except DatabaseUnavailable as e:
+            return JSONResponse({"error": str(e)}, status_code=503)
+
+    @app.post("/api/buttons")
+    def press(body: ButtonIn, request: Request) -> JSONResponse:
+        """A button under a message ("That helped", "Talk to a person", a 1-5 rating): the same stored
+        verdicts as Telegram's and Slack's buttons. The answer's text, and the messages it caused."""
+        who = caller(request)
+        if isinstance(who, JSONResponse):
+            return who
+        try:
+            before = ac.handoff.history(CHANNEL, who, limit=1)
+            text = feedback(ac, CHANNEL, who, name=body.name, action=body.action)
+            after = before[-1].id if before else 0
+            rows = ac.handoff.customer_messages(CHANNEL, who, after=after)
+        except DatabaseUnavailable as e:
+            return JSONResponse({"error": str(e)}, status_code=503)
+        return JSONResponse({"text": text, "messages": shown(who, rows)})
 
     for svc in services:  # channel webhooks (/telegram/webhook, /slack/events); their logic lives in the adapter
         for path, endpoint in svc.http_routes() if isinstance(svc, Channel) else ():

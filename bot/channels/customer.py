@@ -51,6 +51,9 @@ def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", acti
         value, _, mid = rest.partition(":")
         if not mid.isdigit() or value not in ("helped", "human"):
             return None
+        answer = ac.handoff.message_of(channel, customer, int(mid))
+        if answer is None or answer.author != "bot" or answer.meta.get("kind") != "answer":
+            return None  # not an answer this customer was given
         record_feedback(ac.sessions, channel, customer, int(mid), value, at=ac.handoff.now())
         if value == "human":
             escalate_to_person(

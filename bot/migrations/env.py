@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import bot.adapters.web_access
 import bot.console.models
 import bot.outbox_models
 import handoff.desk_models  # noqa: F401 - alerts, agents, problems share handoff.models.Base
@@ -10,7 +11,7 @@ import handoff.models
 import kb.models
 
 target_metadata = [kb.models.Base.metadata, handoff.models.Base.metadata, bot.console.models.Base.metadata,
-                   bot.outbox_models.ChannelBase.metadata]
+                   bot.outbox_models.ChannelBase.metadata, bot.adapters.web_access.WebBase.metadata]
 config = context.config
 
 

@@ -1,5 +1,7 @@
 // Aftercare chat widget: add <script src="https://support.example.com/widget.js" async></script> to a page.
-// Optional attributes: data-title="Help", data-position="left", data-color="#2563eb".
+// Optional attributes: data-title="Help", data-position="left", data-color="#2563eb"; for a signed-in
+// user of the site: data-user-id="42" data-user-hash="<hex HMAC-SHA256 of the id under WEB_IDENTITY_SECRET,
+// computed by the site's server>" data-user-name="Kim" (the same conversation on every device).
 (function () {
   "use strict";
   if (window.__aftercareWidget) { return; }
@@ -13,6 +15,11 @@
   var title = (me && me.getAttribute("data-title")) || "Support chat";
   var left = me && me.getAttribute("data-position") === "left";
   var color = (me && me.getAttribute("data-color")) || "#2563eb";
+  var who = new URLSearchParams();
+  ["user-id", "user-hash", "user-name"].forEach(function (k) {
+    var v = me && me.getAttribute("data-" + k);
+    if (v) { who.set(k === "user-name" ? "name" : k.replace("-", "_"), v); }
+  });
 
   function start() {
     var side = left ? "left" : "right";
@@ -28,7 +35,8 @@
     var frame = document.createElement("iframe");
     frame.id = "aftercare-widget-frame";
     frame.title = title;
-    frame.src = origin + "/widget?title=" + encodeURIComponent(title);
+    // the identity travels in the fragment: the frame's script reads it, no server log sees it
+    frame.src = origin + "/widget?title=" + encodeURIComponent(title) + (who.toString() ? "#" + who.toString() : "");
     frame.style.cssText = "position:fixed;bottom:88px;" + side + ":20px;width:370px;max-width:calc(100vw - 40px);" +
       "height:560px;max-height:calc(100vh - 110px);border:0;border-radius:14px;background:#fff;" +
       "box-shadow:0 8px 30px rgba(0,0,0,.25);z-index:2147483000;display:none";

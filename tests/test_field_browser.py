@@ -1,0 +1,203 @@
+"""Field cases of the web chat page and the widget, in real headless Chromium against the app on
+127.0.0.1: the conversation survives a reload, a refused message keeps its words, answers carry
+the same feedback buttons as Telegram and Slack, and a site binds the chat to its signed-in user."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from bot.adapters.web import create_web_app
+from bot.adapters.web_access import identity_hash
+from bot.app import Aftercare
+from bot.desk import resolve_ticket
+from bot.feedback import answer_verdicts
+from tests.conftest import make_config
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+WAIT_MS = 20_000
+SITE_SECRET = "shop-secret"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is required in CI (apt-get install chromium)")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder) -> Iterator[tuple[str, Aftercare]]:  # type: ignore[no-untyped-def]
+    data = tmp_path_factory.mktemp("field-browser") / "data"
+    shutil.copytree(seeded_dir, data)
+    ac = Aftercare(make_config(data), embedder=embedder)
+    ac.migrate()
+    ac.warm()
+    port = free_port()
+    app = create_web_app(ac, identity_secret=SITE_SECRET)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not srv.started:  # readiness, not timing: the server reports when it listens
+        assert thread.is_alive() and time.monotonic() < deadline, "the web app did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", ac
+    srv.should_exit = True
+    thread.join(timeout=30)
+    ac.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def open_chat(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("#log[data-ready='1']")).to_have_count(1, timeout=WAIT_MS)
+
+
+def say(page: Page, text: str) -> None:
+    page.fill("#text", text)
+    page.click("#send")
+
+
+def test_the_conversation_and_its_ticket_come_back_after_a_reload(server, browser: Browser) -> None:
+    base, ac = server
+    page = browser.new_context().new_page()
+    open_chat(page, f"{base}/")
+    say(page, "the app crashes every time I upload a photo")
+    expect(page.locator(".msg.bot .ticket")).to_contain_text("AC-", timeout=WAIT_MS)
+    ticket = page.locator(".msg.bot .ticket").first.inner_text().replace("Ticket ", "").strip()
+    ac.handoff.reply(ticket, "sam", "Which phone do you use?")
+    expect(page.locator(".msg.agent")).to_contain_text("Which phone do you use?", timeout=WAIT_MS)
+
+    page.reload()
+    open_chat(page, f"{base}/")
+    expect(page.locator(".msg.customer")).to_have_text(["the app crashes every time I upload a photo"])
+    expect(page.locator(".msg.bot .ticket")).to_contain_text(ticket)
+    expect(page.locator(".msg.agent")).to_have_count(1)
+    # and it keeps polling: a later reply and the resolution (with its 1-5 rating) show up
+    ac.handoff.reply(ticket, "sam", "Please update to 4.2.1.")
+    expect(page.locator(".msg.agent").last).to_contain_text("4.2.1", timeout=WAIT_MS)
+    resolve_ticket(ac, ticket, "sam", "Fixed in 4.2.1", propose=False)
+    expect(page.locator(".msg.system .choice")).to_have_count(5, timeout=WAIT_MS)
+    page.locator(".msg.system .choice", has_text="4").click()
+    expect(page.locator(".msg.bot").last).to_contain_text("4", timeout=WAIT_MS)
+    assert ac.handoff.rating(ticket) == 4
+    page.reload()
+    open_chat(page, f"{base}/")
+    expect(page.locator(".msg.system .choice")).to_have_count(0)  # rated: no buttons again
+
+
+def test_a_refused_message_stays_in_the_box_with_the_reason(server, browser: Browser) -> None:
+    base, ac = server
+    page = browser.new_context().new_page()
+    open_chat(page, f"{base}/")
+    long_text = "My camera stopped recording. " * 200  # over app.max_message_chars
+    assert len(long_text) > ac.config.app.max_message_chars
+    say(page, long_text)
+    expect(page.locator("#status")).to_contain_text("too long", timeout=WAIT_MS)
+    expect(page.locator("#status")).to_contain_text(str(ac.config.app.max_message_chars))
+    assert page.input_value("#text") == long_text
+    expect(page.locator(".msg.customer")).to_have_count(0)
+    # shortened, it goes
+    say(page, "My camera stopped recording after the update")
+    expect(page.locator(".msg.customer")).to_have_count(1, timeout=WAIT_MS)
+    assert page.input_value("#text") == ""
+
+
+def test_answers_in_the_web_chat_have_the_feedback_buttons_of_every_channel(server, browser: Browser) -> None:
+    base, ac = server
+    since = ac.handoff.now() - timedelta(minutes=1)
+    page = browser.new_context().new_page()
+    open_chat(page, f"{base}/")
+    say(page, "how do I reset my password?")
+    answer = page.locator(".msg.bot").last
+    expect(answer.locator(".choice")).to_have_text(["That helped", "Talk to a person"], timeout=WAIT_MS)
+    answer.locator(".choice", has_text="That helped").click()
+    expect(answer.locator(".choice")).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator(".msg.bot").last).to_contain_text(ac.replies.render("feedback_thanks"))
+    assert sorted(answer_verdicts(ac.sessions, since).values()) == ["helped"]
+    page.reload()
+    open_chat(page, f"{base}/")
+    expect(page.locator(".msg.bot .choice")).to_have_count(0)  # pressed once, gone for good
+
+    say(page, "how do I change my email address?")
+    answer = page.locator(".msg.bot").last
+    expect(answer.locator(".choice")).to_have_count(2, timeout=WAIT_MS)
+    answer.locator(".choice", has_text="Talk to a person").click()
+    expect(page.locator(".msg.bot .ticket")).to_contain_text("AC-", timeout=WAIT_MS)
+    assert sorted(answer_verdicts(ac.sessions, since).values()) == ["helped", "human"]
+
+
+def test_the_widget_on_a_site_shows_buttons_and_follows_the_signed_in_user(server, browser: Browser,
+                                                                           tmp_path: Path) -> None:
+    base, ac = server
+    since = ac.handoff.now() - timedelta(minutes=1)
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    user_hash = identity_hash(SITE_SECRET, "shop-user-7")  # computed by the shop's server
+    (shop / "index.html").write_text(
+        f"<!doctype html><html><body><h1>Shop</h1><script src='{base}/widget.js' data-title='Help' "
+        f"data-user-id='shop-user-7' data-user-hash='{user_hash}' data-user-name='Kim'></script></body></html>")
+    (shop / "forged.html").write_text(
+        f"<!doctype html><html><body><script src='{base}/widget.js' data-user-id='shop-user-7' "
+        f"data-user-hash='{'0' * 64}'></script></body></html>")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(shop))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    site = f"http://localhost:{httpd.server_address[1]}"
+    try:
+        phone = browser.new_context().new_page()
+        phone.goto(f"{site}/index.html")
+        phone.click("#aftercare-widget-button")
+        frame = phone.frame_locator("#aftercare-widget-frame")
+        expect(frame.locator("#log[data-ready='1']")).to_have_count(1, timeout=WAIT_MS)
+        frame.locator("#text").fill("how do I reset my password?")
+        frame.locator("#send").click()
+        answer = frame.locator(".msg.bot").last
+        expect(answer.locator(".choice")).to_have_count(2, timeout=WAIT_MS)
+        answer.locator(".choice", has_text="That helped").click()
+        expect(answer.locator(".choice")).to_have_count(0, timeout=WAIT_MS)
+        assert "helped" in answer_verdicts(ac.sessions, since).values()
+        assert ac.handoff.history("web", "shop-user-7")[0].text == "how do I reset my password?"
+
+        # the same user on another device finds the conversation; a forged hash gets nothing
+        laptop = browser.new_context().new_page()
+        laptop.goto(f"{site}/index.html")
+        laptop.click("#aftercare-widget-button")
+        frame2 = laptop.frame_locator("#aftercare-widget-frame")
+        expect(frame2.locator(".msg.customer")).to_have_text(["how do I reset my password?"], timeout=WAIT_MS)
+        forged = browser.new_context().new_page()
+        forged.goto(f"{site}/forged.html")
+        forged.click("#aftercare-widget-button")
+        frame3 = forged.frame_locator("#aftercare-widget-frame")
+        expect(frame3.locator("#status")).to_contain_text("user_hash", timeout=WAIT_MS)
+        expect(frame3.locator(".msg")).to_have_count(0)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
