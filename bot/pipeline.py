@@ -289,8 +289,14 @@ class Pipeline:
                 self._reply(conv, out, ticket_id=ticket.id, key=msg.key)
                 return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                                ticket_id=ticket.public_id, reason="attachment added to the ticket")
-            key = "not_text" if msg.attachments else "empty"
-            return Outcome(replies=[Reply(self.replies.render(key, ticket_id=None, language=lang))], action="refused",
+            if msg.attachments:  # kept on the conversation: the ticket the next message opens takes it
+                kept = self.handoff.record(conv, "customer", "[attachment]", author_name=msg.customer_name,
+                                           meta={"attachments": msg.attachments}, key=msg.key)
+                out = self.replies.render("attachment_kept", language=lang)
+                self._reply(conv, out, meta={"kind": MessageKind.ATTACHMENT_KEPT}, key=msg.key)
+                return Outcome(replies=[Reply(out)], action="kept", reason="attachment kept for the next message",
+                               message_id=kept.id)
+            return Outcome(replies=[Reply(self.replies.render("empty", ticket_id=None, language=lang))], action="refused",
                            reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
         if ticket is None:  # "2" typed under a "did you mean...?" picks the second option

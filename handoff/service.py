@@ -260,6 +260,12 @@ class Handoff(DeskOps):
                                .order_by(Message.id.desc()).limit(transcript_messages)).all()
             for m in recent:
                 m.ticket_id = t.id
+            # attachments the customer sent before any ticket, however long ago, go with it
+            for m in s.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                     Message.ticket_id.is_(None), Message.author == "customer")
+                               .order_by(Message.id.desc()).limit(500)):
+                if (m.meta or {}).get("attachments"):
+                    m.ticket_id = t.id
             t.product = product
             routing = self._on_created(s, t)  # team, SLA due times, critical flag
             self._event(s, t.id, "bot", "created", label=label, priority=priority, impact=impact, reason=reason,

@@ -40,6 +40,7 @@ from bot.outbox_models import AgentThread, SeenEvent
 from bot.workflows import reply_with_case, resolve_ticket
 from classifier.language import language_name
 from handoff.errors import HandoffError
+from handoff.models import Conversation
 from handoff.views import AlertView, MessageView, TicketView
 from kb.errors import KBError
 from kb.service import CaseView
@@ -47,7 +48,9 @@ from kb.service import CaseView
 log = logging.getLogger(__name__)
 THREAD_WAIT_ROUNDS = 30  # 3 s
 CHANNEL = "slack"
-MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+# Slack's markup in message text: <@U…|name> users, <#C…|name> channels, <!here> and <!subteam^S…|@team>
+# specials, <url|label> links; &, < and > arrive as entities
+MARKUP = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 CUSTOMER_ACTION = re.compile(r"^(fb|rate|pick):")
 MAX_TEXT = 3900  # Slack truncates a message's text after 40 000 characters; blocks take 3000 per section
 
@@ -64,6 +67,46 @@ def _key(body: dict[str, Any]) -> str:
     """The pipeline's idempotency key of an event: its event_id."""
     event_id = str(body.get("event_id") or "")
     return f"slack:{event_id}" if event_id else ""
+
+
+def slack_to_plain(text: str, names: dict[str, str] | None = None, *, drop: str = "") -> str:
+    """Slack's message markup as the plain text a person meant, decoded once on the way in:
+    ``&amp;`` ``&lt;`` ``&gt;`` back to ``& < >``, ``<@U1>`` to ``@Name`` (``names``: user id ->
+    display name; the user ``drop``, the bot itself, is left out), ``<#C1|general>`` to ``#general``,
+    ``<!here>`` to ``@here``, ``<https://x|label>`` to ``label (https://x)``, ``<mailto:a@b|a@b>`` to
+    ``a@b``. Each outbound platform escapes the result its own way (``esc`` for Slack)."""
+    names = names or {}
+
+    def one(m: re.Match[str]) -> str:
+        sigil, target, label = m.group(1), m.group(2), m.group(3)
+        if sigil == "@":
+            if target == drop:
+                return ""
+            return "@" + (label or names.get(target) or target)
+        if sigil == "#":
+            return "#" + (label or target)
+        if sigil == "!":
+            if label:
+                return label
+            return "@" + target.split("^", 1)[0]
+        url = _entities(target)
+        if label is None:
+            return url.removeprefix("mailto:")
+        label = _entities(label)
+        if label == url or "mailto:" + label == url or label in (url.split("://", 1)[-1], url.rstrip("/")):
+            return label
+        return f"{label} ({url})"
+
+    return _entities(MARKUP.sub(one, text)).strip()
+
+
+def _entities(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def mentioned_users(text: str) -> list[str]:
+    """User ids mentioned with ``<@U…>`` in Slack text."""
+    return [m.group(2) for m in MARKUP.finditer(text) if m.group(1) == "@" and not m.group(3)]
 
 
 def customer_ref(user: str, channel: str, thread_ts: str | None = None) -> str:
@@ -118,6 +161,7 @@ class SlackChannel:
                            lease_s=ac.config.web.inbox_lease_s)
         self._socket: AsyncSocketModeHandler | None = None
         self._names: dict[str, str] = {}
+        self.bot_user = ""  # the app's own user id (auth.test), asked once
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
         self.app.action("claim")(self._on_claim)
@@ -232,9 +276,23 @@ class SlackChannel:
 
     # -- customers --------------------------------------------------------------------------------
 
+    async def _plain(self, text: str) -> str:
+        """``text`` from Slack as plain text (``slack_to_plain``), mentioned users by their names."""
+        names = {u: await self._name(u) for u in mentioned_users(text) if u != self.bot_user}
+        return slack_to_plain(text, names, drop=self.bot_user)
+
+    async def _bot_user(self) -> str:
+        if not self.bot_user:
+            try:
+                self.bot_user = str((await self.client.auth_test()).get("user_id") or "")
+            except SlackApiError:
+                log.warning("slack auth.test failed: the bot's own mentions are not recognised")
+        return self.bot_user
+
     async def _customer(self, event: dict[str, Any], ref: str, *, key: str = "") -> None:
         user = str(event.get("user") or "")
-        text = MENTION.sub("", str(event.get("text") or "")).strip()
+        await self._bot_user()
+        text = await self._plain(str(event.get("text") or ""))
         files = [
             {"type": "file", "id": f.get("id"), "name": f.get("name"), "mimetype": f.get("mimetype")}
             for f in event.get("files") or []
@@ -258,8 +316,26 @@ class SlackChannel:
             if event.get("thread_ts") and await self._fresh(body):
                 await self._agent_message(event)
             return
-        if event.get("channel_type") == "im" and await self._fresh(body):
-            await self._customer(event, customer_ref(str(event.get("user")), channel), key=_key(body))
+        if event.get("channel_type") == "im":
+            if await self._fresh(body):
+                await self._customer(event, customer_ref(str(event.get("user")), channel), key=_key(body))
+            return
+        # a reply, without a new mention, in a channel thread the bot is part of (any channel type):
+        # the customer's next words (a mention arrives as app_mention as well: handled there)
+        thread = str(event.get("thread_ts") or "")
+        bot = await self._bot_user()
+        if not thread or (bot and f"<@{bot}" in str(event.get("text") or "")):
+            return
+        user = str(event.get("user") or "")
+        if await asyncio.to_thread(self._bot_in_thread, channel, thread) and await self._fresh(body):
+            await self._customer(event, customer_ref(user, channel, thread), key=_key(body))
+
+    def _bot_in_thread(self, channel: str, thread: str) -> bool:
+        """Whether a customer conversation lives in this channel thread (the bot answered there)."""
+        with self.ac.sessions() as s:
+            found = s.scalar(select(Conversation.id).where(
+                Conversation.channel == CHANNEL, Conversation.customer_ref.like(f"%@{channel}/{thread}")).limit(1))
+            return found is not None
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         channel = str(event.get("channel") or "")
@@ -303,7 +379,7 @@ class SlackChannel:
             log.info("slack message in thread %s of %s: not a ticket's thread, ignored", ts, channel)
             return
         agent = await self._name(str(event.get("user")))
-        text = str(event.get("text") or "").strip()
+        text = await self._plain(str(event.get("text") or ""))
         marker, case_marker = self.settings.note_marker, self.settings.case_marker
         from_case = bool(case_marker) and text.startswith(case_marker)
         try:
