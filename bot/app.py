@@ -171,6 +171,7 @@ class Aftercare:
                                           clarify_min_share=r.clarify_min_share, clarify_threshold=ct,
                                           clarify_precision=r.clarify_precision, scope_keep=r.scope_keep,
                                           unseen_share=r.unseen_share,
+                                          human_min_vote=r.human_min_vote,
                                           human_label=self.config.classifier.human_label,
                                           languages=self.reads(),
                                           min_vote_threshold=adopted_threshold(
@@ -189,7 +190,9 @@ class Aftercare:
                         replies=self.replies, max_chars=self.config.app.max_message_chars,
                         transcript_messages=self.config.tickets.transcript_messages,
                         db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s,
-                        answer_feedback=self._record_answer_feedback, metrics=self.metrics)
+                        answer_feedback=self._record_answer_feedback, metrics=self.metrics,
+                        fault_labels=tuple(self.config.problems.fault_labels),
+                        new_issue_similarity=self.config.tickets.new_issue_similarity)
 
     @cached_property
     def metrics(self) -> Metrics:

@@ -131,6 +131,9 @@ class RetrievalSettings:
                                    "this share of the leave-case-out votes counts as wrong answers (0..1).")
     clarify_precision: float = _s(0.9, "Calibration goal of clarify_threshold: share of clarifications whose "
                                        "options hold the right case (95% lower bound, leave-one-out).")
+    human_min_vote: float = _s(0.5, "Vote share (or classifier probability) the human label needs before a "
+                                    "message counts as asking for a person (0..1); under it the rest of "
+                                    "the vote decides.")
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,9 @@ class TicketSettings:
     auto_close_hours: float = _s(168.0, "Resolved tickets quiet this long are closed by the periodic job (0: never).")
     low_rating_alert: int = _s(2, "A satisfaction rating at or under this (1-5) raises a 'low rating' alert for the "
                                   "ticket's team (0 turns it off).")
+    new_issue_similarity: float = _s(0.45, "While a ticket is open, a fault message less similar than this (cosine) "
+                                           "to the ticket's subject and everything the customer said on it is "
+                                           "flagged to the agent as a new issue (0 turns flagging off).")
 
 
 @dataclass(frozen=True)
@@ -430,6 +436,8 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
                           f"got {langs!r}")
     if not 0 <= config.retrieval.reply_min_vote <= 1:
         raise ConfigError("retrieval.reply_min_vote: must be in 0..1")
+    if not 0 <= config.retrieval.human_min_vote <= 1:
+        raise ConfigError("retrieval.human_min_vote: must be in 0..1")
     if not 0 < config.retrieval.target_precision <= 1:
         raise ConfigError("retrieval.target_precision: must be in (0, 1]")
     for name in ("vote_threshold", "clarify_threshold"):

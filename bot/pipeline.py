@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
+
 from bot.db import DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from bot.metrics import Metrics
@@ -28,8 +30,10 @@ from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language, guess_language
 from classifier.router import UNSURE, Decision, Router, Why
+from classifier.specifics import is_vague
 from handoff.models import MessageKind
 from handoff.service import Handoff, MessageView
+from handoff.views import TicketView
 from kb.embedder import Embedder
 from kb.service import CaseView, KnowledgeBase
 
@@ -95,7 +99,8 @@ class Pipeline:
                  replies: Replies, max_chars: int = 4000, transcript_messages: int = 20,
                  db_attempts: int = 5, db_delay: float = 0.5,
                  answer_feedback: Callable[[str, str, int, str], bool] | None = None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, fault_labels: tuple[str, ...] = ("fault",),
+                 new_issue_similarity: float = 0.45) -> None:
         self.kb = kb
         self.handoff = handoff
         self.embedder = embedder
@@ -110,6 +115,10 @@ class Pipeline:
         self.answer_feedback = answer_feedback
         self.metrics = metrics
         self._spoken: dict[int, str] = {}  # message (id) being handled -> the language its replies speak
+        # while a ticket is open, a fault message this far (cosine under new_issue_similarity) from
+        # everything the customer said on the ticket is a different issue: flagged to the agent
+        self.fault_labels = fault_labels
+        self.new_issue_similarity = new_issue_similarity
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         """Handle one message. With ``msg.key`` it is handled once whatever is retried: a retry after a
@@ -170,14 +179,81 @@ class Pipeline:
             else local.strftime("%A %d %B").replace(" 0", " ")
         return {"back_at": f"{day} at {local:%H:%M} ({tz_name})", "back_at_local": f"{local:%Y-%m-%d %H:%M} {tz_name}"}
 
-    def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int) -> None:
+    def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision) -> None:
         """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that
-        answer's "Talk to a person" button: the report's not-helpful figure and the editors see it."""
+        answer's "Talk to a person" button: the report's not-helpful figure and the editors see it. Only
+        when the message is about that answer: it names nothing else (``classifier.specifics``), or its
+        nearest case is the answer's case; a new question typed there is no verdict."""
         if self.answer_feedback is None:
             return
         prev = self.handoff.message_before(conv, message_id)
-        if prev is not None and prev.author == "bot" and prev.kind is MessageKind.ANSWER:
+        if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
+            return
+        same_case = bool(d.hits) and d.hits[0].case_id == prev.meta.get("case_id")
+        if is_vague(text) or same_case:
             self.answer_feedback(msg.channel, msg.customer, prev.id, "human")
+
+    def _decide(self, text: str) -> tuple[Decision, np.ndarray | None]:
+        """The decision on ``text`` and its vector; an unexpected error becomes an escalation (logged)."""
+        t0 = time.perf_counter()
+        try:
+            vec = self.embedder.encode([text])[0]
+            d, v = self.router().decide(text, vec), vec
+        except Exception as e:
+            if is_transient(e):
+                raise
+            log.exception("deciding failed; escalating")
+            d, v = Decision(action="escalate", label="fault", confidence=0.0,
+                            reason=f"internal error: {e.__class__.__name__}", why=Why.ERROR), None
+        if self.metrics is not None:
+            self.metrics.decided(time.perf_counter() - t0)
+        return d, v
+
+    @staticmethod
+    def _dmeta(d: Decision) -> dict:
+        return {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason, "why": d.why}
+
+    def _answer(self, conv: int, d: Decision, message_id: int, *, key: str = "", lang: str = "",
+                ticket: TicketView | None = None) -> Outcome:
+        assert d.case_id is not None
+        case = self.kb.answering(d.case_id)
+        lang = lang or self.replies.language
+        answer, answer_language = answer_for(case, lang)
+        out = self.replies.render("answer", answer=answer, case=case, answer_language=answer_language, language=lang)
+        self._reply(conv, out, ticket_id=ticket.id if ticket else None,
+                    meta={**self._dmeta(d), "kind": MessageKind.ANSWER}, key=key)
+        return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
+                       confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=message_id,
+                       ticket_id=ticket.public_id if ticket else None)
+
+    def _open_ticket_takes(self, conv: int, ticket: TicketView, text: str, message_id: int, *,
+                           key: str = "", lang: str = "") -> Outcome:
+        """A message while a ticket is open (it is on the ticket already). A question the bot answers
+        confidently is answered (the agent sees question and answer on the ticket); a fault unlike
+        anything the customer said on the ticket is flagged to the agent with an internal note; the
+        rest joins the ticket."""
+        d, vec = self._decide(text)
+        if d.action == "answer" and d.case_id is not None:
+            return self._answer(conv, d, message_id, key=key, lang=lang, ticket=ticket)
+        if d.action == "escalate" and d.label in self.fault_labels and vec is not None \
+                and self.new_issue_similarity > 0:
+            said = [m.text for m in self.handoff.transcript(ticket.id) if m.author == "customer"
+                    and m.id != message_id and m.text != "[attachment]"]
+            known = self.embedder.encode([ticket.subject, *said[-20:]])
+            closest = float((known @ vec).max())
+            if closest < self.new_issue_similarity:
+                self.handoff.note(ticket.id, "Aftercare", f"Possibly a new issue, unlike this ticket's subject "
+                                  f"(similarity {closest:.2f}): {text}")
+                out = self.replies.render("joined_new_issue", ticket_id=ticket.public_id, language=lang or None)
+                self._reply(conv, out, ticket_id=ticket.id, key=key)
+                return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
+                               ticket_id=ticket.public_id, label=d.label, message_id=message_id,
+                               reason=f"a different issue while {ticket.public_id} is open: flagged to the agent")
+        out = self.replies.render("joined", ticket_id=ticket.public_id, language=lang or None)
+        self._reply(conv, out, ticket_id=ticket.id, key=key)
+        return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
+                       ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
+                       message_id=message_id)
 
     def _clarify(self, conv: int, text: str, message_id: int, d: Decision, dmeta: dict) -> Outcome:
         """Ask "did you mean...?" with the offered cases as buttons (their first phrasings)."""
@@ -296,8 +372,8 @@ class Pipeline:
                 self._reply(conv, out, meta={"kind": MessageKind.ATTACHMENT_KEPT}, key=msg.key)
                 return Outcome(replies=[Reply(out)], action="kept", reason="attachment kept for the next message",
                                message_id=kept.id)
-            return Outcome(replies=[Reply(self.replies.render("empty", ticket_id=None, language=lang))], action="refused",
-                           reason="no text")
+            return Outcome(replies=[Reply(self.replies.render("empty", ticket_id=None, language=lang))],
+                           action="refused", reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
         if ticket is None:  # "2" typed under a "did you mean...?" picks the second option
             last = self.handoff.message_before(conv, 2**31 - 1)  # the last message; ids are 32-bit integers
@@ -317,26 +393,9 @@ class Pipeline:
         customer_msg = self.handoff.record(conv, "customer", original, ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta, key=msg.key)
         if ticket is not None:
-            out = self.replies.render("joined", ticket_id=ticket.public_id, language=lang)
-            self._reply(conv, out, ticket_id=ticket.id, key=msg.key)
-            return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
-                           ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
-                           message_id=customer_msg.id)
-        vec = None
-        t0 = time.perf_counter()
-        try:
-            vec = self.embedder.encode([text])[0]
-            d = self.router().decide(text, vec)
-        except Exception as e:
-            if is_transient(e):
-                raise
-            log.exception("deciding failed; escalating")
-            d = Decision(action="escalate", label="fault", confidence=0.0,
-                         reason=f"internal error: {e.__class__.__name__}", why=Why.ERROR)
-        if self.metrics is not None:
-            self.metrics.decided(time.perf_counter() - t0)
-        dmeta = {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason,
-                 "why": d.why}
+            return self._open_ticket_takes(conv, ticket, text, customer_msg.id, key=msg.key, lang=lang)
+        d, vec = self._decide(text)
+        dmeta = self._dmeta(d)
         if d.action == "clarify" and d.options:
             prev = self.handoff.message_before(conv, customer_msg.id)
             if prev is not None and prev.author == "bot" and prev.kind is MessageKind.CLARIFY:
@@ -349,13 +408,18 @@ class Pipeline:
             else:
                 return self._clarify(conv, text, customer_msg.id, d, dmeta)
         if d.action == "answer" and d.case_id is not None:
-            case = self.kb.answering(d.case_id)
-            answer, answer_language = answer_for(case, lang)
-            out = self.replies.render("answer", answer=answer, case=case, answer_language=answer_language,
-                                      language=lang)
-            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ANSWER}, key=msg.key)
-            return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
-                           confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=customer_msg.id)
+            return self._answer(conv, d, customer_msg.id, key=msg.key, lang=lang)
+        asks_person = d.why is Why.ASKS_PERSON
+        if d.action == "escalate" and not asks_person and is_vague(text):
+            # "it doesnt work" and nothing else: ask what they were doing before opening a ticket, once;
+            # saying it again (insisting) opens the ticket. Not under an answer: there it is about the answer.
+            prev = self.handoff.message_before(conv, customer_msg.id)
+            if prev is None or prev.author != "bot" or prev.kind not in (MessageKind.ASK_WHAT, MessageKind.ANSWER):
+                out = self.replies.render("ask_what", language=lang)
+                self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
+                return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                               reason="unclear what is wrong: asked what the customer is trying to do",
+                               message_id=customer_msg.id)
         if d.action == "reply":
             name = f"label_{d.label}" if self.replies.has(f"label_{d.label}") else "label_default"
             out = self.replies.render(name, language=lang)
@@ -367,9 +431,8 @@ class Pipeline:
                                        transcript_messages=self.transcript_messages,
                                        product=str(msg.meta.get("product", ""))[:120])
         link = self.handoff.link_problem(t.id, vec) if vec is not None else None  # similar faults: a problem
-        asks_person = d.why is Why.ASKS_PERSON
         if asks_person:
-            self._typed_verdict(msg, conv, customer_msg.id)
+            self._typed_verdict(msg, conv, customer_msg.id, text, d)
         template = "escalated_human" if asks_person else "escalated"
         if link is not None and link.known:
             template = "known_issue"

@@ -2,8 +2,10 @@
 
 Impact: ``single`` (this customer) or ``wide`` (many people, a team, everyone: "nobody in our
 office can log in" is not "I can't log in"). Urgency: ``normal``, ``high`` or ``critical``.
-Both combine lexical cues (English and Korean) with the message's similarity to a few
-prototype sentences, so paraphrases without the key words are caught too.
+Impact combines lexical cues (English and Korean) with the message's similarity to a few
+prototype sentences, so paraphrases without the key words are caught too. Urgency comes from what
+is at stake: safety, security, lost data (critical); money, a deadline, work stopped (high); not
+from "again", "today" or "still".
 """
 
 from __future__ import annotations
@@ -24,14 +26,28 @@ _WIDE = re.compile(
     r"|모두|전체|아무도|모든 (사용자|고객|직원)|전사|장애",
     re.IGNORECASE,
 )
+# Urgency comes from what is at stake, not from how often or when something happened ("again",
+# "today", "still" say nothing about the stakes): safety, security and lost data are critical;
+# money and a deadline are high. Everyone affected is the impact scope (above), which raises the
+# priority on its own.
 _CRITICAL = re.compile(
-    r"\b(emergency|critical|outage|security breach|hacked|data (loss|leak)|lost all|fraud|stolen|"
-    r"production (is )?down|can'?t work|cannot work|losing (money|sales|customers))\b|긴급|해킹|도난|유출",
+    r"\b(emergency|outage|security breach|hacked|breach|data (loss|leak)|lost all|deleted all|wiped|"
+    r"lost (all |every )?(my|our|the) (data|files|photos|pictures|videos|recordings|footage|contacts|documents)|"
+    r"fraud|fraudulent|stolen|someone (else )?(logged|is logged|got) into|unauthori[sz]ed|identity theft|"
+    r"production (is )?down|"
+    r"fire|smoke|smoking|burning|burnt|melting|melted|sparks?|overheat(s|ed|ing)?|explod(e|ed|ing)|"
+    r"electric(al)? shock|injur(y|ed|ies)|hurt|unsafe|danger(ous)?|break-?in|intruder|burglar)\b"
+    r"|긴급|해킹|도난|유출|화재|연기|감전|폭발|과열",
     re.IGNORECASE,
 )
 _URGENT = re.compile(
-    r"\b(urgent(ly)?|asap|immediately|right now|right away|as soon as possible|today|deadline|"
-    r"still (not|no)|again|third time|for (days|hours|a week))\b|!!+|급해|빨리|당장",
+    r"\b(urgent(ly)?|asap|immediately|right now|right away|as soon as possible|deadline|"
+    r"by (tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|the end of the day)|"
+    r"before (the|my|our) (meeting|event|flight|launch|presentation|exam|demo|deadline)|due (today|tomorrow)|"
+    r"within (an|the|one|two|\d+) (hour|hours|minutes)|in (an|one|two|\d+) hours?|"
+    r"charged twice|double[- ]charged|overcharged|(lost|losing) (money|sales|customers|revenue|orders)|"
+    r"money (was )?(taken|gone|missing)|can'?t (pay|get paid|sell|take payments)|payroll|"
+    r"can'?t work|cannot work|can'?t do my job|business (is )?(stopped|blocked))\b|!!!+|급해|빨리|당장|마감|이중 결제",
     re.IGNORECASE,
 )
 

@@ -59,6 +59,7 @@ class RouterSettings:
     uncovered_similarity: float = 0.8
     min_vote_threshold: float = 0.0  # floor of the calibrated threshold (a tuned encoder's held-out one)
     reply_min_vote: float = 0.6  # a reply label's template needs this vote share; under it: UNSURE
+    human_min_vote: float = 0.5  # the human label needs this vote share (or head probability) to win
     languages: tuple[str, ...] = ()  # what the encoder reads; a message clearly in another goes to a person
     # "did you mean...?": at most this many cases offered, each with at least this vote share; together
     # their share must clear a threshold calibrated like the answer's (None: calibrate; 0 options: never)
@@ -500,9 +501,16 @@ class Router:
             return done("escalate", human if human in self.labels else self.answer_label, 1.0,
                         f"written in {language_name(lang)}; the bot reads "
                         f"{', '.join(language_name(x) for x in s.languages)}: a person takes it", why=Why.LANGUAGE)
-        if human in self.labels and (probs.get(human, 0.0) >= 0.5 or (vote and vote.winner == LABEL + human)):
-            return done("escalate", human, max(probs.get(human, 0.0), vote.share if vote else 0.0),
-                        "the customer asks for a person", why=Why.ASKS_PERSON)
+        if human in self.labels:
+            # asking for a person must be what the customer said: a clear vote or head probability,
+            # not a plurality of a split vote ("hw do i cancl my subscripton" leans 0.35 to 'human')
+            p_human = probs.get(human, 0.0)
+            v_human = vote.share if vote and vote.winner == LABEL + human else 0.0
+            if max(p_human, v_human) >= s.human_min_vote:
+                return done("escalate", human, max(p_human, v_human), "the customer asks for a person",
+                            why=Why.ASKS_PERSON)
+            if vote is not None and vote.winner == LABEL + human:  # unclear: the rest of the vote decides
+                vote = _vote([c for c in cands if c[1] != LABEL + human], s.top_k, s.temperature)
         if vote is None:
             fallback = head_label if self.labels.get(head_label, None) and \
                 self.labels[head_label].action != "answer" else self.answer_label

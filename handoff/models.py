@@ -30,6 +30,7 @@ class MessageKind(StrEnum):
     ESCALATE = "escalate"  # the bot opened a ticket and told the customer
     RATED = "rated"  # the bot thanked for a rating
     RESOLVED = "resolved"  # the ticket's resolution notice (system), with the rating question
+    ASK_WHAT = "ask_what"  # a vague first message: "what are you trying to do, and what happens?"
     ATTACHMENT_KEPT = "attachment_kept"  # an attachment before any words, kept for the next ticket
     OTHER = "other"  # a kind this version does not know
 

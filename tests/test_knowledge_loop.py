@@ -15,6 +15,7 @@ from kb.scrub import scrub
 from tests.conftest import FakeChannel
 from tests.desk_support import Cli
 from tests.test_console import add_users, csrf_of, login
+from tests.webchat import web_client
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def _web(client: TestClient, customer: str, text: str) -> dict:
 
 
 def test_draft_from_a_ticket_keeps_only_the_messages_that_state_the_problem(ac: Aftercare, cli: Cli) -> None:
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         assert _web(client, "mia", "how do I reset my password?")["action"] == "answer"  # the bot answered it
         tid = _web(client, "mia", "the app crashes every time I upload a photo")["ticket_id"]
         assert tid
