@@ -112,7 +112,7 @@ def test_warning_then_breach_alerts_raise_priority_once(desk, monkeypatch, capsy
     ac = desk
     clock = with_clock(ac, berlin(2025, 12, 16, 9, 0))  # Tuesday
     chat = FakeChannel(ac)
-    tid = chat.push("I was charged twice for my order", customer="omar").ticket_id
+    tid = chat.push("my order never arrived and the tracking shows nothing", customer="omar").ticket_id
     assert tid
     t = ac.handoff.get(tid)
     first_due = t.first_response_due
