@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from fastapi.testclient import TestClient
 
-from bot.adapters.web import create_web_app
 from kb.batching import BatchingEmbedder
 from kb.embedder import Embedder
+from tests.webchat import web_client
 
 
 class Gated:
@@ -79,7 +78,7 @@ def test_concurrent_web_messages_are_each_answered_and_counted(make_app) -> None
     batch-size histogram adds up to one text per message."""
     ac = make_app()
     questions = ["how do I reset my password?", "the app crashes every time I upload a photo"] * 8
-    with TestClient(create_web_app(ac)) as client, ThreadPoolExecutor(16) as pool:
+    with web_client(ac) as client, ThreadPoolExecutor(16) as pool:
         replies = list(pool.map(lambda i: client.post("/api/messages", json={
             "customer": f"b{i}", "text": questions[i]}).json(), range(16)))
         metrics = client.get("/metrics").text

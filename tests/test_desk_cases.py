@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.adapters.web import create_web_app
 from bot.app import Aftercare
 from tests.desk_support import Cli
 from tests.test_console import add_users, csrf_of, login
+from tests.webchat import web_client
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def cli(ac: Aftercare, monkeypatch, capsys, embedder) -> Cli:  # type: ignore[no
 
 @pytest.fixture
 def client(ac: Aftercare):  # type: ignore[no-untyped-def]
-    with TestClient(create_web_app(ac)) as c:
+    with web_client(ac) as c:
         yield c
 
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from bot.adapters.web import create_web_app
 from bot.outbox_models import Delivery
 from handoff.models import Ticket
+from tests.webchat import web_client
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], 
 
 def test_metrics_count_messages_and_read_the_desk(make_app) -> None:
     ac = make_app()
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         before = scrape(client)
         assert before[("aftercare_index_vectors", ())] > 100
         assert before[("aftercare_kb_revision", ())] == before[("aftercare_index_revision", ())] >= 1

@@ -25,6 +25,7 @@ from handoff.errors import HandoffError
 from handoff.models import Conversation, Message, MessageKey, Ticket
 from tests.desk_support import Cli
 from tests.serving import serving
+from tests.webchat import web_client
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def _stored(ac, customer: str) -> list[tuple[str, str]]:  # type: ignore[no-unty
 def test_a_database_blip_after_the_message_is_stored_does_not_double_it(make_app, text) -> None:
     ac = make_app()
     blip = BlipAfterCustomerMessage(ac.engine)
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         r = client.post("/api/messages", json={"customer": "blip", "text": text})
     assert blip.fired == 1
     assert r.status_code == 200 and r.json()["action"] in ("answer", "escalate")
