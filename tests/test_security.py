@@ -30,7 +30,7 @@ from tests.webchat import web_client
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
-    with TestClient(create_web_app(app)) as c:
+    with web_client(app) as c:
         yield c
 
 
