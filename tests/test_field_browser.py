@@ -21,8 +21,8 @@ import uvicorn
 from bot.adapters.web import create_web_app
 from bot.adapters.web_access import identity_hash
 from bot.app import Aftercare
-from bot.desk import resolve_ticket
 from bot.feedback import answer_verdicts
+from bot.workflows import resolve_ticket
 from tests.conftest import make_config
 
 CHROMIUM = "/usr/bin/chromium"
