@@ -23,6 +23,7 @@ from classifier.impact import ImpactAssessor
 from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
+from classifier.specifics import may_ask_for_person
 from kb.errors import KBError
 from kb.index import PhrasingIndex
 from kb.service import Hit, KnowledgeBase
@@ -506,11 +507,14 @@ class Router:
             # not a plurality of a split vote ("hw do i cancl my subscripton" leans 0.35 to 'human')
             p_human = probs.get(human, 0.0)
             v_human = vote.share if vote and vote.winner == LABEL + human else 0.0
-            if max(p_human, v_human) >= s.human_min_vote:
+            says_person = may_ask_for_person(text)
+            if max(p_human, v_human) >= s.human_min_vote and says_person:
                 return done("escalate", human, max(p_human, v_human), "the customer asks for a person",
                             why=Why.ASKS_PERSON)
             if vote is not None and vote.winner == LABEL + human:  # unclear: the rest of the vote decides
                 vote = _vote([c for c in cands if c[1] != LABEL + human], s.top_k, s.temperature)
+            if head_label == human and not says_person:  # nor does the head's lean make it one
+                head_label = max((k for k in probs if k != human), key=lambda kk: probs[kk], default=self.answer_label)
         if vote is None:
             fallback = head_label if self.labels.get(head_label, None) and \
                 self.labels[head_label].action != "answer" else self.answer_label

@@ -57,3 +57,22 @@ def is_vague(text: str) -> bool:
     if not found or any(not w.isascii() for w in found):
         return False
     return not specifics(text)
+
+
+_PERSON_WORDS = """
+person human humans agent agents someone somebody representative rep operator staff people real live
+manager supervisor support team employee advisor adviser consultant
+"""
+PERSON_WORDS = frozenset(_PERSON_WORDS.split())
+
+
+def may_ask_for_person(text: str) -> bool:
+    """Whether ``text`` can be a request for a person (or a verdict that an answer did not help): it
+    names a person ("talk to a human", "I want an agent about my bill"), or names nothing else ("that
+    didn't help", "useless"). A typo'd question ("hw do i cancl my subscripton") names other things
+    and no person, so however its neighbours lean it is not one. Text in a script without spaces
+    between words is not judged here (True)."""
+    found = words(text)
+    if not found or any(not w.isascii() for w in found):
+        return True
+    return not specifics(text) or any(w in PERSON_WORDS for w in found)

@@ -35,7 +35,7 @@ from bot.channels.customer import feedback, render
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
 from bot.feedback import verdicts_of
-from bot.jsonbody import clean_text
+from bot.jsonbody import BadBody, clean_text
 from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
@@ -97,10 +97,22 @@ class SessionIn(BaseModel):
     user_id: str = Field(default="", max_length=200)  # the embedding site's own user id, with its hash
     user_hash: str = Field(default="", max_length=128)
 
+    @field_validator("user_id", "user_hash")
+    @classmethod
+    def _storable(cls, v: str) -> str:
+        clean_text(v, "this field")  # NUL or a lone surrogate: 422 with the reason, nothing stored
+        return v
+
 
 class ButtonIn(BaseModel):
     action: str = Field(min_length=1, max_length=100)
     name: str = Field(default="", max_length=200)
+
+    @field_validator("action", "name")
+    @classmethod
+    def _storable(cls, v: str) -> str:
+        clean_text(v, "this field")
+        return v
 
 
 def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_secret: str | None = None) -> FastAPI:
@@ -209,6 +221,10 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
     def caller(request: Request, claimed: str = "") -> str | JSONResponse:
         """The customer whose key the request carries (401 without a known key, 403 when the request
         names another customer, 503 when the database is away)."""
+        try:
+            clean_text(claimed, "customer")
+        except BadBody as e:
+            return JSONResponse({"error": str(e)}, status_code=422)
         auth = request.headers.get("authorization", "")
         key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
         if not key:
