@@ -32,7 +32,7 @@ broken broke break breaks fail fails failed failing failure wrong bad weird stra
 problem problems issue issues error errors bug bugs trouble glitch help helped helping helpful useless
 fix fixed sort sorted happen happened happening happens
 app apps application program software system service site website device product account thing
-answer answers reply response that's thats
+answer answers answered reply response question questions ask asked that's thats
 person human agent someone somebody people real live staff support team operator representative
 talk speak chat want need let connect transfer call contact same
 """
