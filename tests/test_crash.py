@@ -25,6 +25,7 @@ from tests.fakes.telegram_api import FakeBotAPI
 from tests.serving import free_port
 from tests.test_slack import SECRET as SLACK_SECRET
 from tests.test_slack import Signed
+from tests.webchat import SITE_SECRET, session_body
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token"
@@ -36,7 +37,8 @@ pytestmark = pytest.mark.postgres
 
 def _start(port: int, data_dir: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "bot.cli", "--config", str(ROOT / "config.yaml"), "run", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "AFTERCARE_DATA_DIR": str(data_dir)},
+    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "AFTERCARE_DATA_DIR": str(data_dir),
+                                                  "WEB_IDENTITY_SECRET": SITE_SECRET},
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
@@ -88,8 +90,9 @@ async def test_kill_9_under_load_loses_and_doubles_nothing_acknowledged(make_app
             try:
                 if channel == "web":
                     ref = f"crash-web-{i}"
+                    key = (await http.post("/api/session", json=session_body(ref))).json()["key"]
                     r = await http.post("/api/messages", json={"customer": ref, "text": text},
-                                        headers={"Idempotency-Key": f"k{i}"})
+                                        headers={"Idempotency-Key": f"k{i}", "Authorization": f"Bearer {key}"})
                 elif channel == "telegram":
                     ref = str(700000 + i)
                     r = await http.post("/telegram/webhook", json=bot_api.update_text(700000 + i, text),

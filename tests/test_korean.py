@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from bot.adapters.web import create_web_app
 from bot.app import Aftercare
@@ -28,6 +27,7 @@ from tests.conftest import make_config
 from tests.fakes.common import AppServer
 from tests.fakes.slack_api import FakeSlack, event_callback
 from tests.fakes.telegram_api import FakeBotAPI
+from tests.webchat import web_client
 
 HANGUL = range(0xAC00, 0xD7A4)
 
@@ -80,7 +80,7 @@ def push(ac: Aftercare, text: str, customer: str = "minji") -> Outcome:
 
 def test_web_chat_answers_korean_in_korean(ko_app: Callable[..., Aftercare]) -> None:
     ac = ko_app()
-    with TestClient(create_web_app(ac)) as http:
+    with web_client(ac) as http:
         page = http.get("/", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"})
         assert page.status_code == 200 and "보내기" in page.text and 'lang="ko"' in page.text
         r = http.post("/api/messages", json={"customer": "w-ko", "text": "비밀번호를 어떻게 재설정하나요?"})

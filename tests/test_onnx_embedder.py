@@ -18,6 +18,7 @@ import pytest
 
 from kb.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
 from kb.onnx_embedder import OnnxEmbedder, OnnxUnavailable, check_supported, source_dir
+from tests.webchat import SITE_SECRET, key_over_http
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +85,8 @@ def test_aftercare_run_answers_without_torch(tmp_path: Path, seeded_dir: Path, o
     data = tmp_path / "data"
     shutil.copytree(seeded_dir, data)
     port = _free_port()
-    env = {**os.environ, "AFTERCARE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env = {**os.environ, "AFTERCARE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "WEB_IDENTITY_SECRET": SITE_SECRET}
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -100,8 +102,9 @@ def test_aftercare_run_answers_without_torch(tmp_path: Path, seeded_dir: Path, o
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.3)
         body = json.dumps({"customer": "onnx", "text": "how do I reset my password?"}).encode()
+        key = key_over_http(f"http://127.0.0.1:{port}", "onnx")
         req = urllib.request.Request(f"http://127.0.0.1:{port}/api/messages", data=body,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
         with urllib.request.urlopen(req, timeout=60) as r:
             reply = json.loads(r.read())
         assert reply["action"] == "answer", reply

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.webchat import SITE_SECRET, key_over_http
+
 ROOT = Path(__file__).resolve().parents[1]
 REDIS = "redis://127.0.0.1:6379/15"
 
@@ -26,9 +28,10 @@ def _free_port() -> int:
 
 
 def post(port: int, customer: str, text: str) -> tuple[int, dict]:
+    key = key_over_http(f"http://127.0.0.1:{port}", customer)
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/messages",
                                  data=json.dumps({"customer": customer, "text": text}).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
     try:
         with urllib.request.urlopen(req, timeout=120) as r:
             return r.status, json.loads(r.read())
@@ -49,7 +52,8 @@ def test_two_workers_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     r = redis.Redis.from_url(REDIS)
     r.delete("aftercare:rate:127.0.0.1")
     port = _free_port()
-    env = {**os.environ, "AFTERCARE_DATA_DIR": str(tmp_path / "data"), "AFTERCARE_DATABASE__URL": pg_url,
+    env = {**os.environ, "WEB_IDENTITY_SECRET": SITE_SECRET, "AFTERCARE_DATA_DIR": str(tmp_path / "data"),
+           "AFTERCARE_DATABASE__URL": pg_url,
            "AFTERCARE_WEB__RATE_LIMIT_REDIS": REDIS, "AFTERCARE_WEB__ADDRESS_MESSAGES_PER_MINUTE": "12",
            "AFTERCARE_JOBS__ENABLED": "false", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
            "PYTHONPATH": str(ROOT)}

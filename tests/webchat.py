@@ -48,3 +48,19 @@ def web_client(ac: Aftercare, **kwargs: Any) -> WebChatClient:
     """The web app of ``ac`` (identity secret ``SITE_SECRET``) behind a ``WebChatClient``; ``kwargs``
     go to the TestClient (``base_url``...)."""
     return WebChatClient(create_web_app(ac, identity_secret=SITE_SECRET), **kwargs)
+
+
+def session_body(customer: str) -> dict[str, str]:
+    """The ``POST /api/session`` body an embedding site sends for its user ``customer``."""
+    return {"user_id": customer, "user_hash": identity_hash(SITE_SECRET, customer)}
+
+
+def key_over_http(base: str, customer: str) -> str:
+    """A chat key for ``customer`` from a server started with ``WEB_IDENTITY_SECRET=SITE_SECRET``."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{base}/api/session", data=json.dumps(session_body(customer)).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return str(json.loads(r.read())["key"])
