@@ -89,3 +89,13 @@ def test_eval_scores_clarifications(make_app, tmp_path: Path, monkeypatch, capsy
     rows = list(csv.DictReader(preds.open()))
     assert rows[0]["decision"] == "clarify" and "change-plan" in rows[0]["options"].split("|")
     assert rows[1]["decision"] == "reset-password" and rows[1]["options"] == ""
+
+
+def test_calibration_counts_questions_the_kb_has_no_case_for(make_app, tmp_path: Path) -> None:
+    """Leave-case-out votes (a phrasing whose whole case is taken out) stand for questions no case answers:
+    they never lower the vote threshold, and options offered to them count against the clarify one."""
+    kb_only = make_app(retrieval={"unseen_share": 0.0}).router().calibration()
+    shipped = make_app().router().calibration()
+    assert shipped.threshold >= kb_only.threshold
+    assert shipped.clarify_points > 0 and shipped.clarify_threshold <= 1.0  # the demo still offers options
+    assert 0.0 <= shipped.clarify_precision <= 1.0
