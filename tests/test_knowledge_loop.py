@@ -248,7 +248,7 @@ def _numbers_agree(page: str, ac: Aftercare) -> bool:
 
 def test_a_case_approved_from_a_fault_ticket_answers_that_fault_and_try_agrees(ac: Aftercare, cli: Cli) -> None:
     fault = "the app crashes every time I upload a photo"  # one of the classifier's own fault examples
-    with TestClient(create_web_app(ac)) as client:
+    with web_client(ac) as client:
         first = _web(client, "fay", fault)
         assert first["action"] == "escalate" and first["label"] == "fault"
         cli("tickets", "resolve", first["ticket_id"], "Update the Lumo app to 4.2.1: it fixes the crash on "
