@@ -95,10 +95,13 @@ class FakeChannel:
         self._pending: dict[str, list[Reply]] = {}
 
     def push(self, text: str, *, customer: str = "alice", **kw: object) -> Outcome:
-        self._seen.setdefault(customer, self._last(customer))  # what came before the first push is not popped
-        before = self._unseen(customer)
         out = self.ac.pipeline.handle(IncomingMessage(channel=self.channel, customer=customer, text=text, **kw))
-        self._pending.setdefault(customer, []).extend(before)
+        if out.action == "error":  # the database is away: nothing was stored, nothing to track
+            return out
+        if customer in self._seen:  # what came before this message waits for ``pop``; what came before
+            # the customer's first push is not popped
+            before = out.message_id if out.message_id is not None else float("inf")
+            self._pending.setdefault(customer, []).extend(self._unseen(customer, before=before))
         self._seen[customer] = self._last(customer)  # the immediate replies are in ``out``
         return out
 
@@ -116,13 +119,13 @@ class FakeChannel:
         rows = self.ac.handoff.customer_messages(self.channel, customer)
         return max((m.id for m in rows), default=0)
 
-    def _unseen(self, customer: str) -> list[Reply]:
+    def _unseen(self, customer: str, *, before: float = float("inf")) -> list[Reply]:
         from bot.channels.customer import render
 
         after = self._seen.get(customer, 0)
         out = []
         for m in self.ac.handoff.customer_messages(self.channel, customer, after=after):
-            if m.author == "customer":
+            if m.author == "customer" or m.id >= before:
                 continue
             ticket = self.ac.handoff.get(m.ticket_id) if m.ticket_id is not None else None
             out.append(render(self.ac, m, ticket))
