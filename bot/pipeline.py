@@ -237,11 +237,14 @@ class Pipeline:
             return self._answer(conv, d, message_id, key=key, lang=lang, ticket=ticket)
         if d.action == "escalate" and d.label in self.fault_labels and vec is not None \
                 and self.new_issue_similarity > 0:
-            said = [m.text for m in self.handoff.transcript(ticket.id) if m.author == "customer"
-                    and m.id != message_id and m.text != "[attachment]"]
+            before = [m for m in self.handoff.transcript(ticket.id) if m.id != message_id]
+            # the last word on the ticket is the agent's: the customer is answering it ("version 4.2 on
+            # Android" to "which version?"), whatever it looks like
+            answering = next((m.author for m in reversed(before) if m.author in ("customer", "agent")), "") == "agent"
+            said = [m.text for m in before if m.author == "customer" and m.text != "[attachment]"]
             known = self.embedder.encode([ticket.subject, *said[-20:]])
             closest = float((known @ vec).max())
-            if closest < self.new_issue_similarity:
+            if not answering and closest < self.new_issue_similarity:
                 self.handoff.note(ticket.id, "Aftercare", f"Possibly a new issue, unlike this ticket's subject "
                                   f"(similarity {closest:.2f}): {text}")
                 out = self.replies.render("joined_new_issue", ticket_id=ticket.public_id, language=lang or None)
