@@ -20,6 +20,7 @@ ones nearest a case first (most often a phrasing to add).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -79,9 +80,16 @@ def _texts(kb: KnowledgeBase, ids: np.ndarray) -> dict[int, str]:
 
 
 def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
-         questions: tuple[list[str], np.ndarray] | None = None) -> LintReport:
-    """``questions``: texts and unit vectors of questions customers ask (the classifier's examples of
-    the answering label), checked for a case that covers them."""
+         questions: tuple[list[str], np.ndarray] | None = None,
+         language_of: Callable[[str], str | None] | None = None) -> LintReport:
+    """Check the knowledge base; the issues come worst first.
+
+    ``questions``: texts and unit vectors of questions customers ask (the classifier's examples of
+    the answering label), checked for a case that covers them. ``language_of``: the language a
+    phrasing is written in (None when unclear); when given, phrasings are compared only with phrasings
+    of the same language (unclear ones form one group), so that a case's Korean phrasings neither
+    blur its English centroid nor collide with another case's English ones under an encoder that
+    reads one language only. Without it every phrasing is in one group."""
     s = settings or LintSettings()
     idx = kb.index()
     ids, vecs = idx.vectors()
@@ -94,15 +102,26 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
     text_of = _texts(kb, ids)
     n = len(ids)
     issues: list[Issue] = []
+    langs = [(language_of(text_of.get(int(i), "")) if language_of else None) or "" for i in ids]
+    lang_ids = {lang: j for j, lang in enumerate(sorted(set(langs)))}
+    group = np.array([lang_ids[lang] for lang in langs])
 
-    # near-duplicate cases: centroid similarity
-    cent = np.zeros((len(cases), vecs.shape[1]), dtype=np.float32)
-    np.add.at(cent, owner, vecs)
-    cent /= np.maximum(np.linalg.norm(cent, axis=1, keepdims=True), 1e-9)
-    csim = cent @ cent.T
-    for a, b in zip(*np.nonzero(np.triu(csim, 1) >= s.duplicate_at), strict=True):
-        issues.append(Issue(kind="near_duplicate", severity=round(3.0 + float(csim[a, b]), 4), case_id=cases[a],
-                            other_case=cases[b], detail=f"centroid similarity {csim[a, b]:.2f}: merge the cases "
+    # near-duplicate cases: centroid similarity, per language group (the closest group decides)
+    best_csim = np.full((len(cases), len(cases)), -np.inf, dtype=np.float32)
+    for g in range(len(lang_ids)):
+        members = group == g
+        cent = np.zeros((len(cases), vecs.shape[1]), dtype=np.float32)
+        np.add.at(cent, owner[members], vecs[members])
+        present = np.linalg.norm(cent, axis=1) > 0
+        cent /= np.maximum(np.linalg.norm(cent, axis=1, keepdims=True), 1e-9)
+        csim = cent @ cent.T
+        csim[~present, :] = -np.inf
+        csim[:, ~present] = -np.inf
+        best_csim = np.maximum(best_csim, csim)
+    for a, b in zip(*np.nonzero(np.triu(best_csim, 1) >= s.duplicate_at), strict=True):
+        issues.append(Issue(kind="near_duplicate", severity=round(3.0 + float(best_csim[a, b]), 4),
+                            case_id=cases[a], other_case=cases[b],
+                            detail=f"centroid similarity {best_csim[a, b]:.2f}: merge the cases "
                             "or make their phrasings tell them apart"))
 
     # collisions and leave-one-out routing, in chunks of the similarity matrix
@@ -112,6 +131,7 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
         sims = vecs[start : start + 1024] @ vecs.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = -np.inf  # leave the phrasing itself out
+        sims[group[start : start + 1024][:, None] != group[None, :]] = -np.inf  # other languages
         own = owner[start : start + 1024]
         same = owner[None, :] == own[:, None]
         own_best = np.where(same, sims, -np.inf).max(axis=1)
@@ -122,11 +142,14 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
         if k > 0:
             top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
             top_s = np.take_along_axis(sims, top, axis=1)
-            w = np.exp((top_s - top_s.max(axis=1, keepdims=True)) / s.temperature)
+            with np.errstate(invalid="ignore"):
+                w = np.exp((top_s - top_s.max(axis=1, keepdims=True)) / s.temperature)
+            w[~np.isfinite(top_s) | ~np.isfinite(w)] = 0.0
             for r in range(sims.shape[0]):
                 votes = np.bincount(owner[top[r]], weights=w[r], minlength=len(cases))
                 routed_home[start + r] = int(votes.argmax()) == own[r]
-        for hit in np.nonzero((other_best > own_best) | (other_best >= s.collide_at))[0]:
+        lone = ~np.isfinite(other_best)  # no other case has a phrasing in this language
+        for hit in np.nonzero(~lone & ((other_best > own_best) | (other_best >= s.collide_at)))[0]:
             r = int(hit)
             i, j = start + r, int(other_j[r])
             ob = float(own_best[r]) if np.isfinite(own_best[r]) else 0.0

@@ -5,13 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from bot.cli import main
 
 
-@pytest.mark.xfail(reason="known regression: since the demo cases carry Korean phrasings, the English-only "
-                   "encoder no longer finds the planted near-duplicate; to fix in kb/lint.py", strict=False)
 def test_lint_finds_planted_problems_worst_first(make_app, tmp_path: Path, monkeypatch, capsys) -> None:
     ac = make_app(data_dir=tmp_path / "d")  # the demo KB
     # a near-duplicate of reset-password, worded almost the same

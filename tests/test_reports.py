@@ -7,8 +7,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.workflows import resolve_ticket
 from handoff.reports import build_report
 from tests.conftest import FakeChannel
@@ -76,8 +74,6 @@ def generate_week(app) -> list[str]:  # type: ignore[no-untyped-def]
     return tickets
 
 
-@pytest.mark.xfail(reason="known: priorities from what is at stake changed one ticket's first-response target "
-                   "(7 of 10 met, not 8); the fixture's expected figures need re-deriving", strict=False)
 def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tickets = generate_week(app)
     r = build_report(app.sessions, since=START, until=START + timedelta(days=7), calendar=app.handoff.desk.sla.calendar)
@@ -109,10 +105,15 @@ def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tm
     views = [app.handoff.sla(t.id) for t in app.handoff.list(status=None)]
     assert r.sla_first_response.met == sum(v.first_response_met is True for v in views)
     assert r.sla_first_response.total == sum(v.first_response_met is not None for v in views)
-    # with the problem's three: first response 8 of 10 in time (Monday's 90 min and the open one missed)
-    assert (r.sla_first_response.met, r.sla_first_response.total) == (8, 10)
+    # with the problem's three: first response 7 of 10 in time. Missed: Monday's 90 min, the open one,
+    # and "I can't pay, the checkout page gives error 500": a customer who cannot pay is urgent (30 min
+    # first-response target) and heard first from the problem's resolution notice an hour later
+    urgent = [t for t in app.handoff.list(status=None) if t.priority == "urgent"]
+    assert [t.subject for t in urgent] == [BURST[0]]
+    assert app.handoff.sla(urgent[0].id).first_response_met is False
+    assert (r.sla_first_response.met, r.sla_first_response.total) == (7, 10)
     assert (r.sla_resolution.met, r.sla_resolution.total) == (9, 10)
-    assert (r.sla_tickets.met, r.sla_tickets.total) == (8, 10)
+    assert (r.sla_tickets.met, r.sla_tickets.total) == (7, 10)
     assert r.sla_resolution.met == sum(v.resolution_met is True for v in views)
     last = app.handoff.sla(tickets[6])
     assert last.first_response_met is False and last.resolution_met is False  # still open, overdue
