@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
+from bot.adapters.slack.models import SeenEvent
 from bot.app import Aftercare
 from bot.console.models import LoginFailure
 from bot.loop import BackgroundLoop
-from bot.outbox_models import DeliveredPiece, InboundUpdate, SeenEvent
+from bot.outbox_models import DeliveredPiece, InboundUpdate
 from handoff.jobs import run_due
 from handoff.views import JobReport
 

@@ -1,5 +1,6 @@
-"""Tables of the push channels: the outbox (deliveries and its cursor), Slack agent threads,
-answer feedback, seen Slack event ids, and the inbox of raw platform updates."""
+"""Tables of the push channels: the outbox (deliveries and its cursor), answer feedback, and the inbox
+of raw platform updates. The Slack adapter's own tables (agent threads, seen event ids) are in
+:mod:`bot.adapters.slack.models` on the same metadata."""
 
 from __future__ import annotations
 
@@ -45,21 +46,6 @@ class Delivery(ChannelBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class AgentThread(ChannelBase):
-    """The agents-channel message (and its thread) of one ticket."""
-
-    __tablename__ = "agent_threads"
-    __table_args__ = (UniqueConstraint("channel", "ts", name="uq_agent_thread"),)
-
-    ticket_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    channel: Mapped[str] = mapped_column(String(64))
-    ts: Mapped[str] = mapped_column(String(32))
-    through_message_id: Mapped[int] = mapped_column(
-        Integer, default=0
-    )  # messages up to this id are in the post
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
 class AnswerFeedback(ChannelBase):
     """A customer's press of "That helped" / "Talk to a person" under an answer."""
 
@@ -72,15 +58,6 @@ class AnswerFeedback(ChannelBase):
     customer_ref: Mapped[str] = mapped_column(String(200))
     value: Mapped[str] = mapped_column(String(16))  # helped | human
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class SeenEvent(ChannelBase):
-    """Slack event ids already handled: retries of one event are dropped."""
-
-    __tablename__ = "slack_seen_events"
-
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class InboundUpdate(ChannelBase):

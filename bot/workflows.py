@@ -1,13 +1,14 @@
 """What agents and customers do to a ticket, whatever the surface (CLI, console, Slack, Telegram):
 resolve a ticket (the customer's notice and a draft solved case) or a problem (every linked customer
-told), reply with a solved case's answer, escalate to a person. Drafting a case from a resolved ticket
-is :func:`bot.proposals.propose_from_ticket`."""
+told), reply with a solved case's answer, escalate to a person, propose a draft solved case from a
+resolved ticket. Every surface calls these; none restates them."""
 
 from __future__ import annotations
 
 import logging
 
 from bot.app import Aftercare
+from bot.proposals import propose_from_ticket
 from classifier.router import Why
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
@@ -19,21 +20,32 @@ PERSON_REASON = "the customer asks for a person"
 
 
 def resolve_ticket(
-    ac: Aftercare, ref: str, agent: str, resolution: str, *, propose: bool = True
+    ac: Aftercare, ref: str, agent: str, resolution: str | None = None, *, propose: bool = True
 ) -> tuple[TicketView, CaseView | None]:
-    """Resolve, leave the customer the 'resolved' notice, and propose a draft solved case (scrubbed)."""
-    from bot.proposals import propose_from_ticket
-
+    """Resolve, leave the customer the 'resolved' notice, and propose a draft solved case (scrubbed).
+    ``resolution`` None: the agent's last reply on the ticket ("resolved by <agent>" when none was
+    written). Returns (the resolved ticket, the draft or None); raises HandoffError (unknown or closed)."""
     t = ac.handoff.get(ref)
+    if resolution is None:
+        said = [m.text for m in ac.handoff.transcript(t.id) if m.author == "agent"]  # type: ignore[attr-defined]
+        resolution = said[-1] if said else f"resolved by {agent}"
     t = ac.handoff.resolve(ref, agent, resolution, notice=resolution_notice(ac, t.public_id, resolution,
                                                                                language=t.language))
-    case = None
-    if propose:
-        try:
-            case = propose_from_ticket(ac, t.public_id)
-        except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
-            log.exception("no draft case proposed from %s", t.public_id)
-    return t, case
+    return t, _try_propose(ac, t.public_id) if propose else None
+
+
+def propose_draft(ac: Aftercare, ref: str) -> CaseView:
+    """A draft solved case from the resolved ticket ``ref`` (phrasings and answer scrubbed), waiting for
+    the editors' review; raises HandoffError when the ticket is not resolved. See :mod:`bot.proposals`."""
+    return propose_from_ticket(ac, ref)
+
+
+def _try_propose(ac: Aftercare, ref: str) -> CaseView | None:
+    try:
+        return propose_from_ticket(ac, ref)
+    except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
+        log.exception("no draft case proposed from %s", ref)
+        return None
 
 
 def resolution_notice(ac: Aftercare, ticket_id: str, resolution: str, *, language: str | None = None) -> str:
@@ -49,16 +61,11 @@ def resolve_problem(
 ) -> list[TicketView]:
     """Resolve a problem: every linked open ticket is resolved and its customer told in their channel.
     One draft solved case is proposed (from the first ticket), not one per customer."""
-    from bot.proposals import propose_from_ticket
-
     done = ac.handoff.resolve_problem(
         ref, agent, resolution, notice=lambda t: resolution_notice(ac, t.public_id, resolution, language=t.language)
     )
     if propose and done:
-        try:
-            propose_from_ticket(ac, done[0].public_id)
-        except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
-            log.exception("no draft case proposed from %s", done[0].public_id)
+        _try_propose(ac, done[0].public_id)
     return done
 
 

@@ -14,6 +14,7 @@ from handoff.models import Base, Conversation, Message, UTCDateTime
 
 
 def test_every_timestamp_column_is_utc_aware() -> None:
+    import bot.adapters.slack.models  # noqa: F401 - Slack's tables share ChannelBase
     from bot.console.models import Base as ConsoleBase
     from bot.outbox_models import ChannelBase
 

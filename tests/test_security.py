@@ -16,11 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
+from bot.adapters.slack.models import SeenEvent
 from bot.adapters.web import create_web_app
 from bot.console.models import LoginFailure
 from bot.console.users import UserStore
 from bot.messages import IncomingMessage
-from bot.outbox_models import InboundUpdate, SeenEvent
+from bot.outbox_models import InboundUpdate
 from handoff.errors import HandoffError
 from handoff.models import Conversation, Message, MessageKey, Ticket
 from tests.desk_support import Cli

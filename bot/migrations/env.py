@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import bot.adapters.slack.models  # noqa: F401 - Slack's tables share ChannelBase
 import bot.adapters.web_access
 import bot.console.models
 import bot.outbox_models

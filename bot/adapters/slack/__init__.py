@@ -1,0 +1,184 @@
+"""Slack channel (slack-bolt AsyncApp): customers and agents.
+
+Customers write to the app in a DM or mention it in a channel (answered in that thread):
+:mod:`.customers`. Agents work in ``slack.agents_channel``, where each escalation is a post whose
+thread is the ticket's conversation: :mod:`.agents`. Block Kit is rendered in :mod:`.blocks`, Slack's
+markup decoded and escaped in :mod:`.markup`, the adapter's tables are :mod:`.models`.
+
+Events come over Socket Mode (SLACK_APP_TOKEN) or the HTTP Events API at /slack/events
+(SLACK_SIGNING_SECRET). Over HTTP the signature and timestamp are checked over the exact body, then an
+event or button press is stored raw (once per event_id / trigger_id) before the 200 and run through
+Bolt's listeners from the store, so a restart finishes it; anything else (url_verification) goes to
+Bolt's Starlette handler (``slack_bolt.adapter.starlette``) at once. Retries of one event are dropped
+by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.adapters.base import Route
+from bot.adapters.slack.agents import Agents
+from bot.adapters.slack.customers import CUSTOMER_ACTION, Customers, customer_ref, parse_ref
+from bot.adapters.slack.markup import esc, mentioned_users, slack_to_plain
+from bot.adapters.slack.workspace import CHANNEL, FROM_STORE, Workspace
+from bot.app import Aftercare
+from bot.config import SlackSettings
+from bot.inbox import Inbox, Stored
+from bot.jsonbody import BadBody, parse_json
+from bot.outbox import Outbox
+
+__all__ = ["CHANNEL", "SlackChannel", "customer_ref", "esc", "mentioned_users", "parse_ref", "slack_to_plain"]
+log = logging.getLogger(__name__)
+
+
+class SlackChannel:
+    """A background service: the Bolt app (Socket Mode or HTTP) and the outbox sinks of Slack.
+    ``settings.mode`` "auto" is Socket Mode with an ``app_token``, else HTTP (which needs the
+    ``signing_secret``); raises ValueError when the chosen mode lacks its secret."""
+
+    name = "slack"
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        ac: Aftercare,
+        outbox: Outbox,
+        *,
+        bot_token: str,
+        settings: SlackSettings,
+        signing_secret: str = "",
+        app_token: str = "",
+    ) -> None:
+        self.ac = ac
+        self.outbox = outbox
+        self.settings = settings
+        self.app_token = app_token
+        mode = settings.mode
+        if mode == "auto":
+            mode = "socket" if app_token else "http"
+        if mode == "http" and not signing_secret:
+            raise ValueError(
+                "the Slack HTTP Events API needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)"
+            )
+        if mode == "socket" and not app_token:
+            raise ValueError("Slack Socket Mode needs SLACK_APP_TOKEN")
+        self.mode = mode
+        self.client = AsyncWebClient(token=bot_token, base_url=settings.api_url)
+        # signatures are checked in handle_http, before the raw event is stored; what is processed from the
+        # store (maybe minutes later, after a restart) is not checked again. Listeners finish before
+        # async_dispatch returns, so the inbox knows when an event is done.
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret, request_verification_enabled=False,
+                            process_before_response=True)
+        self.handler = AsyncSlackRequestHandler(self.app)
+        self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.handoff.now,
+                           lease_s=ac.config.web.inbox_lease_s)
+        self._socket: AsyncSocketModeHandler | None = None
+        self.workspace = Workspace(ac, outbox, self.client, settings)
+        self.customers = Customers(self.workspace)
+        self.agents = Agents(self.workspace)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self.customers.on_mention)
+        self.app.action("claim")(self.agents.on_claim)
+        self.app.action("resolve")(self.agents.on_resolve)
+        self.app.action(CUSTOMER_ACTION)(self.customers.on_button)
+        outbox.add_customer_channel(CHANNEL, self.customers.deliver)
+        if settings.agents_channel:
+            outbox.set_agents_sink(self.agents.deliver)
+            outbox.set_alerts_sink(self.agents.deliver_alert)
+
+    @property
+    def bot_user(self) -> str:
+        """The app's own user id, once ``auth.test`` answered."""
+        return self.workspace.bot_user
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.mode == "http":
+            self.inbox.start()  # finishes what an earlier run stored and acknowledged
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()
+        log.info("slack up (%s mode)", self.mode)
+
+    async def stop(self) -> None:
+        await self.inbox.stop()
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+
+    def http_routes(self) -> list[Route]:
+        return [("/slack/events", self.handle_http)] if self.mode == "http" else []
+
+    async def handle_http(self, request: Request) -> Response:
+        """HTTP Events API. The signature and timestamp are checked over the exact body; an event or a
+        button press is then stored raw (once per event_id / trigger_id: Slack's retries and replays are
+        stored once) BEFORE the 200, and processed from the store, so a restart finishes it. Other
+        requests (url_verification) go to Bolt at once. Bad input gets 4xx with the reason."""
+        raw = await request.body()
+        if self.verifier is None:
+            return JSONResponse({"error": "Slack events are not accepted over HTTP here"}, status_code=404)
+        ts = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not ts.isascii() or not ts.isdigit() or len(ts) > 12:
+            return JSONResponse({"error": "X-Slack-Request-Timestamp must be a whole number of seconds"},
+                                status_code=400)
+        if not self.verifier.is_valid(body=raw, timestamp=ts,
+                                      signature=request.headers.get("X-Slack-Signature", "")):
+            return JSONResponse({"error": "invalid or stale Slack signature"}, status_code=401)
+        content_type = request.headers.get("content-type", "")
+        try:
+            text = raw.decode("utf-8")
+            if content_type.startswith("application/x-www-form-urlencoded"):
+                payload = parse_qs(text).get("payload", [""])[0]
+                data = parse_json(payload.encode("utf-8")) if payload else None
+            else:
+                data = parse_json(raw)
+        except (BadBody, UnicodeError) as e:
+            return JSONResponse({"error": f"not a Slack request: {e}"}, status_code=400)
+        if not isinstance(data, dict):
+            return JSONResponse({"error": "not a Slack request: a JSON object is expected"}, status_code=400)
+        key = ""
+        if data.get("type") == "event_callback":
+            key = str(data.get("event_id") or "")
+        elif data.get("type") == "block_actions":
+            key = f"action:{data.get('trigger_id') or ''}"
+        if key and len(key) > len("action:"):
+            await asyncio.to_thread(self.inbox.store, key, text, content_type=content_type or "application/json")
+            self.inbox.wake()
+            return Response(status_code=200)
+        return await self.handler.handle(request)  # the body was read once; Starlette keeps it
+
+    async def _process_stored(self, row: Stored) -> None:
+        """One stored event or press through Bolt's listeners; raises (the inbox retries) when one failed."""
+        token = FROM_STORE.set(True)
+        try:
+            request = AsyncBoltRequest(body=row.body, headers={"content-type": row.content_type})
+            resp = await self.app.async_dispatch(request)
+        finally:
+            FROM_STORE.reset(token)
+        if resp.status >= 500:
+            raise RuntimeError(f"slack listener failed ({resp.status}): {resp.body[:200]}")
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Bolt's ``message`` event: the agents' channel to :mod:`.agents`, anything else to :mod:`.customers`
+        (bots' own messages and edits, joins and other subtypes are not words from a person)."""
+        if event.get("bot_id") or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
+            return
+        channel = str(event.get("channel") or "")
+        if self.settings.agents_channel and channel == self.settings.agents_channel:
+            await self.agents.on_message(body, event)
+            return
+        await self.customers.on_message(body, event)
