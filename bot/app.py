@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -21,6 +20,7 @@ from classifier.finetune import adopted_model, adopted_threshold
 from classifier.impact import ImpactAssessor
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
 from classifier.router import Router, RouterSettings
+from handoff.clock import Clock, system_clock
 from handoff.service import Handoff
 from kb.batching import BatchingEmbedder
 from kb.embedder import Embedder, load_embedder
@@ -42,15 +42,16 @@ def demo_cases() -> Path:
 class Aftercare:
     """All services of one worker. Heavy parts (the model) load on first use."""
 
-    def __init__(self, config: Config, *, embedder: Embedder | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, config: Config, *, embedder: Embedder | None = None, clock: Clock | None = None) -> None:
+        """``clock``: the one source of time of this worker (the desk, its jobs, the inboxes, console
+        sessions and metrics read it); the wall clock unless given (a :class:`ManualClock` in tests)."""
         self.config = config
         self.data_dir = config.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(config.database_url, pool_size=config.database.pool_size)
         self.sessions = make_sessions(self.engine)
         self._embedder = embedder
-        self._clock = clock
+        self.clock: Clock = clock or system_clock
         self._router: Router | None = None
         self._router_version: str | None = None
         self._lock = threading.RLock()
@@ -86,7 +87,7 @@ class Aftercare:
 
     @cached_property
     def handoff(self) -> Handoff:
-        return Handoff(self.sessions, id_prefix=self.config.tickets.id_prefix, clock=self._clock,
+        return Handoff(self.sessions, id_prefix=self.config.tickets.id_prefix, clock=self.clock,
                        desk=build_desk_settings(self.config))
 
     @cached_property
@@ -198,11 +199,11 @@ class Aftercare:
     def metrics(self) -> Metrics:
         """This worker's Prometheus registry (``/metrics``), with the database and index figures."""
         m = Metrics()
-        m.watch(self.sessions, self.kb, clock=self.handoff.now)
+        m.watch(self.sessions, self.kb, clock=self.clock)
         return m
 
     def _record_answer_feedback(self, channel: str, customer: str, message_id: int, value: str) -> bool:
-        return record_feedback(self.sessions, channel, customer, message_id, value, at=self.handoff.now())
+        return record_feedback(self.sessions, channel, customer, message_id, value, at=self.clock())
 
     def load_demo_if_empty(self) -> int:
         if self.kb.count(state=None) > 0:

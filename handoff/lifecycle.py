@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.clock import as_utc
 from handoff.desk_models import Agent, Alert
 from handoff.errors import HandoffError, MergeNeedsConfirmation, TicketClosed
 from handoff.models import OPEN_STATES, Message, Ticket
 from handoff.problems import ProblemOps
 from handoff.races import on_fresh_state
-from handoff.sla import PRIORITIES, SlaView, _as_utc, met, raise_priority
+from handoff.sla import PRIORITIES, SlaView, met, raise_priority
 from handoff.views import AgentView, AlertView, JobReport, TicketView
 
 if TYPE_CHECKING:
+    from handoff.clock import Clock
     from handoff.settings import DeskSettings
 
 # compare-and-set rounds of round-robin assignment before a ticket is left in the queue unassigned
@@ -38,7 +40,8 @@ def _who(t: Ticket) -> str:
 class DeskOps(ProblemOps):
     if TYPE_CHECKING:
         _sessions: sessionmaker[Session]
-        now: Callable[[], datetime]
+        @property
+        def now(self) -> Clock: ...
         desk: DeskSettings
 
         def _find(self, s: Session, ref: str | int) -> Ticket: ...
@@ -222,15 +225,15 @@ class DeskOps(ProblemOps):
         minutes = self.desk.unassigned_alert_minutes
         if minutes <= 0:
             return 0
-        now = _as_utc(self.now())
+        now = as_utc(self.now())
         cutoff = now - timedelta(minutes=minutes)
         n = 0
         with self._sessions() as s:
             available = [a for a in s.scalars(select(Agent).where(Agent.available.is_(True)))]
             for t in self._backlog(s):
-                if _as_utc(t.created_at) > cutoff or "unassigned:alert" in (t.sla_flags or []):
+                if as_utc(t.created_at) > cutoff or "unassigned:alert" in (t.sla_flags or []):
                     continue
-                waited = int((now - _as_utc(t.created_at)).total_seconds() // 60)
+                waited = int((now - as_utc(t.created_at)).total_seconds() // 60)
                 nobody = not any(not a.teams or t.team in (a.teams or []) for a in available)
                 why = "no agent of its team is available" if nobody else "nobody has taken it"
                 t.sla_flags = [*(t.sla_flags or []), "unassigned:alert"]
@@ -367,7 +370,7 @@ class DeskOps(ProblemOps):
             t = self._latest_ticket(s, conversation_id, resolved=True)
             if t is None or t.status != "resolved" or t.resolved_at is None:
                 return None
-            if t.resolved_at < _as_utc(self.now()) - timedelta(hours=window):
+            if t.resolved_at < as_utc(self.now()) - timedelta(hours=window):
                 return None
             ref = t.id
         if unless is not None and unless():
@@ -554,8 +557,8 @@ class DeskOps(ProblemOps):
             ]
             if not pool:
                 return None
-            oldest = datetime.min.replace(tzinfo=_as_utc(self.now()).tzinfo)
-            pool.sort(key=lambda a: (_as_utc(a.last_assigned_at) if a.last_assigned_at else oldest, a.name))
+            oldest = datetime.min.replace(tzinfo=as_utc(self.now()).tzinfo)
+            pool.sort(key=lambda a: (as_utc(a.last_assigned_at) if a.last_assigned_at else oldest, a.name))
             agent = pool[0]
             seen = agent.last_assigned_at
             taken = s.execute(
@@ -578,7 +581,7 @@ class DeskOps(ProblemOps):
     @on_fresh_state
     def check_sla(self) -> JobReport:
         """Warn at ``warn_share`` of a target, record breaches as alerts and raise the priority."""
-        now = _as_utc(self.now())
+        now = as_utc(self.now())
         book = self.desk.sla
         warnings = breaches = 0
         with self._sessions() as s:
@@ -601,7 +604,7 @@ class DeskOps(ProblemOps):
                     if due is None:
                         continue
                     name = stage.replace("_", " ")
-                    if now > _as_utc(due) and f"{stage}:breach" not in flags:
+                    if now > as_utc(due) and f"{stage}:breach" not in flags:
                         flags.append(f"{stage}:breach")
                         breaches += 1
                         raised = ""
@@ -631,7 +634,7 @@ class DeskOps(ProblemOps):
                         warn_at = cal.add(
                             t.created_at, minutes * 60 * book.warn_share + float(t.sla_paused_s or 0)
                         )
-                        if now >= _as_utc(warn_at):
+                        if now >= as_utc(warn_at):
                             flags.append(f"{stage}:warn")
                             warnings += 1
                             self._event(s, t.id, "sla", "sla_warning", stage=stage, due=_iso(due))
@@ -656,7 +659,7 @@ class DeskOps(ProblemOps):
         hours = self.desk.auto_close_hours
         if hours <= 0:
             return 0
-        cutoff = _as_utc(self.now()) - timedelta(hours=hours)
+        cutoff = as_utc(self.now()) - timedelta(hours=hours)
         n = 0
         with self._sessions() as s:
             for t in s.scalars(
@@ -671,4 +674,4 @@ class DeskOps(ProblemOps):
 
 
 def _iso(t: datetime | None) -> str | None:
-    return _as_utc(t).isoformat() if t is not None else None
+    return as_utc(t).isoformat() if t is not None else None

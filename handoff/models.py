@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -11,13 +11,14 @@ from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Integer, Larg
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from handoff.clock import as_utc, system_clock
+
 TICKET_STATES = ("new", "assigned", "waiting", "resolved", "closed")
 OPEN_STATES = ("new", "assigned", "waiting")
 AUTHORS = ("customer", "bot", "agent", "note", "system")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+utcnow = system_clock  # column defaults: rows the desk writes take their time from its clock
 
 
 class MessageKind(StrEnum):
@@ -67,9 +68,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _to_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return None if value is None else as_utc(value)
 
 
 class Base(DeclarativeBase):

@@ -5,21 +5,22 @@ and leaves each customer a notice in their conversation."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.clock import as_utc
 from handoff.desk_models import Problem
 from handoff.errors import HandoffError
 from handoff.models import OPEN_STATES, Ticket
 from handoff.races import on_fresh_state
-from handoff.sla import _as_utc
 from handoff.views import ProblemLink, ProblemView, TicketView
 
 if TYPE_CHECKING:
+    from handoff.clock import Clock
     from handoff.desk_models import Alert  # noqa: F401
     from handoff.settings import DeskSettings
 
@@ -47,7 +48,8 @@ def _unit(v: np.ndarray) -> np.ndarray:
 class ProblemOps:
     if TYPE_CHECKING:
         _sessions: sessionmaker[Session]
-        now: Callable[[], datetime]
+        @property
+        def now(self) -> Clock: ...
         desk: DeskSettings
 
         def _find(self, s: Session, ref: str | int) -> Ticket: ...
@@ -79,7 +81,7 @@ class ProblemOps:
                 s.commit()
                 return None
             now = self.now()
-            since = _as_utc(now) - timedelta(minutes=cfg.window_minutes)
+            since = as_utc(now) - timedelta(minutes=cfg.window_minutes)
             best: tuple[float, Problem] | None = None
             for p in s.scalars(
                 select(Problem).where(Problem.status == "open", Problem.last_seen_at >= since)
@@ -154,7 +156,7 @@ class ProblemOps:
         if p.incident_alerted:
             return
         s.flush()
-        since = _as_utc(self.now()) - timedelta(minutes=cfg.incident_minutes)
+        since = as_utc(self.now()) - timedelta(minutes=cfg.incident_minutes)
         n = (
             s.scalar(
                 select(func.count())

@@ -17,10 +17,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.clock import as_utc
 from handoff.desk_models import Problem
 from handoff.models import Message, MessageKind, Satisfaction, Ticket, message_kind
 from handoff.problems import problem_public_id
-from handoff.sla import Calendar, _as_utc, met
+from handoff.sla import Calendar, met
 
 HELPFUL = {True, "helped", "helpful", "yes", "up"}
 NOT_HELPFUL = {False, "human", "not_helpful", "unhelpful", "no", "down"}
@@ -157,7 +158,7 @@ def _counts(values: list[str], *, empty: str = "(none)") -> list[Count]:
 
 
 def _minutes(a: datetime, b: datetime) -> float:
-    return (_as_utc(b) - _as_utc(a)).total_seconds() / 60
+    return (as_utc(b) - as_utc(a)).total_seconds() / 60
 
 
 def build_report(
@@ -176,7 +177,7 @@ def build_report(
 
     ``feedback`` maps a bot answer's message id to the customer's verdict on it ('helped' or 'human',
     from the channels' buttons); a ``helpful`` or ``feedback`` key in the message's meta counts too."""
-    since, until = _as_utc(since), _as_utc(until)
+    since, until = as_utc(since), as_utc(until)
     with sessions() as s:
         tickets = list(
             s.scalars(
@@ -214,7 +215,7 @@ def build_report(
             if decided:
                 ok_total += 1
                 ok_t += int(all(decided))
-                day = _as_utc(t.created_at).date().isoformat()
+                day = as_utc(t.created_at).date().isoformat()
                 day_total[day] += 1
                 day_met[day] += int(all(decided))
         per_problem = Counter(t.problem_id for t in tickets if t.problem_id is not None)
@@ -237,7 +238,7 @@ def build_report(
         ).all()
         weekly: dict[str, list[int]] = {}
         for score, at in ratings:
-            y, w, _ = _as_utc(at).isocalendar()
+            y, w, _ = as_utc(at).isocalendar()
             weekly.setdefault(f"{y}-W{w:02d}", []).append(int(score))
         bot_rows = s.execute(
             select(Message.id, Message.conversation_id, Message.meta).where(
@@ -257,7 +258,7 @@ def build_report(
         )
         with_ticket = {t.conversation_id for t in tickets}
         answered = {cid for _, cid, _ in answers}
-    days: Counter[str] = Counter(_as_utc(t.created_at).date().isoformat() for t in tickets)
+    days: Counter[str] = Counter(as_utc(t.created_at).date().isoformat() for t in tickets)
     first_day: date = since.date()
     span = min((until - since).days + 1, 400)
     day_keys = [

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.clock import Clock, as_utc, system_clock
 from handoff.desk_models import Alert
 from handoff.errors import HandoffError, TicketClosed, TicketNotFound
 from handoff.lifecycle import DeskOps
@@ -27,7 +28,6 @@ from handoff.models import (
 )
 from handoff.races import on_fresh_state
 from handoff.settings import DeskSettings
-from handoff.sla import _as_utc
 from handoff.views import ClaimResult, EventView, MessageView, TicketActivity, TicketView, message_view, ticket_view
 
 MAX_TICKET_NUMBER = 2**31 - 1  # tickets.id is a 32-bit integer on PostgreSQL
@@ -38,11 +38,17 @@ class Handoff(DeskOps):
     """Tickets and conversations; lifecycle, SLA, assignment, alerts and problems come from DeskOps."""
 
     def __init__(self, sessions: sessionmaker[Session], *, id_prefix: str = "AC",
-                 clock: Callable[[], datetime] | None = None, desk: DeskSettings | None = None) -> None:
+                 clock: Clock | None = None, desk: DeskSettings | None = None) -> None:
         self._sessions = sessions
         self.id_prefix = id_prefix
-        self.now = clock or (lambda: datetime.now(UTC))
+        self._clock: Clock = clock or system_clock
         self.desk = desk or DeskSettings()
+
+    @property
+    def now(self) -> Clock:
+        """The desk's clock (``handoff.now()`` is the current moment, UTC): the one given at
+        construction, read-only so that no caller moves time under the others."""
+        return self._clock
 
     # -- ids ------------------------------------------------------------------------------------
 
@@ -305,7 +311,7 @@ class Handoff(DeskOps):
         seen: dict[int, dict[str, datetime]] = {}
         for tid, author, at in rows:
             if tid is not None and at is not None:
-                seen.setdefault(int(tid), {})[author] = _as_utc(at)
+                seen.setdefault(int(tid), {})[author] = as_utc(at)
         return {tid: TicketActivity(last_at=max(by.values()), last_customer_at=by.get("customer"),
                                     last_agent_at=by.get("agent")) for tid, by in seen.items()}
 

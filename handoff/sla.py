@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handoff.clock import as_utc
 from handoff.errors import HandoffError
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -21,10 +22,6 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 
 class SlaConfigError(HandoffError):
     """A policy or calendar that cannot be used."""
-
-
-def _as_utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _clock(text: str) -> int:
@@ -102,11 +99,11 @@ class Calendar:
     def opens_at(self, t: datetime) -> datetime | None:
         """When business hours next start, if ``t`` is outside them (None when the team is at work)."""
         at = self.add(t, 0)
-        return at if at > _as_utc(t) else None
+        return at if at > as_utc(t) else None
 
     def add(self, start: datetime, seconds: float) -> datetime:
         """The moment ``seconds`` of business time after ``start``."""
-        t = _as_utc(start)
+        t = as_utc(start)
         remaining = max(0.0, float(seconds))
         for d in self._days_from(t):
             if not self.is_working_day(d):
@@ -124,7 +121,7 @@ class Calendar:
 
     def between(self, a: datetime, b: datetime) -> float:
         """Business seconds from ``a`` to ``b`` (0 when b <= a)."""
-        a, b = _as_utc(a), _as_utc(b)
+        a, b = as_utc(a), as_utc(b)
         if b <= a:
             return 0.0
         total = 0.0
@@ -221,10 +218,10 @@ def met(done_at: datetime | None, due: datetime | None, now: datetime) -> bool |
     """Target met (True), missed (False) or still open and not yet missed (None)."""
     if due is None:
         return None
-    due = _as_utc(due)
+    due = as_utc(due)
     if done_at is not None:
-        return _as_utc(done_at) <= due
-    return False if _as_utc(now) > due else None
+        return as_utc(done_at) <= due
+    return False if as_utc(now) > due else None
 
 
 def raise_priority(priority: str) -> str:

@@ -18,6 +18,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from bot.app import Aftercare  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
 from bot.messages import IncomingMessage, Outcome, Reply  # noqa: E402
+from handoff.clock import Clock  # noqa: E402
 from kb.embedder import Embedder, SentenceTransformerEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,15 +59,17 @@ def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
 
 @pytest.fixture
 def make_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[AppFactory]:
-    """Build an Aftercare on a fresh data dir (SQLite unless db_url is given), migrated."""
+    """Build an Aftercare on a fresh data dir (SQLite unless db_url is given), migrated; ``clock`` (a
+    :class:`handoff.clock.ManualClock` that the test moves) is the app's time, the wall clock unless given."""
     built: list[Aftercare] = []
 
-    def factory(*, db_url: str = "", demo: bool = True, data_dir: Path | None = None, **sections: dict) -> Aftercare:
+    def factory(*, db_url: str = "", demo: bool = True, data_dir: Path | None = None, clock: Clock | None = None,
+                **sections: dict) -> Aftercare:
         target = data_dir or tmp_path / f"data{len(built)}"
         if demo and not db_url and not target.exists():
             shutil.copytree(seeded_dir, target)
         cfg = make_config(target, db_url=db_url, **sections)
-        ac = Aftercare(cfg, embedder=embedder)
+        ac = Aftercare(cfg, embedder=embedder, clock=clock)
         ac.migrate()
         if demo:
             ac.load_demo_if_empty()

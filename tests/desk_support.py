@@ -1,8 +1,8 @@
-"""Helpers for the desk tests: a clock the tests move, and the CLI on an app's data dir."""
+"""Helpers for the desk tests: the CLI on an app's data dir (the clock the tests move is
+:class:`handoff.clock.ManualClock`, given to ``make_app(clock=...)``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,30 +12,6 @@ from bot.cli import main
 from kb.embedder import Embedder
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Clock:
-    """Injected time: ``clock()`` is now; ``clock.advance(hours=2)`` moves it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.t = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(UTC)
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def advance(self, **kw: float) -> datetime:
-        self.t += timedelta(**kw)
-        return self.t
-
-    def set(self, t: datetime) -> datetime:
-        self.t = (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
-        return self.t
-
-
-def with_clock(ac: Aftercare, start: datetime) -> Clock:
-    clock = Clock(start)
-    ac.handoff.now = clock
-    return clock
 
 
 class Cli:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,19 +14,12 @@ from fastapi.testclient import TestClient
 from bot.app import Aftercare
 from bot.cli import main
 from bot.console.users import UserStore
+from handoff.clock import ManualClock
 from tests.conftest import make_config
 from tests.webchat import web_client
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.t
 
 
 def add_users(ac: Aftercare) -> None:
@@ -172,7 +165,7 @@ def test_logout_ends_the_session(client) -> None:
 
 def test_login_attempts_are_rate_limited_per_user_and_address(make_app, embedder, tmp_path: Path) -> None:
     base = make_app()
-    clock = Clock()
+    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     ac = Aftercare(make_config(base.data_dir, console={"login_max_failures": 3, "login_window_s": 600}),
                    embedder=embedder, clock=clock)
     add_users(ac)
@@ -185,7 +178,7 @@ def test_login_attempts_are_rate_limited_per_user_and_address(make_app, embedder
             assert int(r.headers["retry-after"]) > 0
             assert login(c, "bob").status_code == 200  # another user from the same address is not blocked
             c.cookies.clear()
-            clock.t += timedelta(seconds=601)
+            clock.advance(seconds=601)
             r = login(c, "ann")
             assert r.status_code == 200 and r.url.path == "/console/queue"
     finally:

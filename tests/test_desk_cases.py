@@ -152,15 +152,16 @@ def test_unassigned_backlog_raises_an_alert_and_a_returning_agent_takes_the_olde
         make_app, monkeypatch, capsys, embedder) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime, timedelta
 
+    from handoff.clock import ManualClock
     from tests.conftest import FakeChannel
-    from tests.desk_support import with_clock
 
-    app = make_app(assignment={"auto_assign": True, "unassigned_alert_minutes": 30})
+    clock = ManualClock(datetime.now(UTC))
+    app = make_app(assignment={"auto_assign": True, "unassigned_alert_minutes": 30}, clock=clock)
     monkeypatch.setenv("AFTERCARE_ASSIGNMENT__AUTO_ASSIGN", "true")
     cli = Cli(app, monkeypatch, capsys, embedder)
     cli("agents", "set", "ann", "--away")
     cli("agents", "set", "bob", "--away")
-    clock = with_clock(app, datetime.now(UTC) - timedelta(hours=2))  # the tickets came in two hours ago
+    clock.set(datetime.now(UTC) - timedelta(hours=2))  # the tickets came in two hours ago
     chat = FakeChannel(app)
     ids = []
     for who, text in (("p1", "the app crashes every time I upload a photo"),

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from handoff.clock import ManualClock
 from handoff.jobs import run_due
 from tests.conftest import FakeChannel
-from tests.desk_support import Cli, with_clock
+from tests.desk_support import Cli
 
 CRASH = "the app crashes every time I upload a photo"
 
@@ -20,8 +21,10 @@ def cli(app, monkeypatch, capsys, embedder) -> Cli:  # type: ignore[no-untyped-d
     return Cli(app, monkeypatch, capsys, embedder)
 
 
-def test_wait_resume_reopen_and_auto_close(app, cli: Cli) -> None:  # type: ignore[no-untyped-def]
-    clock = with_clock(app, datetime.now(UTC))
+def test_wait_resume_reopen_and_auto_close(make_app, monkeypatch, capsys, embedder) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock(datetime.now(UTC))
+    app = make_app(clock=clock)
+    cli = Cli(app, monkeypatch, capsys, embedder)
     chat = FakeChannel(app)
     tid = chat.push(CRASH, customer="alice").ticket_id
     assert tid
@@ -195,15 +198,13 @@ def test_round_robin_stays_fair_when_workers_create_tickets_at_once(make_app, pg
 
     from bot.messages import IncomingMessage
 
-    ac = make_app(db_url=pg_url, assignment={"auto_assign": True})
-    ac.handoff.set_agent("ann", available=True)
-    ac.handoff.set_agent("bob", available=True)
-
     def slow_now() -> datetime:
         time.sleep(0.02)
         return datetime.now(UTC)
 
-    ac.handoff.now = slow_now
+    ac = make_app(db_url=pg_url, assignment={"auto_assign": True}, clock=slow_now)
+    ac.handoff.set_agent("ann", available=True)
+    ac.handoff.set_agent("bob", available=True)
     faults = [
         "the app crashes every time I upload a photo",
         "I was charged twice for my order",
@@ -264,15 +265,17 @@ def test_resolving_proposes_a_draft_that_an_editor_reviews(app, cli: Cli) -> Non
     cli("kb", "review", "approve", code=1)  # needs a case id
 
 
-async def test_periodic_jobs_run_as_a_background_service(app) -> None:  # type: ignore[no-untyped-def]
+async def test_periodic_jobs_run_as_a_background_service(make_app) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
     from bot.http import build_services
     from bot.jobs import JobsService
 
+    clock = ManualClock(datetime.now(UTC))
+    app = make_app(clock=clock)
     tid = FakeChannel(app).push(CRASH, customer="night").ticket_id
     assert tid
-    app.handoff.now = lambda: datetime(2030, 1, 1, tzinfo=UTC)  # long after every target
+    clock.set(datetime(2030, 1, 1, tzinfo=UTC))  # long after every target
     svc = next(s for s in build_services(app) if s.name == "jobs")
     assert isinstance(svc, JobsService)
     await svc.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from bot.adapters.slack import SlackChannel
 from bot.adapters.telegram import TelegramChannel
 from bot.outbox import Outbox
 from bot.outbox_models import Delivery
+from handoff.clock import ManualClock
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI
 
@@ -22,15 +23,7 @@ TOKEN = "123456:TEST-token"
 AGENTS = "CAGENTS01"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.t
-
-    def move(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -49,7 +42,7 @@ async def test_failures_retried_with_backoff_every_message_once(make_app: Any, d
         slack={"api_url": slack.api_url, "agents_channel": AGENTS},
         outbox={"backoff_s": 2.0, "max_backoff_s": 60.0},
     )
-    clock = Clock()
+    clock = ManualClock(START)
 
     def build() -> tuple[Outbox, TelegramChannel, SlackChannel]:
         box = Outbox(ac.sessions, ac.handoff, ac.config.outbox, clock=clock)
@@ -86,27 +79,27 @@ async def test_failures_retried_with_backoff_every_message_once(make_app: Any, d
         slack.fail_next(429, 1, retry_after=20)
 
         assert await box.run_once() == 0  # Telegram 500; Slack 500
-        clock.move(2)
+        clock.advance(seconds=2)
         assert await box.run_once() == 0  # Telegram 500 again; Slack 429 (retry after 20 s)
         # a restart: a new outbox (and adapters) on the same database picks up where it stopped
         await tchan.stop()
         box, tchan, _ = build()
         await tchan.start()
-        clock.move(4)
+        clock.advance(seconds=4)
         await box.run_once()  # Telegram 429 (retry after 30 s); Slack still waiting for its 20 s
         assert not slack.of("chat.postMessage"), "Retry-After is honoured"
-        clock.move(19)
+        clock.advance(seconds=19)
         await box.run_once()
         assert not tg.of("sendMessage"), "retry_after is honoured"
         assert slack.of("chat.postMessage"), "Slack delivered after its Retry-After"
-        clock.move(15)
+        clock.advance(seconds=15)
         # two senders at once (two workers) still send each message once
         other, tother, _ = build()
         await tother.start()
         try:
             for _ in range(6):
                 await asyncio.gather(box.run_once(), other.run_once())
-                clock.move(1)
+                clock.advance(seconds=1)
         finally:
             await tother.stop()
         assert box.pending() == 0
@@ -132,7 +125,7 @@ async def test_a_message_given_up_after_max_attempts_is_kept_failed(make_app: An
     tg = FakeBotAPI(TOKEN)
     await tg.start()
     ac = make_app(telegram={"api_url": tg.url, "mode": "webhook"}, outbox={"max_attempts": 3})
-    clock = Clock()
+    clock = ManualClock(START)
     box = Outbox(ac.sessions, ac.handoff, ac.config.outbox, clock=clock)
     chan = TelegramChannel(ac, box, token=TOKEN, settings=ac.config.telegram)
     box.start_point()
@@ -143,7 +136,7 @@ async def test_a_message_given_up_after_max_attempts_is_kept_failed(make_app: An
         tg.fail_next(500, 5)
         for _ in range(5):
             await box.run_once()
-            clock.move(600)
+            clock.advance(seconds=600)
         with ac.sessions() as s:
             row = s.scalars(select(Delivery)).one()
         assert row.status == "failed" and row.attempts == 3 and "Internal Server Error" in row.last_error

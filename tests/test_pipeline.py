@@ -174,14 +174,15 @@ def test_typing_that_the_answer_did_not_help_counts_as_the_button(chat: FakeChan
     assert answer_verdicts(ac.sessions, since) == verdicts
 
 
-def test_escalation_says_when_the_team_is_back_outside_business_hours(chat: FakeChannel) -> None:
+def test_escalation_says_when_the_team_is_back_outside_business_hours(make_app) -> None:  # type: ignore[no-untyped-def]
     """The support team works 09:00-17:00 UTC, Monday to Friday (config.yaml); the response team
     round the clock. Out of hours, the customer is told when a person will be there."""
     from datetime import UTC, datetime
 
-    from tests.desk_support import with_clock
+    from handoff.clock import ManualClock
 
-    clock = with_clock(chat.ac, datetime(2025, 11, 8, 10, 0, tzinfo=UTC))  # a Saturday
+    clock = ManualClock(datetime(2025, 11, 8, 10, 0, tzinfo=UTC))  # a Saturday
+    chat = FakeChannel(make_app(clock=clock))
     fault = "the app crashes every time I upload a photo"
     sat = chat.say(fault, customer="sat")
     assert "the team is away right now and back Monday at 09:00 (UTC)" in sat

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from handoff.clock import ManualClock
 from tests.conftest import FakeChannel
-from tests.desk_support import Cli, with_clock
+from tests.desk_support import Cli
 
 BURST = [
     ("dana", "I can't pay, the checkout page gives error 500"),
@@ -17,9 +18,10 @@ BURST = [
 
 
 def test_burst_of_similar_faults_forms_one_problem_and_its_resolution_notifies_everyone(
-    app, monkeypatch, capsys, embedder
+    make_app, monkeypatch, capsys, embedder
 ) -> None:  # type: ignore[no-untyped-def]
-    clock = with_clock(app, datetime.now(UTC))
+    clock = ManualClock(datetime.now(UTC))
+    app = make_app(clock=clock)
     chat = FakeChannel(app)
     h = app.handoff
     start = h.alerts()

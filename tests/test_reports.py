@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.workflows import resolve_ticket
+from handoff.clock import ManualClock
 from handoff.reports import build_report
 from tests.conftest import FakeChannel
-from tests.desk_support import Cli, with_clock
+from tests.desk_support import Cli
 
 START = datetime(2025, 11, 5, 9, 0, tzinfo=UTC)  # a Wednesday; the week runs to Tuesday 11th
 FAULTS = [
@@ -31,14 +32,14 @@ BURST = [
 ]
 
 
-def generate_week(app) -> list[str]:  # type: ignore[no-untyped-def]
+def generate_week(app, clock: ManualClock) -> list[str]:  # type: ignore[no-untyped-def]
     """Seven days: two questions answered by the bot and one fault ticket a day. Ticket d gets its first
     reply after 15*(d+1) minutes and is resolved after 60*(d+1) minutes (the last stays open) and rated.
     On Friday afternoon three customers report the same checkout error: one problem, resolved at 15:00."""
     from bot.messages import IncomingMessage
     from bot.workflows import resolve_problem
 
-    clock = with_clock(app, START)
+    clock.set(START)
     tickets = []
     for d in range(7):
         day = START + timedelta(days=d)
@@ -74,8 +75,10 @@ def generate_week(app) -> list[str]:  # type: ignore[no-untyped-def]
     return tickets
 
 
-def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    tickets = generate_week(app)
+def test_a_week_of_the_desk_in_one_report(make_app, monkeypatch, capsys, embedder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock(START)
+    app = make_app(clock=clock)
+    tickets = generate_week(app, clock)
     r = build_report(app.sessions, since=START, until=START + timedelta(days=7), calendar=app.handoff.desk.sla.calendar)
     assert r.tickets == 10
     assert {c.key: c.n for c in r.by_channel} == {"web": 7, "telegram": 3}
@@ -160,11 +163,12 @@ def test_a_week_of_the_desk_in_one_report(app, monkeypatch, capsys, embedder, tm
     assert "2025-W45" in html and "cam-pro" in html and "58.3%" in html and "PRB-0001" in html
 
 
-def test_business_time_leaves_out_nights_and_waiting_on_the_customer(app) -> None:  # type: ignore[no-untyped-def]
+def test_business_time_leaves_out_nights_and_waiting_on_the_customer(make_app) -> None:  # type: ignore[no-untyped-def]
     """Created Monday 10:00, answered 10:30 and put on waiting; the customer writes back Tuesday 10:00;
     resolved 11:00. On the clock the resolution took 25 hours; in business time 30 + 60 minutes."""
     monday = datetime(2025, 11, 10, 10, 0, tzinfo=UTC)
-    clock = with_clock(app, monday)
+    clock = ManualClock(monday)
+    app = make_app(clock=clock)
     chat = FakeChannel(app)
     tid = chat.push(FAULTS[0], customer="wes").ticket_id
     assert tid

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from handoff.clock import ManualClock
 from handoff.jobs import run_due
 from handoff.sla import Calendar, SlaConfigError
 from tests.conftest import FakeChannel
-from tests.desk_support import Cli, with_clock
+from tests.desk_support import Cli
 
 BERLIN = {
     "name": "support",
@@ -53,8 +54,14 @@ def test_bad_calendar_is_refused_naming_it() -> None:
 
 
 @pytest.fixture
-def desk(make_app):  # type: ignore[no-untyped-def]
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def desk(make_app, clock: ManualClock):  # type: ignore[no-untyped-def]
     ac = make_app(
+        clock=clock,
         sla={
             "teams": [
                 BERLIN,
@@ -70,9 +77,9 @@ def desk(make_app):  # type: ignore[no-untyped-def]
     return ac
 
 
-def test_pause_while_waiting_and_resume_on_the_customers_reply(desk) -> None:  # type: ignore[no-untyped-def]
+def test_pause_while_waiting_and_resume_on_the_customers_reply(desk, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
     ac = desk
-    clock = with_clock(ac, berlin(2025, 12, 17, 10, 0))  # Wednesday 10:00 Berlin
+    clock.set(berlin(2025, 12, 17, 10, 0))  # Wednesday 10:00 Berlin
     chat = FakeChannel(ac)
     out = chat.push("the app crashes every time I upload a photo", customer="paula")
     tid = out.ticket_id
@@ -108,9 +115,10 @@ def test_pause_while_waiting_and_resume_on_the_customers_reply(desk) -> None:  #
     assert sla.first_response_met is True and sla.resolution_met is True and sla.compliant is True
 
 
-def test_warning_then_breach_alerts_raise_priority_once(desk, monkeypatch, capsys, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_warning_then_breach_alerts_raise_priority_once(  # type: ignore[no-untyped-def]
+        desk, clock: ManualClock, monkeypatch, capsys, embedder) -> None:
     ac = desk
-    clock = with_clock(ac, berlin(2025, 12, 16, 9, 0))  # Tuesday
+    clock.set(berlin(2025, 12, 16, 9, 0))  # Tuesday
     chat = FakeChannel(ac)
     tid = chat.push("my order never arrived and the tracking shows nothing", customer="omar").ticket_id
     assert tid

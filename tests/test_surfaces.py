@@ -22,9 +22,9 @@ from bot.adapters.web import create_web_app
 from bot.console.users import UserStore
 from bot.http import channel_services
 from bot.workflows import resolve_ticket
+from handoff.clock import ManualClock
 from handoff.jobs import run_due
 from handoff.models import Satisfaction
-from tests.desk_support import with_clock
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback
 from tests.test_problems import BURST
@@ -105,8 +105,9 @@ async def test_slack_resolve_proposes_a_draft_and_a_late_rating_press_is_stored(
 
 
 async def test_sla_breach_reaches_slack_once_across_a_restart_and_the_console_queue(make_app, slack) -> None:  # type: ignore[no-untyped-def]
-    ac = make_app(slack={"api_url": slack.api_url, "agents_channel": AGENTS}, outbox={"poll_interval_s": 0.2})
-    clock = with_clock(ac, datetime(2026, 3, 2, 10, 0, tzinfo=UTC))  # a Monday, in business hours
+    clock = ManualClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))  # a Monday, in business hours
+    ac = make_app(slack={"api_url": slack.api_url, "agents_channel": AGENTS}, outbox={"poll_interval_s": 0.2},
+                  clock=clock)
     services, server = serve(ac)
     url = await server.start()
     try:
