@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.errors import ClassifierError
-from classifier.router import CASE, LABEL, Calibration, _vote, choose_threshold
+from classifier.vote import CASE, LABEL, Calibration, _vote, choose_threshold
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import pytest
 from classifier.impact import ImpactAssessor
 from classifier.labels import LabelsError, parse_labels
 from classifier.model import ExamplesFileError, TrainedModel, read_examples, train
-from classifier.router import CASE, _vote
+from classifier.vote import CASE, _vote
 
 
 def test_calibrated_threshold_reaches_target_precision_on_held_out_phrasings(make_app) -> None:

@@ -201,3 +201,32 @@ def test_the_widget_on_a_site_shows_buttons_and_follows_the_signed_in_user(serve
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_did_you_mean_shows_the_cases_as_buttons_and_a_pick_answers(server, browser: Browser) -> None:
+    """A message torn between two or three cases gets them as buttons plus "None of these" in the web
+    chat; pressing one answers with that case's answer, and the buttons go for good."""
+    base, ac = server
+    torn = "how do I change my plan or cancel"
+    first = ac.pipeline.decide(torn)
+    assert first.action == "clarify", first.reason
+    titles = [ac.kb.get(case_id).questions[0] for case_id in first.options]
+    page = browser.new_context().new_page()
+    open_chat(page, f"{base}/")
+    say(page, torn)
+    asked = page.locator(".msg.bot", has_text="Did you mean").last  # pinned: the answer comes after it
+    expect(asked).to_have_count(1, timeout=WAIT_MS)
+    choices = asked.locator(".choice")
+    expect(choices).to_have_count(len(titles) + 1, timeout=WAIT_MS)
+    expect(choices.last).to_contain_text("None of these")
+    expect(choices.first).to_have_text(titles[0])
+    picked = ac.kb.get(first.options[1])
+    choices.nth(1).click()
+    expect(asked.locator(".choice")).to_have_count(0, timeout=WAIT_MS)
+    answer = page.locator(".msg.bot").last
+    expect(answer).to_contain_text(picked.answer.splitlines()[0], timeout=WAIT_MS)
+    expect(answer.locator(".choice")).to_have_text(["That helped", "Talk to a person"])  # a normal answer now
+    assert all(t.subject != torn for t in ac.handoff.list())  # nobody was bothered
+    page.reload()
+    open_chat(page, f"{base}/")
+    expect(page.locator(".msg.bot .choice", has_text="None of these")).to_have_count(0)  # pressed once

@@ -1,0 +1,216 @@
+"""The router's calibration from the knowledge base's own data: leave-one-out votes of its phrasings and
+examples, leave-case-out votes (questions no case answers), the out-of-scope similarity floor and the
+"did you mean...?" threshold. Recomputed when the KB's revision changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from classifier.vote import CASE, NEVER, UNCOVERED, UNSEEN, Calibration, Vote, _vote, choose_threshold
+from kb.index import PhrasingIndex
+
+if TYPE_CHECKING:
+    from classifier.router import RouterSettings
+    from kb.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+
+class Calibrator:
+    """The calibration half of :class:`classifier.router.Router` (a mixin: the router holds the KB, the
+    settings, the examples that vote and their neighbour search)."""
+
+    kb: KnowledgeBase
+    settings: RouterSettings
+    uncovered_count: int
+    _lock: threading.Lock
+    _calibration: Calibration | None
+    _calibrated_at: int | None
+    _base_vectors: np.ndarray
+    _base_keys: list[str]
+    _q_vectors: np.ndarray
+    _q_labels: list[str]
+    _ex_vectors: np.ndarray
+    _ex_keys: list[str]
+
+    def _candidates(self, vectors: np.ndarray, k: int, *, skip_phrasing: list[int] | None = None,
+                    skip_example: list[int] | None = None, idx: PhrasingIndex | None = None,
+                    searched: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[tuple[float, str]]]:
+        raise NotImplementedError
+
+    def calibration(self, *, revision: int | None = None) -> Calibration:
+        """The vote threshold for the KB at ``revision`` (read from the database when not given)."""
+        rev = self.kb.revision() if revision is None else revision
+        with self._lock:
+            if self._calibration is None or self._calibrated_at != rev:
+                self._refresh_voters()
+                self._calibration = self._calibrate()
+                self._calibrated_at = rev
+            return self._calibration
+
+    def _refresh_voters(self) -> None:
+        """Question examples that no KB phrasing covers (nearest phrasing under
+        ``uncovered_similarity``) join the voters, for escalation: the classifier knows customers
+        ask them, the knowledge base has no answer."""
+        limit = self.settings.uncovered_similarity
+        idx = self.kb.index()
+        vecs, keys = self._base_vectors, list(self._base_keys)
+        self.uncovered_count = 0
+        if limit > 0 and len(self._q_labels):
+            if len(idx):
+                scores, _ = idx.search(self._q_vectors, 1)
+                nearest = scores[:, 0]
+            else:
+                nearest = np.zeros(len(self._q_labels), dtype=np.float32)
+            mask = nearest < limit
+            if mask.any():
+                vecs = np.vstack([vecs, self._q_vectors[mask]])
+                keys += [UNCOVERED + lab for lab, m in zip(self._q_labels, mask, strict=True) if m]
+                self.uncovered_count = int(mask.sum())
+        self._ex_vectors, self._ex_keys = np.ascontiguousarray(vecs, dtype=np.float32), keys
+
+    def _calibrate(self) -> Calibration:
+        s = self.settings
+        if s.vote_threshold is not None:
+            return Calibration(threshold=s.vote_threshold, precision=float("nan"), coverage=float("nan"), points=0)
+        ids, vecs = self.kb.index().vectors()
+        case_of = self.kb.index().case_of
+        rng = np.random.default_rng(0)
+        n_ph, n_ex = len(ids), len(self._ex_keys)
+        total = n_ph + n_ex
+        if n_ph == 0:
+            return Calibration(threshold=1.0, precision=float("nan"), coverage=0.0, points=0)
+        pick = rng.permutation(total)[: s.calibration_sample]
+        ph = [int(i) for i in pick if i < n_ph]
+        ex = [int(i) - n_ph for i in pick if i >= n_ph]
+        points: list[tuple[float, bool]] = []  # (share, correct) for every point whose winner is a case
+        votes: list[tuple[Vote, str]] = []  # every vote with its expected key, for the clarify threshold
+        for chunk, is_ph in ((ph, True), (ex, False)):
+            for start in range(0, len(chunk), 512):
+                part = chunk[start : start + 512]
+                if not part:
+                    continue
+                if is_ph:
+                    q = vecs[part]
+                    cands = self._candidates(q, s.top_k, skip_phrasing=[int(ids[i]) for i in part])
+                    expected = [CASE + case_of[int(ids[i])] for i in part]
+                else:
+                    q = self._ex_vectors[part]
+                    cands = self._candidates(q, s.top_k, skip_example=part)
+                    expected = [self._ex_keys[i] for i in part]
+                for c, exp in zip(cands, expected, strict=True):
+                    v = _vote(c, s.top_k, s.temperature)
+                    if v is not None and v.winner.startswith(CASE):
+                        points.append((v.share, v.winner == exp))
+                    if v is not None:
+                        votes.append((v, exp))
+        if not points:
+            return Calibration(threshold=0.5, precision=float("nan"), coverage=0.0, points=0)
+        cal = choose_threshold(np.array([p[0] for p in points]), np.array([p[1] for p in points]),
+                               target=s.target_precision, ceiling=s.max_vote_threshold)
+        if cal.threshold < s.min_vote_threshold:
+            # The encoder was tuned on these very phrasings: their leave-one-out votes are surer than a new
+            # message's. The tune's held-out slice set the floor.
+            log.info("vote threshold %.2f from leave-one-out raised to the tuned encoder's held-out %.2f",
+                     cal.threshold, s.min_vote_threshold)
+            cal = Calibration(threshold=round(s.min_vote_threshold, 2), precision=cal.precision,
+                              coverage=cal.coverage, points=cal.points)
+        cal = replace(cal, scope_floor=self._scope_floor(vecs, [case_of[int(ids[i])] for i in range(n_ph)], ph))
+        # questions the KB has no case for, as many as unseen_share of the KB's own: an answer or options
+        # offered to them are wrong
+        unseen = self._unseen_votes(ids, vecs, ph[: int(round(len(ph) * s.unseen_share))])
+        if unseen:
+            extra = [(v.share, False) for v, _ in unseen if v.winner.startswith(CASE)]
+            if extra:
+                both = points + extra
+                again = choose_threshold(np.array([p[0] for p in both]), np.array([p[1] for p in both]),
+                                         target=s.target_precision, ceiling=s.max_vote_threshold)
+                if again.threshold > cal.threshold:
+                    cal = replace(cal, threshold=again.threshold, precision=again.precision, coverage=again.coverage)
+        return self._calibrate_clarify(cal, votes + unseen)
+
+    def _unseen_votes(self, ids: np.ndarray, vecs: np.ndarray, sample: list[int]) -> list[tuple[Vote, str]]:
+        """Leave-case-out: each sampled phrasing voted on with its whole case taken out of the KB, as a
+        question the KB has no case for would be. Offering options to such a message is a miss, so the
+        clarify threshold is calibrated against out-of-scope messages too, not only against the KB's own."""
+        s = self.settings
+        idx = self.kb.index()
+        case_of = idx.case_of
+        if not sample or len(set(case_of.values())) < 3:
+            return []
+        biggest = max(Counter(case_of.values()).values())
+        out: list[tuple[Vote, str]] = []
+        for start in range(0, len(sample), 512):
+            part = sample[start : start + 512]
+            q = vecs[part]
+            searched = idx.search(q, s.top_k + biggest + 1)
+            for i, c in zip(part, self._candidates(q, s.top_k, idx=idx, searched=searched), strict=True):
+                own = CASE + case_of[int(ids[i])]
+                v = _vote([x for x in c if x[1] != own], s.top_k, s.temperature)
+                if v is not None:
+                    out.append((v, UNSEEN))
+        return out
+
+    def _scope_floor(self, vecs: np.ndarray, cases: list[str], sample: list[int]) -> float:
+        """The out-of-scope similarity floor: each sampled phrasing's similarity to the nearest other
+        phrasing of its own case is what a message of that case looks like to the KB; the floor is the
+        (1 - scope_keep) quantile of those, so that scope_keep of in-scope messages clear it and a message
+        farther from every phrasing than that is out of scope. 0 when the KB has no case with two phrasings
+        or scope_keep is 1 or more."""
+        s = self.settings
+        if s.scope_keep >= 1 or not sample:
+            return 0.0
+        labels = np.array(cases)
+        nearest: list[float] = []
+        for start in range(0, len(sample), 512):
+            part = sample[start : start + 512]
+            sims = vecs[part] @ vecs.T
+            sims[np.arange(len(part)), part] = -2.0  # not itself
+            own = labels[part][:, None] == labels[None, :]
+            best = np.where(own, sims, -2.0).max(axis=1)
+            nearest += [float(b) for b in best if b > -2.0]
+        if not nearest:
+            return 0.0
+        return round(float(np.quantile(np.array(nearest), 1 - s.scope_keep)), 4)
+
+    def _calibrate_clarify(self, cal: Calibration, votes: list[tuple[Vote, str]]) -> Calibration:
+        """The combined vote share at which the offered cases hold the right one for clarify_precision
+        (Wilson bound, as the answer's threshold), over the leave-one-out votes the answer threshold
+        does not answer. A fault, an uncovered question or a phrasing whose case was left out
+        (:meth:`_unseen_votes`) offered options counts as a miss."""
+        s = self.settings
+        if s.clarify_max_options < 2:
+            return cal
+        if s.clarify_threshold is not None:
+            return replace(cal, clarify_threshold=s.clarify_threshold)
+        shares, correct = [], []
+        unanswered = 0
+        for v, exp in votes:
+            if v.winner.startswith(CASE) and v.share >= cal.threshold:
+                continue  # answered
+            unanswered += 1
+            if not v.winner.startswith(CASE) or v.best_case_score < max(s.min_score, cal.scope_floor):
+                continue
+            options, total = v.options(max_options=s.clarify_max_options, min_share=s.clarify_min_share)
+            if options:
+                shares.append(total)
+                correct.append(exp.startswith(CASE) and exp[len(CASE):] in options)
+        if not shares:
+            return cal
+        c = choose_threshold(np.array(shares), np.array(correct), target=s.clarify_precision, ceiling=1.0)
+        if not c.precision >= s.clarify_precision:  # not even a unanimous split holds the right case often enough
+            log.info("clarification off: options hold the right case %.2f of the time at best (goal %.2f)",
+                     c.precision, s.clarify_precision)
+            return replace(cal, clarify_threshold=NEVER, clarify_precision=c.precision, clarify_points=len(shares))
+        offered = int((np.array(shares) >= c.threshold).sum())
+        return replace(cal, clarify_threshold=c.threshold, clarify_precision=c.precision,
+                       clarify_coverage=offered / unanswered if unanswered else 0.0, clarify_points=len(shares))
+
+    # -- decide -----------------------------------------------------------------------------------

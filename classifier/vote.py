@@ -1,0 +1,131 @@
+"""The neighbour vote and its calibration: who the nearest phrasings and examples vote for, and the
+lowest vote share at which answering reaches a precision goal with confidence (Wilson 1927 lower bound,
+one-sided 95%).
+
+Keys of a vote: ``case:<id>`` (a knowledge-base case), ``label:<name>`` (training examples of a label that
+does not answer: fault, human, greeting...), ``uncovered:<label>`` (question examples no phrasing covers),
+``unseen:`` (the expected key of a leave-case-out vote: no case of the KB is right for it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+CASE = "case:"
+LABEL = "label:"
+# training examples of an answering label (questions) that no KB phrasing covers vote to escalate
+UNCOVERED = "uncovered:"
+# the expected key of a leave-case-out vote: no case of the KB is right for it
+UNSEEN = "unseen:"
+# One-sided z of the calibration's confidence bound: the vote threshold is the lowest at which the
+# Wilson lower bound of leave-one-out precision (not the point estimate) reaches target_precision.
+CALIBRATION_Z = 1.645
+NEVER = 2.0  # a share no vote reaches: the clarify threshold when clarifying cannot reach its goal
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The vote threshold of an answer with its leave-one-out precision and coverage over ``points``
+    votes for a case; ``clarify_threshold``: the combined vote share 2-3 cases need to be offered
+    ("did you mean...?") to a message that is not answered, with ``clarify_precision`` (the right case
+    among the options) and ``clarify_coverage`` (share of the unanswered points offered options)
+    over ``clarify_points`` (1.0 and nan when never offered). ``scope_floor``: the similarity to its
+    nearest phrasing a message needs to be answered or offered options at all, from the KB's own spread
+    (see :meth:`Router._scope_floor`)."""
+
+    threshold: float
+    precision: float
+    coverage: float
+    points: int
+    clarify_threshold: float = 1.0
+    clarify_precision: float = float("nan")
+    clarify_coverage: float = 0.0
+    clarify_points: int = 0
+    scope_floor: float = 0.0  # similarity to the nearest phrasing under which a message is out of scope
+
+
+@dataclass(frozen=True)
+class Vote:
+    winner: str
+    share: float
+    best_case: str | None
+    best_case_score: float
+    ranking: tuple[str, ...] = ()  # every key that got a vote, by total weight
+    shares: tuple[float, ...] = ()  # the vote share of each key of ``ranking``
+
+    def options(self, *, max_options: int, min_share: float) -> tuple[tuple[str, ...], float]:
+        """The cases a "did you mean...?" would offer (case ids, most votes first) and their combined
+        share: the leading keys while they are cases with at least ``min_share`` each, at most
+        ``max_options``; none unless the winner is a case and at least two qualify."""
+        picked: list[str] = []
+        total = 0.0
+        for key, share in zip(self.ranking, self.shares, strict=True):
+            if len(picked) == max_options or not key.startswith(CASE) or share < min_share:
+                break
+            picked.append(key[len(CASE):])
+            total += share
+        return (tuple(picked), total) if len(picked) >= 2 else ((), 0.0)
+
+
+def _precision_lower_bound(p: float, n: int, z: float = CALIBRATION_Z) -> float:
+    """Wilson lower confidence bound of a precision ``p`` measured on ``n`` answers."""
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    spread = z * float(np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)))
+    return (centre - spread) / (1 + z2 / n)
+
+
+def _vote(cands: list[tuple[float, str]], k: int, temperature: float) -> Vote | None:
+    cands = sorted(cands, key=lambda x: -x[0])[:k]
+    if not cands:
+        return None
+    sims = np.array([c[0] for c in cands], dtype=np.float64)
+    w = np.exp((sims - sims.max()) / temperature)
+    totals: dict[str, float] = {}
+    for wi, (_, key) in zip(w, cands, strict=True):
+        totals[key] = totals.get(key, 0.0) + float(wi)
+    ranking = tuple(sorted(totals, key=lambda kk: -totals[kk]))
+    winner = ranking[0]
+    best_case = next((key for _, key in cands if key.startswith(CASE)), None)
+    best_case_score = next((s for s, key in cands if key == winner), 0.0) if winner.startswith(CASE) else 0.0
+    total = float(w.sum())
+    return Vote(winner=winner, share=totals[winner] / total, best_case=best_case,
+                best_case_score=float(best_case_score), ranking=ranking,
+                shares=tuple(totals[kk] / total for kk in ranking))
+
+
+def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float) -> Calibration:
+    """The lowest vote share (0.30 .. ``ceiling``) at which answering reaches ``target`` precision on
+    these points (vote share of the winning case, whether it was the right case) with confidence (Wilson
+    lower bound); too few points to show that fall back to the point estimate, then to the ceiling."""
+    if len(shares) == 0:
+        return Calibration(threshold=0.5, precision=float("nan"), coverage=0.0, points=0)
+    chosen, prec, cov = ceiling, float("nan"), 0.0
+    for confident in (True, False):
+        for t in np.arange(0.30, ceiling + 0.001, 0.01):
+            mask = shares >= t
+            n = int(mask.sum())
+            if n == 0:
+                break
+            p = float(correct[mask].mean())
+            if (_precision_lower_bound(p, n) if confident else p) >= target:
+                chosen, prec, cov = float(t), p, float(mask.mean())
+                break
+        if not np.isnan(prec):
+            if not confident:
+                log.warning("too few calibration points to show precision %.2f with confidence; "
+                            "threshold %.2f reaches it only on average", target, chosen)
+            break
+    if np.isnan(prec):
+        mask = shares >= chosen
+        prec, cov = (float(correct[mask].mean()) if mask.any() else float("nan")), float(mask.mean())
+        log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
+                    "ceiling %.2f (estimated precision %.3f)", target, chosen, prec)
+    log.info("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
+             chosen, prec, cov, len(shares))
+    return Calibration(threshold=round(chosen, 2), precision=prec, coverage=cov, points=len(shares))
