@@ -1,13 +1,15 @@
-"""What every ``aftercare`` command shares: one way to open the app, and the exit codes."""
+"""What every ``aftercare`` command shares: one way to open the app, the exit codes, printing rows."""
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from bot.app import Aftercare
 
+T = TypeVar("T")
 EXIT_USAGE = 2  # a wrong argument or configuration
 EXIT_DATABASE = 3  # the database did not answer
 
@@ -22,3 +24,11 @@ def open_app(args: argparse.Namespace, *, migrate: bool = True) -> Aftercare:
     if migrate:
         ac.migrate()
     return ac
+
+
+def print_rows(rows: Sequence[T], line: Callable[[T], str], *, empty: str = "") -> None:
+    """One printed line per row (``line`` formats it); ``empty`` printed instead when there are no rows."""
+    for row in rows:
+        print(line(row))
+    if not rows and empty:
+        print(empty)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Aftercare
-from bot.cli.base import open_app
+from bot.cli.base import open_app, print_rows
 from handoff.errors import HandoffError
 from handoff.views import TicketView
 
@@ -104,11 +104,9 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_agents_list(args: argparse.Namespace) -> int:
-    rows = open_app(args).handoff.agents()
-    for a in rows:
-        print(f"{a.name:20} {'available' if a.available else 'away':9} teams: {', '.join(a.teams) or 'any'}")
-    if not rows:
-        print("no agents")
+    print_rows(open_app(args).handoff.agents(),
+               lambda a: f"{a.name:20} {'available' if a.available else 'away':9} teams: {', '.join(a.teams) or 'any'}",
+               empty="no agents")
     return 0
 
 
@@ -125,10 +123,9 @@ def cmd_agents_set(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    for a in open_app(args).handoff.alerts(args.after, limit=args.limit):
-        print(
-            f"#{a.id} [{a.created_at:%Y-%m-%d %H:%M}] {a.severity:8} {a.kind:12} {a.team or '-':10} {a.text}"
-        )
+    print_rows(open_app(args).handoff.alerts(args.after, limit=args.limit),
+               lambda a: f"#{a.id} [{a.created_at:%Y-%m-%d %H:%M}] {a.severity:8} {a.kind:12} {a.team or '-':10} "
+                         f"{a.text}")
     return 0
 
 
@@ -145,14 +142,10 @@ def cmd_jobs_run_once(args: argparse.Namespace) -> int:
 
 
 def cmd_problems_list(args: argparse.Namespace) -> int:
-    rows = open_app(args).handoff.problems(status=None if args.status == "all" else args.status)
-    for p in rows:
-        print(
-            f"{p.public_id}  {p.status:8} {len(p.tickets):3} tickets ({p.open_tickets} open)"
-            f"{'  INCIDENT' if p.incident else ''}  {p.title[:60]}"
-        )
-    if not rows:
-        print("no problems")
+    print_rows(open_app(args).handoff.problems(status=None if args.status == "all" else args.status),
+               lambda p: f"{p.public_id}  {p.status:8} {len(p.tickets):3} tickets ({p.open_tickets} open)"
+                         f"{'  INCIDENT' if p.incident else ''}  {p.title[:60]}",
+               empty="no problems")
     return 0
 
 
@@ -187,12 +180,10 @@ def cmd_problems_resolve(args: argparse.Namespace) -> int:
 def cmd_kb_review(args: argparse.Namespace) -> int:
     ac = open_app(args)
     if args.action == "list":
-        drafts = ac.kb.list(state="draft")
-        for c in drafts:
-            print(f"{c.id:32} from {c.source_ref or c.source:12} {(c.questions or [''])[0][:50]}")
-            print(f"{'':32} answer: {c.answer[:70]}")
-        if not drafts:
-            print("no drafts to review")
+        print_rows(ac.kb.list(state="draft"),
+                   lambda c: f"{c.id:32} from {c.source_ref or c.source:12} {(c.questions or [''])[0][:50]}\n"
+                             f"{'':32} answer: {c.answer[:70]}",
+                   empty="no drafts to review")
         return 0
     if not args.case_id:
         raise HandoffError(f"kb review {args.action} needs a case id")

@@ -1,0 +1,86 @@
+"""``aftercare tickets list|show|reply|resolve``: the agents' basic ticket commands. (Claim, assign,
+priority, wait, reopen, merge and close are added by :mod:`bot.cli.desk`.)"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from bot.cli.base import open_app, print_rows
+from bot.cli.desk import print_desk_details
+from bot.workflows import resolve_ticket
+from handoff.views import TicketView
+
+
+def _fmt_ticket(t: TicketView) -> str:
+    return (f"{t.public_id}  {t.status:9} {t.priority:7} {t.label:10} {t.impact:6} {t.channel}:{t.customer_ref}  "
+            f"{t.subject[:50]}")
+
+
+def cmd_tickets_list(args: argparse.Namespace) -> int:
+    ac = open_app(args)
+    tickets = ac.handoff.list(status=None if args.status == "all" else args.status, team=args.team,
+                              assignee=args.assignee)
+    print_rows(tickets, _fmt_ticket, empty="no tickets")
+    return 0
+
+
+def cmd_tickets_show(args: argparse.Namespace) -> int:
+    ac = open_app(args)
+    t = ac.handoff.get(args.ticket)
+    print(_fmt_ticket(t))
+    print(f"confidence {t.confidence:.2f}; reason: {t.reason}; assignee: {t.assignee or '-'}")
+    if t.resolution:
+        print(f"resolution: {t.resolution}")
+    for m in ac.handoff.transcript(t.id):
+        who = m.author + (f" {m.author_name}" if m.author_name else "")
+        print(f"  [{m.created_at:%Y-%m-%d %H:%M}] {who}: {m.text}")
+    print_desk_details(ac, t)  # SLA due times and the event history
+    return 0
+
+
+def cmd_tickets_reply(args: argparse.Namespace) -> int:
+    ac = open_app(args)
+    if args.note:
+        ac.handoff.note(args.ticket, args.agent, args.text)
+        print("internal note added")
+    else:
+        ac.handoff.reply(args.ticket, args.agent, args.text)
+        print("reply sent to the customer")
+    return 0
+
+
+def cmd_tickets_resolve(args: argparse.Namespace) -> int:
+    ac = open_app(args)
+    t, case = resolve_ticket(ac, args.ticket, args.agent, args.resolution)
+    if case is not None:
+        print(f"{t.public_id} resolved; draft case {case.id} proposed: review it with: aftercare kb review")
+    else:
+        print(f"{t.public_id} resolved")
+    return 0
+
+
+def add_ticket_commands(sub: Any) -> Any:
+    """``tickets list|show|reply|resolve``; returns the ``tickets`` subparsers (the desk adds to it)."""
+    t = sub.add_parser("tickets", help="tickets, for agents").add_subparsers(dest="t_command", required=True)
+    k = t.add_parser("list")
+    k.add_argument("--status", default="open", help="open (default), all, new, assigned, waiting, resolved, closed")
+    k.add_argument("--team", help="one team's queue")
+    k.add_argument("--assignee", help="one agent's tickets")
+    k.set_defaults(func=cmd_tickets_list)
+    k = t.add_parser("show")
+    k.add_argument("ticket")
+    k.set_defaults(func=cmd_tickets_show)
+    k = t.add_parser("reply")
+    k.add_argument("ticket")
+    k.add_argument("text")
+    k.add_argument("--agent", default=os.environ.get("USER", "agent"))
+    k.add_argument("--note", action="store_true", help="internal note: never shown to the customer")
+    k.set_defaults(func=cmd_tickets_reply)
+    k = t.add_parser("resolve")
+    k.add_argument("ticket")
+    k.add_argument("resolution")
+    k.add_argument("--agent", default=os.environ.get("USER", "agent"))
+    k.set_defaults(func=cmd_tickets_resolve)
+    return t
