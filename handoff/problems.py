@@ -4,32 +4,31 @@ and leaves each customer a notice in their conversation."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from handoff.alerts import AlertLog
 from handoff.clock import as_utc
+from handoff.context import DeskContext
 from handoff.desk_models import Problem
 from handoff.errors import HandoffError
 from handoff.models import OPEN_STATES, Ticket
 from handoff.races import on_fresh_state
+from handoff.tickets import Tickets
 from handoff.views import ProblemLink, ProblemView, TicketView
-
-if TYPE_CHECKING:
-    from handoff.clock import Clock
-    from handoff.desk_models import Alert  # noqa: F401
-    from handoff.settings import DeskSettings
 
 
 class ProblemNotFound(HandoffError):
-    pass
+    """No problem with that reference."""
 
 
 def problem_public_id(n: int) -> str:
+    """The id agents see for problem number ``n``: ``PRB-0007``."""
     return f"PRB-{n:04d}"
 
 
@@ -45,42 +44,26 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / n if n > 0 else v
 
 
-class ProblemOps:
-    if TYPE_CHECKING:
-        _sessions: sessionmaker[Session]
-        @property
-        def now(self) -> Clock: ...
-        desk: DeskSettings
+class ProblemBook:
+    """Groups fault tickets into problems, alerts on problems and incidents, resolves them together."""
 
-        def _find(self, s: Session, ref: str | int) -> Ticket: ...
-        def _event(self, s: Session, ticket_id: int, actor: str, kind: str, **data: Any) -> None: ...
-        def _alert(
-            self,
-            s: Session,
-            kind: str,
-            severity: str,
-            text: str,
-            *,
-            ticket: Ticket | None = None,
-            problem_id: int | None = None,
-            team: str = "",
-            **data: Any,
-        ) -> None: ...
-        def get(self, ref: str | int) -> TicketView: ...
-        def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView: ...
+    def __init__(self, ctx: DeskContext, alerts: AlertLog, tickets: Tickets) -> None:
+        self.ctx = ctx
+        self.alerts = alerts
+        self.tickets = tickets
 
     @on_fresh_state
-    def link_problem(self, ref: str | int, vector: np.ndarray) -> ProblemLink | None:
+    def link(self, ref: str | int, vector: np.ndarray) -> ProblemLink | None:
         """Store the ticket's subject vector and group it with similar recent faults, if any."""
-        cfg = self.desk.problems
+        cfg = self.ctx.settings.problems
         v = _unit(vector)
-        with self._sessions() as s:
-            t = self._find(s, ref)
+        with self.ctx.sessions() as s:
+            t = self.ctx.find(s, ref)
             t.subject_vector = v.tobytes()
             if t.label not in cfg.labels or cfg.incident_tickets <= 0:
                 s.commit()
                 return None
-            now = self.now()
+            now = self.ctx.now()
             since = as_utc(now) - timedelta(minutes=cfg.window_minutes)
             best: tuple[float, Problem] | None = None
             for p in s.scalars(
@@ -129,13 +112,13 @@ class ProblemOps:
             s.flush()
             for m in members:
                 self._link(s, p, m, score=float(centroid @ _unit(_vec(m.subject_vector))))  # type: ignore[arg-type]
-            self._alert(
+            self.alerts.add(
                 s,
                 "problem",
                 "warning",
                 f"{problem_public_id(p.id)}: {len(members)} similar {t.label} tickets: {p.title[:150]}",
                 problem_id=p.id,
-                team=self.desk.response_team,
+                team=self.ctx.settings.response_team,
                 tickets=[m.public_id for m in members],
             )
             self._maybe_incident(s, p)
@@ -144,19 +127,19 @@ class ProblemOps:
 
     def _link(self, s: Session, p: Problem, t: Ticket, *, score: float, update_vector: bool = False) -> None:
         t.problem_id = p.id
-        p.last_seen_at = self.now()
+        p.last_seen_at = self.ctx.now()
         pv, tv = _vec(p.vector), _vec(t.subject_vector)
         if update_vector and pv is not None and tv is not None:  # running mean of the linked subjects
             n = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.problem_id == p.id)) or 1
             p.vector = _unit(pv * max(1, n - 1) + tv).tobytes()
-        self._event(s, t.id, "bot", "problem_linked", problem=problem_public_id(p.id), score=round(score, 3))
+        self.ctx.event(s, t.id, "bot", "problem_linked", problem=problem_public_id(p.id), score=round(score, 3))
 
     def _maybe_incident(self, s: Session, p: Problem) -> None:
-        cfg = self.desk.problems
+        cfg = self.ctx.settings.problems
         if p.incident_alerted:
             return
         s.flush()
-        since = as_utc(self.now()) - timedelta(minutes=cfg.incident_minutes)
+        since = as_utc(self.ctx.now()) - timedelta(minutes=cfg.incident_minutes)
         n = (
             s.scalar(
                 select(func.count())
@@ -167,18 +150,18 @@ class ProblemOps:
         )
         if n >= cfg.incident_tickets:
             p.incident_alerted = True
-            self._alert(
+            self.alerts.add(
                 s,
                 "incident",
                 "critical",
                 f"incident: {n} '{p.label}' tickets like {problem_public_id(p.id)} in "
                 f"{cfg.incident_minutes:g} minutes: {p.title[:150]}",
                 problem_id=p.id,
-                team=self.desk.response_team,
+                team=self.ctx.settings.response_team,
                 tickets=n,
             )
 
-    def _problem(self, s: Session, ref: str | int) -> Problem:
+    def _find(self, s: Session, ref: str | int) -> Problem:
         text = str(ref).strip().upper()
         digits = text.removeprefix("PRB-").lstrip("0") or "0"
         p = s.get(Problem, int(digits)) if digits.isdigit() else None
@@ -186,7 +169,7 @@ class ProblemOps:
             raise ProblemNotFound(f"no problem {ref!r}")
         return p
 
-    def _problem_view(self, s: Session, p: Problem) -> ProblemView:
+    def _view(self, s: Session, p: Problem) -> ProblemView:
         rows = s.execute(
             select(Ticket.public_id, Ticket.status).where(Ticket.problem_id == p.id).order_by(Ticket.id)
         ).all()
@@ -205,28 +188,31 @@ class ProblemOps:
             resolved_at=p.resolved_at,
         )
 
-    def problems(self, *, status: str | None = "open", limit: int = 200) -> list[ProblemView]:
-        with self._sessions() as s:
+    def list(self, *, status: str | None = "open", limit: int = 200) -> builtins.list[ProblemView]:
+        """Problems, newest first: of one status ("open", "resolved"), or all with None."""
+        with self.ctx.sessions() as s:
             stmt = select(Problem).order_by(Problem.id.desc()).limit(limit)
             if status:
                 stmt = stmt.where(Problem.status == status)
-            return [self._problem_view(s, p) for p in s.scalars(stmt)]
+            return [self._view(s, p) for p in s.scalars(stmt)]
 
-    def problem(self, ref: str | int) -> ProblemView:
-        with self._sessions() as s:
-            return self._problem_view(s, self._problem(s, ref))
+    def get(self, ref: str | int) -> ProblemView:
+        """Problem ``ref`` (``PRB-0007`` or 7); ProblemNotFound otherwise."""
+        with self.ctx.sessions() as s:
+            return self._view(s, self._find(s, ref))
 
-    def resolve_problem(
+    def resolve(
         self, ref: str | int, agent: str, resolution: str, *, notice: Callable[[TicketView], str]
-    ) -> list[TicketView]:
-        """Resolve the problem and every open linked ticket; each customer gets ``notice(ticket)``."""
+    ) -> builtins.list[TicketView]:
+        """Resolve the problem and every open linked ticket; each customer gets ``notice(ticket)``.
+        Returns the tickets resolved; HandoffError without a note or for a problem already resolved."""
         if not resolution.strip():
             raise HandoffError("resolving a problem needs a resolution note")
-        with self._sessions() as s:
-            p = self._problem(s, ref)
+        with self.ctx.sessions() as s:
+            p = self._find(s, ref)
             if p.status != "open":
                 raise HandoffError(f"problem {problem_public_id(p.id)} is {p.status}")
-            p.status, p.resolution, p.resolved_at = "resolved", resolution.strip(), self.now()
+            p.status, p.resolution, p.resolved_at = "resolved", resolution.strip(), self.ctx.now()
             ids = list(
                 s.scalars(
                     select(Ticket.id)
@@ -237,6 +223,6 @@ class ProblemOps:
             s.commit()
         done = []
         for tid in ids:
-            view = self.get(tid)
-            done.append(self.resolve(tid, agent, resolution, notice=notice(view)))
+            view = self.tickets.get(tid)
+            done.append(self.tickets.resolve(tid, agent, resolution, notice=notice(view)))
         return done

@@ -1,0 +1,183 @@
+"""Conversations and their messages: one conversation per customer and channel, its language, every
+message stored once (idempotency keys and the outcome of handling them), and what the customer saw."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handoff.context import DeskContext
+from handoff.lifecycle import Lifecycle
+from handoff.models import Conversation, Message, MessageKey
+from handoff.races import on_fresh_state
+from handoff.views import MessageView, message_view
+
+CUSTOMER_VISIBLE = ("bot", "agent", "system")
+KEY_CHARS = 200  # idempotency keys are cut to the column's width
+
+
+class Conversations:
+    """Stores and reads customers' conversations; a customer's message on a ticket waiting on them
+    wakes it (through :meth:`handoff.lifecycle.Lifecycle.customer_wrote`, in the same transaction)."""
+
+    def __init__(self, ctx: DeskContext, lifecycle: Lifecycle) -> None:
+        self.ctx = ctx
+        self.lifecycle = lifecycle
+
+    def open(self, channel: str, customer_ref: str, *, name: str = "") -> int:
+        """The id of the customer's conversation on ``channel``, created on first contact (safe when two
+        workers see the customer at once); ``name`` updates the display name."""
+        with self.ctx.sessions() as s:
+            c = s.scalar(select(Conversation).where(Conversation.channel == channel,
+                                                    Conversation.customer_ref == customer_ref))
+            now = self.ctx.now()
+            if c is not None:
+                c.last_seen_at = now
+                if name and name != c.customer_name:
+                    c.customer_name = name
+                s.commit()
+                return c.id
+            c = Conversation(channel=channel, customer_ref=customer_ref, customer_name=name,
+                             created_at=now, last_seen_at=now)
+            s.add(c)
+            try:
+                s.commit()
+            except IntegrityError:  # another worker created it first
+                s.rollback()
+                found = s.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                               Conversation.customer_ref == customer_ref))
+                if found is None:
+                    raise
+                return int(found)
+            return c.id
+
+    @on_fresh_state
+    def language(self, conversation_id: int) -> str | None:
+        """The customer's language kept on the conversation (ISO code), None until one is known."""
+        with self.ctx.sessions() as s:
+            return s.scalar(select(Conversation.language).where(Conversation.id == conversation_id))
+
+    def set_language(self, conversation_id: int, language: str) -> None:
+        """Keep ``language`` (ISO code) as the conversation's: its replies and notices speak it."""
+        with self.ctx.sessions() as s:
+            c = s.get(Conversation, conversation_id)
+            if c is not None and c.language != language:
+                c.language = language[:8]
+                s.commit()
+
+    # -- storing messages, once -----------------------------------------------------------------------
+
+    def record(self, conversation_id: int, author: str, text: str, *, ticket_id: int | None = None,
+               author_name: str = "", meta: dict[str, Any] | None = None, key: str = "") -> MessageView:
+        """Store one message (``author`` one of :data:`handoff.models.AUTHORS`). With ``key`` (an
+        idempotency key) the message is stored once: a second call with the same key stores nothing and
+        returns the message the first one stored."""
+        with self.ctx.sessions() as s:
+            if key:
+                found = self._keyed_message(s, key)
+                if found is not None:
+                    return message_view(found)
+            m = Message(conversation_id=conversation_id, ticket_id=ticket_id, author=author,
+                        author_name=author_name, text=text, meta=meta or {}, created_at=self.ctx.now())
+            s.add(m)
+            if author == "customer" and ticket_id is not None:
+                self.lifecycle.customer_wrote(s, ticket_id)
+            if key:
+                s.flush()
+                s.add(MessageKey(key=key[:KEY_CHARS], message_id=m.id, created_at=self.ctx.now()))
+            try:
+                s.commit()
+            except IntegrityError:  # the same key stored at the same moment by another worker: theirs stands
+                s.rollback()
+                found = self._keyed_message(s, key) if key else None
+                if found is None:
+                    raise
+                return message_view(found)
+            return message_view(m)
+
+    @staticmethod
+    def _keyed_message(s: Session, key: str) -> Message | None:
+        row = s.get(MessageKey, key[:KEY_CHARS])
+        return s.get(Message, row.message_id) if row is not None else None
+
+    def keyed_outcome(self, key: str) -> dict[str, Any] | None:
+        """The outcome stored for an idempotency key once its message was fully handled, else None."""
+        with self.ctx.sessions() as s:
+            row = s.get(MessageKey, key[:KEY_CHARS])
+            return dict(row.outcome) if row is not None and row.outcome is not None else None
+
+    def save_outcome(self, key: str, outcome: dict[str, Any]) -> None:
+        """Remember what handling the keyed message gave (JSON-able), for a retry to return as it is."""
+        with self.ctx.sessions() as s:
+            row = s.get(MessageKey, key[:KEY_CHARS])
+            if row is not None:
+                row.outcome = outcome
+                s.commit()
+
+    def prune_keys(self, before: datetime) -> int:
+        """Delete idempotency records older than ``before`` (the periodic job, past the retention);
+        returns how many."""
+        with self.ctx.sessions() as s:
+            n = s.execute(delete(MessageKey).where(MessageKey.created_at < before)).rowcount  # type: ignore[attr-defined]
+            s.commit()
+            return int(n or 0)
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def message_before(self, conversation_id: int, message_id: int) -> MessageView | None:
+        """The conversation's message just before ``message_id`` (any author), if there is one."""
+        with self.ctx.sessions() as s:
+            m = s.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.id < message_id)
+                         .order_by(Message.id.desc()).limit(1))
+            return message_view(m) if m is not None else None
+
+    def customer_sent_since(self, channel: str, customer_ref: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many messages the customer wrote since ``since``, and when the oldest of them was."""
+        with self.ctx.sessions() as s:
+            n, oldest = s.execute(
+                select(func.count(Message.id), func.min(Message.created_at))
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.channel == channel, Conversation.customer_ref == customer_ref,
+                       Message.author == "customer", Message.created_at >= since)
+            ).one()
+            return int(n or 0), oldest
+
+    def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> list[MessageView]:
+        """What the customer should see (bot, agent, system) with id > ``after``: for pull channels."""
+        with self.ctx.sessions() as s:
+            conv = self._conversation_id(s, channel, customer_ref)
+            if conv is None:
+                return []
+            rows = s.scalars(select(Message).where(Message.conversation_id == conv, Message.id > after,
+                                                   Message.author.in_(CUSTOMER_VISIBLE)).order_by(Message.id))
+            return [message_view(m) for m in rows]
+
+    def message_of(self, channel: str, customer_ref: str, message_id: int) -> MessageView | None:
+        """Message ``message_id`` if it belongs to this customer's conversation on ``channel`` (None
+        otherwise): a customer acts only on their own messages."""
+        with self.ctx.sessions() as s:
+            m = s.scalar(select(Message).join(Conversation, Conversation.id == Message.conversation_id)
+                         .where(Message.id == message_id, Conversation.channel == channel,
+                                Conversation.customer_ref == customer_ref))
+            return message_view(m) if m is not None else None
+
+    def history(self, channel: str, customer_ref: str, *, limit: int = 50) -> list[MessageView]:
+        """The last ``limit`` messages of the customer's conversation that the customer saw (their own,
+        the bot's, agents' replies, notices; never internal notes), oldest first: for a page reload."""
+        with self.ctx.sessions() as s:
+            conv = self._conversation_id(s, channel, customer_ref)
+            if conv is None:
+                return []
+            rows = list(s.scalars(select(Message).where(Message.conversation_id == conv,
+                                                        Message.author.in_(("customer", *CUSTOMER_VISIBLE)))
+                                  .order_by(Message.id.desc()).limit(max(1, limit))))
+            return [message_view(m) for m in reversed(rows)]
+
+    @staticmethod
+    def _conversation_id(s: Session, channel: str, customer_ref: str) -> int | None:
+        return s.scalar(select(Conversation.id).where(Conversation.channel == channel,
+                                                      Conversation.customer_ref == customer_ref))

@@ -1,0 +1,267 @@
+"""Tickets: intake (a unique id, routed to a team, SLA clocks started, critical ones alerted, handed
+out round-robin), reading them (one, the queue, activity, transcript, audit trail), agents' replies
+and internal notes, resolution, and the customer's satisfaction rating (CSAT)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handoff.alerts import AlertLog
+from handoff.assignment import Assignment
+from handoff.clock import as_utc, iso_utc
+from handoff.context import DeskContext
+from handoff.desk_models import Alert
+from handoff.errors import HandoffError
+from handoff.links import copy_to_merged, followed
+from handoff.models import OPEN_STATES, Conversation, Message, MessageKind, Satisfaction, Ticket, TicketEvent
+from handoff.races import on_fresh_state
+from handoff.sla_clocks import SlaClocks
+from handoff.views import EventView, MessageView, TicketActivity, TicketView, message_view, ticket_view
+
+
+class Tickets:
+    """Opens, reads, answers, resolves and rates tickets."""
+
+    def __init__(self, ctx: DeskContext, sla: SlaClocks, alerts: AlertLog, assignment: Assignment) -> None:
+        self.ctx = ctx
+        self.sla = sla
+        self.alerts = alerts
+        self.assignment = assignment
+
+    # -- intake ---------------------------------------------------------------------------------------
+
+    @on_fresh_state
+    def create(self, conversation_id: int, *, subject: str, label: str, confidence: float,
+               priority: str, impact: str, reason: str, transcript_messages: int = 20,
+               product: str = "") -> TicketView:
+        """Open a ticket for the conversation: its last ``transcript_messages`` messages without a ticket
+        (and every attachment the customer sent before) go with it. Raises HandoffError for an unknown
+        conversation."""
+        with self.ctx.sessions() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None:
+                raise HandoffError(f"no conversation {conversation_id}")
+            now = self.ctx.now()
+            t = Ticket(conversation_id=conversation_id, channel=conv.channel, customer_ref=conv.customer_ref,
+                       subject=subject[:2000], label=label, confidence=confidence, priority=priority,
+                       impact=impact, reason=reason, status="new", created_at=now, updated_at=now)
+            s.add(t)
+            s.flush()
+            t.public_id = self.ctx.public_id(t.id)
+            recent = s.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                     Message.ticket_id.is_(None))
+                               .order_by(Message.id.desc()).limit(transcript_messages)).all()
+            for m in recent:
+                m.ticket_id = t.id
+            # attachments the customer sent before any ticket, however long ago, go with it
+            for m in s.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                     Message.ticket_id.is_(None), Message.author == "customer")
+                               .order_by(Message.id.desc()).limit(500)):
+                if (m.meta or {}).get("attachments"):
+                    m.ticket_id = t.id
+            t.product = product
+            routing = self._route(s, t)
+            self.ctx.event(s, t.id, "bot", "created", label=label, priority=priority, impact=impact, reason=reason,
+                           **routing)
+            self.assignment.after_created(s, t)
+            s.commit()
+            return ticket_view(t)
+
+    def _route(self, s: Session, t: Ticket) -> dict[str, Any]:
+        """Route to a team (a critical ticket to the response team), start the SLA clocks, alert on a
+        critical ticket; returns the data of the 'created' event."""
+        d = self.ctx.settings
+        critical = t.priority in d.critical_priorities or t.impact in d.critical_impacts
+        t.team = d.response_team if critical and d.response_team else d.route(t.label, t.product)
+        t.sla_flags = []
+        self.sla.set_dues(t)
+        if critical:
+            why = "urgent" if t.priority in d.critical_priorities else "wide impact"
+            self.alerts.add(s, "critical", "critical", f"{t.public_id} ({why}, {t.label}): {t.subject[:200]}",
+                            ticket=t, priority=t.priority, impact=t.impact)
+        return {"team": t.team, "product": t.product, "critical": critical,
+                "first_response_due": iso_utc(t.first_response_due), "resolution_due": iso_utc(t.resolution_due)}
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def get(self, ref: str | int) -> TicketView:
+        """The ticket with number or public id ``ref`` (TicketNotFound otherwise)."""
+        return self.ctx.ticket(ref)
+
+    def open_for(self, conversation_id: int) -> TicketView | None:
+        """The conversation's open ticket, or the open ticket its ticket was merged into (the merged
+        customer's messages join it)."""
+        with self.ctx.sessions() as s:
+            t = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                              Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()))
+            if t is None:
+                merged = s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                                        Ticket.merged_into_id.is_not(None))
+                                   .order_by(Ticket.id.desc()).limit(1)).first()
+                target = followed(s, merged)
+                t = target if target is not None and target.status in OPEN_STATES else None
+            return ticket_view(t) if t else None
+
+    def list(self, *, status: str | None = "open", limit: int = 200, team: str | None = None,
+             assignee: str | None = None) -> builtins.list[TicketView]:
+        """The queue, newest first: ``status`` "open" (new, assigned, waiting), a single state, or None
+        for every ticket; filtered by team and assignee when given."""
+        with self.ctx.sessions() as s:
+            stmt = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+            if team:
+                stmt = stmt.where(Ticket.team == team)
+            if assignee:
+                stmt = stmt.where(Ticket.assignee == assignee)
+            if status == "open":
+                stmt = stmt.where(Ticket.status.in_(OPEN_STATES))
+            elif status:
+                stmt = stmt.where(Ticket.status == status)
+            return [ticket_view(t) for t in s.scalars(stmt)]
+
+    def activity(self, ticket_ids: Iterable[int]) -> dict[int, TicketActivity]:
+        """Last activity of each ticket (one grouped query): newest message, newest customer message,
+        newest agent reply; internal notes do not count. Tickets without messages are left out."""
+        ids = builtins.list(ticket_ids)
+        if not ids:
+            return {}
+        with self.ctx.sessions() as s:
+            rows = s.execute(select(Message.ticket_id, Message.author, func.max(Message.created_at))
+                             .where(Message.ticket_id.in_(ids), Message.author != "note")
+                             .group_by(Message.ticket_id, Message.author)).all()
+        seen: dict[int, dict[str, datetime]] = {}
+        for tid, author, at in rows:
+            if tid is not None and at is not None:
+                seen.setdefault(int(tid), {})[author] = as_utc(at)
+        return {tid: TicketActivity(last_at=max(by.values()), last_customer_at=by.get("customer"),
+                                    last_agent_at=by.get("agent")) for tid, by in seen.items()}
+
+    def transcript(self, ref: str | int) -> builtins.list[MessageView]:
+        """The ticket's messages, oldest first; a customer message without a name is named by its
+        conversation (display name, else channel:customer), so merged customers are told apart."""
+        with self.ctx.sessions() as s:
+            t = self.ctx.find(s, ref)
+            rows = s.execute(select(Message, Conversation.customer_name, Conversation.channel,
+                                    Conversation.customer_ref)
+                             .join(Conversation, Conversation.id == Message.conversation_id)
+                             .where(Message.ticket_id == t.id).order_by(Message.id)).all()
+            out = []
+            for m, name, channel, ref_ in rows:
+                v = message_view(m)
+                if v.author == "customer" and not v.author_name:
+                    v = replace(v, author_name=name or f"{channel}:{ref_}")
+                out.append(v)
+            return out
+
+    def events(self, ref: str | int) -> builtins.list[EventView]:
+        """The ticket's audit trail, oldest first."""
+        with self.ctx.sessions() as s:
+            t = self.ctx.find(s, ref)
+            rows = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))
+            return [EventView(at=e.at, actor=e.actor, kind=e.kind, data=dict(e.data or {})) for e in rows]
+
+    # -- agents' work ---------------------------------------------------------------------------------
+
+    @on_fresh_state
+    def reply(self, ref: str | int, agent: str, text: str) -> MessageView:
+        """An agent's reply to the customer (and to customers merged into the ticket); the first reply
+        assigns a new ticket to that agent. HandoffError without text, TicketClosed on a closed ticket."""
+        if not text.strip():
+            raise HandoffError("a reply needs text")
+        with self.ctx.sessions() as s:
+            t = self.ctx.find_open(s, ref)
+            now = self.ctx.now()
+            if t.status == "new":
+                t.status, t.assignee = "assigned", agent
+                self.ctx.event(s, t.id, agent, "assigned", assignee=agent)
+            t.updated_at = now
+            t.first_response_at = t.first_response_at or now
+            m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="agent", author_name=agent,
+                        text=text.strip(), created_at=now)
+            s.add(m)
+            s.flush()
+            copy_to_merged(s, t, m)
+            self.ctx.event(s, t.id, agent, "replied", message_id=m.id)
+            s.commit()
+            return message_view(m)
+
+    @on_fresh_state
+    def note(self, ref: str | int, agent: str, text: str) -> MessageView:
+        """An internal note: kept with the ticket, never shown to the customer."""
+        with self.ctx.sessions() as s:
+            t = self.ctx.find(s, ref)
+            m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="note", author_name=agent,
+                        text=text.strip(), created_at=self.ctx.now())
+            s.add(m)
+            s.flush()
+            self.ctx.event(s, t.id, agent, "note", message_id=m.id)
+            s.commit()
+            return message_view(m)
+
+    @on_fresh_state
+    def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView:
+        """Resolve the ticket and leave ``notice`` for the customer in their conversation (and in merged
+        customers'). The notice answers the customer: it counts as the first response when none was
+        given; a paused SLA clock stops. HandoffError without a resolution note."""
+        if not resolution.strip():
+            raise HandoffError("resolving needs a resolution note")
+        with self.ctx.sessions() as s:
+            t = self.ctx.find_open(s, ref)
+            now = self.ctx.now()
+            t.status, t.resolution, t.resolved_at, t.updated_at = "resolved", resolution.strip(), now, now
+            t.assignee = t.assignee or agent
+            t.first_response_at = t.first_response_at or now
+            if t.sla_paused_at is not None:
+                self.sla.restart(t)
+            m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="system", author_name=agent,
+                        text=notice, created_at=now, meta={"kind": MessageKind.RESOLVED})
+            s.add(m)
+            s.flush()
+            copy_to_merged(s, t, m)
+            self.ctx.event(s, t.id, agent, "resolved", resolution=t.resolution)
+            s.commit()
+            return ticket_view(t)
+
+    # -- satisfaction ---------------------------------------------------------------------------------
+
+    @on_fresh_state
+    def rate(self, ref: str | int, score: int, *, comment: str = "") -> None:
+        """Store the customer's satisfaction (1-5) for a resolved ticket; a second rating replaces the
+        first (the trail keeps both). A rating at or under ``low_rating_alert`` raises one alert per
+        ticket. HandoffError for a score outside 1-5 or a ticket not resolved yet."""
+        if not 1 <= int(score) <= 5:
+            raise HandoffError("a rating is a whole number from 1 to 5")
+        with self.ctx.sessions() as s:
+            t = self.ctx.find(s, ref)
+            if t.status not in ("resolved", "closed"):
+                raise HandoffError(f"ticket {t.public_id} is not resolved yet")
+            row = s.scalar(select(Satisfaction).where(Satisfaction.ticket_id == t.id))
+            before = row.score if row is not None else None
+            if row is None:
+                s.add(Satisfaction(ticket_id=t.id, score=int(score), comment=comment, at=self.ctx.now()))
+            else:
+                row.score, row.comment, row.at = int(score), comment, self.ctx.now()
+            if before is None:
+                self.ctx.event(s, t.id, "customer", "rated", score=int(score), comment=comment)
+            else:  # a correction replaces the rating; the trail keeps both
+                self.ctx.event(s, t.id, "customer", "rating changed", score=int(score), previous=before,
+                               comment=comment)
+            low = self.ctx.settings.low_rating_alert
+            alerted = s.scalar(select(Alert.id).where(Alert.ticket_id == t.id, Alert.kind == "low_rating").limit(1))
+            if int(score) <= low and (before is None or before > low) and alerted is None:  # once per ticket
+                said = f': "{comment[:200]}"' if comment else ""
+                self.alerts.add(s, "low_rating", "warning", f"{t.public_id} rated {int(score)}/5 by the customer{said}",
+                                ticket=t, score=int(score), assignee=t.assignee or "")
+            s.commit()
+
+    def rating(self, ref: str | int) -> int | None:
+        """The ticket's rating (1-5), None until the customer rated it."""
+        with self.ctx.sessions() as s:
+            t = self.ctx.find(s, ref)
+            return s.scalar(select(Satisfaction.score).where(Satisfaction.ticket_id == t.id))
