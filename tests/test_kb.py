@@ -12,6 +12,7 @@ import pytest
 from kb.embedder import Embedder, HashEmbedder
 from kb.errors import IndexMismatch, KBError
 from kb.index import PhrasingIndex
+from kb.service import KnowledgeBase
 
 
 class CountingEmbedder:
@@ -27,11 +28,11 @@ class CountingEmbedder:
 def test_editing_one_case_reembeds_that_case_only(make_app, embedder) -> None:
     ac = make_app()
     counting = CountingEmbedder(embedder)
-    ac.kb.embedder = counting
-    before = ac.kb.get("reset-password")
-    ac.kb.update_case("reset-password", questions=before.questions + ["lost my login password"])
+    kb = KnowledgeBase(ac.sessions, counting, ac.data_dir / "index")  # the app's cases, a counting encoder
+    before = kb.get("reset-password")
+    kb.update_case("reset-password", questions=before.questions + ["lost my login password"])
     assert counting.texts == ["lost my login password"]
-    ac.kb.update_case("reset-password", answer="New answer text.")
+    kb.update_case("reset-password", answer="New answer text.")
     assert counting.texts == ["lost my login password"]
     assert ac.kb.search("lost my login password", 1)[0].case_id == "reset-password"
 
