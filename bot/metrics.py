@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -60,10 +60,6 @@ def age_band(age: timedelta) -> str:
         if age < upper:
             return name
     return AGE_BANDS[-1][0]
-
-
-def _utc(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 class Metrics:
@@ -139,7 +135,7 @@ class StateCollector(Collector):
     def _collect(self) -> Iterator[GaugeMetricFamily]:
         from bot.outbox_models import Delivery
 
-        now = _utc(self.clock())
+        now = self.clock()  # aware UTC, as every stored time reads back (UTCDateTime)
         tickets = GaugeMetricFamily("aftercare_tickets_open", "Open tickets by status and age band.",
                                     labels=("status", "age"))
         breached = GaugeMetricFamily("aftercare_sla_breached_tickets",
@@ -152,7 +148,7 @@ class StateCollector(Collector):
             counts: dict[tuple[str, str], int] = {}
             for status, created in s.execute(select(Ticket.status, Ticket.created_at)
                                              .where(Ticket.status.in_(OPEN_STATES))):
-                key = (status, age_band(now - _utc(created)))
+                key = (status, age_band(now - created))
                 counts[key] = counts.get(key, 0) + 1
             for status in OPEN_STATES:
                 for band, _ in AGE_BANDS:
@@ -173,7 +169,7 @@ class StateCollector(Collector):
                 outbox.add_metric([status], int(by_status.get(status, 0)))
             oldest = s.scalar(select(func.min(Delivery.created_at)).where(
                 Delivery.status.in_(("pending", "sending"))))
-            lag.add_metric([], max(0.0, (now - _utc(oldest)).total_seconds()) if oldest is not None else 0.0)
+            lag.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
         yield from (tickets, breached, flagged, outbox, lag)
         index = self.kb.index()
         vectors = GaugeMetricFamily("aftercare_index_vectors", "Phrasing vectors in this worker's index.")

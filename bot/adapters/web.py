@@ -18,14 +18,14 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.adapters.base import Channel
@@ -75,44 +75,33 @@ def page_language(asked: str, accept_language: str, default: str) -> str:
     return default if default in PAGE_LABELS else "en"
 
 
+def _storable(v: str) -> str:
+    clean_text(v, "this field")  # NUL or a lone surrogate: 422 with the reason, nothing stored
+    return v
+
+
+def _storable_text(v: str) -> str:
+    clean_text(v.replace("\x00", ""), "the text")  # NUL in the text is refused by the pipeline with a reply
+    return v
+
+
+Storable = Annotated[str, AfterValidator(_storable)]  # an id or a name a database can store
+
+
 class MessageIn(BaseModel):
-    customer: str = Field(default="", max_length=200)  # optional: the key says who; must match when given
-    text: str = Field(default="", max_length=200_000)
-    name: str = Field(default="", max_length=200)
-
-    @field_validator("customer", "name")
-    @classmethod
-    def _storable_id(cls, v: str) -> str:
-        clean_text(v, "this field")  # NUL or a lone surrogate: 422 with the reason, nothing stored
-        return v
-
-    @field_validator("text")
-    @classmethod
-    def _storable_text(cls, v: str) -> str:
-        clean_text(v.replace("\x00", ""), "the text")  # NUL in the text is refused by the pipeline with a reply
-        return v
+    customer: Storable = Field(default="", max_length=200)  # optional: the key says who; must match when given
+    text: Annotated[str, AfterValidator(_storable_text)] = Field(default="", max_length=200_000)
+    name: Storable = Field(default="", max_length=200)
 
 
 class SessionIn(BaseModel):
-    user_id: str = Field(default="", max_length=200)  # the embedding site's own user id, with its hash
-    user_hash: str = Field(default="", max_length=128)
-
-    @field_validator("user_id", "user_hash")
-    @classmethod
-    def _storable(cls, v: str) -> str:
-        clean_text(v, "this field")  # NUL or a lone surrogate: 422 with the reason, nothing stored
-        return v
+    user_id: Storable = Field(default="", max_length=200)  # the embedding site's own user id, with its hash
+    user_hash: Storable = Field(default="", max_length=128)
 
 
 class ButtonIn(BaseModel):
-    action: str = Field(min_length=1, max_length=100)
-    name: str = Field(default="", max_length=200)
-
-    @field_validator("action", "name")
-    @classmethod
-    def _storable(cls, v: str) -> str:
-        clean_text(v, "this field")
-        return v
+    action: Storable = Field(min_length=1, max_length=100)
+    name: Storable = Field(default="", max_length=200)
 
 
 def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_secret: str | None = None) -> FastAPI:
