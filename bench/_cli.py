@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,42 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) 
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
+
+
+def in_folder(out: Path | None, prefix: str, main: Callable[[Path], int]) -> int:
+    """``main(out)``, or ``main`` of a temporary folder (named with ``prefix``) when ``out`` is None."""
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            return main(Path(tmp))
+    return main(out)
+
+
+def write_files(out: Path, cases: Sequence[Sequence[str]], test: Sequence[Sequence[str]],
+                examples: Sequence[Sequence[str]] | None = None) -> Path:
+    """``out`` (resolved, created) with ``cases.csv`` (case_id, question, answer, tags), ``test.csv``
+    (text, expected) and, when given, ``examples.csv`` (text, label): the files ``aftercare kb import``,
+    ``eval`` and ``classifier train`` read."""
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "cases.csv", ("case_id", "question", "answer", "tags"), cases)
+    if examples is not None:
+        write_csv(out / "examples.csv", ("text", "label"), examples)
+    write_csv(out / "test.csv", ("text", "expected"), test)
+    return out
+
+
+def kb_steps(out: Path, *, train: bool = True) -> list[Step]:
+    """``kb import OUT/cases.csv`` and (``train``) ``classifier train OUT/examples.csv``, timed."""
+    steps = [Step("import_s", ["kb", "import", str(out / "cases.csv")])]
+    if train:
+        steps.append(Step("train_s", ["classifier", "train", str(out / "examples.csv")]))
+    return steps
+
+
+def read_predictions(out: Path) -> list[dict[str, str]]:
+    """The rows of ``OUT/predictions.csv`` written by ``eval --predictions``."""
+    with open(out / "predictions.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
 def run_cli(out: Path, steps: Sequence[Step], *, predictions: bool, prefix: str) -> dict[str, object]:

@@ -34,16 +34,15 @@ import csv
 import json
 import random
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 if __package__:  # imported as a module of bench (the tests)
-    from ._cli import Step, run_cli, write_csv
+    from ._cli import Step, in_folder, kb_steps, read_predictions, run_cli, write_files
 else:  # run as a script: bench/ itself is on sys.path
-    from _cli import Step, run_cli, write_csv
+    from _cli import Step, in_folder, kb_steps, read_predictions, run_cli, write_files
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "banking77"
@@ -147,10 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error("--phrasings must be at least 1")
     if args.out is None and not args.run:
         ap.error("--out is required without --run")
-    if args.out is None:
-        with tempfile.TemporaryDirectory(prefix="aftercare-b77-files-") as tmp:
-            return _main(args, Path(tmp))
-    return _main(args, args.out)
+    return in_folder(args.out, "aftercare-b77-files-", lambda out: _main(args, out))
 
 
 def _main(args: argparse.Namespace, out: Path) -> int:
@@ -158,23 +154,17 @@ def _main(args: argparse.Namespace, out: Path) -> int:
     by_intent, actions = read_dataset(args.data)
     split = build(by_intent, actions, dev_frac=args.dev_frac, seed=args.seed, phrasings=args.phrasings,
                   holdout_frac=args.holdout_frac)
-    out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "cases.csv", ("case_id", "question", "answer", "tags"), split.cases)
-    write_csv(out / "examples.csv", ("text", "label"), split.examples)
-    write_csv(out / "test.csv", ("text", "expected"), split.test)
+    out = write_files(out, split.cases, split.test, split.examples)
     print(f"wrote {out}: {len(split.kb_intents)} cases ({len(split.cases)} phrasings), "
           f"{len(split.examples)} examples, {len(split.test)} dev messages"
           + (f"; held out: {', '.join(split.held_out)}" if split.held_out else ""), file=sys.stderr)
     if args.run:
-        steps = [Step("import_s", ["kb", "import", str(out / "cases.csv")]),
-                 Step("train_s", ["classifier", "train", str(out / "examples.csv")])]
+        steps = kb_steps(out)
         if args.tune:  # fine-tune the encoder on the KB and the examples; adopted only if it scores better
             steps.append(Step("tune_s", ["model", "tune", "-q"], output="tune"))
         result = run_cli(out, steps, predictions=args.predictions or bool(split.held_out), prefix="aftercare-b77-")
         if split.held_out:  # how the held-out intents and the covered ones fared, from the predictions
-            with open(out / "predictions.csv", newline="", encoding="utf-8") as fh:
-                decisions = [row["decision"] for row in csv.DictReader(fh)]
+            decisions = [row["decision"] for row in read_predictions(out)]
             result["held_out"] = score_held_out(split, decisions)
         print(json.dumps(result, indent=2))
     return 0

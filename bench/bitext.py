@@ -31,16 +31,15 @@ import csv
 import json
 import random
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 if __package__:  # imported as a module of bench (the tests)
-    from ._cli import Step, run_cli, write_csv
+    from ._cli import in_folder, kb_steps, run_cli, write_files
 else:  # run as a script: bench/ itself is on sys.path
-    from _cli import Step, run_cli, write_csv
+    from _cli import in_folder, kb_steps, run_cli, write_files
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = (REPO.parent / "shared" / "datasets" / "bitext_customer_support"
@@ -122,24 +121,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error("--test-frac must be in (0, 1)")
     if args.out is None and not args.run:
         ap.error("--out is required without --run")
-    if args.out is None:
-        with tempfile.TemporaryDirectory(prefix="aftercare-bitext-files-") as tmp:
-            return _main(args, Path(tmp))
-    return _main(args, args.out)
+    return in_folder(args.out, "aftercare-bitext-files-", lambda out: _main(args, out))
 
 
 def _main(args: argparse.Namespace, out: Path) -> int:
     """Write the benchmark files into ``out``; with ``--run``, evaluate them and print the JSON."""
     split = build(read_dataset(args.data), test_frac=args.test_frac, seed=args.seed)
-    out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "cases.csv", ("case_id", "question", "answer", "tags"), split.cases)
-    write_csv(out / "test.csv", ("text", "expected"), split.test)
+    out = write_files(out, split.cases, split.test)
     print(f"wrote {out}: {len(split.intents)} cases ({len(split.cases)} phrasings), "
           f"{len(split.test)} test messages", file=sys.stderr)
     if args.run:
-        steps = [Step("import_s", ["kb", "import", str(out / "cases.csv")])]
-        result = run_cli(out, steps, predictions=args.predictions, prefix="aftercare-bitext-")
+        result = run_cli(out, kb_steps(out, train=False), predictions=args.predictions, prefix="aftercare-bitext-")
         print(json.dumps(result, indent=2))
     return 0
 

@@ -23,18 +23,16 @@ and answered right at the first turn, and out-of-scope messages escalated at the
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
 if __package__:
-    from ._cli import Step, run_cli, write_csv
+    from ._cli import in_folder, kb_steps, read_predictions, run_cli, write_files
 else:
-    from _cli import Step, run_cli, write_csv
+    from _cli import in_folder, kb_steps, read_predictions, run_cli, write_files
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "clinc150" / "data_full_train_val.json"
@@ -97,29 +95,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.out is None and not args.run:
         ap.error("--out is required without --run")
-    if args.out is None:
-        with tempfile.TemporaryDirectory(prefix="aftercare-clinc-files-") as tmp:
-            return _main(args, Path(tmp))
-    return _main(args, args.out)
+    return in_folder(args.out, "aftercare-clinc-files-", lambda out: _main(args, out))
 
 
 def _main(args: argparse.Namespace, out: Path) -> int:
     data = json.loads(args.data.read_text(encoding="utf-8"))
     cases, examples, test = build(data, phrasings=args.phrasings, oos_examples=not args.no_oos_examples,
                                   dev_n=args.dev_n)
-    out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "cases.csv", ("case_id", "question", "answer", "tags"), cases)
-    write_csv(out / "examples.csv", ("text", "label"), examples)
-    write_csv(out / "test.csv", ("text", "expected"), test)
+    out = write_files(out, cases, test, examples)
     print(f"wrote {out}: {len({c[0] for c in cases})} cases ({len(cases)} phrasings), {len(examples)} examples, "
           f"{len(test)} dev messages", file=sys.stderr)
     if args.run:
-        steps = [Step("import_s", ["kb", "import", str(out / "cases.csv")]),
-                 Step("train_s", ["classifier", "train", str(out / "examples.csv")])]
-        result = run_cli(out, steps, predictions=True, prefix="aftercare-clinc-")
-        with open(out / "predictions.csv", newline="", encoding="utf-8") as fh:
-            result["clinc"] = score(test, list(csv.DictReader(fh)))
+        result = run_cli(out, kb_steps(out), predictions=True, prefix="aftercare-clinc-")
+        result["clinc"] = score(test, read_predictions(out))
         print(json.dumps(result, indent=2))
     return 0
 

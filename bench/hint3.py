@@ -25,7 +25,6 @@ import csv
 import json
 import random
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,9 +32,9 @@ from pathlib import Path
 from sklearn.metrics import matthews_corrcoef
 
 if __package__:
-    from ._cli import Step, run_cli, write_csv
+    from ._cli import in_folder, kb_steps, read_predictions, run_cli, write_files
 else:
-    from _cli import Step, run_cli, write_csv
+    from _cli import in_folder, kb_steps, read_predictions, run_cli, write_files
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "hint3"
@@ -112,10 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted(set(bots) - set(BOTS))
     if unknown:
         ap.error(f"unknown bot(s): {', '.join(unknown)}")
-    if args.out is None:
-        with tempfile.TemporaryDirectory(prefix="aftercare-hint3-files-") as tmp:
-            return _main(args, bots, Path(tmp))
-    return _main(args, bots, args.out)
+    return in_folder(args.out, "aftercare-hint3-files-", lambda out: _main(args, bots, out))
 
 
 def _main(args: argparse.Namespace, bots: list[str], root: Path) -> int:
@@ -123,23 +119,15 @@ def _main(args: argparse.Namespace, bots: list[str], root: Path) -> int:
     for bot in bots:
         cases, examples, test = build(read_bot(args.data, bot, subset=args.subset), dev_frac=args.dev_frac,
                                       holdout_frac=args.holdout_frac, seed=args.seed)
-        out = (root / bot).resolve()
-        out.mkdir(parents=True, exist_ok=True)
-        write_csv(out / "cases.csv", ("case_id", "question", "answer", "tags"), cases)
-        write_csv(out / "examples.csv", ("text", "label"), examples)
-        write_csv(out / "test.csv", ("text", "expected"), test)
+        out = write_files(root / bot, cases, test, examples)
         print(f"{bot}: {len({c[0] for c in cases})} cases ({len(cases)} phrasings), {len(test)} dev messages "
               f"({sum(e == ESCALATE for _, e in test)} out of scope)", file=sys.stderr)
         if not args.run:
             continue
-        steps = [Step("import_s", ["kb", "import", str(out / "cases.csv")]),
-                 Step("train_s", ["classifier", "train", str(out / "examples.csv")])]
-        result = run_cli(out, steps, predictions=True, prefix="aftercare-hint3-")
-        with open(out / "predictions.csv", newline="", encoding="utf-8") as fh:
-            keep = ("routing_accuracy", "wrong_answer_rate", "clarified", "clarified_correct", "resolution_rate",
-                    "vote_threshold", "p50_ms")
-            results[bot] = {**{k: result[k] for k in keep if k in result},
-                            "hint3": score(test, list(csv.DictReader(fh)))}
+        result = run_cli(out, kb_steps(out), predictions=True, prefix="aftercare-hint3-")
+        keep = ("routing_accuracy", "wrong_answer_rate", "clarified", "clarified_correct", "resolution_rate",
+                "vote_threshold", "p50_ms")
+        results[bot] = {**{k: result[k] for k in keep if k in result}, "hint3": score(test, read_predictions(out))}
     if args.run:
         print(json.dumps(results, indent=2))
     return 0

@@ -7,8 +7,10 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +22,10 @@ from bot.config import Config, load_config  # noqa: E402
 from bot.messages import IncomingMessage, Outcome, Reply  # noqa: E402
 from handoff.clock import Clock  # noqa: E402
 from kb.embedder import Embedder, SentenceTransformerEmbedder  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.desk_support import Cli
+    from tests.webchat import WebChatClient
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("AFTERCARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -44,31 +50,33 @@ def make_config(data_dir: Path, *, db_url: str = "", **sections: dict) -> Config
 AppFactory = Callable[..., Aftercare]
 
 
-@pytest.fixture(scope="session")
-def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """A SQLite data dir with the demo KB imported and the classifier trained, built once and
-    copied by tests that start from the demo (the same state ``make run`` starts from)."""
-    d = tmp_path_factory.mktemp("seed")
-    ac = Aftercare(make_config(d), embedder=embedder)
+def seed_demo(data_dir: Path, embedder: Embedder, **sections: dict) -> Path:
+    """``data_dir`` (SQLite) with the demo KB imported and the classifier trained with ``embedder``
+    (config ``sections`` overridden): the state ``make run`` starts from, built once per session and
+    copied by the tests."""
+    ac = Aftercare(make_config(data_dir, **sections), embedder=embedder)
     ac.migrate()
     ac.load_demo_if_empty()
     ac.warm()
     ac.close()
-    return d
+    return data_dir
 
 
-@pytest.fixture
-def make_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[AppFactory]:
-    """Build an Aftercare on a fresh data dir (SQLite unless db_url is given), migrated; ``clock`` (a
-    :class:`handoff.clock.ManualClock` that the test moves) is the app's time, the wall clock unless given."""
+@contextmanager
+def app_builder(tmp_path: Path, embedder: Embedder, seed: Path, *, prefix: str = "data",
+                **defaults: dict) -> Iterator[AppFactory]:
+    """A factory of migrated apps on fresh data dirs under ``tmp_path``, each a copy of ``seed`` (unless
+    ``demo=False`` or on PostgreSQL with ``db_url``), with config ``defaults`` then the call's sections;
+    ``clock`` (a :class:`handoff.clock.ManualClock` that the test moves) is the app's time, the wall
+    clock unless given. Every app is closed when the block ends."""
     built: list[Aftercare] = []
 
     def factory(*, db_url: str = "", demo: bool = True, data_dir: Path | None = None, clock: Clock | None = None,
                 **sections: dict) -> Aftercare:
-        target = data_dir or tmp_path / f"data{len(built)}"
+        target = data_dir or tmp_path / f"{prefix}{len(built)}"
         if demo and not db_url and not target.exists():
-            shutil.copytree(seeded_dir, target)
-        cfg = make_config(target, db_url=db_url, **sections)
+            shutil.copytree(seed, target)
+        cfg = make_config(target, db_url=db_url, **{**defaults, **sections})
         ac = Aftercare(cfg, embedder=embedder, clock=clock)
         ac.migrate()
         if demo:
@@ -76,9 +84,25 @@ def make_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[A
         built.append(ac)
         return ac
 
-    yield factory
-    for ac in built:
-        ac.close()
+    try:
+        yield factory
+    finally:
+        for ac in built:
+            ac.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """The demo data dir with the default encoder (see :func:`seed_demo`)."""
+    return seed_demo(tmp_path_factory.mktemp("seed"), embedder)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[AppFactory]:
+    """Build an Aftercare on a fresh data dir (SQLite unless db_url is given), migrated (see
+    :func:`app_builder`)."""
+    with app_builder(tmp_path, embedder, seeded_dir) as factory:
+        yield factory
 
 
 @pytest.fixture
@@ -138,6 +162,46 @@ class FakeChannel:
 @pytest.fixture
 def chat(app: Aftercare) -> FakeChannel:
     return FakeChannel(app)
+
+
+@pytest.fixture
+def ac(app: Aftercare) -> Aftercare:
+    """The demo app with the console's staff: ann, bob (agents), eve (editor), root (admin)."""
+    from tests.console_support import add_users
+
+    add_users(app)
+    return app
+
+
+@pytest.fixture
+def client(app: Aftercare) -> Iterator[WebChatClient]:
+    """The web app of ``app`` behind a TestClient that speaks as web-chat customers with their keys."""
+    from tests.webchat import web_client
+
+    with web_client(app) as c:
+        yield c
+
+
+@pytest.fixture
+def cli(app: Aftercare, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        embedder: Embedder) -> Cli:
+    """``cli("tickets", "list")``: the ``aftercare`` command on ``app``'s data dir, its output returned."""
+    from tests.desk_support import Cli
+
+    return Cli(app, monkeypatch, capsys, embedder)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium through Playwright, one per test module (``tests/browser_support.py``)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------

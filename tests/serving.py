@@ -26,9 +26,9 @@ def serving(app: Any) -> Iterator[str]:
                                            proxy_headers=False, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(600):
-        if server.started:
-            break
+    deadline = time.monotonic() + 60
+    while not server.started:  # readiness, not timing: the server reports when it listens
+        assert thread.is_alive() and time.monotonic() < deadline, "the web app did not start"
         time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"

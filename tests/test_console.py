@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,46 +12,15 @@ from fastapi.testclient import TestClient
 
 from bot.app import Aftercare
 from bot.cli import main
-from bot.console.users import UserStore
 from handoff.clock import ManualClock
 from tests.conftest import make_config
+from tests.console_support import PASSWORD, add_users, csrf_of, login
 from tests.webchat import web_client
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "correct horse battery"
 
-
-def add_users(ac: Aftercare) -> None:
-    store = UserStore(ac.sessions)
-    for name, role in (("ann", "agent"), ("bob", "agent"), ("eve", "editor"), ("root", "admin")):
-        store.add(name, role, PASSWORD)
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no CSRF field in the page"
-    return m.group(1)
-
-
-def login(client: TestClient, name: str, password: str = PASSWORD, *, follow: bool = True):  # type: ignore[no-untyped-def]
-    page = client.get("/console/login")
-    return client.post("/console/login", data={"name": name, "password": password, "csrf": csrf_of(page.text)},
-                       follow_redirects=follow)
-
-
-@pytest.fixture
-def ac(make_app) -> Aftercare:  # type: ignore[no-untyped-def]
-    a = make_app()
-    add_users(a)
-    return a
-
-
-@pytest.fixture
-def client(ac: Aftercare):  # type: ignore[no-untyped-def]
-    with web_client(ac) as c:
-        yield c
-
-
+# every test here meets the console staffed: ann, bob (agents), eve (editor), root (admin)
+pytestmark = pytest.mark.usefixtures("ac")
 def escalate(client: TestClient, customer: str, text: str = "the app crashes every time I upload a photo") -> dict:
     body = client.post("/api/messages", json={"customer": customer, "text": text}).json()
     assert body["action"] == "escalate", body

@@ -5,77 +5,28 @@ Screenshots of the main pages at 1280 px and 390 px wide go to tests/artifacts/ 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from bot.adapters.web import create_web_app
 from bot.app import Aftercare
-from bot.console.users import UserStore
 from bot.messages import IncomingMessage
-from tests.conftest import make_config
+from tests.browser_support import WAIT_MS, require_chromium, served_demo, static_site
+from tests.console_support import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+require_chromium()
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-PASSWORD = "correct horse battery"
-WAIT_MS = 20_000
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is required in CI (apt-get install chromium)")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder) -> Iterator[tuple[str, Aftercare]]:  # type: ignore[no-untyped-def]
-    data = tmp_path_factory.mktemp("browser") / "data"
-    shutil.copytree(seeded_dir, data)
-    ac = Aftercare(make_config(data, console={"queue_refresh_s": 1.0}), embedder=embedder)
-    ac.migrate()
-    ac.warm()
-    store = UserStore(ac.sessions)
-    for name, role in (("ann", "agent"), ("eve", "editor")):
-        store.add(name, role, PASSWORD)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_web_app(ac), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:  # readiness, not timing: the server reports when it listens
-        assert thread.is_alive() and time.monotonic() < deadline, "the web app did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ac
-    srv.should_exit = True
-    thread.join(timeout=30)
-    ac.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    with served_demo(tmp_path_factory, seeded_dir, embedder, "browser", users=(("ann", "agent"), ("eve", "editor")),
+                     console={"queue_refresh_s": 1.0}) as served:
+        yield served
 
 
 def shoot(page: Page, name: str) -> None:
@@ -271,21 +222,15 @@ def test_reports_page_and_widget_on_another_site(server, browser: Browser, tmp_p
     (shop / "index.html").write_text(f"<!doctype html><html><head><meta name='viewport' content='width=device-width'>"
                                      f"</head><body><h1>Shop</h1><p>Our products.</p>"
                                      f"<script src='{base}/widget.js' data-title='Help'></script></body></html>")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(shop))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
+    with static_site(shop) as shop_url:
         site = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        site.goto(f"http://localhost:{httpd.server_address[1]}/index.html")
+        site.goto(f"{shop_url}/index.html")
         site.click("#aftercare-widget-button")
         frame = site.frame_locator("#aftercare-widget-frame")
         frame.locator("#text").fill("how do I reset my password?")
         frame.locator("#send").click()
         expect(frame.locator(".msg.bot").last).to_contain_text("password", timeout=WAIT_MS)
         shoot(site, "widget")
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_queue_shows_who_the_customer_is_and_that_they_replied(server, browser: Browser) -> None:

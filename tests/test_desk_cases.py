@@ -8,27 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import Aftercare
+from tests.console_support import csrf_of, login
 from tests.desk_support import Cli
-from tests.test_console import add_users, csrf_of, login
-from tests.webchat import web_client
 
-
-@pytest.fixture
-def ac(make_app) -> Aftercare:  # type: ignore[no-untyped-def]
-    a = make_app()
-    add_users(a)  # ann, bob (agents), eve (editor), root (admin)
-    return a
-
-
-@pytest.fixture
-def cli(ac: Aftercare, monkeypatch, capsys, embedder) -> Cli:  # type: ignore[no-untyped-def]
-    return Cli(ac, monkeypatch, capsys, embedder)
-
-
-@pytest.fixture
-def client(ac: Aftercare):  # type: ignore[no-untyped-def]
-    with web_client(ac) as c:
-        yield c
+# every test here meets the console staffed: ann, bob (agents), eve (editor), root (admin)
+pytestmark = pytest.mark.usefixtures("ac")
 
 
 def say(client: TestClient, customer: str, text: str) -> dict:

@@ -4,75 +4,28 @@ the same feedback buttons as Telegram and Slack, and a site binds the chat to it
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from bot.adapters.web import create_web_app
 from bot.adapters.web_access import identity_hash
 from bot.app import Aftercare
 from bot.feedback import answer_verdicts
 from bot.workflows import resolve_ticket
-from tests.conftest import make_config
+from tests.browser_support import WAIT_MS, require_chromium, served_demo, static_site
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-WAIT_MS = 20_000
 SITE_SECRET = "shop-secret"
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{CHROMIUM} is required in CI (apt-get install chromium)")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+require_chromium()
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder) -> Iterator[tuple[str, Aftercare]]:  # type: ignore[no-untyped-def]
-    data = tmp_path_factory.mktemp("field-browser") / "data"
-    shutil.copytree(seeded_dir, data)
-    ac = Aftercare(make_config(data), embedder=embedder)
-    ac.migrate()
-    ac.warm()
-    port = free_port()
-    app = create_web_app(ac, identity_secret=SITE_SECRET)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:  # readiness, not timing: the server reports when it listens
-        assert thread.is_alive() and time.monotonic() < deadline, "the web app did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ac
-    srv.should_exit = True
-    thread.join(timeout=30)
-    ac.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    with served_demo(tmp_path_factory, seeded_dir, embedder, "field-browser", identity_secret=SITE_SECRET) as served:
+        yield served
 
 
 def open_chat(page: Page, url: str) -> None:
@@ -167,11 +120,7 @@ def test_the_widget_on_a_site_shows_buttons_and_follows_the_signed_in_user(serve
     (shop / "forged.html").write_text(
         f"<!doctype html><html><body><script src='{base}/widget.js' data-user-id='shop-user-7' "
         f"data-user-hash='{'0' * 64}'></script></body></html>")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(shop))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    site = f"http://localhost:{httpd.server_address[1]}"
-    try:
+    with static_site(shop) as site:
         phone = browser.new_context().new_page()
         phone.goto(f"{site}/index.html")
         phone.click("#aftercare-widget-button")
@@ -198,9 +147,6 @@ def test_the_widget_on_a_site_shows_buttons_and_follows_the_signed_in_user(serve
         frame3 = forged.frame_locator("#aftercare-widget-frame")
         expect(frame3.locator("#status")).to_contain_text("user_hash", timeout=WAIT_MS)
         expect(frame3.locator(".msg")).to_have_count(0)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_did_you_mean_shows_the_cases_as_buttons_and_a_pick_answers(server, browser: Browser) -> None:

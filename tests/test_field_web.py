@@ -12,14 +12,6 @@ from fastapi.testclient import TestClient
 from bot.adapters.web import create_web_app
 from bot.adapters.web_access import identity_hash
 from bot.feedback import answer_verdicts
-from tests.webchat import web_client
-
-
-@pytest.fixture
-def client(app):
-    with web_client(app) as c:
-        yield c
-
 
 INVISIBLE = [
     "\u3164",  # Hangul filler

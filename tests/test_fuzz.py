@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -20,9 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.adapters.web import create_web_app
-from bot.console.users import UserStore
 from bot.jsonbody import BadBody, parse_json
 from handoff.models import Message
+from tests.console_support import add_users, login
 
 EXAMPLES = int(os.environ.get("AFTERCARE_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("AFTERCARE_FUZZ_RANDOM"),
@@ -34,12 +33,11 @@ ANY_TEXT = st.text(alphabet=ANY_CHAR, max_size=300)
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | ANY_TEXT
 JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=4)
                            | st.dictionaries(ANY_TEXT, inner, max_size=4), max_leaves=20)
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
-    UserStore(app.sessions).add("ann", "agent", PASSWORD)
+    add_users(app, (("ann", "agent"),))
     with TestClient(create_web_app(app), raise_server_exceptions=False) as c:
         yield c
 
@@ -82,10 +80,7 @@ def test_any_poll_gets_no_5xx(client, customer, after) -> None:
                    min_size=1, max_size=40) | st.integers(min_value=-(2**70), max_value=2**70).map(str))
 def test_any_ticket_reference_on_the_console_json_api_gets_no_5xx(client, ref) -> None:
     if not client.cookies.get("ac_console"):
-        page = client.get("/console/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert token
-        client.post("/console/login", data={"name": "ann", "password": PASSWORD, "csrf": token.group(1)})
+        login(client, "ann")
     r = client.get(f"/console/api/tickets/{quote(ref, safe='')}")
     assert r.status_code < 500, (ref, r.text)
 

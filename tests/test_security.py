@@ -4,7 +4,6 @@ changes, forged buttons, bad JSON. Each test is one kind of attack or accident (
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,15 +23,10 @@ from bot.messages import IncomingMessage
 from bot.outbox_models import InboundUpdate
 from handoff.errors import HandoffError
 from handoff.models import Conversation, Message, MessageKey, Ticket
+from tests.console_support import PASSWORD, login
 from tests.desk_support import Cli
 from tests.serving import serving
 from tests.webchat import web_client
-
-
-@pytest.fixture
-def client(app) -> Iterator[TestClient]:
-    with web_client(app) as c:
-        yield c
 
 
 def _chunks(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
@@ -67,16 +61,8 @@ def test_a_false_content_length_does_not_open_the_limit(client) -> None:
 
 # -- case 5: console logins ------------------------------------------------------------------------
 
-PASSWORD = "correct horse battery"
-
-
 def _login(http: httpx.Client, base: str, name: str, password: str, *, xff: str = "") -> httpx.Response:
-    page = http.get(f"{base}/console/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    headers = {"X-Forwarded-For": xff} if xff else {}
-    return http.post(f"{base}/console/login", data={"name": name, "password": password, "csrf": token.group(1)},
-                     headers=headers, follow_redirects=False)
+    return login(http, name, password, base=base, headers={"X-Forwarded-For": xff} if xff else {}, follow=False)
 
 
 def test_simultaneous_logins_on_one_name_check_no_more_passwords_than_the_limit(make_app) -> None:
@@ -269,10 +255,7 @@ def _bad_web_input(ac) -> None:  # type: ignore[no-untyped-def]
             r = client.get(f"/api/messages?{query}")
             assert r.status_code in (400, 422), (query, r.text)
         assert (_count(ac, Message), _count(ac, Conversation)) == before
-        page = client.get("/console/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert token
-        client.post("/console/login", data={"name": "ann", "password": PASSWORD, "csrf": token.group(1)})
+        login(client, "ann")
         for ref in (str(2**31), str(2**63), str(2**64), "AC-" + "9" * 30, "1%00"):
             r = client.get(f"/console/tickets/{ref}")
             assert r.status_code == 404, (ref, r.status_code)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,19 +18,18 @@ from sqlalchemy import select
 from bot.adapters.slack import esc
 from bot.adapters.terminal import run_terminal
 from bot.adapters.web import create_web_app
-from bot.console.users import UserStore
 from bot.http import channel_services
 from bot.workflows import resolve_ticket
 from handoff.clock import ManualClock
 from handoff.jobs import run_due
 from handoff.models import Satisfaction
+from tests.console_support import add_users, alogin, csrf_of, login
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback
 from tests.test_problems import BURST
 from tests.test_slack import AGENTS, DM, SECRET, Signed, dm
 from tests.webchat import web_client
 
-PASSWORD = "correct horse battery"
 CRASH = "the app crashes every time I upload a photo"
 
 
@@ -48,17 +46,9 @@ def serve(ac: Any) -> tuple[list[Any], AppServer]:
     return services, AppServer(create_web_app(ac, services=services))
 
 
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no CSRF field in the page"
-    return m.group(1)
-
-
 async def console_login(http: httpx.AsyncClient, ac: Any, name: str = "ann") -> None:
-    UserStore(ac.sessions).add(name, "agent", PASSWORD)
-    page = await http.get("/console/login")
-    r = await http.post("/console/login", data={"name": name, "password": PASSWORD, "csrf": csrf_of(page.text)})
-    assert r.status_code == 303
+    add_users(ac, ((name, "agent"),))
+    await alogin(http, name)
 
 
 def in_thread(text: str, thread_ts: str, user: str = "UDANA") -> dict[str, Any]:
@@ -198,17 +188,14 @@ def test_terminal_typed_rating(make_app) -> None:  # type: ignore[no-untyped-def
 
 def test_console_lists_and_resolves_problems(make_app) -> None:  # type: ignore[no-untyped-def]
     ac = make_app()
-    UserStore(ac.sessions).add("ann", "agent", PASSWORD)
-    UserStore(ac.sessions).add("eve", "editor", PASSWORD)
+    add_users(ac, (("ann", "agent"), ("eve", "editor")))
     with web_client(ac) as client:
         ids = [client.post("/api/messages", json={"customer": c, "text": t}).json()["ticket_id"] for c, t in BURST]
         p = ac.handoff.problems()[0]
-        page = client.get("/console/login")
-        client.post("/console/login", data={"name": "eve", "password": PASSWORD, "csrf": csrf_of(page.text)})
+        login(client, "eve")
         assert client.get("/console/problems").status_code == 403, "agents' page"
         client.cookies.clear()
-        page = client.get("/console/login")
-        client.post("/console/login", data={"name": "ann", "password": PASSWORD, "csrf": csrf_of(page.text)})
+        login(client, "ann")
         listing = client.get("/console/problems")
         assert listing.status_code == 200 and p.public_id in listing.text
         assert all(f'href="/console/tickets/{t}"' in listing.text for t in ids)

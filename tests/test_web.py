@@ -9,12 +9,6 @@ import pytest
 from tests.webchat import web_client
 
 
-@pytest.fixture
-def client(app):
-    with web_client(app) as c:
-        yield c
-
-
 def test_healthz(client) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200
