@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from bot.errors import DatabaseUnavailable, UnstorableValue
 
@@ -23,6 +23,10 @@ T = TypeVar("T")
 
 
 INT64 = 2**63 - 1
+
+
+class ChannelBase(DeclarativeBase):
+    """The bot's own tables (outbox, inbox, answer feedback, Slack's), one metadata for the migrations."""
 
 
 def _check_value(v: object) -> None:

@@ -6,11 +6,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.db import insert_once
-from bot.outbox_models import AnswerFeedback
+from bot.db import ChannelBase, insert_once
+from handoff.models import UTCDateTime, utcnow
+
+
+class AnswerFeedback(ChannelBase):
+    """A customer's press of "That helped" / "Talk to a person" under an answer."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_feedback_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    customer_ref: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(16))  # helped | human
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def record_feedback(

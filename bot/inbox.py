@@ -15,15 +15,36 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from bot.db import insert_once
+from bot.db import ChannelBase, insert_once
 from bot.loop import BackgroundLoop
-from bot.outbox_models import InboundUpdate
+from handoff.models import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+
+
+
+class InboundUpdate(ChannelBase):
+    """A platform update (Telegram update, Slack event or button press) stored raw before it is
+    acknowledged, then processed from here: a restart finishes what was acknowledged."""
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_inbound_source_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(16))  # telegram | slack
+    external_id: Mapped[str] = mapped_column(String(128))  # update_id, event_id, trigger_id
+    content_type: Mapped[str] = mapped_column(String(100), default="application/json")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|processing|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 @dataclass(frozen=True)

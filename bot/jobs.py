@@ -12,8 +12,9 @@ from sqlalchemy import delete
 from bot.adapters.slack.models import SeenEvent
 from bot.app import Aftercare
 from bot.console.models import LoginFailure
+from bot.inbox import InboundUpdate
 from bot.loop import BackgroundLoop
-from bot.outbox_models import DeliveredPiece, InboundUpdate
+from bot.outbox.models import DeliveredPiece
 from handoff.jobs import run_due
 from handoff.views import JobReport
 

@@ -133,7 +133,7 @@ class StateCollector(Collector):
             log.warning("metrics: database figures left out of this scrape: %s", e)
 
     def _collect(self) -> Iterator[GaugeMetricFamily]:
-        from bot.outbox_models import Delivery
+        from bot.outbox.models import Delivery
 
         now = self.clock()  # aware UTC, as every stored time reads back (UTCDateTime)
         tickets = GaugeMetricFamily("aftercare_tickets_open", "Open tickets by status and age band.",

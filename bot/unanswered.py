@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import Aftercare
-from bot.outbox_models import AnswerFeedback
+from bot.feedback import AnswerFeedback
 from bot.proposals import scrub
 from classifier.router import Decision
 from handoff.models import Message, Ticket

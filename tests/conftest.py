@@ -147,7 +147,7 @@ class FakeChannel:
         return max((m.id for m in rows), default=0)
 
     def _unseen(self, customer: str, *, before: float = float("inf")) -> list[Reply]:
-        from bot.channels.customer import render
+        from bot.outbox.render import render
 
         after = self._seen.get(customer, 0)
         out = []

@@ -77,8 +77,8 @@ def test_clarifications_are_scored_as_resolution_not_as_answers(tmp_path: Path) 
     message that should be escalated is a miss, never an escalation; the page and predictions show them."""
     import csv
 
-    from bot.eval_report import render_report
-    from bot.evaluate import Row, diagnostics, summarize, write_predictions
+    from bot.quality.evaluate import Row, diagnostics, summarize, write_predictions
+    from bot.quality.report import render_report
 
     rows = [
         Row(text="reset pw", expected="pw", decision="pw", ms=5.0),

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.adapters.web import create_web_app
 from bot.http import channel_services
-from bot.outbox_models import InboundUpdate
+from bot.inbox import InboundUpdate
 from handoff.models import Conversation, Message
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback

@@ -31,7 +31,8 @@ def module_files() -> dict[str, Path]:
 def imports_of(name: str, path: Path, modules: set[str]) -> set[str]:
     """The project modules ``name`` imports anywhere in its source (module level, in functions, under
     ``TYPE_CHECKING``). ``from a.b import c`` counts as importing ``a.b.c`` when that is a module,
-    else ``a.b``."""
+    else ``a.b``; importing ``a.b.c`` counts as importing the package ``a.b`` too (Python runs its
+    ``__init__`` first) unless ``name`` is inside ``a.b``."""
     is_package = path.name == "__init__.py"
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     targets: set[str] = set()
@@ -47,7 +48,15 @@ def imports_of(name: str, path: Path, modules: set[str]) -> set[str]:
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
                 targets.add(sub if sub in modules else base)
-    return {t for t in targets if t in modules and t != name}
+    found = {t for t in targets if t in modules and t != name}
+    # importing a.b.c runs the package a.b first (its __init__), unless the importer is inside a.b
+    for t in list(found):
+        parts = t.split(".")
+        for i in range(1, len(parts)):
+            parent = ".".join(parts[:i])
+            if parent in modules and parent != name and not name.startswith(parent + "."):
+                found.add(parent)
+    return found
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -134,3 +143,17 @@ def test_domain_modules_stay_small_or_say_why() -> None:
         if lines > MAX_LINES and f"Over {MAX_LINES} lines" not in (ast.get_docstring(ast.parse(text)) or ""):
             long.append(f"{name}: {lines} lines")
     assert not long, "split these by job, or say why not in their docstring: " + ", ".join(long)
+
+
+def test_a_cycle_through_a_package_init_is_found(tmp_path) -> None:
+    """Importing ``pkg.sub`` runs ``pkg/__init__.py`` first: a module that ``pkg/__init__`` imports and that
+    imports ``pkg.sub`` closes a cycle; ``pkg``'s own modules importing each other do not."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("import m\nfrom pkg import sub\n")
+    (tmp_path / "pkg" / "sub.py").write_text("from pkg import other\n")
+    (tmp_path / "pkg" / "other.py").write_text("")
+    (tmp_path / "m.py").write_text("from pkg.sub import y\n")
+    paths = {"pkg": tmp_path / "pkg" / "__init__.py", "pkg.sub": tmp_path / "pkg" / "sub.py",
+             "pkg.other": tmp_path / "pkg" / "other.py", "m": tmp_path / "m.py"}
+    graph = {n: imports_of(n, p, set(paths)) for n, p in paths.items()}
+    assert cycles(graph) == [frozenset({"pkg", "m"})]

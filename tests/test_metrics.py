@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from bot.outbox_models import Delivery
+from bot.outbox.models import Delivery
 from handoff.models import Ticket
 from tests.webchat import web_client
 

@@ -15,8 +15,11 @@ from handoff.models import Base, Conversation, Message, UTCDateTime
 
 def test_every_timestamp_column_is_utc_aware() -> None:
     import bot.adapters.slack.models  # noqa: F401 - Slack's tables share ChannelBase
+    import bot.feedback  # noqa: F401
+    import bot.inbox  # noqa: F401
+    import bot.outbox.models  # noqa: F401
     from bot.console.models import Base as ConsoleBase
-    from bot.outbox_models import ChannelBase
+    from bot.db import ChannelBase
 
     plain = [f"{t.name}.{c.name}" for base in (Base, ChannelBase, ConsoleBase)
              for t in base.metadata.tables.values() for c in t.columns

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.adapters.slack import SlackChannel
 from bot.adapters.telegram import TelegramChannel
 from bot.outbox import Outbox
-from bot.outbox_models import Delivery
+from bot.outbox.models import Delivery
 from handoff.clock import ManualClock
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI

@@ -19,8 +19,8 @@ from bot.adapters.slack.models import SeenEvent
 from bot.adapters.web import create_web_app
 from bot.console.models import LoginFailure
 from bot.console.users import UserStore
+from bot.inbox import InboundUpdate
 from bot.messages import IncomingMessage
-from bot.outbox_models import InboundUpdate
 from handoff.errors import HandoffError
 from handoff.models import Conversation, Message, MessageKey, Ticket
 from tests.console_support import PASSWORD, login

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.adapters.web import create_web_app
+from bot.feedback import AnswerFeedback
 from bot.http import channel_services
-from bot.outbox_models import AnswerFeedback
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.telegram_api import FakeBotAPI
 

@@ -33,15 +33,15 @@ from telegram.ext import (
 )
 
 from bot.app import Aftercare
-from bot.channels.customer import feedback, render
-from bot.channels.text import split_text
 from bot.config import TelegramSettings
 from bot.db import insert_once
 from bot.inbox import Inbox, Stored
 from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage, Outcome
 from bot.outbox import DeliveryFailed, Outbox, Outgoing
-from bot.outbox_models import DeliveredPiece
+from bot.outbox.models import DeliveredPiece
+from bot.outbox.render import feedback, render
+from bot.outbox.text import split_text
 from bot.replies import LANGUAGES
 from bot.workflows import escalate_to_person
 

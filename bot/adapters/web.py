@@ -31,7 +31,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from bot.adapters.base import Channel
 from bot.adapters.web_access import IdentityRefused, WebChatKeys
 from bot.app import Aftercare
-from bot.channels.customer import feedback, render
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
 from bot.feedback import verdicts_of
@@ -40,6 +39,7 @@ from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
 from bot.metrics import CONTENT_TYPE as METRICS_TYPE
+from bot.outbox.render import feedback, render
 from bot.ratelimit import window
 from bot.replies import LANGUAGES
 from handoff.errors import HandoffError

@@ -20,7 +20,7 @@ def cmd_classifier_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import TIMED_SAMPLE, EvalFileError, read_test_file, run_eval, write_predictions
+    from bot.quality.evaluate import TIMED_SAMPLE, EvalFileError, read_test_file, run_eval, write_predictions
 
     rows = read_test_file(Path(args.file))
     ac = open_app(args)
@@ -30,7 +30,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.predictions:
         write_predictions(preds, Path(args.predictions))
     if args.html:
-        from bot.eval_report import write_report
+        from bot.quality.report import write_report
 
         write_report(summary, Path(args.html), source=Path(args.file).name)
     if args.json:

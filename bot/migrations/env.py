@@ -3,16 +3,19 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import bot.adapters.slack.models  # noqa: F401 - Slack's tables share ChannelBase
+import bot.adapters.slack.models  # noqa: F401 - Slack's tables share bot.db.ChannelBase
 import bot.adapters.web_access
 import bot.console.models
-import bot.outbox_models
+import bot.db
+import bot.feedback  # noqa: F401 - the bot's tables share bot.db.ChannelBase
+import bot.inbox  # noqa: F401
+import bot.outbox.models  # noqa: F401
 import handoff.desk_models  # noqa: F401 - alerts, agents, problems share handoff.models.Base
 import handoff.models
 import kb.models
 
 target_metadata = [kb.models.Base.metadata, handoff.models.Base.metadata, bot.console.models.Base.metadata,
-                   bot.outbox_models.ChannelBase.metadata, bot.adapters.web_access.WebBase.metadata]
+                   bot.db.ChannelBase.metadata, bot.adapters.web_access.WebBase.metadata]
 config = context.config
 
 

@@ -1,6 +1,6 @@
 """The customer half of Slack: a DM, a mention in a channel (answered in that thread) or a reply in a
 thread the bot is part of becomes an :class:`~bot.messages.IncomingMessage`; answer and rating buttons
-act through :func:`bot.channels.customer.feedback`; what the outbox hands over is posted back in the
+act through :func:`bot.outbox.render.feedback`; what the outbox hands over is posted back in the
 customer's DM or thread. A customer is ``user@channel`` or ``user@channel/thread_ts``."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from sqlalchemy import select
 from bot.adapters.slack.blocks import answer_blocks
 from bot.adapters.slack.markup import MAX_TEXT, esc
 from bot.adapters.slack.workspace import CHANNEL, Workspace, event_key
-from bot.channels.customer import feedback, render
 from bot.messages import IncomingMessage
 from bot.outbox import Outgoing
+from bot.outbox.render import feedback, render
 from handoff.models import Conversation
 
 CUSTOMER_ACTION = re.compile(r"^(fb|rate|pick):")

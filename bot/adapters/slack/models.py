@@ -1,5 +1,5 @@
 """The Slack adapter's own tables: the agents-channel thread of each ticket and the event ids already
-handled. They share the push channels' metadata (:class:`bot.outbox_models.ChannelBase`), so one
+handled. They share the push channels' metadata (:class:`bot.db.ChannelBase`), so one
 migration history creates them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.outbox_models import ChannelBase
+from bot.db import ChannelBase
 from handoff.models import UTCDateTime, utcnow
 
 

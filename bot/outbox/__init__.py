@@ -16,7 +16,9 @@ restart resumes where it stopped, and marks a delivery sent once the platform ac
 Web chat and terminal pull their messages and need no deliveries.
 
 Longer than most modules because dispatch, leases, retries and delivery are one state machine over
-one table; its tables are in ``bot.outbox_models``.
+one table; its tables are in ``bot.outbox.models``. What a customer sees of a stored message (text
+and buttons, whatever the platform) and what their presses do is :mod:`bot.outbox.render`; splitting
+a long text for a platform's limit is :mod:`bot.outbox.text`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from bot.config import OutboxSettings
 from bot.db import insert_once
 from bot.errors import DeliveryFailed
 from bot.loop import BackgroundLoop
-from bot.outbox_models import Delivery, OutboxCursor
+from bot.outbox.models import Delivery, OutboxCursor
 from handoff.models import Conversation, Message, MessageKind, message_kind
 from handoff.service import Handoff
 from handoff.views import AlertView, MessageView, TicketView

@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-TEMPLATES = Path(__file__).parent / "templates" / "eval"
+TEMPLATES = Path(__file__).parent / "templates"
 W, H, PAD = 420, 300, 44
 
 
