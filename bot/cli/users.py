@@ -27,22 +27,13 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    try:
-        password = _password(args)
-        u = _store(args).add(args.name, args.role, password)
-    except ConsoleError as e:
-        print(f"aftercare: {e}", file=sys.stderr)
-        return 1
+    u = _store(args).add(args.name, args.role, _password(args))  # ConsoleError: main prints it, exit 1
     print(f"user {u.name} added ({u.role}); log in at /console/login")
     return 0
 
 
 def cmd_users_passwd(args: argparse.Namespace) -> int:
-    try:
-        _store(args).set_password(args.name, _password(args))
-    except ConsoleError as e:
-        print(f"aftercare: {e}", file=sys.stderr)
-        return 1
+    _store(args).set_password(args.name, _password(args))
     print(f"password of {args.name} changed; their sessions are closed")
     return 0
 

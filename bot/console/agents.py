@@ -100,7 +100,7 @@ def agent_routes(kit: Kit) -> APIRouter:
         try:
             t = ac.handoff.get(ref)
         except HandoffError:
-            return page("error.html", sess, request, status=404, title="Not found", message=f"No ticket {ref}.")
+            return kit.not_found(sess, request, f"No ticket {ref}.")
         messages = [message_row(m) for m in ac.handoff.transcript(t.id)]
         events = [event_row(e) for e in ac.handoff.events(t.id)]
         rating = ac.handoff.rating(t.id)

@@ -85,7 +85,7 @@ def editor_routes(kit: Kit) -> APIRouter:
         try:
             c = ac.kb.get(case_id)
         except KBError:
-            return page("error.html", sess, request, status=404, title="Not found", message=f"No case {case_id}.")
+            return kit.not_found(sess, request, f"No case {case_id}.")
         dupes = near_duplicates(ac.kb, c.questions, exclude=c.id, threshold=cfg.duplicate_score)
         return case_form(request, sess, case=c, dupes=dupes)
 
@@ -97,7 +97,7 @@ def editor_routes(kit: Kit) -> APIRouter:
         try:
             c = ac.kb.get(case_id)
         except KBError:
-            return page("error.html", sess, request, status=404, title="Not found", message=f"No case {case_id}.")
+            return kit.not_found(sess, request, f"No case {case_id}.")
         form = {"id": c.id, "questions": questions, "answer": answer, "tags": tags, "product": product,
                 "answer_ko": answer_ko, "answer_en": answer_en}
         dupes = near_duplicates(ac.kb, _lines(questions), exclude=c.id, threshold=cfg.duplicate_score)

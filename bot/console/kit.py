@@ -138,6 +138,10 @@ class Kit:
             return sess
         return guard
 
+    def not_found(self, sess: LoginSession, request: Request, message: str) -> Response:
+        """The 404 page saying ``message`` ("No ticket AC-000123.")."""
+        return self.page("error.html", sess, request, status=404, title="Not found", message=message)
+
     def page(self, template: str, sess: LoginSession | None, request: Request, *, status: int = 200,
              **ctx: Any) -> Response:
         """``template`` rendered with the navigation, the message or error, and ``ctx``; security headers set."""
