@@ -266,3 +266,38 @@ async def test_a_merged_telegram_customer_gets_the_targets_reply_pushed_once(ac:
     await box.run_once()
     assert ("9001", "A fix is on its way.") in pushed  # in Bea's own Telegram chat
     assert thread.count("A fix is on its way.") == 1  # the agents' thread shows it once
+
+
+# -- replying with a solved case: the same workflow from the CLI and the console --------------------
+
+
+def test_a_reply_with_a_solved_case_reaches_the_customer_in_their_language_from_cli_and_console(
+        client, ac: Aftercare, cli: Cli) -> None:
+    body = say(client, "minji", "카메라 화면이 검게 나오고 아무것도 안 보여요. 어떻게 해야 하나요?")
+    tid = body["ticket_id"]
+    assert tid, body
+    assert ac.handoff.get(tid).language == "ko"
+    reset, email = ac.kb.get("reset-password"), ac.kb.get("change-email")
+    assert reset.translations.get("ko") and email.translations.get("ko")
+
+    out = cli("tickets", "reply", tid, "먼저 이것을 확인해 주세요.", "--case", "reset-password", "--agent", "ann")
+    assert "reset-password" in out
+    shown = seen(client, "minji")
+    assert any("먼저 이것을 확인해 주세요." in t and reset.translations["ko"] in t for t in shown), shown
+    assert not any(reset.answer in t for t in shown), "the English answer is not what a Korean customer reads"
+    assert "needs text or --case" in cli("tickets", "reply", tid, "--agent", "ann", code=1)
+    assert "cannot carry" in cli("tickets", "reply", tid, "--case", "reset-password", "--note", code=1)
+    assert "no-such-case" in cli("tickets", "reply", tid, "--case", "no-such-case", code=1)
+
+    login(client, "ann")
+    page = client.get(f"/console/tickets/{tid}")
+    assert page.status_code == 200
+    r = client.post(f"/console/tickets/{tid}/reply_case", data={"case_id": "change-email", "csrf": csrf_of(page.text)})
+    assert r.status_code == 200 and "change-email" in r.text, r.text
+    assert any(email.translations["ko"] in t for t in seen(client, "minji"))
+    before = len(seen(client, "minji"))
+    r = client.post(f"/console/tickets/{tid}/reply_case", data={"case_id": "no-such-case", "csrf": csrf_of(page.text)})
+    assert r.status_code == 200 and "no-such-case" in r.text
+    assert len(seen(client, "minji")) == before, "nothing is sent for an unknown case"
+    forged = client.post(f"/console/tickets/{tid}/reply_case", data={"case_id": "change-email", "csrf": "forged"})
+    assert forged.status_code == 403 and len(seen(client, "minji")) == before

@@ -9,7 +9,8 @@ from typing import Any
 
 from bot.cli.base import open_app, print_rows
 from bot.cli.desk import print_desk_details
-from bot.workflows import resolve_ticket
+from bot.workflows import reply_with_case, resolve_ticket
+from handoff.errors import HandoffError
 from handoff.views import TicketView
 
 
@@ -41,8 +42,17 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
 
 
 def cmd_tickets_reply(args: argparse.Namespace) -> int:
+    """A reply (or ``--note``); ``--case ID`` sends that published case's answer, in the customer's
+    language when the case has it, after the text if one is given."""
+    if args.case and args.note:
+        raise HandoffError("a note cannot carry a solved case's answer: leave out --note or --case")
+    if not args.case and not (args.text or "").strip():
+        raise HandoffError("a reply needs text or --case")
     ac = open_app(args)
-    if args.note:
+    if args.case:
+        reply_with_case(ac, args.ticket, args.agent, args.case, args.text or "")
+        print(f"reply with case {args.case} sent to the customer")
+    elif args.note:
         ac.handoff.note(args.ticket, args.agent, args.text)
         print("internal note added")
     else:
@@ -74,9 +84,11 @@ def add_ticket_commands(sub: Any) -> Any:
     k.set_defaults(func=cmd_tickets_show)
     k = t.add_parser("reply")
     k.add_argument("ticket")
-    k.add_argument("text")
+    k.add_argument("text", nargs="?", default="")
     k.add_argument("--agent", default=os.environ.get("USER", "agent"))
     k.add_argument("--note", action="store_true", help="internal note: never shown to the customer")
+    k.add_argument("--case", help="send this published solved case's answer (in the customer's language when "
+                                  "it has one), after the text if given")
     k.set_defaults(func=cmd_tickets_reply)
     k = t.add_parser("resolve")
     k.add_argument("ticket")

@@ -1,7 +1,7 @@
 """The agents' console pages: the queue (and its JSON for live refresh), problems, one ticket with its
-transcript, and what an agent does to it (claim, reply, note, resolve, reopen, priority, assign, wait,
-merge, propose a draft case). Resolving and proposing go through :mod:`bot.workflows`, as from Slack
-and the CLI."""
+transcript, and what an agent does to it (claim, reply, reply with a solved case, note, resolve,
+reopen, priority, assign, wait, merge, propose a draft case). Replying with a case, resolving and
+proposing go through :mod:`bot.workflows`, as from Slack and the CLI."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.console.kit import Kit, back
 from bot.console.users import LoginSession, active_agents
 from bot.console.views import PRIORITIES, alert_row, event_row, filter_and_sort, message_row, ticket_row
 from bot.unanswered import suggested_cases
-from bot.workflows import propose_draft, resolve_problem, resolve_ticket
+from bot.workflows import propose_draft, reply_with_case, resolve_problem, resolve_ticket
 from classifier.language import language_name
 from handoff.errors import HandoffError, MergeNeedsConfirmation
 from kb.errors import KBError
@@ -146,6 +146,14 @@ def agent_routes(kit: Kit) -> APIRouter:
         def go() -> str:
             ac.handoff.reply(ref, sess.user.name, text)
             return "Reply sent to the customer."
+        return ticket_action(ref, go)
+
+    @r.post("/console/tickets/{ref}/reply_case", include_in_schema=False)
+    def reply_case(ref: str, case_id: str = Form(""), text: str = Form(""),
+                   sess: LoginSession = agent_post) -> Response:
+        def go() -> str:
+            reply_with_case(ac, ref, sess.user.name, case_id.strip(), text)
+            return f"Case {case_id.strip()}'s answer sent to the customer."
         return ticket_action(ref, go)
 
     @r.post("/console/tickets/{ref}/note", include_in_schema=False)
