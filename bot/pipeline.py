@@ -7,7 +7,7 @@ answer from a solved case, reply from a template, or escalate to a ticket. Unexp
 deciding become an escalation with a logged traceback; a database that stays away after retries
 becomes a clear 'try again' reply.
 
-Longer than most modules because it is the one place a message's path is decided, in the order
+Over 350 lines: it is the one place a message's path is decided, in the order
 above; what each step needs (normalizing, ratings, templates, the router) lives in its own module.
 """
 

@@ -15,6 +15,7 @@ from handoff.models import Base, Conversation, Message, UTCDateTime
 
 def test_every_timestamp_column_is_utc_aware() -> None:
     import bot.adapters.slack.models  # noqa: F401 - Slack's tables share ChannelBase
+    import bot.adapters.web_access  # noqa: F401
     import bot.feedback  # noqa: F401
     import bot.inbox  # noqa: F401
     import bot.outbox.models  # noqa: F401

@@ -18,18 +18,17 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import AfterValidator, BaseModel, Field
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.adapters.base import Channel
-from bot.adapters.web_access import IdentityRefused, WebChatKeys
+from bot.adapters.web_access import ButtonIn, IdentityRefused, MessageIn, SessionIn, WebChatKeys
 from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
@@ -73,35 +72,6 @@ def page_language(asked: str, accept_language: str, default: str) -> str:
         if code in PAGE_LABELS and code in LANGUAGES:
             return code
     return default if default in PAGE_LABELS else "en"
-
-
-def _storable(v: str) -> str:
-    clean_text(v, "this field")  # NUL or a lone surrogate: 422 with the reason, nothing stored
-    return v
-
-
-def _storable_text(v: str) -> str:
-    clean_text(v.replace("\x00", ""), "the text")  # NUL in the text is refused by the pipeline with a reply
-    return v
-
-
-Storable = Annotated[str, AfterValidator(_storable)]  # an id or a name a database can store
-
-
-class MessageIn(BaseModel):
-    customer: Storable = Field(default="", max_length=200)  # optional: the key says who; must match when given
-    text: Annotated[str, AfterValidator(_storable_text)] = Field(default="", max_length=200_000)
-    name: Storable = Field(default="", max_length=200)
-
-
-class SessionIn(BaseModel):
-    user_id: Storable = Field(default="", max_length=200)  # the embedding site's own user id, with its hash
-    user_hash: Storable = Field(default="", max_length=128)
-
-
-class ButtonIn(BaseModel):
-    action: Storable = Field(min_length=1, max_length=100)
-    name: Storable = Field(default="", max_length=200)
 
 
 def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_secret: str | None = None) -> FastAPI:

@@ -8,6 +8,10 @@ the pattern of Intercom's identity verification): the same user then finds the s
 on any device. The browser keeps the key and sends it as ``Authorization: Bearer <key>``; the
 server stores only its SHA-256 (table ``web_chat_keys``), so a copy of the database holds no
 usable key. Without a key, or with one that belongs to another customer, nothing is read or written.
+
+The request bodies the chat API accepts are here too: ids, names and texts a database can store
+(a NUL or a lone surrogate gets 422 with the reason; a NUL inside a message's text is left to the
+pipeline, which answers it).
 """
 
 from __future__ import annotations
@@ -16,18 +20,21 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from typing import Annotated
 
-from sqlalchemy import DateTime, String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from pydantic import AfterValidator, BaseModel, Field
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from bot.db import ChannelBase
+from bot.errors import BotError
+from bot.jsonbody import clean_text
+from handoff.models import UTCDateTime
 
 ANONYMOUS_PREFIX = "web-"
 
 
-class WebBase(DeclarativeBase):
-    pass
-
-
-class WebChatKey(WebBase):
+class WebChatKey(ChannelBase):
     """One issued key (as its SHA-256) and the customer it speaks for; a customer may hold several
     (one per browser)."""
 
@@ -35,10 +42,39 @@ class WebChatKey(WebBase):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_ref: Mapped[str] = mapped_column(String(200), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class IdentityRefused(Exception):
+def _storable(v: str) -> str:
+    clean_text(v, "this field")  # NUL or a lone surrogate: 422 with the reason, nothing stored
+    return v
+
+
+def _storable_text(v: str) -> str:
+    clean_text(v.replace("\x00", ""), "the text")  # NUL in the text is refused by the pipeline with a reply
+    return v
+
+
+Storable = Annotated[str, AfterValidator(_storable)]  # an id or a name a database can store
+
+
+class MessageIn(BaseModel):
+    customer: Storable = Field(default="", max_length=200)  # optional: the key says who; must match when given
+    text: Annotated[str, AfterValidator(_storable_text)] = Field(default="", max_length=200_000)
+    name: Storable = Field(default="", max_length=200)
+
+
+class SessionIn(BaseModel):
+    user_id: Storable = Field(default="", max_length=200)  # the embedding site's own user id, with its hash
+    user_hash: Storable = Field(default="", max_length=128)
+
+
+class ButtonIn(BaseModel):
+    action: Storable = Field(min_length=1, max_length=100)
+    name: Storable = Field(default="", max_length=200)
+
+
+class IdentityRefused(BotError):
     """The site's identity hash is missing, malformed or wrong, or no identity secret is set."""
 
 

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import bot.adapters.slack.models  # noqa: F401 - Slack's tables share bot.db.ChannelBase
-import bot.adapters.web_access
+import bot.adapters.web_access  # noqa: F401 - the web chat's keys share bot.db.ChannelBase
 import bot.console.models
 import bot.db
 import bot.feedback  # noqa: F401 - the bot's tables share bot.db.ChannelBase
@@ -15,7 +15,7 @@ import handoff.models
 import kb.models
 
 target_metadata = [kb.models.Base.metadata, handoff.models.Base.metadata, bot.console.models.Base.metadata,
-                   bot.db.ChannelBase.metadata, bot.adapters.web_access.WebBase.metadata]
+                   bot.db.ChannelBase.metadata]
 config = context.config
 
 

@@ -15,7 +15,7 @@ exponential backoff (a 429's ``retry_after`` wins), keeps every state in the dat
 restart resumes where it stopped, and marks a delivery sent once the platform accepted it.
 Web chat and terminal pull their messages and need no deliveries.
 
-Longer than most modules because dispatch, leases, retries and delivery are one state machine over
+Over 350 lines: dispatch, leases, retries and delivery are one state machine over
 one table; its tables are in ``bot.outbox.models``. What a customer sees of a stored message (text
 and buttons, whatever the platform) and what their presses do is :mod:`bot.outbox.render`; splitting
 a long text for a platform's limit is :mod:`bot.outbox.text`.
