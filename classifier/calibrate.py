@@ -13,11 +13,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from classifier.vote import CASE, NEVER, UNCOVERED, UNSEEN, Calibration, Vote, _vote, choose_threshold
+from classifier.vote import (
+    CASE,
+    NEVER,
+    UNCOVERED,
+    UNSEEN,
+    Calibration,
+    RouterSettings,
+    Vote,
+    _vote,
+    choose_threshold,
+)
 from kb.index import PhrasingIndex
 
 if TYPE_CHECKING:
-    from classifier.router import RouterSettings
     from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
 from classifier.specifics import may_ask_for_person
-from classifier.vote import CASE, LABEL, UNCOVERED, Calibration, _vote
+from classifier.vote import CASE, LABEL, UNCOVERED, Calibration, RouterSettings, _vote
 from kb.errors import KBError
 from kb.index import PhrasingIndex
 from kb.service import Hit, KnowledgeBase
@@ -35,35 +35,6 @@ log = logging.getLogger(__name__)
 HIT_NEIGHBOURS = 20
 # Decision label of a reply whose courtesy vote is weak: the bot asks the customer to say more
 UNSURE = "unsure"
-
-
-@dataclass(frozen=True)
-class RouterSettings:
-    top_k: int = 10
-    temperature: float = 0.05
-    vote_threshold: float | None = None  # None: calibrate
-    min_score: float = 0.40
-    target_precision: float = 0.95
-    max_vote_threshold: float = 0.9
-    exact_score: float = 0.92
-    calibration_sample: int = 3000
-    human_label: str = "human"
-    uncovered_similarity: float = 0.8
-    min_vote_threshold: float = 0.0  # floor of the calibrated threshold (a tuned encoder's held-out one)
-    reply_min_vote: float = 0.6  # a reply label's template needs this vote share; under it: UNSURE
-    human_min_vote: float = 0.5  # the human label needs this vote share (or head probability) to win
-    languages: tuple[str, ...] = ()  # what the encoder reads; a message clearly in another goes to a person
-    # "did you mean...?": at most this many cases offered, each with at least this vote share; together
-    # their share must clear a threshold calibrated like the answer's (None: calibrate; 0 options: never)
-    clarify_max_options: int = 3
-    clarify_min_share: float = 0.1
-    clarify_threshold: float | None = None
-    clarify_precision: float = 0.9  # calibration goal: share of clarifications offering the right case
-    # out of scope: the similarity floor a message's nearest phrasing must reach is set so that this share
-    # of the KB's own phrasings (each left out, to its nearest sibling in its case) stays above it
-    scope_keep: float = 0.975
-    # share of the leave-case-out votes (questions the KB has no case for) mixed into the answer's calibration
-    unseen_share: float = 0.0
 
 
 class Why(StrEnum):
