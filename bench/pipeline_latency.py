@@ -14,7 +14,8 @@ p50, p90, p99 and mean in milliseconds, messages per second (1000 / mean), SQL s
 (counted on the engine), and the ratios decide_p50 / encoder_p50 and handle_p50 / encoder_p50.
 Also reported: batch-encoding throughput (``--batch`` texts in one ``encode`` call, median of three),
 the cost of one ``KnowledgeBase.revision()`` and ``KnowledgeBase.index()`` call, the index size and
-the peak resident set size of the process.
+the peak resident set size of the process and the resident set size of a fresh serving worker
+started on the prepared data directory (the figure a deployment sees per worker).
 
 The app is built on a fresh temporary data directory (``AFTERCARE_DATA_DIR``) with the default
 configuration, the demo knowledge base and the shipped classifier examples. Messages default to the
@@ -187,6 +188,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         stats = {mode: s.summary() for mode, s in series.items()}
         enc_p50 = stats["encoder"]["p50_ms"]
         rss_serving = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before torch is loaded below
+        worker = worker_rss(data_dir, measured[:50])
         serving = {"texts_per_s": round(len(batch_texts) / (batch_ns / 1e9), 1), "p50_ms": enc_p50}
         torch_cmp = compare_torch(ac, batch_texts, measured[: min(len(measured), 100)], serving) \
             if args.torch and encoder_runtime(ac) != "torch" else None
@@ -212,12 +214,44 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
             "index": {"vectors": len(idx), "dim": idx.dim, "cases": ac.kb.count(),
                       "bytes_on_disk": dir_bytes(data_dir / "index")},
             "rss_serving_mib": round(rss_serving, 1),
+            "worker": worker,
             "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "cpus": os.cpu_count(),
             "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         }
     finally:
         ac.close()
+
+
+WORKER_RSS = """
+import sys
+from bot.app import Aftercare
+from bot.config import load_config
+from bot.messages import IncomingMessage
+ac = Aftercare(load_config())
+ac.migrate()
+ac.load_demo_if_empty()
+ac.warm()
+for i, text in enumerate(sys.argv[1:]):
+    ac.pipeline.handle(IncomingMessage(channel="bench", customer=f"rss{i}", text=text))
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers", "sklearn", "scipy") if m in sys.modules)
+print(int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024, ",".join(heavy) or "-")
+"""
+
+
+def worker_rss(data_dir: Path, texts: list[str]) -> dict[str, Any]:
+    """RSS (MiB) of a fresh serving worker on the prepared ``data_dir``: what ``aftercare run`` loads
+    (app, saved index, saved classifier, encoder), after it handled ``texts``; its peak (VmHWM); and the
+    heavy libraries it imported (none expected: torch, transformers, sentence-transformers, sklearn, scipy)."""
+    import subprocess
+
+    env = {**os.environ, "AFTERCARE_DATA_DIR": str(data_dir), "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
+    done = subprocess.run([sys.executable, "-c", WORKER_RSS, *texts], env=env, cwd=REPO, capture_output=True,
+                          text=True, check=True)
+    rss, peak, heavy = done.stdout.split()[-3:]
+    return {"rss_mib": round(float(rss), 1), "peak_mib": round(float(peak), 1), "heavy_imports": heavy}
 
 
 def encoder_runtime(ac: Aftercare) -> str:
@@ -297,7 +331,12 @@ def print_table(r: dict[str, Any]) -> None:
     i = r["index"]
     print(f"index: {i['vectors']} vectors x {i['dim']} dims, {i['cases']} published cases, "
           f"{i['bytes_on_disk'] / 1024:.0f} KiB on disk")
-    print(f"RSS of the serving worker: {r['rss_serving_mib']:.1f} MiB (peak {r['rss_peak_mib']:.1f} MiB with the "
+    w = r["worker"]
+    print(f"RSS of a serving worker started on this data dir, after 50 messages: {w['rss_mib']:.1f} MiB (peak "
+          f"{w['peak_mib']:.1f} MiB; torch, transformers, sentence-transformers, sklearn, scipy loaded: "
+          f"{w['heavy_imports']})")
+    print(f"RSS of this process, which built the data dir: {r['rss_serving_mib']:.1f} MiB "
+          f"(peak {r['rss_peak_mib']:.1f} MiB with the "
           f"torch comparison); 1-min load average {r['load_1min'][0]} at start, "
           f"{r['load_1min'][1]} at end ({r['cpus']} CPUs): other processes make the figures noisy")
 

@@ -63,9 +63,12 @@ class WebSettings:
     customer_messages_per_minute: int = _s(20, "Messages one web-chat customer may send per minute; more get "
                                                "HTTP 429 and are kept in the chat box (0: no limit).")
     address_messages_per_minute: int = _s(60, "Messages one client address may send per minute to the web chat "
-                                              "(0: no limit); per worker unless rate_limit_redis is set.")
+                                              "(0: no limit); per worker unless rate_limit_redis or "
+                                              "rate_limit_database is set.")
     rate_limit_redis: str = _s("", "Redis URL (redis://127.0.0.1:6379/0) where the per-address limit is counted, "
                                    "shared by every worker and host; empty: each worker counts its own.")
+    rate_limit_database: bool = _s(False, "Count the per-address limit in the PostgreSQL database instead (shared "
+                                          "by every worker and host, no Redis needed); rate_limit_redis wins.")
     max_body_bytes: int = _s(262144, "Largest request body any route reads (web API, webhooks, console forms), "
                                      "counted on the bytes actually received, chunked or not; more gets HTTP 413.")
     inbox_lease_s: float = _s(30.0, "A stored Telegram or Slack update whose worker died while processing it is "
@@ -81,6 +84,9 @@ class DatabaseSettings:
     connect_retries: int = _s(5, "Attempts to reach the database before giving up (at start and per call).")
     retry_delay_s: float = _s(0.5, "First delay between database attempts; doubles each time.")
     pool_size: int = _s(5, "Connections kept per worker (PostgreSQL).")
+    sqlite_synchronous: str = _s("normal", "SQLite only: normal (a commit is not synced to disk; a power "
+                                           "cut may lose the last messages, never corrupts) or full (every "
+                                           "commit synced; slower).", choices=("normal", "full"))
 
 
 @dataclass(frozen=True)

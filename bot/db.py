@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.errors import DatabaseUnavailable, UnstorableValue
 
@@ -51,7 +61,12 @@ def refuse_unstorable(conn: object, cursor: object, statement: str, params: obje
             _check_value(v)
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, sqlite_synchronous: str = "normal") -> Engine:
+    """The engine for ``url``. SQLite runs in WAL mode with ``PRAGMA synchronous`` = ``sqlite_synchronous``
+    ("normal": commits are not synced to disk, which the SQLite documentation calls safe from corruption
+    in WAL mode; "full": every commit synced). Raises ValueError for another ``sqlite_synchronous``."""
+    if sqlite_synchronous not in ("normal", "full"):
+        raise ValueError(f"sqlite_synchronous must be normal or full, not {sqlite_synchronous!r}")
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -62,6 +77,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={sqlite_synchronous.upper()}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
@@ -73,8 +89,102 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     return engine
 
 
-def make_sessions(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+class UnitConflict(Exception):
+    """A unique key or a concurrent change met inside a unit of work (:meth:`UnitSessions.unit`): the
+    unit is rolled back whole; the caller does its work again call by call (each call its own
+    transaction, where the conflict is handled as it always was)."""
+
+
+class UnitSession(Session):
+    """A Session that can be lent to the calls made inside a unit of work: while lent, a caller's
+    ``commit()`` only flushes what it inserted (ids assigned, unique keys checked) and leaves its updates
+    to be flushed with the next query or the unit's one commit (two updates of one row become one
+    statement); ``close()`` keeps the session open; ``rollback()`` raises :class:`UnitConflict`,
+    because rolling back would undo the unit's earlier calls too."""
+
+    lent = False
+
+    def keep(self, instance: object) -> None:
+        """Hold ``instance`` until the unit ends (the identity map holds only weak references): a later
+        call's ``get`` of it is then answered without a query."""
+        if self.lent:
+            self.info.setdefault("unit_objects", []).append(instance)
+
+    def commit(self) -> None:
+        if self.lent:
+            if self.new or self.deleted:
+                self.flush()
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        if self.lent:
+            raise UnitConflict("a conflict inside a unit of work")
+        super().rollback()
+
+    def close(self) -> None:
+        if not self.lent:
+            super().close()
+
+
+@event.listens_for(UnitSession, "loaded_as_persistent")
+@event.listens_for(UnitSession, "pending_to_persistent")
+def _keep_in_unit(session: Session, instance: object) -> None:
+    if isinstance(session, UnitSession):
+        session.keep(instance)
+
+
+class UnitSessions(sessionmaker[Session]):
+    """The application's session factory. Outside a unit of work every call gets a new session, as a
+    plain ``sessionmaker`` does; inside :meth:`unit` (same thread or task) every call gets the unit's
+    session, so that a whole customer message is one transaction with one commit.
+
+    Conflicts inside a unit (a unique key already there, a ticket changed by someone else) raise
+    :class:`UnitConflict`, ``IntegrityError``, ``StaleDataError`` or ``PendingRollbackError`` out of
+    :meth:`unit` after rolling it back: see :data:`UNIT_CONFLICTS`."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, class_=UnitSession, expire_on_commit=False)
+        self._current: ContextVar[UnitSession | None] = ContextVar(f"aftercare-unit-{id(self)}", default=None)
+
+    def __call__(self, **kw: Any) -> Session:
+        current = self._current.get()
+        if current is not None and not kw:
+            return current
+        return super().__call__(**kw)
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        """One transaction for everything done through this factory inside the block (in this thread or
+        task): committed at the end, rolled back whole on any exception. A unit inside a unit joins it."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
+        s = super().__call__()
+        assert isinstance(s, UnitSession)
+        s.lent = True
+        token = self._current.set(s)
+        try:
+            yield s
+            s.lent = False
+            s.commit()
+        except BaseException:
+            s.lent = False
+            s.rollback()
+            raise
+        finally:
+            self._current.reset(token)
+            s.lent = False
+            s.info.pop("unit_objects", None)
+            s.close()
+
+
+UNIT_CONFLICTS = (UnitConflict, IntegrityError, StaleDataError, PendingRollbackError)
+
+
+def make_sessions(engine: Engine) -> UnitSessions:
+    return UnitSessions(engine)
 
 
 def insert_once(sessions: sessionmaker[Session], row: object) -> bool:

@@ -18,11 +18,12 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 
 import numpy as np
 
-from bot.db import DatabaseUnavailable, is_transient, with_retries
+from bot.db import UNIT_CONFLICTS, DatabaseUnavailable, is_transient, with_retries
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from bot.metrics import Metrics
 from bot.normalize import readable
@@ -67,6 +68,11 @@ def typed_choice(text: str, options: int) -> str | None:
     return str(n - 1) if 1 <= n <= options else NONE if n == options + 1 else None
 
 
+def could_pick(text: str) -> bool:
+    """Whether ``text`` reads as a typed pick ("2", "none") under some "did you mean...?"."""
+    return bool(_TYPED_NONE.match(text) or _TYPED_PICK.match(text))
+
+
 def option_label(question: str) -> str:
     """A case's first phrasing as a button label, at most BUTTON_CHARS characters."""
     q = " ".join(question.split())
@@ -100,7 +106,8 @@ class Pipeline:
                  db_attempts: int = 5, db_delay: float = 0.5,
                  answer_feedback: Callable[[str, str, int, str], bool] | None = None,
                  metrics: Metrics | None = None, fault_labels: tuple[str, ...] = ("fault",),
-                 new_issue_similarity: float = 0.45) -> None:
+                 new_issue_similarity: float = 0.45,
+                 unit: Callable[[], AbstractContextManager[object]] | None = None) -> None:
         self.kb = kb
         self.handoff = handoff
         self.embedder = embedder
@@ -119,6 +126,8 @@ class Pipeline:
         # everything the customer said on the ticket is a different issue: flagged to the agent
         self.fault_labels = fault_labels
         self.new_issue_similarity = new_issue_similarity
+        # one transaction per message (bot.db.UnitSessions.unit): every read and write of handling it
+        self.unit = unit
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         """Handle one message. With ``msg.key`` it is handled once whatever is retried: a retry after a
@@ -134,9 +143,20 @@ class Pipeline:
                 self.handoff.save_outcome(msg.key, outcome_to_dict(out))
             return out
 
+        def in_one_transaction() -> Outcome:
+            if self.unit is None:
+                return once()
+            try:
+                with self.unit():
+                    return once()
+            except UNIT_CONFLICTS as e:  # a race with another worker: nothing was stored; again, call by call
+                log.info("message from %s/%s met a concurrent change (%s); handled again call by call",
+                         msg.channel, msg.customer, e.__class__.__name__)
+                return once()
+
         t0 = time.perf_counter()
         try:
-            out = with_retries(once, attempts=self.db_attempts, delay=self.db_delay)
+            out = with_retries(in_one_transaction, attempts=self.db_attempts, delay=self.db_delay)
         except DatabaseUnavailable:
             log.error("message from %s/%s not processed: database unavailable", msg.channel, msg.customer)
             lang = conversation_language(msg.text, current=None, default=self.replies.language, available=LANGUAGES)
@@ -226,13 +246,13 @@ class Pipeline:
                        confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=message_id,
                        ticket_id=ticket.public_id if ticket else None)
 
-    def _open_ticket_takes(self, conv: int, ticket: TicketView, text: str, message_id: int, *,
-                           key: str = "", lang: str = "") -> Outcome:
+    def _open_ticket_takes(self, conv: int, ticket: TicketView, text: str, message_id: int,
+                           decided: tuple[Decision, np.ndarray | None], *, key: str = "", lang: str = "") -> Outcome:
         """A message while a ticket is open (it is on the ticket already). A question the bot answers
         confidently is answered (the agent sees question and answer on the ticket); a fault unlike
         anything the customer said on the ticket is flagged to the agent with an internal note; the
         rest joins the ticket."""
-        d, vec = self._decide(text)
+        d, vec = decided
         if d.action == "answer" and d.case_id is not None:
             return self._answer(conv, d, message_id, key=key, lang=lang, ticket=ticket)
         if d.action == "escalate" and d.label in self.fault_labels and vec is not None \
@@ -330,8 +350,8 @@ class Pipeline:
                        label=human, confidence=1.0, priority=t.priority, impact=t.impact, reason=reason,
                        options=options)
 
-    def _bot_handles(self, text: str) -> bool:
-        d = self.decide(text)
+    @staticmethod
+    def _bot_handles(d: Decision) -> bool:
         return d.action == "answer" or (d.action == "reply" and d.label != UNSURE)
 
     def _handle(self, msg: IncomingMessage) -> Outcome:
@@ -356,7 +376,10 @@ class Pipeline:
             return Outcome(replies=[Reply(self.replies.render("too_long", length=len(original), limit=self.max_chars,
                                                               language=lang))],
                            action="refused", reason="message too long", language=lang)
-        conv = self.handoff.conversation(msg.channel, msg.customer, name=msg.customer_name)
+        if text:  # decided before any write: the encoder never runs while this message holds a write lock
+            decided = self._decide(text)
+        first = conversation_language(text, current=None, default=default, available=LANGUAGES)
+        conv = self.handoff.conversation(msg.channel, msg.customer, name=msg.customer_name, language=first)
         ticket = self.handoff.open_ticket(conv)
         lang = self.language_of(conv, text)
         self._spoken[id(msg)] = lang
@@ -378,7 +401,7 @@ class Pipeline:
             return Outcome(replies=[Reply(self.replies.render("empty", ticket_id=None, language=lang))],
                            action="refused", reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
-        if ticket is None:  # "2" typed under a "did you mean...?" picks the second option
+        if ticket is None and could_pick(text):  # "2" typed under a "did you mean...?" picks the second option
             last = self.handoff.message_before(conv, 2**31 - 1)  # the last message; ids are 32-bit integers
             if last is not None and last.author == "bot" and last.kind is MessageKind.CLARIFY:
                 choice = typed_choice(text, len(last.meta.get("options") or []))
@@ -392,12 +415,12 @@ class Pipeline:
                 return rated
         if ticket is None:  # within the reopen window after a resolution: reopen and join it, unless the
             # bot can answer it itself (a usage question, thanks; not a message it is unsure about)
-            ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(text))
+            ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(decided[0]))
         customer_msg = self.handoff.record(conv, "customer", original, ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta, key=msg.key)
         if ticket is not None:
-            return self._open_ticket_takes(conv, ticket, text, customer_msg.id, key=msg.key, lang=lang)
-        d, vec = self._decide(text)
+            return self._open_ticket_takes(conv, ticket, text, customer_msg.id, decided, key=msg.key, lang=lang)
+        d, vec = decided
         dmeta = self._dmeta(d)
         if d.action == "clarify" and d.options:
             prev = self.handoff.message_before(conv, customer_msg.id)
@@ -432,7 +455,7 @@ class Pipeline:
         t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
                                        priority=d.priority, impact=d.impact, reason=d.reason,
                                        transcript_messages=self.transcript_messages,
-                                       product=str(msg.meta.get("product", ""))[:120])
+                                       product=str(msg.meta.get("product", ""))[:120], subject_vector=vec)
         link = self.handoff.link_problem(t.id, vec) if vec is not None else None  # similar faults: a problem
         if asks_person:
             self._typed_verdict(msg, conv, customer_msg.id, text, d)

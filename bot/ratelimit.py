@@ -1,4 +1,4 @@
-"""Sliding-window counters per key: in this worker's memory, or in Redis, shared by every worker."""
+"""Sliding-window counters per key: in this worker's memory, or in Redis or PostgreSQL, shared by every worker."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +103,71 @@ class RedisWindow:
         return wait
 
 
-def window(limit: int, window_s: float = 60.0, *, redis_url: str = "") -> SlidingWindow | RedisWindow:
+class DatabaseWindow:
+    """The same limit as :class:`SlidingWindow`, counted in the application's PostgreSQL database and so
+    shared by every worker on every host, for deployments without Redis. Each event is a row of an
+    UNLOGGED table (``aftercare_rate_events``: fast, not written to the WAL, emptied by a crash of the
+    server, which only forgets the last minute's counts), created on first use; the events of one key
+    are counted under a transaction-level advisory lock on the key, on the database server's clock.
+    One transaction of four short statements per event. A database that does not answer is logged and
+    the event counted in this worker's memory instead."""
+
+    TABLE = "aftercare_rate_events"
+
+    def __init__(self, engine: Engine, limit: int, window_s: float = 60.0) -> None:
+        if engine.dialect.name != "postgresql":
+            raise ValueError("the rate limit is counted in the database only on PostgreSQL")
+        self.engine = engine
+        self.limit = limit
+        self.window_s = window_s
+        self._fallback = SlidingWindow(limit, window_s)
+        self._ready = False
+
+    def _create(self) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('aftercare_rate_events', 0))"))
+            conn.execute(text(f"CREATE UNLOGGED TABLE IF NOT EXISTS {self.TABLE} "
+                              "(key text NOT NULL, at double precision NOT NULL)"))
+            conn.execute(text(f"CREATE INDEX IF NOT EXISTS {self.TABLE}_key_at ON {self.TABLE} (key, at)"))
+        self._ready = True
+
+    def hit(self, key: str) -> float:
+        """Count one event for ``key``; 0 when allowed, else the seconds until one is allowed (not counted)."""
+        if self.limit <= 0:
+            return 0.0
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        k = key[:300]
+        try:
+            if not self._ready:
+                self._create()
+            with self.engine.begin() as conn:
+                now = float(conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0)), "
+                                              "extract(epoch from clock_timestamp())"), {"k": k}).one()[1])
+                conn.execute(text(f"DELETE FROM {self.TABLE} WHERE key = :k AND at <= :old"),
+                             {"k": k, "old": now - self.window_s})
+                n, oldest = conn.execute(text(f"SELECT count(*), min(at) FROM {self.TABLE} WHERE key = :k"),
+                                         {"k": k}).one()
+                if int(n) >= self.limit:
+                    return max(0.001, float(oldest) + self.window_s - now)
+                conn.execute(text(f"INSERT INTO {self.TABLE} (key, at) VALUES (:k, :now)"), {"k": k, "now": now})
+                return 0.0
+        except SQLAlchemyError as e:
+            log.warning("rate limit: database unavailable (%s); counting in this worker", e.__class__.__name__)
+            return self._fallback.hit(key)
+
+
+Limiter = SlidingWindow | RedisWindow | DatabaseWindow
+
+
+def window(limit: int, window_s: float = 60.0, *, redis_url: str = "", engine: Engine | None = None) -> Limiter:
     """A limiter of ``limit`` events per ``window_s`` per key: shared through Redis when ``redis_url`` is
-    set, else in this worker's memory."""
-    return RedisWindow(redis_url, limit, window_s) if redis_url else SlidingWindow(limit, window_s)
+    set, else through the PostgreSQL database of ``engine`` when given, else in this worker's memory."""
+    if redis_url:
+        return RedisWindow(redis_url, limit, window_s)
+    if engine is not None:
+        return DatabaseWindow(engine, limit, window_s)
+    return SlidingWindow(limit, window_s)

@@ -10,6 +10,7 @@ with a clear margin over English and never under three words.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -56,6 +57,15 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 MIN_WORDS = 3
 
 
+@functools.lru_cache(maxsize=8192)
+def _script_of(ch: str) -> str | None:
+    """The language of the writing system of the letter ``ch`` (SCRIPTS), None for Latin and the rest."""
+    if ch < "\u0250":  # Latin letters (ASCII, Latin-1, Latin Extended-A/B): no script language
+        return None
+    name = unicodedata.name(ch, "")
+    return next((lang for prefix, lang in SCRIPTS.items() if name.startswith(prefix)), None)
+
+
 def _script_language(text: str) -> str | None:
     counts: dict[str, int] = {}
     letters = 0
@@ -63,11 +73,9 @@ def _script_language(text: str) -> str | None:
         if not ch.isalpha():
             continue
         letters += 1
-        name = unicodedata.name(ch, "")
-        for prefix, lang in SCRIPTS.items():
-            if name.startswith(prefix):
-                counts[lang] = counts.get(lang, 0) + 1
-                break
+        lang = _script_of(ch)
+        if lang is not None:
+            counts[lang] = counts.get(lang, 0) + 1
     if not letters or not counts:
         return None
     lang, n = max(counts.items(), key=lambda kv: kv[1])

@@ -28,9 +28,10 @@ class Conversations:
         self.ctx = ctx
         self.lifecycle = lifecycle
 
-    def open(self, channel: str, customer_ref: str, *, name: str = "") -> int:
+    def open(self, channel: str, customer_ref: str, *, name: str = "", language: str | None = None) -> int:
         """The id of the customer's conversation on ``channel``, created on first contact (safe when two
-        workers see the customer at once); ``name`` updates the display name."""
+        workers see the customer at once) with ``language`` (ISO code) when given; ``name`` updates the
+        display name."""
         with self.ctx.sessions() as s:
             c = s.scalar(select(Conversation).where(Conversation.channel == channel,
                                                     Conversation.customer_ref == customer_ref))
@@ -42,7 +43,7 @@ class Conversations:
                 s.commit()
                 return c.id
             c = Conversation(channel=channel, customer_ref=customer_ref, customer_name=name,
-                             created_at=now, last_seen_at=now)
+                             created_at=now, last_seen_at=now, language=language[:8] if language else None)
             s.add(c)
             try:
                 s.commit()
@@ -59,7 +60,8 @@ class Conversations:
     def language(self, conversation_id: int) -> str | None:
         """The customer's language kept on the conversation (ISO code), None until one is known."""
         with self.ctx.sessions() as s:
-            return s.scalar(select(Conversation.language).where(Conversation.id == conversation_id))
+            c = s.get(Conversation, conversation_id)  # inside a message's unit of work: no query
+            return c.language if c is not None else None
 
     def set_language(self, conversation_id: int, language: str) -> None:
         """Keep ``language`` (ISO code) as the conversation's: its replies and notices speak it."""

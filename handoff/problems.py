@@ -59,7 +59,8 @@ class ProblemBook:
         v = _unit(vector)
         with self.ctx.sessions() as s:
             t = self.ctx.find(s, ref)
-            t.subject_vector = v.tobytes()
+            if t.subject_vector != v.tobytes():  # tickets.create may have stored it already
+                t.subject_vector = v.tobytes()
             if t.label not in cfg.labels or cfg.incident_tickets <= 0:
                 s.commit()
                 return None

@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+import numpy as np
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from handoff.alerts import AlertLog
@@ -26,6 +27,13 @@ from handoff.sla_clocks import SlaClocks
 from handoff.views import EventView, MessageView, TicketActivity, TicketView, message_view, ticket_view
 
 
+def unit_bytes(v: np.ndarray) -> bytes:
+    """``v`` (any shape, flattened) scaled to unit length, as float32 bytes: how ticket subjects' and
+    problems' vectors are stored."""
+    v = np.asarray(v, dtype=np.float32).ravel()
+    n = float(np.linalg.norm(v))
+    return (v / n if n > 0 else v).tobytes()
+
 class Tickets:
     """Opens, reads, answers, resolves and rates tickets."""
 
@@ -40,10 +48,11 @@ class Tickets:
     @on_fresh_state
     def create(self, conversation_id: int, *, subject: str, label: str, confidence: float,
                priority: str, impact: str, reason: str, transcript_messages: int = 20,
-               product: str = "") -> TicketView:
+               product: str = "", subject_vector: np.ndarray | None = None) -> TicketView:
         """Open a ticket for the conversation: its last ``transcript_messages`` messages without a ticket
-        (and every attachment the customer sent before) go with it. Raises HandoffError for an unknown
-        conversation."""
+        (and every attachment the customer sent before) go with it; ``subject_vector`` (the subject's
+        embedding, shape (dim,)) is kept for grouping similar faults (``link_problem``). Raises
+        HandoffError for an unknown conversation."""
         with self.ctx.sessions() as s:
             conv = s.get(Conversation, conversation_id)
             if conv is None:
@@ -51,26 +60,25 @@ class Tickets:
             now = self.ctx.now()
             t = Ticket(conversation_id=conversation_id, channel=conv.channel, customer_ref=conv.customer_ref,
                        subject=subject[:2000], label=label, confidence=confidence, priority=priority,
-                       impact=impact, reason=reason, status="new", created_at=now, updated_at=now)
+                       impact=impact, reason=reason, status="new", created_at=now, updated_at=now,
+                       subject_vector=unit_bytes(subject_vector) if subject_vector is not None else None)
             s.add(t)
             s.flush()
-            t.public_id = self.ctx.public_id(t.id)
-            recent = s.scalars(select(Message).where(Message.conversation_id == conversation_id,
-                                                     Message.ticket_id.is_(None))
-                               .order_by(Message.id.desc()).limit(transcript_messages)).all()
-            for m in recent:
-                m.ticket_id = t.id
-            # attachments the customer sent before any ticket, however long ago, go with it
-            for m in s.scalars(select(Message).where(Message.conversation_id == conversation_id,
-                                                     Message.ticket_id.is_(None), Message.author == "customer")
-                               .order_by(Message.id.desc()).limit(500)):
-                if (m.meta or {}).get("attachments"):
-                    m.ticket_id = t.id
-            t.product = product
-            routing = self._route(s, t)
-            self.ctx.event(s, t.id, "bot", "created", label=label, priority=priority, impact=impact, reason=reason,
-                           **routing)
-            self.assignment.after_created(s, t)
+            with s.no_autoflush:  # the ticket's own updates below go out as one statement
+                t.public_id = self.ctx.public_id(t.id)
+                # the last messages without a ticket, and every attachment the customer sent before any
+                # ticket, however long ago (one query, 500 messages at most)
+                loose = s.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                        Message.ticket_id.is_(None))
+                                  .order_by(Message.id.desc()).limit(max(500, transcript_messages))).all()
+                for i, m in enumerate(loose):
+                    if i < transcript_messages or (m.author == "customer" and (m.meta or {}).get("attachments")):
+                        m.ticket_id = t.id
+                t.product = product
+                routing = self._route(s, t)
+                self.ctx.event(s, t.id, "bot", "created", label=label, priority=priority, impact=impact,
+                               reason=reason, **routing)
+                self.assignment.after_created(s, t)
             s.commit()
             return ticket_view(t)
 
@@ -98,13 +106,14 @@ class Tickets:
     def open_for(self, conversation_id: int) -> TicketView | None:
         """The conversation's open ticket, or the open ticket its ticket was merged into (the merged
         customer's messages join it)."""
-        with self.ctx.sessions() as s:
-            t = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id,
-                                              Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()))
+        with self.ctx.sessions() as s:  # one query: the open ones and the merged ones, newest first
+            rows = builtins.list(s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                                                or_(Ticket.status.in_(OPEN_STATES),
+                                                                    Ticket.merged_into_id.is_not(None)))
+                                           .order_by(Ticket.id.desc())))
+            t = next((r for r in rows if r.status in OPEN_STATES), None)
             if t is None:
-                merged = s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id,
-                                                        Ticket.merged_into_id.is_not(None))
-                                   .order_by(Ticket.id.desc()).limit(1)).first()
+                merged = next((r for r in rows if r.merged_into_id is not None), None)
                 target = followed(s, merged)
                 t = target if target is not None and target.status in OPEN_STATES else None
             return ticket_view(t) if t else None

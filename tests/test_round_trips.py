@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event
 
 from bot.messages import IncomingMessage
@@ -34,3 +35,88 @@ def test_an_edited_answer_is_sent_at_once(make_app) -> None:
     for worker in (ac, other):
         out = worker.pipeline.handle(IncomingMessage(channel="web", customer="ed2", text="how do I reset my password?"))
         assert out.action == "answer" and "NEW ANSWER" in out.replies[0].text
+
+
+def _count(ac, kinds=("commit",)) -> dict[str, int]:
+    seen = {"statements": 0, **{k: 0 for k in kinds}}
+
+    def statement(*_a) -> None:
+        seen["statements"] += 1
+
+    event.listen(ac.engine, "before_cursor_execute", statement)
+    for kind in kinds:
+        event.listen(ac.engine, kind, lambda *_a, kind=kind: seen.__setitem__(kind, seen[kind] + 1))
+    return seen
+
+
+def _one_transaction_per_message(ac) -> None:
+    ac.warm()
+    ac.pipeline.handle(IncomingMessage(channel="web", customer="tx", text="how do I reset my password?"))
+    seen = _count(ac)
+    cases = [("how can I reset my password", "answer", 8),           # a returning customer's question
+             ("the app crashes every time I open the camera", "escalate", 15),  # a fault: a ticket opens
+             ("it also shows error 0x80 now", "joined", 10)]         # the ticket takes the next one
+    for text, action, most in cases:
+        seen.update(statements=0, commit=0)
+        out = ac.pipeline.handle(IncomingMessage(channel="web", customer="tx", text=text))
+        assert out.action == action, (text, out)
+        assert seen["commit"] == 1, (text, seen)
+        assert seen["statements"] <= most, (text, seen)
+    seen.update(statements=0, commit=0)
+    out = ac.pipeline.handle(IncomingMessage(channel="web", customer="tx-new", text="how do I reset my password?"))
+    assert out.action == "answer" and seen["commit"] == 1, seen
+
+
+def test_a_message_is_one_transaction_with_few_statements(make_app) -> None:
+    """Everything a message reads and writes (conversation, language, the customer's message, the KB
+    revision, the reply, a ticket and its problem link) is one transaction: one commit, and few
+    statements (an answer to a returning customer 8 at most, 12 before; an escalation 15, 24 before)."""
+    _one_transaction_per_message(make_app())
+
+
+def test_a_message_is_one_transaction_on_postgres(make_app, pg_url: str) -> None:
+    _one_transaction_per_message(make_app(db_url=pg_url))
+
+
+def test_a_conversation_created_meanwhile_by_another_worker_loses_nothing(make_app) -> None:
+    """Another worker stores the same customer's conversation between this worker's look-up and its
+    insert: this message's transaction is rolled back whole and the message handled again call by call;
+    the customer gets one answer, and one conversation holds their message and the reply."""
+    from handoff.models import Conversation, Message
+
+    ac = make_app()
+    ac.warm()
+    other = make_app(data_dir=ac.data_dir)
+    raced: list[bool] = []
+
+    def race(conn, _cursor, statement: str, *_a) -> None:
+        if statement.startswith("INSERT INTO conversations") and not raced:
+            raced.append(True)
+            other.handoff.conversation("web", "racer")  # the other worker, its own connection, commits first
+
+    event.listen(ac.engine, "before_cursor_execute", race)
+    out = ac.pipeline.handle(IncomingMessage(channel="web", customer="racer", text="how do I reset my password?"))
+    assert raced and out.action == "answer" and out.case_id == "reset-password"
+    with ac.sessions() as s:
+        convs = s.query(Conversation).filter_by(channel="web", customer_ref="racer").all()
+        assert len(convs) == 1
+        texts = [m.author for m in s.query(Message).filter_by(conversation_id=convs[0].id).order_by(Message.id)]
+    assert texts == ["customer", "bot"]
+
+
+def test_a_failed_message_stores_nothing_of_it(make_app, monkeypatch) -> None:
+    """An error after the customer's message was stored (here: rendering the reply) undoes the whole
+    message: no half-handled message is left behind to be answered twice on a retry."""
+    from handoff.models import Message
+
+    ac = make_app()
+    ac.warm()
+
+    def broken(*_a, **_kw):
+        raise RuntimeError("template broke")
+
+    monkeypatch.setattr(ac.pipeline.replies, "render", broken)
+    with pytest.raises(RuntimeError):
+        ac.pipeline.handle(IncomingMessage(channel="web", customer="half", text="how do I reset my password?"))
+    with ac.sessions() as s:
+        assert s.query(Message).count() == 0

@@ -149,8 +149,9 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         return Response(ac.metrics.render(), media_type=METRICS_TYPE)
 
     web = ac.config.web
-    per_address = window(web.address_messages_per_minute, 60.0, redis_url=web.rate_limit_redis)
-    new_sessions = window(web.address_messages_per_minute, 60.0, redis_url=web.rate_limit_redis)
+    shared_db = ac.engine if web.rate_limit_database and not web.rate_limit_redis else None
+    per_address = window(web.address_messages_per_minute, 60.0, redis_url=web.rate_limit_redis, engine=shared_db)
+    new_sessions = window(web.address_messages_per_minute, 60.0, redis_url=web.rate_limit_redis, engine=shared_db)
 
     def too_many(request: Request, customer: str) -> JSONResponse | None:
         """HTTP 429 when the client address or the customer is over its per-minute limit."""
