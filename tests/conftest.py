@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +25,7 @@ from kb.embedder import Embedder, SentenceTransformerEmbedder  # noqa: E402
 
 if TYPE_CHECKING:
     from tests.desk_support import Cli
+    from tests.fakes.telegram_api import FakeBotAPI
     from tests.webchat import WebChatClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +190,17 @@ def cli(app: Aftercare, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     from tests.desk_support import Cli
 
     return Cli(app, monkeypatch, capsys, embedder)
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    """The fake Telegram Bot API (``tests.fakes.telegram_api.TOKEN``) on 127.0.0.1, for one test."""
+    from tests.fakes.telegram_api import TOKEN, FakeBotAPI
+
+    api = FakeBotAPI(TOKEN)
+    await api.start()
+    yield api
+    await api.stop()
 
 
 @pytest.fixture(scope="module")

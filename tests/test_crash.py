@@ -21,14 +21,13 @@ from sqlalchemy import select
 
 from handoff.models import Conversation, Message
 from tests.fakes.slack_api import FakeSlack, event_callback
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.serving import free_port
 from tests.test_slack import SECRET as SLACK_SECRET
 from tests.test_slack import Signed
 from tests.webchat import SITE_SECRET, session_body
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "123456:TEST-token"
 PER_CHANNEL = int(os.environ.get("AFTERCARE_CRASH_MESSAGES", "20"))
 QUESTION = "how do I reset my password? ({})"
 

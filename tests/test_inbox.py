@@ -20,21 +20,12 @@ from bot.inbox import InboundUpdate
 from handoff.models import Conversation, Message
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.test_slack import AGENTS, DM, Signed, dm
 from tests.test_slack import SECRET as SLACK_SECRET
 
-TOKEN = "123456:TEST-token"
 CHAT = 5151
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI(TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
 
 
 def _webhook_app(make_app: Any, bot_api: FakeBotAPI, **kw: Any) -> Any:

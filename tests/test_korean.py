@@ -25,7 +25,7 @@ from kb.use_encoder import UniversalSentenceEncoder
 from tests.conftest import app_builder, seed_demo
 from tests.fakes.common import AppServer
 from tests.fakes.slack_api import FakeSlack, event_callback
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.webchat import web_client
 
 HANGUL = range(0xAC00, 0xD7A4)
@@ -142,7 +142,6 @@ def test_a_language_the_encoder_does_not_read_goes_to_a_person(ko_app: Callable[
 
 # -- Telegram ---------------------------------------------------------------------------------------
 
-TOKEN = "123456:TEST-token"
 CHAT = 8282
 
 

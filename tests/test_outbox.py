@@ -17,9 +17,8 @@ from bot.outbox import Outbox
 from bot.outbox.models import Delivery
 from handoff.clock import ManualClock
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
-TOKEN = "123456:TEST-token"
 AGENTS = "CAGENTS01"
 
 

@@ -14,10 +14,9 @@ from bot.adapters.web import create_web_app
 from bot.http import channel_services
 from tests.fakes.common import AppServer
 from tests.fakes.slack_api import FakeSlack, block_action, event_callback
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 from tests.test_slack import SECRET, Signed
 
-TOKEN = "123456:TEST-token"
 CHAT = 9001
 AGENTS = "CAGENTS01"
 

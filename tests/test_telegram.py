@@ -13,18 +13,9 @@ from bot.adapters.web import create_web_app
 from bot.feedback import AnswerFeedback
 from bot.http import channel_services
 from tests.fakes.common import AppServer, eventually
-from tests.fakes.telegram_api import FakeBotAPI
+from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
-TOKEN = "123456:TEST-token"
 CHAT = 4242
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI(TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
 
 
 def _to(chat: int) -> Any:

@@ -27,6 +27,9 @@ BOT = {
 }
 
 
+TOKEN = "123456:TEST-token"  # the bot token every test speaks with
+
+
 class FakeBotAPI(Recorder):
     def __init__(self, token: str) -> None:
         super().__init__()
