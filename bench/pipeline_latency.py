@@ -2,7 +2,9 @@
 
 What is measured, in one run and on the same messages:
 
-* ``encoder`` - the bare encoder, ``ac.embedder.encode([text])``: the floor of any decision;
+* ``encoder`` - the bare encoder that reads the message, ``ac.stack_for(text).embedder.encode([text])`` (the
+  default configuration is a language-routed pair: all-MiniLM-L6-v2 for English, USE multilingual v3 for
+  Korean; ``encoders`` gives each one's p50 on the messages it read): the floor of any decision;
 * ``decide``  - ``ac.pipeline.decide(text)``: encode + classify + retrieve, no database writes;
 * ``handle``  - ``ac.pipeline.handle(IncomingMessage(...))``: the whole pipeline, which records the
   conversation and its messages and opens tickets in the (temporary) database.
@@ -152,8 +154,17 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         counter = StatementCounter()
         event.listen(ac.engine, "before_cursor_execute", counter)
 
+        by_encoder: dict[str, list[int]] = {}
+
+        def encode_alone(text: str) -> object:
+            emb = ac.stack_for(text).embedder
+            t0 = time.perf_counter_ns()
+            out = emb.encode([text])
+            by_encoder.setdefault(emb.name, []).append(time.perf_counter_ns() - t0)
+            return out
+
         calls: dict[str, Callable[[str, str], object]] = {
-            "encoder": lambda _cust, text: ac.embedder.encode([text]),
+            "encoder": lambda _cust, text: encode_alone(text),
             "decide": lambda _cust, text: ac.pipeline.decide(text),
             "handle": lambda cust, text: ac.pipeline.handle(IncomingMessage(channel="bench", customer=cust,
                                                                              text=text)),
@@ -161,6 +172,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         for i, text in enumerate(warmup):
             for mode in MODES:
                 calls[mode](f"w{i}", text)
+        by_encoder.clear()
 
         series = {mode: Series(mode) for mode in MODES}
         actions: Counter[str] = Counter()
@@ -175,6 +187,9 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
                 if mode == "handle":
                     actions[str(getattr(result, "action", "?"))] += 1
 
+        encoders = {name: {"messages": len(ns),
+                           "p50_ms": round(float(np.percentile(np.asarray(ns) / 1e6, 50)), 3)}
+                    for name, ns in by_encoder.items()}
         batch_texts = take(pool, 0, args.batch)
         ac.embedder.encode(batch_texts)  # the first large batch pays for allocations
         batch_ns = sorted(time_calls(lambda: ac.embedder.encode(batch_texts), 3))[1]
@@ -197,6 +212,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
             "warmup": len(warmup),
             "distinct_messages": len(set(measured)),
             "model": ac.embedder.name,
+            "encoders": encoders,
             "runtime": encoder_runtime(ac),
             "database": ac.engine.dialect.name,
             "setup_s": round(setup_s, 2),
@@ -312,6 +328,8 @@ def print_table(r: dict[str, Any]) -> None:
     for mode, s in r["calls"].items():
         print(f"{mode:<8} {s['p50_ms']:>8.2f} {s['p90_ms']:>8.2f} {s['p99_ms']:>8.2f} {s['mean_ms']:>8.2f} "
               f"{s['msgs_per_s']:>8.1f} {s['sql_per_call']:>9.2f}")
+    print("encoder p50 by model: " + ", ".join(f"{k} {v['p50_ms']:.2f} ms ({v['messages']} messages)"
+                                               for k, v in r["encoders"].items()))
     print(f"ratio p50: decide/encoder {r['ratio_decide_encoder_p50']:.2f}, "
           f"handle/encoder {r['ratio_handle_encoder_p50']:.2f}")
     print("handle outcomes: " + ", ".join(f"{k} {v}" for k, v in r["handle_actions"].items()))

@@ -7,18 +7,24 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import cast
+
+from sqlalchemy import Engine
 
 from bot.config import Config, build_desk_settings
-from bot.db import make_engine, make_sessions, upgrade, with_retries
+from bot.db import UnitSessions, make_engine, make_sessions, upgrade, with_retries
 from bot.feedback import record_feedback
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline
 from bot.replies import Replies
+from classifier.case_head import HeadedRouter
 from classifier.finetune import adopted_model, adopted_threshold
 from classifier.impact import ImpactAssessor
+from classifier.language import needs_multilingual
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
 from classifier.router import Router, RouterSettings
 from handoff.clock import Clock, system_clock
@@ -40,20 +46,49 @@ def demo_cases() -> Path:
     return Path(str(resources.files("kb") / "demo" / "cases.csv"))
 
 
-class Aftercare:
-    """All services of one worker. Heavy parts (the model) load on first use."""
+# the multilingual half of a language-routed pair keeps its index and classifier under this subdirectory
+MULTILINGUAL_DIR = "multilingual"
+_shared: dict[str, Embedder] = {}  # multilingual encoders loaded in this process, by name (read-only, thread-safe)
+_shared_lock = threading.Lock()
 
-    def __init__(self, config: Config, *, embedder: Embedder | None = None, clock: Clock | None = None) -> None:
+
+def shared_encoder(name: str, load: Callable[[], Embedder]) -> Embedder:
+    """The encoder ``name`` loaded once per process (``load`` the first time): every app object of the
+    process (tests build many) shares the multilingual half of the pair instead of loading it again."""
+    with _shared_lock:
+        if name not in _shared:
+            _shared[name] = load()
+        return _shared[name]
+
+
+class Aftercare:
+    """All services of one worker. Heavy parts (the model) load on first use.
+
+    With ``embedding.multilingual`` set and a main encoder that reads English only (all-MiniLM-L6-v2),
+    the app is a language-routed pair: messages in a language the main encoder does not read (any
+    non-Latin script, or a Latin-script language other than English by its function words:
+    :func:`classifier.language.needs_multilingual`) are decided by :attr:`multilingual`, a second app
+    object over the same database with the multilingual encoder, its own index and classifier
+    (``<data_dir>/multilingual/``), each refusing a saved file of another model."""
+
+    def __init__(self, config: Config, *, embedder: Embedder | None = None, clock: Clock | None = None,
+                 multilingual: Embedder | None = None, parent: Aftercare | None = None) -> None:
         """``clock``: the one source of time of this worker (the desk, its jobs, the inboxes, console
-        sessions and metrics read it); the wall clock unless given (a :class:`ManualClock` in tests)."""
+        sessions and metrics read it); the wall clock unless given (a :class:`ManualClock` in tests).
+        ``multilingual``: the encoder of the multilingual half when it is ``embedding.multilingual``
+        (else loaded once per process); ``parent``: set on the multilingual half itself."""
         self.config = config
         self.data_dir = config.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(config.database_url, pool_size=config.database.pool_size,
-                                  sqlite_synchronous=config.database.sqlite_synchronous)
-        self.sessions = make_sessions(self.engine)
+        self._parent = parent
+        # the multilingual half uses the main app's database
+        self.engine: Engine = parent.engine if parent is not None else \
+            make_engine(config.database_url, pool_size=config.database.pool_size,
+                        sqlite_synchronous=config.database.sqlite_synchronous)
+        self.sessions: UnitSessions = parent.sessions if parent is not None else make_sessions(self.engine)
         self._embedder = embedder
         self.clock: Clock = clock or system_clock
+        self._multilingual_embedder = multilingual
         self._router: Router | None = None
         self._router_version: str | None = None
         self._lock = threading.RLock()
@@ -78,14 +113,45 @@ class Aftercare:
     @cached_property
     def encoder(self) -> BatchingEmbedder:
         """The embedder as the pipeline uses it: concurrent messages (web, Telegram, Slack) share one call."""
+        metrics = self._parent.metrics if self._parent is not None else self.metrics
         return BatchingEmbedder(self.embedder, max_batch=self.config.embedding.batch_size,
-                                on_batch=self.metrics.encoded)
+                                on_batch=metrics.encoded)
 
     @cached_property
     def kb(self) -> KnowledgeBase:
         r = self.config.retrieval
         return KnowledgeBase(self.sessions, self.embedder, self.data_dir / "index",
-                             ann=AnnSettings(min_phrasings=r.ann_min_phrasings, nprobe=r.ann_nprobe))
+                             ann=AnnSettings(min_phrasings=r.ann_min_phrasings, nprobe=r.ann_nprobe),
+                             store_vectors=self._parent is None)
+
+    @cached_property
+    def multilingual(self) -> Aftercare | None:
+        """The multilingual half of the language-routed pair (``embedding.multilingual``), or None: not
+        configured, this is that half already, or the main encoder reads more than English itself."""
+        name = self.config.embedding.multilingual.strip()
+        if self._parent is not None or not name or name == self.config.embedding.model:
+            return None
+        if tuple(getattr(self.embedder, "languages", ("en",))) != ("en",):
+            return None  # USE, e5 or a combination: one encoder reads them all
+        e = self.config.embedding
+        cfg = replace(self.config, app=replace(self.config.app, data_dir=str(self.data_dir / MULTILINGUAL_DIR)),
+                      embedding=replace(e, model=name, multilingual=""))
+        given = self._multilingual_embedder
+        enc = given if given is not None and given.name == name else shared_encoder(
+            name, lambda: load_embedder(name, device=e.device, batch_size=e.batch_size, runtime=e.runtime,
+                                        quantize=e.quantize, threads=e.threads))
+        return Aftercare(cfg, embedder=enc, clock=self.clock, parent=self)
+
+    def stack_for(self, text: str) -> Aftercare:
+        """The app object that decides ``text``: the multilingual half for a message in a language the
+        main encoder does not read, else this one."""
+        m = self.multilingual
+        return m if m is not None and needs_multilingual(text, self.reads()) else self
+
+    def route(self, text: str) -> tuple[Embedder, Callable[[], Router]]:
+        """The (batching) encoder and the router that decide ``text`` (see :meth:`stack_for`)."""
+        s = self.stack_for(text)
+        return s.encoder, s.router
 
     @cached_property
     def handoff(self) -> Handoff:
@@ -118,10 +184,16 @@ class Aftercare:
     def classifier_model(self) -> TrainedModel:
         known = {s.name for s in self.config.labels}
         try:
-            return TrainedModel.load(self.model_dir, embedder=self.embedder.name, dim=self.embedder.dim,
-                                     known_labels=known)
+            model = TrainedModel.load(self.model_dir, embedder=self.embedder.name, dim=self.embedder.dim,
+                                      known_labels=known)
+            main = self._parent._saved_examples(known) if self._parent is not None else None
+            if main is not None and main != (model.texts, model.labels):
+                raise ModelMismatch("the main classifier was trained on other examples")
+            return model
         except ModelMismatch as e:
             kept = self._saved_examples(known)
+            if self._parent is not None:  # the multilingual half learns from the main classifier's examples
+                kept = self._parent._saved_examples(known) or kept
             if kept is not None:  # same examples, new encoder: retrain rather than fall back to the defaults
                 log.info("retraining the classifier on its %d saved examples (%s)", len(kept[0]), e)
                 texts, labels = kept
@@ -157,6 +229,9 @@ class Aftercare:
         """The router for the current classifier model; a model trained by another process is picked up."""
         meta = self.model_dir / "model.json"
         stamp = str(meta.stat().st_mtime_ns) if meta.exists() else None
+        if self._parent is not None:  # the multilingual half follows the main classifier's retraining
+            main = self._parent.model_dir / "model.json"
+            stamp = f"{stamp}/{main.stat().st_mtime_ns if main.exists() else None}"
         with self._lock:
             if self._router is None or stamp != self._router_version:
                 r = self.config.retrieval
@@ -181,15 +256,22 @@ class Aftercare:
                                               self.data_dir, base=self.config.embedding.model,
                                               serving=self.embedder.name))
                 model = self.classifier_model()
-                self._router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
+                router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
+                # the multilingual half's neighbours vote poorly (USE): its case head decides which case answers
+                self._router = cast(Router, HeadedRouter(router, model)) if self._parent is not None and \
+                    self._parent.config.embedding.multilingual_head else router
                 self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None
+                if self._parent is not None:
+                    main = self._parent.model_dir / "model.json"
+                    self._router_version = f"{self._router_version}/" \
+                                           f"{main.stat().st_mtime_ns if main.exists() else None}"
             return self._router
 
     # -- pipeline ---------------------------------------------------------------------------------
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        return Pipeline(kb=self.kb, handoff=self.handoff, embedder=self.encoder, router=self.router,
+        return Pipeline(kb=self.kb, handoff=self.handoff, embedder=self.encoder, router=self.router, route=self.route,
                         replies=self.replies, max_chars=self.config.app.max_message_chars,
                         transcript_messages=self.config.tickets.transcript_messages,
                         db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s,
@@ -220,6 +302,12 @@ class Aftercare:
         """Load the model, the index, the classifier and the calibration before serving."""
         self.kb.index()
         self.router().calibration()
+        if self.multilingual is not None:
+            self.multilingual.kb.index()
+            self.multilingual.router().calibration()
+            head = getattr(self.multilingual.router(), "head", None)
+            if head is not None:
+                head()
         self.pipeline  # noqa: B018
         # what is loaded now lives as long as the worker: the cycle collector need not scan it again and
         # again (a full collection over it paused a message for ~0.4 s on a busy 2-core machine)

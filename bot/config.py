@@ -94,6 +94,12 @@ class EmbeddingSettings:
     model: str = _s("all-MiniLM-L6-v2", "The encoder: use-multilingual-v3 (15 languages), "
                                            "multilingual-e5-small-q4, all-MiniLM-L6-v2 (English), a+b (both "
                                            "concatenated) or a sentence-transformers model name.")
+    multilingual: str = _s("use-multilingual-v3", "With an English-only model (all-MiniLM-L6-v2): the encoder of "
+                                                   "messages in other languages (Korean...), with its own index "
+                                                   "and classifier (a language-routed pair); empty: none.")
+    multilingual_head: bool = _s(True, "The multilingual encoder's decisions about which case answers come from "
+                                       "a case head (logistic regression over its vectors, calibrated by "
+                                       "cross-validation) rather than its neighbours' vote.")
     device: str = _s("cpu", "Torch device for the encoder.")
     batch_size: int = _s(64, "Batch size when embedding many texts (imports, rebuilds).")
     runtime: str = _s("onnx", "onnx: serve the encoder through onnxruntime, exported once from the model's "

@@ -107,11 +107,14 @@ class Pipeline:
                  answer_feedback: Callable[[str, str, int, str], bool] | None = None,
                  metrics: Metrics | None = None, fault_labels: tuple[str, ...] = ("fault",),
                  new_issue_similarity: float = 0.45,
-                 unit: Callable[[], AbstractContextManager[object]] | None = None) -> None:
+                 unit: Callable[[], AbstractContextManager[object]] | None = None,
+                 route: Callable[[str], tuple[Embedder, Callable[[], Router]]] | None = None) -> None:
         self.kb = kb
         self.handoff = handoff
         self.embedder = embedder
         self.router = router
+        # the encoder and router that decide a text (a language-routed pair: Korean to the multilingual one)
+        self.route = route or (lambda _text: (self.embedder, self.router))
         self.replies = replies
         self.max_chars = max_chars
         self.transcript_messages = transcript_messages
@@ -177,8 +180,8 @@ class Pipeline:
     def decide(self, text: str) -> Decision:
         """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
         text = readable(text)
-        vec = self.embedder.encode([text])[0]
-        return self.router().decide(text, vec)
+        encoder, router = self.route(text)
+        return router().decide(text, encoder.encode([text])[0])
 
     def _reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None,
                key: str = "") -> int:
@@ -217,8 +220,9 @@ class Pipeline:
         """The decision on ``text`` and its vector; an unexpected error becomes an escalation (logged)."""
         t0 = time.perf_counter()
         try:
-            vec = self.embedder.encode([text])[0]
-            d, v = self.router().decide(text, vec), vec
+            encoder, router = self.route(text)
+            vec = encoder.encode([text])[0]
+            d, v = router().decide(text, vec), vec
         except Exception as e:
             if is_transient(e):
                 raise
@@ -262,7 +266,7 @@ class Pipeline:
             # Android" to "which version?"), whatever it looks like
             answering = next((m.author for m in reversed(before) if m.author in ("customer", "agent")), "") == "agent"
             said = [m.text for m in before if m.author == "customer" and m.text != "[attachment]"]
-            known = self.embedder.encode([ticket.subject, *said[-20:]])
+            known = self.route(text)[0].encode([ticket.subject, *said[-20:]])  # in the space of ``vec``
             closest = float((known @ vec).max())
             if not answering and closest < self.new_issue_similarity:
                 self.handoff.note(ticket.id, "Aftercare", f"Possibly a new issue, unlike this ticket's subject "

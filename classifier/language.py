@@ -133,3 +133,18 @@ def conversation_language(text: str, *, current: str | None, default: str,
     if current in available:
         return current  # type: ignore[return-value]
     return default if default in available else available[0]
+
+
+def needs_multilingual(text: str, reads: tuple[str, ...] = ("en",)) -> bool:
+    """Whether ``text`` is for the multilingual encoder of a language-routed pair rather than the
+    English one: it has a letter of a non-Latin writing system (Hangul, kana, CJK, Cyrillic... any in
+    ``SCRIPTS``: "Lumo 앱 reset 안 돼요" is Korean), or it is clearly written in a Latin-script language
+    outside ``reads`` (by its function words). Emoji, digits, Hangul filler and short Latin text stay
+    with the English encoder."""
+    for ch in text:
+        if ch.isalpha() and ord(ch) > 0x24F:
+            name = unicodedata.name(ch, "")
+            if "FILLER" not in name and any(name.startswith(prefix) for prefix in SCRIPTS):
+                return True
+    lang = guess_language(text)
+    return lang is not None and bool(reads) and lang not in reads

@@ -49,14 +49,59 @@ def specifics(text: str) -> list[str]:
     return [w for w in words(text) if w not in GENERIC and not w.isdigit()]
 
 
+# Korean: stems that name nothing (not, works, broken, problem, error, help, still, again, the app in
+# general, a person, courtesy...). A Korean word (eojeol) carries its particles and endings ("작동이",
+# "안돼요", "고장났어요"), so a word is generic when it starts with one of these stems; the one-syllable
+# ones ("안" not, "앱" app, "또" again) only alone or with a particle or ending from ``_KO_ENDINGS``.
+_KO_GENERIC_STEMS = """
+작동 고장 문제 이상 오류 에러 버그 먹통 장애 안돼 안되 안됨 안됩 안된 돼요 되요 됩니다 되나 되는 되지 돼서
+되죠 돼죠 됐어 됐는 된다 되고 되던 떠요 떴어 떠서 나와요 나옵니 나와서 떠있
+도와 도움 해결 제발 아직 계속 그래도 여전히 전혀 진짜 정말 너무 지금 당장 빨리 갑자기 자꾸 그냥 다시
+이거 그거 저거 뭔가 뭐가 뭐지 무슨 어떻게 왜요 이렇게 그렇게 어플 애플 기기 제품 서비스 프로그램 시스템
+상담 사람 직원 담당 연결 답변 대답 소용 쓸모 확인 처리 해주 해 줘 주세요 부탁 있어 있어요 없어 없어요 있는
+해요 했어 했는 하는 하고 싶어 싶은 같아 같은 것 거 게 건 걸 네요 나요 났어 났는 나는 나서 생겼 생긴
+안녕 감사 고마 고맙 죄송 미안 네 예 아니 아뇨 그리고 근데 그런데 하지만 그래서 혹시 다른
+"""
+KO_GENERIC_STEMS = tuple(sorted(set(_KO_GENERIC_STEMS.split()), key=len, reverse=True))
+_KO_SHORT_WORDS = """
+안 앱 또 왜 좀 저 제 다 꼭 잘 못 뭐 이 그 것 거
+"""
+_KO_SHORT = frozenset(_KO_SHORT_WORDS.split())
+_KO_ENDING_WORDS = """
+이 가 은 는 을 를 도 요 에 만 좀 이요 이에요 예요 이야 야 에서 으로 로 까지 부터
+이랑 랑 하고 과 와 돼요 되요 돼 됨 되나요 되네요
+"""
+_KO_ENDINGS = frozenset(_KO_ENDING_WORDS.split())
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _korean_generic(word: str) -> bool:
+    """Whether one Korean word names nothing (see ``KO_GENERIC_STEMS``)."""
+    if any(word.startswith(stem) for stem in KO_GENERIC_STEMS if len(stem) > 1):
+        return True
+    head, rest = word[:1], word[1:]
+    return head in _KO_SHORT and (not rest or rest in _KO_ENDINGS)
+
+
 def is_vague(text: str) -> bool:
     """True when ``text`` has words but none of them names anything: "it doesnt work", "help!!",
-    "still broken", "that didn't help, talk to a person". Text in a script without spaces between
-    words (Korean, Japanese, Chinese) is never judged vague here."""
+    "still broken", "that didn't help, talk to a person"; in Korean "안 돼요", "작동이 안 돼요",
+    "아직도 고장났어요", "도와주세요" (any word that is not a generic stem with its endings names
+    something: "카메라가 안 켜져요" is not vague). Text in another script without spaces between words
+    (Japanese, Chinese) is never judged vague here."""
     found = words(text)
-    if not found or any(not w.isascii() for w in found):
+    if not found:
         return False
-    return not specifics(text)
+    for w in found:
+        if w.isascii():
+            if w not in GENERIC and not w.isdigit():
+                return False
+        elif _HANGUL.search(w) and all(_HANGUL.match(ch) for ch in w):
+            if not _korean_generic(w):
+                return False
+        else:
+            return False  # another script, or Hangul mixed with other letters in one word
+    return True
 
 
 _PERSON_WORDS = """
@@ -66,13 +111,25 @@ manager supervisor support team employee advisor adviser consultant
 PERSON_WORDS = frozenset(_PERSON_WORDS.split())
 
 
+# Korean: a person ("상담원", "사람", "직원", "담당자", "고객센터"...) or a verdict on what the bot said
+# ("그래도", "여전히", "답변", "도움이 안", "말씀하신", "그게 아니") must be named in a request for a person;
+# "작동이 안 돼요" alone is a vague fault, not a request.
+_KO_PERSON_OR_VERDICT = """
+상담 사람 직원 담당 고객센터 매니저 관리자 챗봇 전화 통화 연결 그래도 여전히 답변 도움 말씀 그게 아니 틀렸 똑같 소용
+"""
+KO_PERSON_OR_VERDICT = tuple(_KO_PERSON_OR_VERDICT.split())
+
+
 def may_ask_for_person(text: str) -> bool:
     """Whether ``text`` can be a request for a person (or a verdict that an answer did not help): it
     names a person ("talk to a human", "I want an agent about my bill"), or names nothing else ("that
     didn't help", "useless"). A typo'd question ("hw do i cancl my subscripton") names other things
-    and no person, so however its neighbours lean it is not one. Text in a script without spaces
-    between words is not judged here (True)."""
+    and no person, so however its neighbours lean it is not one. Korean must name a person or a verdict
+    (``KO_PERSON_OR_VERDICT``: "상담원 연결해 주세요", "그래도 안 돼요"); text in another script without
+    spaces between words is not judged here (True)."""
     found = words(text)
+    if _HANGUL.search(text):
+        return any(stem in text for stem in KO_PERSON_OR_VERDICT) or any(w in PERSON_WORDS for w in found)
     if not found or any(not w.isascii() for w in found):
         return True
     return not specifics(text) or any(w in PERSON_WORDS for w in found)

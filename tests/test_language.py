@@ -54,7 +54,10 @@ def test_english_support_messages_are_never_taken_for_another_language() -> None
     assert all(guess_language(t) is None for t in NOT_JUDGED)
 
 
-def test_a_message_in_another_language_goes_to_a_person(chat: FakeChannel) -> None:
+def test_a_message_in_another_language_goes_to_a_person(make_app) -> None:
+    """Without a multilingual encoder (``embedding.multilingual`` empty), English-only MiniLM does not read
+    French: a person takes it."""
+    chat = FakeChannel(make_app(embedding={"multilingual": ""}))
     out = chat.push("comment annuler mon abonnement", customer="fr")
     assert out.action == "escalate" and out.label == "human" and out.ticket_id
     assert "written in French" in out.reason and out.ticket_id in out.replies[0].text
@@ -64,7 +67,16 @@ def test_a_message_in_another_language_goes_to_a_person(chat: FakeChannel) -> No
     assert chat.push("how do I reset my password?", customer="en").action == "answer"
 
 
+def test_the_default_pair_reads_french_with_its_multilingual_encoder(chat: FakeChannel) -> None:
+    """The default configuration routes a French message to USE multilingual v3, which reads French: the
+    English cases answer it (the reply in app.language, English, as French templates do not ship)."""
+    out = chat.push("comment annuler mon abonnement", customer="fr")
+    assert out.action == "answer" and out.case_id == "cancel-subscription"
+    assert chat.ac.stack_for("comment annuler mon abonnement").embedder.name == "use-multilingual-v3"
+    assert chat.ac.stack_for("how do I cancel my subscription").embedder.name == "all-MiniLM-L6-v2"
+
+
 def test_the_check_can_be_turned_off_for_a_multilingual_model(make_app) -> None:
-    ac = make_app(classifier={"languages": []})
+    ac = make_app(classifier={"languages": []}, embedding={"multilingual": ""})
     out = FakeChannel(ac).push("comment annuler mon abonnement", customer="fr")
     assert "written in" not in out.reason

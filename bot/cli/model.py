@@ -42,6 +42,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{'ece':20} {summary['calibration']['ece']}")
         r = summary["retrieval"]
         print(f"{'retrieval':20} at_1 {r['at_1']}  at_3 {r['at_3']}  mrr {r['mrr']}  (n {r['n']})")
+        print(f"{'encoders':20} " + ", ".join(f"{k} {v}" for k, v in summary["encoders"].items()))
     return 0
 
 

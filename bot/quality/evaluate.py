@@ -73,18 +73,27 @@ def run_eval(ac: Aftercare, rows: list[tuple[str, str]], *,
     float rounding) and each is decided as the pipeline decides it. Latency (``p50_ms``, ``p99_ms``) is
     measured on a fixed, evenly spaced sample of ``timed`` messages (all of them when fewer), each
     encoded alone and decided, as a customer's message is; ``latency_sample`` says how many."""
-    router = ac.router()
-    router.calibration()  # calibrate before timing
     kb_cases = set(ac.kb.index().case_of.values())  # the published cases retrieval can find
     texts = [text for text, _ in rows]
-    vectors = ac.embedder.encode(texts)  # in the embedder's batches
+    # a language-routed pair decides each message with the encoder and router of its language
+    stacks = [ac.stack_for(text) for text in texts]
+    by_stack: dict[int, list[int]] = {}
+    for i, st in enumerate(stacks):
+        by_stack.setdefault(id(st), []).append(i)
+    vectors: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(rows)
+    for members in by_stack.values():
+        st = stacks[members[0]]
+        st.router().calibration()  # calibrate before timing
+        for i, v in zip(members, st.embedder.encode([texts[i] for i in members]), strict=True):  # in batches
+            vectors[i] = v
     sample = set(np.linspace(0, len(rows) - 1, num=min(timed, len(rows)), dtype=int).tolist()) if rows else set()
     out: list[Row] = []
     for i, ((text, expected), vec) in enumerate(zip(rows, vectors, strict=True)):
         ms: float | None = None
+        router = stacks[i].router()
         if i in sample:
             t0 = time.perf_counter()
-            router.decide(text, ac.embedder.encode([text])[0])
+            router.decide(text, stacks[i].embedder.encode([text])[0])
             ms = (time.perf_counter() - t0) * 1000
         d = router.decide(text, vec)
         decision = d.case_id if d.action == "answer" and d.case_id else CLARIFY if d.action == "clarify" \
@@ -96,9 +105,11 @@ def run_eval(ac: Aftercare, rows: list[tuple[str, str]], *,
                        case=d.case_id if answerable else None, share=float(d.confidence),
                        forced=d.action == "answer" and d.confidence < d.threshold,
                        hits=tuple(h.case_id for h in d.hits), options=tuple(d.options)))
-    threshold = router.calibration().threshold
+    main = max(by_stack.values(), key=len) if by_stack else []  # the stack that decided most messages
+    threshold = (stacks[main[0]] if main else ac).router().calibration().threshold
     summary = summarize(out, threshold=threshold)
-    return {**summary, **diagnostics(out, kb_cases=kb_cases)}, out
+    encoders = Counter(st.embedder.name for st in stacks)
+    return {**summary, **diagnostics(out, kb_cases=kb_cases), "encoders": dict(encoders)}, out
 
 
 def _answered(r: Row) -> bool:

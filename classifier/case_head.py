@@ -1,0 +1,130 @@
+"""A case head beside the neighbours' vote, for an encoder whose neighbours vote poorly alone: a logistic
+regression over the encoder's fixed sentence vectors, one class per knowledge-base case (its phrasings) and
+one per label that does not answer (fault, human, complaint... from the classifier's examples), as
+Casanueva et al. 2020 ("Efficient Intent Detection with Dual Sentence Encoders") classify intents over
+fixed USE vectors.
+
+The router keeps every decision that is not about which case answers (a request for a person, courtesy, a
+language it does not read, a fault its examples recognise). For the others a case is answered only when
+the two agree: the vote's leading case has at least ``agree_vote`` of the vote and is the head's top class
+with at least ``agree_head`` probability (and its best phrasing clears ``min_score``); else a person takes
+it. Two different readers of the same vectors err on different messages, so their agreement answers
+nearly as often as either and wrongly far less: on the demo KB's Korean dev messages (kb/demo/dev_ko.csv,
+93) with USE multilingual v3, the vote alone routes 0.85 with 4.9% wrong answers, the head alone 0.73 at
+0% or 0.85 at 4.8%, both agreeing 0.85 with 1.7% (``agree_vote`` 0.5 and ``agree_head`` 0.2 were chosen
+there, the middle of the plateau; ``bench/korean.py`` gives the held-out figures).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from classifier.model import TrainedModel
+from classifier.router import Decision, Router, Why
+
+log = logging.getLogger(__name__)
+
+CASE = "case:"
+LABEL = "label:"
+# decisions about which case answers (or none): the head decides them; the router keeps the others
+ABOUT_CASES = frozenset({Why.MATCH, Why.NEAR_PHRASING, Why.UNSURE, Why.TORN, Why.TOO_FAR, Why.OUT_OF_SCOPE,
+                         Why.UNCOVERED})
+
+
+@dataclass(frozen=True)
+class HeadFit:
+    """A fitted head: ``classes`` (``case:<id>`` or ``label:<name>``), ``coef`` (classes x dim), ``intercept``."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    def proba(self, vector: np.ndarray) -> np.ndarray:
+        """Probabilities of ``classes`` for one vector (shape (dim,))."""
+        z = self.coef @ vector + self.intercept
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+
+def fit_head(x: np.ndarray, y: list[str], *, c: float = 10.0) -> HeadFit | None:
+    """The head fitted on unit vectors ``x`` (n x dim) with keys ``y`` (L2-regularised, inverse strength
+    ``c``); None when there are fewer than two cases."""
+    if sum(1 for k in set(y) if k.startswith(CASE)) < 2:
+        return None
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, max_iter=3000)
+    clf.fit(x, y)
+    classes = tuple(str(k) for k in clf.classes_)
+    coef, icpt = clf.coef_, clf.intercept_
+    if len(classes) == 2:  # one row for two classes: make it a softmax pair
+        coef, icpt = np.vstack([-coef[0] / 2, coef[0] / 2]), np.array([-icpt[0] / 2, icpt[0] / 2])
+    return HeadFit(classes=classes, coef=np.asarray(coef, dtype=np.float32),
+                   intercept=np.asarray(icpt, dtype=np.float32))
+
+
+class HeadedRouter:
+    """A :class:`classifier.router.Router` whose answers need its case head's agreement (see the module).
+    Everything else (``settings``, ``labels``, ``calibration``...) is the router's. The head is refitted
+    when the KB revision changes (about a second for the demo KB)."""
+
+    def __init__(self, router: Router, model: TrainedModel, *, agree_vote: float = 0.5,
+                 agree_head: float = 0.2) -> None:
+        self.router = router
+        self.model = model
+        self.agree_vote = agree_vote
+        self.agree_head = agree_head
+        self._fit: HeadFit | None = None
+        self._fitted_at: int | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.router, name)
+
+    def head(self) -> HeadFit | None:
+        """The head for the current KB revision."""
+        idx = self.router.kb.index()
+        with self._lock:
+            if self._fitted_at != idx.kb_revision:
+                ids, vecs = idx.vectors()
+                keys = [CASE + idx.case_of[int(i)] for i in ids]
+                labels = self.router.labels
+                ex = [i for i, lab in enumerate(self.model.labels)
+                      if lab in labels and labels[lab].action != "answer"]
+                x = np.vstack([vecs, self.model.vectors[ex]]) if ex else vecs
+                keys += [LABEL + self.model.labels[i] for i in ex]
+                self._fit = fit_head(x, keys)
+                self._fitted_at = idx.kb_revision
+            return self._fit
+
+    def decide(self, text: str, vector: np.ndarray) -> Decision:
+        """The router's decision; one about which case answers stands only when the head agrees."""
+        d = self.router.decide(text, vector)
+        if d.why not in ABOUT_CASES:
+            return d
+        fit = self.head()
+        if fit is None:
+            return d
+        p = fit.proba(vector)
+        top = int(p.argmax())
+        key, prob = fit.classes[top], float(p[top])
+        lead = d.case_id
+        score = next((h.score for h in d.hits if h.case_id == lead), 0.0)
+        if lead is not None and key == CASE + lead and d.confidence >= self.agree_vote and prob >= self.agree_head \
+                and score >= self.router.settings.min_score:
+            return replace(d, action="answer", label=self.router.answer_label, threshold=self.agree_vote,
+                           score=round(score, 4), why=Why.MATCH, options=(),
+                           reason=f"case {lead!r}: vote {d.confidence:.2f} (>= {self.agree_vote:.2f}) and the case "
+                                  f"head {prob:.2f} (>= {self.agree_head:.2f}) agree")
+        if d.action == "escalate":
+            return d
+        head_says = key[len(CASE):] if key.startswith(CASE) else key[len(LABEL):]
+        return replace(d, action="escalate", label=self.router.answer_label if key.startswith(CASE) else head_says,
+                       threshold=self.agree_vote, why=Why.UNSURE, options=(),
+                       reason=f"not sure enough: the vote leads with {lead!r} ({d.confidence:.2f}), the case head "
+                              f"with {head_says!r} ({prob:.2f})")
