@@ -20,6 +20,7 @@ from handoff.errors import HandoffError
 from handoff.models import OPEN_STATES, Ticket
 from handoff.races import on_fresh_state
 from handoff.tickets import Tickets
+from handoff.vectors import from_bytes, unit
 from handoff.views import ProblemLink, ProblemView, TicketView
 
 
@@ -30,18 +31,6 @@ class ProblemNotFound(HandoffError):
 def problem_public_id(n: int) -> str:
     """The id agents see for problem number ``n``: ``PRB-0007``."""
     return f"PRB-{n:04d}"
-
-
-def _vec(data: bytes | None) -> np.ndarray | None:
-    if not data:
-        return None
-    return np.frombuffer(data, dtype=np.float32)
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float32).ravel()
-    n = float(np.linalg.norm(v))
-    return v / n if n > 0 else v
 
 
 class ProblemBook:
@@ -56,7 +45,7 @@ class ProblemBook:
     def link(self, ref: str | int, vector: np.ndarray) -> ProblemLink | None:
         """Store the ticket's subject vector and group it with similar recent faults, if any."""
         cfg = self.ctx.settings.problems
-        v = _unit(vector)
+        v = unit(vector)
         with self.ctx.sessions() as s:
             t = self.ctx.find(s, ref)
             if t.subject_vector != v.tobytes():  # tickets.create may have stored it already
@@ -70,7 +59,7 @@ class ProblemBook:
             for p in s.scalars(
                 select(Problem).where(Problem.status == "open", Problem.last_seen_at >= since)
             ):
-                pv = _vec(p.vector)
+                pv = from_bytes(p.vector)
                 if pv is None or pv.shape != v.shape:
                     continue
                 score = float(pv @ v)
@@ -92,15 +81,15 @@ class ProblemBook:
                     Ticket.subject_vector.is_not(None),
                 )
             ):
-                ov = _vec(o.subject_vector)
+                ov = from_bytes(o.subject_vector)
                 if ov is not None and ov.shape == v.shape and float(ov @ v) >= cfg.similarity:
                     group.append(o)
             if not group:
                 s.commit()
                 return None
             members = sorted([*group, t], key=lambda x: x.id)
-            vectors = [mv for mv in (_vec(m.subject_vector) for m in members) if mv is not None]
-            centroid = _unit(np.mean(np.stack(vectors), axis=0))
+            vectors = [mv for mv in (from_bytes(m.subject_vector) for m in members) if mv is not None]
+            centroid = unit(np.mean(np.stack(vectors), axis=0))
             p = Problem(
                 title=members[0].subject[:300],
                 label=t.label,
@@ -112,7 +101,7 @@ class ProblemBook:
             s.add(p)
             s.flush()
             for m in members:
-                self._link(s, p, m, score=float(centroid @ _unit(_vec(m.subject_vector))))  # type: ignore[arg-type]
+                self._link(s, p, m, score=float(centroid @ unit(from_bytes(m.subject_vector))))  # type: ignore[arg-type]
             self.alerts.add(
                 s,
                 "problem",
@@ -129,10 +118,10 @@ class ProblemBook:
     def _link(self, s: Session, p: Problem, t: Ticket, *, score: float, update_vector: bool = False) -> None:
         t.problem_id = p.id
         p.last_seen_at = self.ctx.now()
-        pv, tv = _vec(p.vector), _vec(t.subject_vector)
+        pv, tv = from_bytes(p.vector), from_bytes(t.subject_vector)
         if update_vector and pv is not None and tv is not None:  # running mean of the linked subjects
             n = s.scalar(select(func.count()).select_from(Ticket).where(Ticket.problem_id == p.id)) or 1
-            p.vector = _unit(pv * max(1, n - 1) + tv).tobytes()
+            p.vector = unit(pv * max(1, n - 1) + tv).tobytes()
         self.ctx.event(s, t.id, "bot", "problem_linked", problem=problem_public_id(p.id), score=round(score, 3))
 
     def _maybe_incident(self, s: Session, p: Problem) -> None:

@@ -24,15 +24,9 @@ from handoff.links import copy_to_merged, followed
 from handoff.models import OPEN_STATES, Conversation, Message, MessageKind, Satisfaction, Ticket, TicketEvent
 from handoff.races import on_fresh_state
 from handoff.sla_clocks import SlaClocks
+from handoff.vectors import unit_bytes
 from handoff.views import EventView, MessageView, TicketActivity, TicketView, message_view, ticket_view
 
-
-def unit_bytes(v: np.ndarray) -> bytes:
-    """``v`` (any shape, flattened) scaled to unit length, as float32 bytes: how ticket subjects' and
-    problems' vectors are stored."""
-    v = np.asarray(v, dtype=np.float32).ravel()
-    n = float(np.linalg.norm(v))
-    return (v / n if n > 0 else v).tobytes()
 
 class Tickets:
     """Opens, reads, answers, resolves and rates tickets."""
