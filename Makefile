@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet $(TORCH)
 	$(PIP) install --quiet -e '.[telegram,slack,dev]'
-	$(PY) -m kb.onnx_embedder  # the serving encoder, exported once from the packaged weights
+	$(PY) -m kb.onnx_embedder --int8  # the serving encoder (int8), exported once from the packaged weights
+	$(PY) -m kb.onnx_embedder  # its fp32 export (embedding.quantize: false)
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -106,7 +106,8 @@ class EmbeddingSettings:
                               "weights and cached (no torch in the serving process; falls back to torch for "
                               "a model that cannot be exported); torch: sentence-transformers.",
                       choices=("onnx", "torch"))
-    quantize: bool = _s(False, "With runtime onnx: int8 dynamic quantisation (faster, vectors differ slightly).")
+    quantize: bool = _s(True, "With runtime onnx: int8 dynamic quantisation, per-channel weights (80 MB less per "
+                              "worker, faster; BANKING77 dev routing within 0.4 point of fp32); false: fp32.")
     threads: int = _s(0, "With runtime onnx: encoder threads per worker (0: one per core).")
 
 

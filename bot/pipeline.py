@@ -383,8 +383,10 @@ class Pipeline:
         if text:  # decided before any write: the encoder never runs while this message holds a write lock
             decided = self._decide(text)
         first = conversation_language(text, current=None, default=default, available=LANGUAGES)
-        conv = self.handoff.conversation(msg.channel, msg.customer, name=msg.customer_name, language=first)
-        ticket = self.handoff.open_ticket(conv)
+        conv, created = self.handoff.conversations.open_new(msg.channel, msg.customer, name=msg.customer_name,
+                                                            language=first)
+        # a conversation created just now has no ticket and no message: nothing to look up
+        ticket = None if created else self.handoff.open_ticket(conv)
         lang = self.language_of(conv, text)
         self._spoken[id(msg)] = lang
         if not text:
@@ -405,7 +407,7 @@ class Pipeline:
             return Outcome(replies=[Reply(self.replies.render("empty", ticket_id=None, language=lang))],
                            action="refused", reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
-        if ticket is None and could_pick(text):  # "2" typed under a "did you mean...?" picks the second option
+        if ticket is None and not created and could_pick(text):  # "2" under a "did you mean...?" picks option 2
             last = self.handoff.message_before(conv, 2**31 - 1)  # the last message; ids are 32-bit integers
             if last is not None and last.author == "bot" and last.kind is MessageKind.CLARIFY:
                 choice = typed_choice(text, len(last.meta.get("options") or []))
@@ -413,11 +415,11 @@ class Pipeline:
                     self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta,
                                         key=msg.key)
                     return self._picked(last, choice)
-        if ticket is None:  # "4 thanks" answering the rating question after a resolution: stored, no reopening
+        if ticket is None and not created:  # "4 thanks" answering the rating question after a resolution
             rated = take_rating(self.handoff, self.replies, conv, msg, text, language=lang)
             if rated is not None:
                 return rated
-        if ticket is None:  # within the reopen window after a resolution: reopen and join it, unless the
+        if ticket is None and not created:  # within the reopen window after a resolution: reopen it, unless the
             # bot can answer it itself (a usage question, thanks; not a message it is unsure about)
             ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(decided[0]))
         customer_msg = self.handoff.record(conv, "customer", original, ticket_id=ticket.id if ticket else None,

@@ -32,6 +32,12 @@ class Conversations:
         """The id of the customer's conversation on ``channel``, created on first contact (safe when two
         workers see the customer at once) with ``language`` (ISO code) when given; ``name`` updates the
         display name."""
+        return self.open_new(channel, customer_ref, name=name, language=language)[0]
+
+    def open_new(self, channel: str, customer_ref: str, *, name: str = "",
+                 language: str | None = None) -> tuple[int, bool]:
+        """:meth:`open`, and whether this call created the conversation (then it has no messages and no
+        tickets yet: the caller need not look for them)."""
         with self.ctx.sessions() as s:
             c = s.scalar(select(Conversation).where(Conversation.channel == channel,
                                                     Conversation.customer_ref == customer_ref))
@@ -41,7 +47,7 @@ class Conversations:
                 if name and name != c.customer_name:
                     c.customer_name = name
                 s.commit()
-                return c.id
+                return c.id, False
             c = Conversation(channel=channel, customer_ref=customer_ref, customer_name=name,
                              created_at=now, last_seen_at=now, language=language[:8] if language else None)
             s.add(c)
@@ -53,8 +59,8 @@ class Conversations:
                                                                Conversation.customer_ref == customer_ref))
                 if found is None:
                     raise
-                return int(found)
-            return c.id
+                return int(found), False
+            return c.id, True
 
     @on_fresh_state
     def language(self, conversation_id: int) -> str | None:

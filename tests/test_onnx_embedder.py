@@ -114,3 +114,23 @@ def test_aftercare_run_answers_without_torch(tmp_path: Path, seeded_dir: Path, o
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.model
+def test_the_int8_encoder_agrees_with_the_torch_encoder(embedder: Embedder) -> None:
+    """The int8 model served by default (per-channel dynamic quantisation) stays close to the torch
+    encoder: mean cosine >= 0.985 and no text under 0.93 (short ones move most: "thank you" ~0.94), and
+    each demo test question finds the same nearest demo phrasing in at least 90% of cases."""
+    quantized = OnnxEmbedder("all-MiniLM-L6-v2", quantize=True)
+    assert quantized.quantized and quantized.name == embedder.name
+    texts = _texts()
+    ref, q = embedder.encode(texts), quantized.encode(texts)
+    cos = (ref * q).sum(axis=1)
+    assert cos.mean() >= 0.985 and cos.min() >= 0.93, (float(cos.mean()), texts[int(cos.argmin())])
+    with (ROOT / "kb" / "demo" / "cases.csv").open(newline="", encoding="utf-8") as fh:
+        phrasings = [p.strip() for r in csv.DictReader(fh) for p in r["question"].split("|") if p.strip()]
+    with (ROOT / "kb" / "demo" / "test.csv").open(newline="", encoding="utf-8") as fh:
+        questions = [r["text"] for r in csv.DictReader(fh)]
+    same = (embedder.encode(questions) @ embedder.encode(phrasings).T).argmax(axis=1) == \
+        (quantized.encode(questions) @ quantized.encode(phrasings).T).argmax(axis=1)
+    assert same.mean() >= 0.9, float(same.mean())
