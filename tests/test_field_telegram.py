@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.test_telegram import CHAT, _to, bot_api, polling  # noqa: F401 - fixtures
+from tests.test_telegram import CHAT, _to, polling  # noqa: F401 - fixtures
 
 
 async def test_a_photo_sent_before_any_words_goes_into_the_ticket_the_next_message_opens(
