@@ -51,21 +51,36 @@ class HeadFit:
         return e / e.sum()
 
 
-def fit_head(x: np.ndarray, y: list[str], *, c: float = 10.0) -> HeadFit | None:
-    """The head fitted on unit vectors ``x`` (n x dim) with keys ``y`` (L2-regularised, inverse strength
-    ``c``); None when there are fewer than two cases."""
+def fit_head(x: np.ndarray, y: list[str], *, c: float = 10.0, iterations: int = 300) -> HeadFit | None:
+    """The head fitted on unit vectors ``x`` (n x dim) with keys ``y``: multinomial logistic regression
+    minimising the summed cross-entropy plus ``||W||^2 / (2c)`` (scikit-learn's ``LogisticRegression(C=c)``
+    objective), by Nesterov's accelerated gradient descent with step ``1 / L`` (``L`` the gradient's
+    Lipschitz bound, ``||x||_2^2 / 2 + 1/c``), in numpy so that a serving worker loads no scikit-learn.
+    None when there are fewer than two cases."""
     if sum(1 for k in set(y) if k.startswith(CASE)) < 2:
         return None
-    from sklearn.linear_model import LogisticRegression
-
-    clf = LogisticRegression(C=c, max_iter=3000)
-    clf.fit(x, y)
-    classes = tuple(str(k) for k in clf.classes_)
-    coef, icpt = clf.coef_, clf.intercept_
-    if len(classes) == 2:  # one row for two classes: make it a softmax pair
-        coef, icpt = np.vstack([-coef[0] / 2, coef[0] / 2]), np.array([-icpt[0] / 2, icpt[0] / 2])
-    return HeadFit(classes=classes, coef=np.asarray(coef, dtype=np.float32),
-                   intercept=np.asarray(icpt, dtype=np.float32))
+    classes = tuple(sorted(set(y)))
+    index = {k: i for i, k in enumerate(classes)}
+    xf = np.asarray(x, dtype=np.float64)
+    onehot = np.zeros((len(y), len(classes)))
+    onehot[np.arange(len(y)), [index[k] for k in y]] = 1.0
+    xb = np.hstack([xf, np.ones((len(y), 1))])  # the intercept as a last, unregularised column
+    reg = np.ones(xb.shape[1]) / c
+    reg[-1] = 0.0
+    step = 1.0 / (0.5 * float(np.linalg.norm(xb, 2)) ** 2 + 1.0 / c)
+    w = np.zeros((xb.shape[1], len(classes)))
+    ahead, t = w.copy(), 1.0
+    for _ in range(iterations):
+        z = xb @ ahead
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        grad = xb.T @ (p - onehot) + reg[:, None] * ahead
+        new = ahead - step * grad
+        t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
+        ahead = new + ((t - 1) / t_next) * (new - w)
+        w, t = new, t_next
+    return HeadFit(classes=classes, coef=np.ascontiguousarray(w[:-1].T, dtype=np.float32),
+                   intercept=np.asarray(w[-1], dtype=np.float32))
 
 
 class HeadedRouter:
