@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bot.config import Config, build_desk_settings
 from bot.db import UnitSessions, make_engine, make_sessions, upgrade, with_retries
-from bot.feedback import record_feedback
+from bot.feedback import record_feedback, verdict_of
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline
 from bot.replies import Replies
@@ -275,7 +275,8 @@ class Aftercare:
                         replies=self.replies, max_chars=self.config.app.max_message_chars,
                         transcript_messages=self.config.tickets.transcript_messages,
                         db_attempts=self.config.database.connect_retries, db_delay=self.config.database.retry_delay_s,
-                        answer_feedback=self._record_answer_feedback, metrics=self.metrics,
+                        answer_feedback=self._record_answer_feedback,
+                        verdict_of=lambda message_id: verdict_of(self.sessions, message_id), metrics=self.metrics,
                         fault_labels=tuple(self.config.problems.fault_labels),
                         new_issue_similarity=self.config.tickets.new_issue_similarity,
                         unit=self.sessions.unit)

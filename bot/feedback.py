@@ -23,7 +23,7 @@ class AnswerFeedback(ChannelBase):
     message_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(32))
     customer_ref: Mapped[str] = mapped_column(String(200))
-    value: Mapped[str] = mapped_column(String(16))  # helped | human
+    value: Mapped[str] = mapped_column(String(16))  # helped | human | pick:<option index or none>
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -35,6 +35,13 @@ def record_feedback(
     return insert_once(
         sessions, AnswerFeedback(message_id=message_id, channel=channel, customer_ref=customer, value=value, at=at)
     )
+
+
+def verdict_of(sessions: sessionmaker[Session], message_id: int) -> str | None:
+    """The verdict stored on one bot message (``helped``, ``human``, a "did you mean...?" pick
+    ``pick:<choice>``), or None."""
+    with sessions() as s:
+        return s.scalar(select(AnswerFeedback.value).where(AnswerFeedback.message_id == message_id))
 
 
 def answer_verdicts(sessions: sessionmaker[Session], since: datetime) -> dict[int, str]:

@@ -32,6 +32,7 @@ from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language, guess_language
 from classifier.router import UNSURE, Decision, Router, Why
 from classifier.specifics import is_vague
+from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 from handoff.service import Handoff, MessageView
 from handoff.views import TicketView
@@ -105,6 +106,7 @@ class Pipeline:
                  replies: Replies, max_chars: int = 4000, transcript_messages: int = 20,
                  db_attempts: int = 5, db_delay: float = 0.5,
                  answer_feedback: Callable[[str, str, int, str], bool] | None = None,
+                 verdict_of: Callable[[int], str | None] | None = None,
                  metrics: Metrics | None = None, fault_labels: tuple[str, ...] = ("fault",),
                  new_issue_similarity: float = 0.45,
                  unit: Callable[[], AbstractContextManager[object]] | None = None,
@@ -123,6 +125,7 @@ class Pipeline:
         # records a customer's verdict on a bot answer (channel, customer, answer message id, value), as the
         # channels' "Talk to a person" button does
         self.answer_feedback = answer_feedback
+        self.verdict_of = verdict_of  # the verdict stored on a bot message (answer_feedback's value), if any
         self.metrics = metrics
         self._spoken: dict[int, str] = {}  # message (id) being handled -> the language its replies speak
         # while a ticket is open, a fault message this far (cosine under new_issue_similarity) from
@@ -276,6 +279,11 @@ class Pipeline:
                 return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                                ticket_id=ticket.public_id, label=d.label, message_id=message_id,
                                reason=f"a different issue while {ticket.public_id} is open: flagged to the agent")
+        return self._joined(conv, ticket, message_id, key=key, lang=lang)
+
+    def _joined(self, conv: int, ticket: TicketView, message_id: int | None, *, key: str = "",
+                lang: str = "") -> Outcome:
+        """The message joined the open ticket: "added to your ticket"."""
         out = self.replies.render("joined", ticket_id=ticket.public_id, language=lang or None)
         self._reply(conv, out, ticket_id=ticket.id, key=key)
         return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
@@ -299,24 +307,56 @@ class Pipeline:
         ``choice`` is an option's index ("0".."2") or ``none``. An option answers with its case (a bot
         answer recorded with ``picked_from`` and the customer's words, ``asked``, for the editors); none
         opens a ticket whose reason lists the options shown. None when the message is not this customer's
-        clarification, the choice is not one of it, or it was already answered (one press per set)."""
-        m = self.handoff.message_of(channel, customer, message_id)
-        if m is None or not self._may_pick(channel, customer, m, choice):
-            return None
-        return self._picked(m, choice)
+        clarification or the choice is not one of it.
 
-    def _may_pick(self, channel: str, customer: str, m: MessageView, choice: str) -> bool:
+        One press per set of buttons, kept under the idempotency key ``pick:<message_id>``: the first press
+        decides; a second one (a double click, another tab, a retry after a lost answer or a database
+        blip) gets the first press's Outcome again and stores nothing; a press interrupted half-way (the
+        process killed) is finished by the next press, with the first press's choice. Raises
+        DatabaseUnavailable when the database stays away after retries."""
+        m = self.handoff.message_of(channel, customer, message_id)
+        if m is None or not self._pickable(m, choice):
+            return None
+        key = f"{PICK}{m.id}"
+
+        def once() -> Outcome | None:
+            done = self.handoff.keyed_outcome(f"{key}#reply")
+            if done is not None:
+                return outcome_from_dict(done)
+            held = self._claim_pick(channel, customer, m, choice)
+            if held is None:
+                return None
+            out = self._picked(m, held, key=key)
+            self.handoff.save_outcome(f"{key}#reply", outcome_to_dict(out))
+            return out
+
+        return with_retries(once, attempts=self.db_attempts, delay=self.db_delay)
+
+    def _pickable(self, m: MessageView, choice: str) -> bool:
         options = list(m.meta.get("options") or [])
         if m.author != "bot" or m.kind is not MessageKind.CLARIFY:
             return False
-        if choice != NONE and not (choice.isdigit() and int(choice) < len(options)):
-            return False
-        if self.answer_feedback is None:
-            return True
-        # stored once per clarification: a second press (another button, another device) does nothing
-        return self.answer_feedback(channel, customer, m.id, "none" if choice == NONE else "picked")
+        return choice == NONE or (choice.isdigit() and int(choice) < len(options))
 
-    def _picked(self, m: MessageView, choice: str) -> Outcome:
+    def _claim_pick(self, channel: str, customer: str, m: MessageView, choice: str) -> str | None:
+        """The choice that holds for this set of buttons: ``choice`` when this is its first press, else the
+        first press's (stored as the clarification's verdict ``pick:<choice>``); None when it was answered
+        before picks were kept that way."""
+        if self.answer_feedback is None:
+            return choice
+        if self.answer_feedback(channel, customer, m.id, f"{PICK}{choice}"):
+            return choice
+        first = self.verdict_of(m.id) if self.verdict_of is not None else None
+        if first is None or not first.startswith(PICK):
+            return None
+        held = first[len(PICK):]
+        return held if self._pickable(m, held) else None
+
+    def _may_pick(self, channel: str, customer: str, m: MessageView, choice: str) -> bool:
+        """A typed pick ("2" under the options): valid, and the set's first press."""
+        return self._pickable(m, choice) and self._claim_pick(channel, customer, m, choice) == choice
+
+    def _picked(self, m: MessageView, choice: str, *, key: str = "") -> Outcome:
         options = [str(o) for o in m.meta.get("options") or []]
         asked = str(m.meta.get("asked") or "")
         conv = m.conversation_id
@@ -329,27 +369,27 @@ class Pipeline:
             reason = f"the customer picked {case.id!r} of {', '.join(options)}"
             self._reply(conv, out, meta={"kind": MessageKind.ANSWER, "label": m.meta.get("label", ""),
                                          "case_id": case.id, "confidence": 1.0, "reason": reason,
-                                         "why": Why.PICKED, "picked_from": m.id, "asked": asked})
+                                         "why": Why.PICKED, "picked_from": m.id, "asked": asked}, key=key)
             return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=str(m.meta.get("label", "")),
                            confidence=1.0, case_id=case.id, reason=reason, options=options)
         open_t = self.handoff.open_ticket(conv)
         if open_t is not None:
-            out = self.replies.render("joined", ticket_id=open_t.public_id, language=lang)
-            self._reply(conv, out, ticket_id=open_t.id)
-            return Outcome(replies=[Reply(out, ticket_id=open_t.public_id)], action="joined",
-                           ticket_id=open_t.public_id, reason="an open ticket holds this conversation")
+            return self._joined(conv, open_t, None, key=key, lang=lang or "")
         router = self.router()
         human = router.settings.human_label
         spec = router.labels.get(human)
         reason = f"none of the offered cases fit ({', '.join(options)}); the customer asks for a person"
-        t = self.handoff.create_ticket(conv, subject=asked or "None of the offered answers fit", label=human,
-                                       confidence=1.0, priority=spec.priority if spec else "normal",
-                                       impact="single", reason=reason,
-                                       transcript_messages=self.transcript_messages)
+        try:
+            t = self.handoff.create_ticket(conv, subject=asked or "None of the offered answers fit", label=human,
+                                           confidence=1.0, priority=spec.priority if spec else "normal",
+                                           impact="single", reason=reason,
+                                           transcript_messages=self.transcript_messages)
+        except OpenTicketExists as e:
+            return self._joined(conv, e.ticket, None, key=key, lang=lang or "")
         out = self.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority, language=lang,
                                   **self.team_hours(t.team))
         self._reply(conv, out, ticket_id=t.id, meta={"kind": MessageKind.ESCALATE, "label": human, "reason": reason,
-                                                     "why": Why.ASKS_PERSON, "options": options})
+                                                     "why": Why.ASKS_PERSON, "options": options}, key=key)
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
                        label=human, confidence=1.0, priority=t.priority, impact=t.impact, reason=reason,
                        options=options)
@@ -414,7 +454,7 @@ class Pipeline:
                 if choice is not None and self._may_pick(msg.channel, msg.customer, last, choice):
                     self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta,
                                         key=msg.key)
-                    return self._picked(last, choice)
+                    return self._picked(last, choice, key=msg.key)
         if ticket is None and not created:  # "4 thanks" answering the rating question after a resolution
             rated = take_rating(self.handoff, self.replies, conv, msg, text, language=lang)
             if rated is not None:
@@ -458,10 +498,14 @@ class Pipeline:
             self._reply(conv, out, meta={**dmeta, "kind": MessageKind.REPLY}, key=msg.key)
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason=d.reason, message_id=customer_msg.id)
-        t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
-                                       priority=d.priority, impact=d.impact, reason=d.reason,
-                                       transcript_messages=self.transcript_messages,
-                                       product=str(msg.meta.get("product", ""))[:120], subject_vector=vec)
+        try:
+            t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
+                                           priority=d.priority, impact=d.impact, reason=d.reason,
+                                           transcript_messages=self.transcript_messages,
+                                           product=str(msg.meta.get("product", ""))[:120],
+                                           subject_vector=vec)
+        except OpenTicketExists as e:  # the same customer's other tab opened it a moment ago: this joins it
+            return self._joined(conv, e.ticket, customer_msg.id, key=msg.key, lang=lang)
         link = self.handoff.link_problem(t.id, vec) if vec is not None else None  # similar faults: a problem
         if asks_person:
             self._typed_verdict(msg, conv, customer_msg.id, text, d)

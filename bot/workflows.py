@@ -10,6 +10,7 @@ import logging
 from bot.app import Aftercare
 from bot.proposals import propose_from_ticket
 from classifier.router import Why
+from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
 from kb.errors import KBError
@@ -88,8 +89,12 @@ def escalate_to_person(
     *,
     name: str = "",
     subject: str = "The customer asked for a person",
+    key: str = "",
 ) -> TicketView:
-    """Open a ticket for a person now (``/human``, "Talk to a person"); an open ticket is reused."""
+    """Open a ticket for a person now (``/human``, "Talk to a person"); an open ticket is reused, also one
+    the same customer's other press or message opened at the same moment (a double click, two tabs).
+    With ``key`` (an idempotency key: the pressed button, the platform's update id) the request is stored
+    once however often it comes."""
     h = ac.handoff
     conv = h.conversation(channel, customer, name=name)
     open_t = h.open_ticket(conv)
@@ -97,19 +102,22 @@ def escalate_to_person(
         return open_t
     label = ac.config.classifier.human_label
     priority = next((s.priority for s in ac.config.labels if s.name == label), "normal")
-    h.record(conv, "customer", subject, author_name=name, meta={"command": "human"})
-    t = h.create_ticket(
-        conv,
-        subject=subject,
-        label=label,
-        confidence=1.0,
-        priority=priority,
-        impact="single",
-        reason=PERSON_REASON,
-        transcript_messages=ac.config.tickets.transcript_messages,
-    )
+    h.record(conv, "customer", subject, author_name=name, meta={"command": "human"}, key=key)
+    try:
+        t = h.create_ticket(
+            conv,
+            subject=subject,
+            label=label,
+            confidence=1.0,
+            priority=priority,
+            impact="single",
+            reason=PERSON_REASON,
+            transcript_messages=ac.config.tickets.transcript_messages,
+        )
+    except OpenTicketExists as e:
+        return e.ticket
     text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
                              language=h.language(conv), **ac.pipeline.team_hours(t.team))
     meta = {"kind": MessageKind.ESCALATE, "label": label, "reason": PERSON_REASON, "why": Why.ASKS_PERSON}
-    h.record(conv, "bot", text, ticket_id=t.id, meta=meta)
+    h.record(conv, "bot", text, ticket_id=t.id, meta=meta, key=f"{key}#reply" if key else "")
     return t

@@ -154,14 +154,17 @@ class Conversations:
             ).one()
             return int(n or 0), oldest
 
-    def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0) -> list[MessageView]:
-        """What the customer should see (bot, agent, system) with id > ``after``: for pull channels."""
+    def customer_messages(self, channel: str, customer_ref: str, *, after: int = 0,
+                          with_own: bool = False) -> list[MessageView]:
+        """What the customer should see (bot, agent, system) with id > ``after``: for pull channels;
+        ``with_own`` adds the customer's own messages (a page open in two tabs shows both sides)."""
+        authors = ("customer", *CUSTOMER_VISIBLE) if with_own else CUSTOMER_VISIBLE
         with self.ctx.sessions() as s:
             conv = self._conversation_id(s, channel, customer_ref)
             if conv is None:
                 return []
             rows = s.scalars(select(Message).where(Message.conversation_id == conv, Message.id > after,
-                                                   Message.author.in_(CUSTOMER_VISIBLE)).order_by(Message.id))
+                                                   Message.author.in_(authors)).order_by(Message.id))
             return [message_view(m) for m in rows]
 
     def message_of(self, channel: str, customer_ref: str, message_id: int) -> MessageView | None:

@@ -1,3 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handoff.views import TicketView
+
+
 class HandoffError(Exception):
     """Root of every error the handoff package raises."""
 
@@ -14,3 +22,13 @@ class TicketClosed(HandoffError):
 
 class MergeNeedsConfirmation(HandoffError):
     """Merging tickets of two different customers was asked without confirming it; nothing changed."""
+
+
+class OpenTicketExists(HandoffError):
+    """``create_ticket`` found the conversation's open ticket, opened meanwhile by the same customer's other
+    message or press (two tabs, a double click): nothing new was opened. ``ticket`` is that ticket; the
+    conversation's messages not on a ticket yet were put on it."""
+
+    def __init__(self, ticket: TicketView) -> None:
+        self.ticket = ticket
+        super().__init__(f"the conversation already has the open ticket {ticket.public_id}")

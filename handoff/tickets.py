@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from handoff.alerts import AlertLog
@@ -19,7 +19,7 @@ from handoff.assignment import Assignment
 from handoff.clock import as_utc, iso_utc
 from handoff.context import DeskContext
 from handoff.desk_models import Alert
-from handoff.errors import HandoffError
+from handoff.errors import HandoffError, OpenTicketExists
 from handoff.links import copy_to_merged, followed
 from handoff.models import OPEN_STATES, Conversation, Message, MessageKind, Satisfaction, Ticket, TicketEvent
 from handoff.races import on_fresh_state
@@ -46,11 +46,27 @@ class Tickets:
         """Open a ticket for the conversation: its last ``transcript_messages`` messages without a ticket
         (and every attachment the customer sent before) go with it; ``subject_vector`` (the subject's
         embedding, shape (dim,)) is kept for grouping similar faults (``link_problem``). Raises
-        HandoffError for an unknown conversation."""
+        HandoffError for an unknown conversation.
+
+        One open ticket per conversation: the conversation's row is held (written first) until the ticket
+        is committed, so the same customer's second message or press arriving at the same moment (two tabs,
+        a double click) waits, then finds this ticket and raises ``OpenTicketExists`` (its messages put on
+        that ticket) instead of opening another."""
         with self.ctx.sessions() as s:
+            held = s.execute(update(Conversation).where(Conversation.id == conversation_id)
+                             .values(last_seen_at=self.ctx.now()).execution_options(synchronize_session=False))
             conv = s.get(Conversation, conversation_id)
-            if conv is None:
+            if conv is None or held.rowcount == 0:  # type: ignore[attr-defined]
                 raise HandoffError(f"no conversation {conversation_id}")
+            existing = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                                     Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()))
+            if existing is not None:
+                for m in s.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                         Message.ticket_id.is_(None))
+                                   .order_by(Message.id.desc()).limit(transcript_messages)):
+                    m.ticket_id = existing.id
+                s.commit()
+                raise OpenTicketExists(ticket_view(existing))
             now = self.ctx.now()
             t = Ticket(conversation_id=conversation_id, channel=conv.channel, customer_ref=conv.customer_ref,
                        subject=subject[:2000], label=label, confidence=confidence, priority=priority,

@@ -52,7 +52,10 @@ def _read_text(path: Path) -> str:
         raise ImportFileError(str(path), None, f"cannot read file: {e.strerror}") from e
     if size > MAX_FILE_BYTES:
         raise ImportFileError(str(path), None, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as e:  # a directory, no permission
+        raise ImportFileError(str(path), None, f"cannot read file: {e.strerror}") from e
     if b"\x00" in data:
         raise ImportFileError(str(path), None, "binary file (NUL bytes): expected UTF-8 CSV or JSONL")
     try:

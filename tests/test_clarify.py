@@ -69,7 +69,12 @@ def test_a_pick_counts_once(app) -> None:
     clarify_id = int(actions[0].split(":")[1])
     picked = app.pipeline.pick("test", "dan", clarify_id, "0")
     assert picked is not None and picked.action == "answer" and picked.case_id == first.options[0]
-    assert app.pipeline.pick("test", "dan", clarify_id, "1") is None  # one press per set of buttons
+    # one press per set of buttons: another press (another option, a double click, a retry) gets the first
+    # press's answer again, and nothing more is stored
+    again = app.pipeline.pick("test", "dan", clarify_id, "1")
+    assert again is not None and again.case_id == first.options[0]
+    assert [m.meta.get("case_id") for m in app.handoff.customer_messages("test", "dan")
+            if m.meta.get("kind") == "answer"] == [first.options[0]]
     assert app.pipeline.pick("test", "eve", clarify_id, "0") is None  # another customer's message
     assert app.handoff.list() == []
 

@@ -176,3 +176,39 @@ def test_did_you_mean_shows_the_cases_as_buttons_and_a_pick_answers(server, brow
     page.reload()
     open_chat(page, f"{base}/")
     expect(page.locator(".msg.bot .choice", has_text="None of these")).to_have_count(0)  # pressed once
+
+
+def test_two_tabs_of_one_browser_show_the_same_conversation_as_it_goes(server, browser: Browser) -> None:
+    """What the customer writes in one tab shows in the other (their words and the answers), without a
+    reload; a torn question's options picked in one tab and then in the other answer once."""
+    base, ac = server
+    context = browser.new_context()
+    first, second = context.new_page(), context.new_page()
+    open_chat(first, f"{base}/")
+    open_chat(second, f"{base}/")
+    say(first, "how do I reset my password?")
+    expect(second.locator(".msg.customer")).to_have_text(["how do I reset my password?"], timeout=WAIT_MS)
+    expect(second.locator(".msg.bot")).to_have_count(1, timeout=WAIT_MS)
+    say(second, "how do I change my plan or cancel")
+    expect(first.locator(".msg.customer")).to_have_text(["how do I reset my password?",
+                                                         "how do I change my plan or cancel"], timeout=WAIT_MS)
+    expect(first.locator(".msg.bot").last.locator(".choice")).to_have_count(3, timeout=WAIT_MS)
+    expect(second.locator(".msg.bot").last.locator(".choice")).to_have_count(3, timeout=WAIT_MS)
+    first.locator(".msg.bot").last.locator(".choice").first.click()
+    second.locator(".msg.bot").last.locator(".choice").nth(1).click()
+    for page in (first, second):
+        expect(page.locator(".msg.bot")).to_have_count(3, timeout=WAIT_MS)  # the answer, once in each tab
+        expect(page.locator(".msg.customer")).to_have_count(2)
+    customer = first.evaluate("JSON.parse(localStorage.getItem('aftercare.chat')).customer")
+    answers = [m for m in ac.handoff.history("web", customer) if m.author == "bot" and m.kind == "answer"]
+    assert len(answers) == 2  # the password answer and the one pick
+
+
+def test_a_korean_page_says_why_a_message_was_not_sent_in_korean(server, browser: Browser) -> None:
+    base, _ac = server
+    page = browser.new_context().new_page()
+    open_chat(page, f"{base}/?lang=ko")
+    say(page, "\u200b\u3164")  # nothing visible
+    expect(page.locator("#status")).to_contain_text("입력한 내용은 그대로", timeout=WAIT_MS)
+    assert "Not sent" not in page.locator("#status").inner_text()
+    assert page.input_value("#text") == "\u200b\u3164"

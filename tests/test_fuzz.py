@@ -36,9 +36,12 @@ JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:
+def client(make_app) -> Iterator[TestClient]:
+    """The web app over the demo KB, with no per-minute limits: every example reaches the handler."""
+    app = make_app(web={"customer_messages_per_minute": 0, "address_messages_per_minute": 0})
     add_users(app, (("ann", "agent"),))
     with TestClient(create_web_app(app), raise_server_exceptions=False) as c:
+        c.app_state = app  # type: ignore[attr-defined]
         yield c
 
 
@@ -46,33 +49,101 @@ def _raw(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=True, allow_nan=True).encode()
 
 
-@FUZZ
-@given(customer=ANY_TEXT, text=ANY_TEXT, name=ANY_TEXT)
-def test_any_message_is_answered_without_a_5xx_and_stored_at_most_once(client, app, customer, text, name) -> None:
-    with app.sessions() as s:
-        before = s.scalar(select(func.count()).select_from(Message).where(Message.author == "customer"))
-    r = client.post("/api/messages", content=_raw({"customer": customer, "text": text, "name": name}),
-                    headers={"content-type": "application/json"})
-    assert r.status_code < 500 or r.status_code == 503, r.text
-    with app.sessions() as s:
-        after = s.scalar(select(func.count()).select_from(Message).where(Message.author == "customer"))
-    assert after - before in ((1,) if r.status_code == 200 and r.json()["action"] != "refused" else (0,))
+def _session(client: TestClient) -> tuple[str, dict[str, str]]:
+    """A new web-chat customer and the headers that carry its key (what the page does first)."""
+    r = client.post("/api/session", json={})
+    assert r.status_code == 200, r.text
+    return r.json()["customer"], {"authorization": f"Bearer {r.json()['key']}", "content-type": "application/json"}
+
+
+def _customer_messages(client: TestClient) -> int:
+    with client.app_state.sessions() as s:  # type: ignore[attr-defined]
+        return int(s.scalar(select(func.count()).select_from(Message).where(Message.author == "customer")) or 0)
+
+
+# whom the body names: nobody (the key's customer), the key's own customer, or anyone else
+CLAIMS = st.none() | st.just("own") | ANY_TEXT
 
 
 @FUZZ
-@given(body=JSON_VALUES)
+@given(claim=CLAIMS, text=ANY_TEXT, name=ANY_TEXT)
+def test_any_message_is_answered_without_a_5xx_and_stored_at_most_once(client, claim, text, name) -> None:
+    """Each example is a new customer with its own key, so the real handler decides every message (a first
+    message, not one more on an open ticket); a body naming another customer is refused, never stored."""
+    customer, headers = _session(client)
+    body: dict[str, Any] = {"text": text, "name": name}
+    if claim is not None:
+        body["customer"] = customer if claim == "own" else claim
+    before = _customer_messages(client)
+    r = client.post("/api/messages", content=_raw(body), headers=headers)
+    assert r.status_code < 500, r.text
+    stored = _customer_messages(client) - before
+    if (body.get("customer") or customer) != customer:  # an empty id names nobody
+        assert r.status_code in (403, 422), r.text  # 422: the id itself is unstorable (NUL, lone surrogate)
+        assert stored == 0
+        return
+    assert r.status_code in (200, 422), r.text  # never 401/429: the handler itself answered
+    if r.status_code == 422:
+        assert r.json()["error"] and stored == 0
+        return
+    out = r.json()
+    assert out["action"] and out["replies"], out
+    assert stored == (0 if out["action"] == "refused" else 1), out
+
+
+@FUZZ
+@given(body=JSON_VALUES | st.dictionaries(st.sampled_from(["text", "name", "customer"]), JSON_VALUES, max_size=3))
 def test_any_json_body_to_the_message_api_gets_no_5xx(client, body) -> None:
-    r = client.post("/api/messages", content=_raw(body), headers={"content-type": "application/json"})
+    _customer, headers = _session(client)
+    r = client.post("/api/messages", content=_raw(body), headers=headers)
     assert r.status_code < 500, r.text
+    assert r.status_code != 401, r.text
 
 
 @FUZZ
-@given(customer=st.text(alphabet=ANY_CHAR.filter(lambda c: not 0xD800 <= ord(c) <= 0xDFFF), min_size=1,
-                        max_size=50),
+@given(claim=st.none() | st.just("own") | st.text(alphabet=ANY_CHAR.filter(lambda c: not 0xD800 <= ord(c) <= 0xDFFF),
+                                                  min_size=1, max_size=50),
        after=st.integers() | st.text(max_size=30))
-def test_any_poll_gets_no_5xx(client, customer, after) -> None:
-    r = client.get("/api/messages", params={"customer": customer, "after": str(after)})
+def test_any_poll_gets_no_5xx(client, claim, after) -> None:
+    customer, headers = _session(client)
+    params = {"after": str(after)}
+    if claim is not None:
+        params["customer"] = customer if claim == "own" else claim
+    r = client.get("/api/messages", params=params, headers=headers)
     assert r.status_code < 500, r.text
+    assert r.status_code in (200, 403, 422), r.text
+    if r.status_code == 200:
+        assert isinstance(r.json()["messages"], list)
+
+
+BUTTON_KINDS = st.sampled_from(["fb:helped:", "fb:human:", "rate:", "pick:", "", "fb:", "rate:AC-"])
+BUTTON_TAILS = st.integers(min_value=-(2**70), max_value=2**70).map(str) | ANY_TEXT \
+    | st.tuples(st.integers(min_value=0, max_value=50), st.sampled_from(["0", "1", "2", "none", "9", ""])).map(
+        lambda t: f"{t[0]}:{t[1]}")
+
+
+@FUZZ
+@given(kind=BUTTON_KINDS, tail=BUTTON_TAILS, first=st.sampled_from(["", "how do I change my plan or cancel",
+                                                                    "how do I reset my password?"]))
+def test_any_button_press_gets_no_5xx_and_no_401(client, kind, tail, first) -> None:
+    """Presses of well-formed and ill-formed buttons, after a message that was answered, torn between
+    cases, or none: the handler answers each (200 or a 4xx with the reason), never a 5xx."""
+    _customer, headers = _session(client)
+    if first:
+        assert client.post("/api/messages", json={"text": first}, headers=headers).status_code == 200
+    r = client.post("/api/buttons", content=_raw({"action": kind + tail}), headers=headers)
+    assert r.status_code < 500, r.text
+    assert r.status_code in (200, 400, 422), r.text
+    if r.status_code != 200:
+        assert r.json()["error"]
+
+
+@FUZZ
+@given(limit=st.integers(min_value=-(2**70), max_value=2**70).map(str) | st.text(max_size=20))
+def test_any_history_request_gets_no_5xx(client, limit) -> None:
+    _customer, headers = _session(client)
+    r = client.get("/api/history", params={"limit": limit}, headers=headers)
+    assert r.status_code in (200, 422), r.text
 
 
 @FUZZ

@@ -3,7 +3,9 @@
 Only translation happens here: an update becomes an IncomingMessage for the pipeline; what the
 customer should see reaches them through the outbox (``deliver``), rendered as HTML and split
 under Telegram's 4096-character limit. Long polling by default; in webhook mode the web app
-forwards POST /telegram/webhook here after checking the secret token header.
+forwards POST /telegram/webhook here after checking the secret token header. In both modes an update
+is stored in the inbox (``bot.inbox``) before Telegram is told it arrived (the webhook's 200, the next
+``getUpdates``), and processed from there: a process killed mid-message finishes it at the next start.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    Updater,
     filters,
 )
 
@@ -101,6 +104,23 @@ def to_html_pieces(text: str) -> list[str]:
     ]
 
 
+class _StoreFirst(asyncio.Queue):  # type: ignore[type-arg]
+    """The polling Updater's queue. python-telegram-bot's Updater awaits ``put`` for each fetched update
+    before it asks Telegram for the next batch, and that next ``getUpdates`` confirms this batch: so each
+    update is stored in the inbox here, before Telegram is told it arrived; the inbox processes it. While
+    the database is away the Updater waits here (nothing is confirmed); on shutdown it gives up with an
+    error, leaving the update unconfirmed for the next start."""
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        super().__init__()
+        self._channel = channel
+
+    async def put(self, item: object) -> None:
+        if not isinstance(item, Update):
+            return
+        await self._channel.keep(item)
+
+
 class TelegramChannel:
     """A background service: the python-telegram-bot Application, plus the outbox sink of its chats."""
 
@@ -121,10 +141,12 @@ class TelegramChannel:
         self.settings = settings
         self.webhook_secret = webhook_secret
         base = settings.api_url.rstrip("/")
-        builder = Application.builder().token(token).base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-        if settings.mode == "webhook":
-            builder = builder.updater(None)
-        self.app = builder.build()
+        # no Updater inside the Application: in polling mode our own Updater feeds the inbox (store first),
+        # as the webhook does; the Application only processes what the inbox hands it
+        self.app = (Application.builder().token(token).base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+                    .updater(None).build())
+        self.updater = Updater(self.app.bot, _StoreFirst(self)) if settings.mode == "polling" else None
+        self._closing = False
         self.app.add_handler(CommandHandler("start", self._on_start, filters=filters.ChatType.PRIVATE))
         self.app.add_handler(CommandHandler("help", self._on_help, filters=filters.ChatType.PRIVATE))
         self.app.add_handler(CommandHandler("human", self._on_human, filters=filters.ChatType.PRIVATE))
@@ -141,9 +163,11 @@ class TelegramChannel:
     async def start(self) -> None:
         await self.app.initialize()  # getMe: the token is checked here
         await self.app.start()
-        if self.settings.mode == "polling":
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(
+        self._closing = False
+        self.inbox.start()  # finishes what an earlier run stored and acknowledged
+        if self.updater is not None:
+            await self.updater.initialize()
+            await self.updater.start_polling(
                 timeout=self.settings.poll_timeout_s, allowed_updates=["message", "callback_query"]
             )
         elif self.settings.webhook_url:
@@ -152,17 +176,39 @@ class TelegramChannel:
                 secret_token=self.webhook_secret or None,
                 allowed_updates=["message", "callback_query"],
             )
-        if self.settings.mode == "webhook":
-            self.inbox.start()  # finishes what an earlier run stored and acknowledged
         log.info("telegram bot @%s up (%s)", self.app.bot.username, self.settings.mode)
 
     async def stop(self) -> None:
+        self._closing = True
+        if self.updater is not None and self.updater.running:
+            try:
+                await self.updater.stop()  # confirms to Telegram only what was stored
+            except Exception:  # noqa: BLE001 - an update left unstored stays unconfirmed: fetched again next start
+                log.exception("telegram polling stopped with an update not stored")
+            await self.updater.shutdown()
         await self.inbox.stop()
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+
+    async def keep(self, update: Update) -> None:
+        """Store one polled update in the inbox (once per update_id) and wake it. While the database is away
+        this waits and tries again (up to 30 s apart), so the update is not confirmed to Telegram unstored;
+        raises RuntimeError when the channel is stopping meanwhile."""
+        body = json.dumps(update.to_dict(), ensure_ascii=False)
+        wait = 0.5
+        while True:
+            try:
+                await asyncio.to_thread(self.inbox.store, str(update.update_id), body)
+                break
+            except Exception as e:  # noqa: BLE001 - any failure to store: keep the update unconfirmed
+                if self._closing:
+                    raise RuntimeError(f"telegram update {update.update_id} not stored: stopping") from e
+                log.warning("telegram update %s not stored yet (%s); trying again in %.1f s", update.update_id,
+                            e.__class__.__name__, wait)
+                await asyncio.sleep(wait)
+                wait = min(30.0, wait * 2)
+        self.inbox.wake()
 
     # -- webhook ----------------------------------------------------------------------------------
 

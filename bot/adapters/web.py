@@ -38,7 +38,7 @@ from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
 from bot.metrics import CONTENT_TYPE as METRICS_TYPE
-from bot.outbox.render import feedback, render
+from bot.outbox.render import feedback, pressed_message, render
 from bot.ratelimit import window
 from bot.replies import LANGUAGES
 from handoff.errors import HandoffError
@@ -54,11 +54,17 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
     "en": {"title": "Support chat", "sub": "Ask a question or describe a problem. A person takes over when needed.",
            "message": "Message", "placeholder": "Type your message…", "send": "Send", "ticket": "Ticket",
            "agent": "Agent", "support": "(support)", "retrying": "Connection problem, retrying…",
-           "not_sent": "Not sent: {error}. Your text is kept; press Send to try again."},
+           "not_sent": "Not sent: {error}. Your text is kept; press Send to try again.",
+           "refused": "Not sent: {reason} Your text is kept.",
+           "press_again": "Not sent: {error}. Press the button again.",
+           "not_loaded": "Could not load the conversation: {error}"},
     "ko": {"title": "고객 지원 채팅", "sub": "질문을 쓰시거나 문제를 설명해 주세요. 필요하면 상담원이 이어받습니다.",
            "message": "메시지", "placeholder": "메시지를 입력하세요…", "send": "보내기", "ticket": "티켓",
            "agent": "상담원", "support": "(고객지원)", "retrying": "연결 문제로 다시 시도하는 중…",
-           "not_sent": "보내지 못했습니다: {error}. 입력한 내용은 그대로 있으니 보내기를 다시 눌러 주세요."},
+           "not_sent": "보내지 못했습니다: {error}. 입력한 내용은 그대로 있으니 보내기를 다시 눌러 주세요.",
+           "refused": "보내지 못했습니다: {reason} 입력한 내용은 그대로 있습니다.",
+           "press_again": "보내지 못했습니다: {error}. 버튼을 다시 눌러 주세요.",
+           "not_loaded": "대화를 불러오지 못했습니다: {error}"},
 }
 
 
@@ -260,6 +266,13 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         given = request.headers.get("idempotency-key", "")[:100]
         scoped = hashlib.sha256(f"{customer}\n{given}".encode()).hexdigest()  # one customer's keys only
         key = f"web:{scoped}" if given else f"web:{uuid.uuid4().hex}"
+        if body.language in LANGUAGES:
+            try:  # as Telegram's app language does: the page's language until the customer's words say otherwise
+                conv = ac.handoff.conversation(CHANNEL, customer, name=body.name)
+                if ac.handoff.language(conv) is None:
+                    ac.handoff.set_language(conv, body.language)
+            except DatabaseUnavailable:
+                pass  # the pipeline answers 503 below
         msg = IncomingMessage(channel=CHANNEL, customer=customer, text=body.text, customer_name=body.name,
                               key=key)
         out = ac.pipeline.handle(msg)
@@ -286,7 +299,8 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         if isinstance(who, JSONResponse):
             return who
         try:
-            rows = ac.handoff.customer_messages(CHANNEL, who, after=after)
+            # the customer's own words too: what they wrote in another tab or on another device shows here
+            rows = ac.handoff.customer_messages(CHANNEL, who, after=after, with_own=True)
             return JSONResponse({"messages": shown(who, rows)})
         except DatabaseUnavailable as e:
             return JSONResponse({"error": str(e)}, status_code=503)
@@ -318,6 +332,11 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
             before = ac.handoff.history(CHANNEL, who, limit=1)
             text = feedback(ac, CHANNEL, who, name=body.name, action=body.action)
             after = before[-1].id if before else 0
+            # what the press caused, and what came after the pressed message: a second press of the same
+            # button (a double click, another tab, a retry) is shown the first one's answer too
+            pressed = pressed_message(body.action)
+            if pressed is not None and pressed <= after:
+                after = pressed
             rows = ac.handoff.customer_messages(CHANNEL, who, after=after)
         except DatabaseUnavailable as e:
             return JSONResponse({"error": str(e)}, status_code=503)

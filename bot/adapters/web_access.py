@@ -62,6 +62,9 @@ class MessageIn(BaseModel):
     customer: Storable = Field(default="", max_length=200)  # optional: the key says who; must match when given
     text: Annotated[str, AfterValidator(_storable_text)] = Field(default="", max_length=200_000)
     name: Storable = Field(default="", max_length=200)
+    # the page's language (its ?lang= or the browser's): the conversation's until the customer's words say
+    # otherwise, so that a refusal of their very first message speaks it; an unknown code is ignored
+    language: str = Field(default="", max_length=16)
 
 
 class SessionIn(BaseModel):

@@ -60,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BotError, KBError, ClassifierError, HandoffError) as e:
         print(f"aftercare: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a file named on the command line: missing, a directory, not writable, disk full
+        if e.filename is None:
+            raise
+        print(f"aftercare: {e.filename}: {e.strerror or e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

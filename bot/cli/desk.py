@@ -212,7 +212,10 @@ def parse_since(text: str, now: datetime) -> datetime:
     if m:
         n, unit = int(m.group(1)), m.group(2)
         unit_name = {"h": "hours", "d": "days", "w": "weeks"}[unit]
-        return now - timedelta(**{unit_name: n})
+        try:
+            return now - timedelta(**{unit_name: n})
+        except OverflowError as e:
+            raise HandoffError(f"--since: {text.strip()} reaches back before the year 1") from e
     try:
         t = datetime.fromisoformat(text.strip())
     except ValueError as e:

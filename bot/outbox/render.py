@@ -37,6 +37,14 @@ def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
     return Reply(m.text, kind="system" if m.author == "system" else "bot")
 
 
+def pressed_message(action: str) -> int | None:
+    """The id of the message whose button ``action`` is (``fb:<verdict>:<id>``, ``pick:<id>:<choice>``);
+    None for a rating or an action naming no message."""
+    kind, _, rest = action.partition(":")
+    ref = rest.partition(":")[2] if kind == "fb" else rest.partition(":")[0] if kind + ":" == PICK else ""
+    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 19 else None
+
+
 def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:
     """Act on a button press (``fb:helped:<id>``, ``fb:human:<id>``, ``rate:<ticket>:<n>``,
     ``pick:<id>:<option|none>``); the text to show the customer, or None when the outbox will say it (a new
@@ -56,9 +64,8 @@ def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", acti
             return None  # not an answer this customer was given
         record_feedback(ac.sessions, channel, customer, int(mid), value, at=ac.handoff.now())
         if value == "human":
-            escalate_to_person(
-                ac, channel, customer, name=name, subject="The answer did not help: talk to a person"
-            )
+            escalate_to_person(ac, channel, customer, name=name, subject="The answer did not help: talk to a person",
+                               key=f"{channel}:fb:human:{mid}")
             return None
         return ac.replies.render("feedback_thanks",
                                  language=ac.handoff.language(ac.handoff.conversation(channel, customer)))

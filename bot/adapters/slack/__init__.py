@@ -6,16 +6,18 @@ thread is the ticket's conversation: :mod:`.agents`. Block Kit is rendered in :m
 markup decoded and escaped in :mod:`.markup`, the adapter's tables are :mod:`.models`.
 
 Events come over Socket Mode (SLACK_APP_TOKEN) or the HTTP Events API at /slack/events
-(SLACK_SIGNING_SECRET). Over HTTP the signature and timestamp are checked over the exact body, then an
-event or button press is stored raw (once per event_id / trigger_id) before the 200 and run through
-Bolt's listeners from the store, so a restart finishes it; anything else (url_verification) goes to
-Bolt's Starlette handler (``slack_bolt.adapter.starlette``) at once. Retries of one event are dropped
-by event id.
+(SLACK_SIGNING_SECRET). Over HTTP the signature and timestamp are checked over the exact body. In both
+modes an event or button press is stored raw in the inbox (once per event_id / trigger_id) before Slack
+is acknowledged (the HTTP 200, the Socket Mode envelope's acknowledgement) and run through Bolt's
+listeners from the store, so a process killed mid-message finishes it at the next start; anything else
+(url_verification, slash commands) goes to Bolt at once (over HTTP through its Starlette handler,
+``slack_bolt.adapter.starlette``). Retries of one event are stored once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,6 +26,8 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -39,8 +43,42 @@ from bot.inbox import Inbox, Stored
 from bot.jsonbody import BadBody, parse_json
 from bot.outbox import Outbox
 
-__all__ = ["CHANNEL", "SlackChannel", "customer_ref", "esc", "mentioned_users", "parse_ref", "slack_to_plain"]
+__all__ = ["CHANNEL", "SlackChannel", "customer_ref", "esc", "inbox_key", "mentioned_users", "parse_ref",
+           "slack_to_plain"]
 log = logging.getLogger(__name__)
+
+
+def inbox_key(data: dict[str, Any]) -> str:
+    """The inbox key of a Slack request body: an event's ``event_id``, a button press's
+    ``action:<trigger_id>``; empty for what is not stored (url_verification, slash commands)."""
+    if data.get("type") == "event_callback":
+        return str(data.get("event_id") or "")
+    if data.get("type") == "block_actions" and data.get("trigger_id"):
+        return f"action:{data.get('trigger_id')}"
+    return ""
+
+
+class _StoreFirstSocket(AsyncSocketModeHandler):
+    """Socket Mode with the inbox in front: an event or a button press is stored, then acknowledged, then
+    processed from the store (as over HTTP); anything else goes to Bolt directly. An envelope that cannot
+    be stored (the database away) is not acknowledged, so Slack sends it again."""
+
+    def __init__(self, channel: SlackChannel, app_token: str) -> None:
+        super().__init__(channel.app, app_token)
+        self._channel = channel
+
+    async def handle(self, client: Any, req: SocketModeRequest) -> None:  # type: ignore[override]
+        key = inbox_key(req.payload) if isinstance(req.payload, dict) else ""
+        if not key:
+            await super().handle(client, req)
+            return
+        try:
+            await asyncio.to_thread(self._channel.inbox.store, key, json.dumps(req.payload, ensure_ascii=False))
+        except Exception:  # noqa: BLE001 - not stored: not acknowledged either, so Slack sends it again
+            log.exception("slack envelope %s not stored; left for Slack to resend", req.envelope_id)
+            return
+        await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+        self._channel.inbox.wake()
 
 
 class SlackChannel:
@@ -107,10 +145,9 @@ class SlackChannel:
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self.mode == "http":
-            self.inbox.start()  # finishes what an earlier run stored and acknowledged
+        self.inbox.start()  # finishes what an earlier run stored and acknowledged
         if self.mode == "socket":
-            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            self._socket = _StoreFirstSocket(self, self.app_token)
             await self._socket.connect_async()
         log.info("slack up (%s mode)", self.mode)
 
@@ -150,12 +187,8 @@ class SlackChannel:
             return JSONResponse({"error": f"not a Slack request: {e}"}, status_code=400)
         if not isinstance(data, dict):
             return JSONResponse({"error": "not a Slack request: a JSON object is expected"}, status_code=400)
-        key = ""
-        if data.get("type") == "event_callback":
-            key = str(data.get("event_id") or "")
-        elif data.get("type") == "block_actions":
-            key = f"action:{data.get('trigger_id') or ''}"
-        if key and len(key) > len("action:"):
+        key = inbox_key(data)
+        if key:
             await asyncio.to_thread(self.inbox.store, key, text, content_type=content_type or "application/json")
             self.inbox.wake()
             return Response(status_code=200)

@@ -124,13 +124,13 @@
       (res.body.messages || []).forEach(show);
     }).catch(function (err) {
       Array.prototype.forEach.call(all, function (b) { b.disabled = false; });
-      status.textContent = "Not sent: " + err.message + ". Press the button again.";
+      status.textContent = L("press_again").replace("{error}", err.message);
     });
   }
 
   function post(text, attempt, key) {
     // the same Idempotency-Key on every retry of one message: the server stores and answers it once
-    return api("POST", "/api/messages", { text: text, name: myName() }, false, { "Idempotency-Key": key }).then(function (res) {
+    return api("POST", "/api/messages", { text: text, name: myName(), language: lang }, false, { "Idempotency-Key": key }).then(function (res) {
       if (res.status === 503 && attempt < 3) {
         status.textContent = L("retrying");
         return new Promise(function (ok) { setTimeout(ok, 1000 * (attempt + 1)); }).then(function () { return post(text, attempt + 1, key); });
@@ -149,7 +149,7 @@
     post(text, 0, key).then(function (body) {
       if (body.action === "refused") {  // nothing was taken: the words stay in the box, with the reason
         var why = (body.replies || []).map(function (r) { return r.text; }).join(" ");
-        status.textContent = "Not sent: " + why + " Your text is kept.";
+        status.textContent = L("refused").replace("{reason}", why);
         return;
       }
       input.value = "";
@@ -176,6 +176,6 @@
   api("GET", "/api/history").then(function (res) {
     if (res.ok) { (res.body.messages || []).forEach(show); }
   }).catch(function (err) {
-    status.textContent = "Could not load the conversation: " + err.message;
+    status.textContent = L("not_loaded").replace("{error}", err.message);
   }).finally(function () { log.setAttribute("data-ready", "1"); setTimeout(poll, 2500); });
 })();
