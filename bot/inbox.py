@@ -10,6 +10,7 @@ repeat: the pipeline is idempotent on the message key (``telegram:<update_id>``,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -120,8 +121,6 @@ class Inbox:
 
     async def run_once(self) -> int:
         """Process what is pending, oldest first; the number of updates processed."""
-        import asyncio
-
         n = 0
         while True:
             row = await asyncio.to_thread(self._claim_next)
@@ -151,6 +150,24 @@ class Inbox:
             s.commit()
             return int(n.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def keep(self, external_id: str, body: str, *, stopping: Callable[[], bool]) -> None:
+        """Store an update fetched from the platform (as ``store``) and wake the loop. While the database is
+        away this waits and tries again (0.5 s, doubling up to 30 s), so that nothing is confirmed to the
+        platform unstored; raises RuntimeError when ``stopping()`` says the channel is stopping meanwhile."""
+        wait = 0.5
+        while True:
+            try:
+                await asyncio.to_thread(self.store, external_id, body)
+                break
+            except Exception as e:  # noqa: BLE001 - any failure to store: the update stays unconfirmed
+                if stopping():
+                    raise RuntimeError(f"{self.source} update {external_id} not stored: stopping") from e
+                log.warning("%s update %s not stored yet (%s); trying again in %.1f s", self.source, external_id,
+                            e.__class__.__name__, wait)
+                await asyncio.sleep(wait)
+                wait = min(30.0, wait * 2)
+        self.wake()
+
     def wake(self) -> None:
         self._loop.wake()
 
@@ -159,3 +176,17 @@ class Inbox:
 
     async def stop(self) -> None:
         await self._loop.stop()
+
+
+class StoreFirstQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """A long-polling client's update queue whose ``put`` stores. python-telegram-bot's ``Updater`` awaits
+    ``put`` for each fetched update before it asks for the next batch, and that next ``getUpdates`` confirms
+    this batch to Telegram: so ``keep`` (``Inbox.keep``) stores each update before Telegram is told it
+    arrived, as the webhook's store-then-200 does; the inbox processes it. Nothing is queued here."""
+
+    def __init__(self, keep: Callable[[object], Awaitable[None]]) -> None:
+        super().__init__()
+        self._keep = keep
+
+    async def put(self, item: object) -> None:
+        await self._keep(item)

@@ -38,7 +38,7 @@ from telegram.ext import (
 from bot.app import Aftercare
 from bot.config import TelegramSettings
 from bot.db import insert_once
-from bot.inbox import Inbox, Stored
+from bot.inbox import Inbox, Stored, StoreFirstQueue
 from bot.jsonbody import BadBody, parse_json
 from bot.messages import IncomingMessage, Outcome
 from bot.outbox import DeliveryFailed, Outbox, Outgoing
@@ -104,23 +104,6 @@ def to_html_pieces(text: str) -> list[str]:
     ]
 
 
-class _StoreFirst(asyncio.Queue):  # type: ignore[type-arg]
-    """The polling Updater's queue. python-telegram-bot's Updater awaits ``put`` for each fetched update
-    before it asks Telegram for the next batch, and that next ``getUpdates`` confirms this batch: so each
-    update is stored in the inbox here, before Telegram is told it arrived; the inbox processes it. While
-    the database is away the Updater waits here (nothing is confirmed); on shutdown it gives up with an
-    error, leaving the update unconfirmed for the next start."""
-
-    def __init__(self, channel: TelegramChannel) -> None:
-        super().__init__()
-        self._channel = channel
-
-    async def put(self, item: object) -> None:
-        if not isinstance(item, Update):
-            return
-        await self._channel.keep(item)
-
-
 class TelegramChannel:
     """A background service: the python-telegram-bot Application, plus the outbox sink of its chats."""
 
@@ -145,7 +128,7 @@ class TelegramChannel:
         # as the webhook does; the Application only processes what the inbox hands it
         self.app = (Application.builder().token(token).base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
                     .updater(None).build())
-        self.updater = Updater(self.app.bot, _StoreFirst(self)) if settings.mode == "polling" else None
+        self.updater = Updater(self.app.bot, StoreFirstQueue(self._keep)) if settings.mode == "polling" else None
         self._closing = False
         self.app.add_handler(CommandHandler("start", self._on_start, filters=filters.ChatType.PRIVATE))
         self.app.add_handler(CommandHandler("help", self._on_help, filters=filters.ChatType.PRIVATE))
@@ -191,24 +174,11 @@ class TelegramChannel:
             await self.app.stop()
         await self.app.shutdown()
 
-    async def keep(self, update: Update) -> None:
-        """Store one polled update in the inbox (once per update_id) and wake it. While the database is away
-        this waits and tries again (up to 30 s apart), so the update is not confirmed to Telegram unstored;
-        raises RuntimeError when the channel is stopping meanwhile."""
-        body = json.dumps(update.to_dict(), ensure_ascii=False)
-        wait = 0.5
-        while True:
-            try:
-                await asyncio.to_thread(self.inbox.store, str(update.update_id), body)
-                break
-            except Exception as e:  # noqa: BLE001 - any failure to store: keep the update unconfirmed
-                if self._closing:
-                    raise RuntimeError(f"telegram update {update.update_id} not stored: stopping") from e
-                log.warning("telegram update %s not stored yet (%s); trying again in %.1f s", update.update_id,
-                            e.__class__.__name__, wait)
-                await asyncio.sleep(wait)
-                wait = min(30.0, wait * 2)
-        self.inbox.wake()
+    async def _keep(self, update: object) -> None:
+        """What the polling Updater fetched, into the inbox before the next ``getUpdates`` confirms it."""
+        if isinstance(update, Update):
+            await self.inbox.keep(str(update.update_id), json.dumps(update.to_dict(), ensure_ascii=False),
+                                  stopping=lambda: self._closing)
 
     # -- webhook ----------------------------------------------------------------------------------
 
