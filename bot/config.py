@@ -432,6 +432,10 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
             loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
         except yaml.YAMLError as e:
             raise ConfigError(f"{p}: not valid YAML: {e}") from e
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"{p}: not UTF-8 text (byte {e.start})") from e
+        except OSError as e:  # a directory, no permission
+            raise ConfigError(f"config file {p}: {e.strerror or e}") from e
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"{p}: the top level must be a mapping of sections")
         raw = loaded or {}
@@ -472,8 +476,28 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
         raise ConfigError("retrieval.clarify_min_share: must be in 0..1")
     if config.app.max_message_chars < 1:
         raise ConfigError("app.max_message_chars: must be at least 1")
+    if not 0 <= config.web.port <= 65535:
+        raise ConfigError(f"web.port: expected a port number in 0..65535, got {config.web.port}")
+    if config.database.url:
+        _check_database_url(config.database.url)
     build_desk_settings(config)  # SLA calendars, policies and queues: a bad one stops the start
     return config
+
+
+def _check_database_url(url: str) -> None:
+    """ConfigError when ``database.url`` is no SQLAlchemy URL of a dialect this install has (the URL is not
+    repeated: it may hold a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect()
+    except NoSuchModuleError as e:  # before ArgumentError, its parent
+        raise ConfigError(f"database.url: no database driver for {url.split(':', 1)[0]!r} "
+                          "(postgresql+psycopg and sqlite are supported)") from e
+    except (ArgumentError, ValueError) as e:
+        raise ConfigError("database.url: not a database URL (expected e.g. "
+                          "postgresql+psycopg://user@host:5432/db or sqlite:///path)") from e
 
 
 def build_desk_settings(config: Config) -> DeskSettings:

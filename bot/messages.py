@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,15 @@ class IncomingMessage:
     # idempotency key ("telegram:<update_id>", "slack:<event_id>", a web client's Idempotency-Key): the
     # message is stored and answered once however often it is handled; empty: no key
     key: str = ""
+
+    def __post_init__(self) -> None:
+        # bytes that were not UTF-8 (a terminal's input decoded with surrogateescape) arrive as lone
+        # surrogates, which no database stores: each becomes U+FFFD, as a UTF-8 decoder's "replace" gives, and
+        # a message mostly made of them is refused as binary by the pipeline
+        for name in ("text", "customer_name"):
+            value = getattr(self, name)
+            if _SURROGATE.search(value):
+                object.__setattr__(self, name, _SURROGATE.sub("\ufffd", value))
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,27 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.alerts import AlertLog
 from handoff.assignment import Assignment
 from handoff.clock import as_utc, iso_utc
 from handoff.context import DeskContext
+from handoff.conversations import KEY_CHARS
 from handoff.desk_models import Alert
 from handoff.errors import HandoffError, OpenTicketExists
 from handoff.links import copy_to_merged, followed
-from handoff.models import OPEN_STATES, Conversation, Message, MessageKind, Satisfaction, Ticket, TicketEvent
+from handoff.models import (
+    OPEN_STATES,
+    Conversation,
+    Message,
+    MessageKey,
+    MessageKind,
+    Satisfaction,
+    Ticket,
+    TicketEvent,
+)
 from handoff.races import on_fresh_state
 from handoff.sla_clocks import SlaClocks
 from handoff.vectors import unit_bytes
@@ -188,12 +199,17 @@ class Tickets:
     # -- agents' work ---------------------------------------------------------------------------------
 
     @on_fresh_state
-    def reply(self, ref: str | int, agent: str, text: str) -> MessageView:
+    def reply(self, ref: str | int, agent: str, text: str, *, key: str = "") -> MessageView:
         """An agent's reply to the customer (and to customers merged into the ticket); the first reply
-        assigns a new ticket to that agent. HandoffError without text, TicketClosed on a closed ticket."""
+        assigns a new ticket to that agent. HandoffError without text, TicketClosed on a closed ticket.
+        With ``key`` (an idempotency key: the console form's) it is sent once: the same form submitted
+        again (a double click, a resend) returns the first reply and sends nothing."""
         if not text.strip():
             raise HandoffError("a reply needs text")
         with self.ctx.sessions() as s:
+            sent = _keyed(s, key)
+            if sent is not None:
+                return message_view(sent)
             t = self.ctx.find_open(s, ref)
             now = self.ctx.now()
             if t.status == "new":
@@ -207,21 +223,38 @@ class Tickets:
             s.flush()
             copy_to_merged(s, t, m)
             self.ctx.event(s, t.id, agent, "replied", message_id=m.id)
-            s.commit()
-            return message_view(m)
+            return self._commit_keyed(s, m, key)
 
     @on_fresh_state
-    def note(self, ref: str | int, agent: str, text: str) -> MessageView:
-        """An internal note: kept with the ticket, never shown to the customer."""
+    def note(self, ref: str | int, agent: str, text: str, *, key: str = "") -> MessageView:
+        """An internal note: kept with the ticket, never shown to the customer. With ``key`` it is added
+        once, as a reply is."""
         with self.ctx.sessions() as s:
+            noted = _keyed(s, key)
+            if noted is not None:
+                return message_view(noted)
             t = self.ctx.find(s, ref)
             m = Message(conversation_id=t.conversation_id, ticket_id=t.id, author="note", author_name=agent,
                         text=text.strip(), created_at=self.ctx.now())
             s.add(m)
             s.flush()
             self.ctx.event(s, t.id, agent, "note", message_id=m.id)
+            return self._commit_keyed(s, m, key)
+
+    def _commit_keyed(self, s: Session, m: Message, key: str) -> MessageView:
+        """Commit ``m`` with its idempotency ``key`` (if any); when the same key was committed meanwhile (a
+        second submit racing the first), that one stands and ``m`` is dropped."""
+        if key:
+            s.add(MessageKey(key=key[:KEY_CHARS], message_id=m.id, created_at=self.ctx.now()))
+        try:
             s.commit()
-            return message_view(m)
+        except IntegrityError:
+            s.rollback()
+            found = _keyed(s, key)
+            if found is None:
+                raise
+            return message_view(found)
+        return message_view(m)
 
     @on_fresh_state
     def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView:
@@ -284,3 +317,9 @@ class Tickets:
         with self.ctx.sessions() as s:
             t = self.ctx.find(s, ref)
             return s.scalar(select(Satisfaction.score).where(Satisfaction.ticket_id == t.id))
+
+
+def _keyed(s: Session, key: str) -> Message | None:
+    """The message stored under the idempotency ``key``, if any (none for an empty key)."""
+    row = s.get(MessageKey, key[:KEY_CHARS]) if key else None
+    return s.get(Message, row.message_id) if row is not None else None

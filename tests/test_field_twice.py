@@ -116,3 +116,44 @@ async def test_a_pick_whose_worker_died_half_way_is_answered_when_pressed_again(
     offered = ac.handoff.message_of("web", customer, clarify_id)
     assert offered is not None and answers[0].meta["case_id"] == offered.meta["options"][int(option)]
     assert answers[0].text in [m["text"] for m in r.json()["messages"]]
+
+
+async def test_a_console_reply_sent_twice_from_one_form_reaches_the_customer_once(served) -> None:
+    """An agent double-clicks "Send reply" (or the browser resends the form): one reply, one message to the
+    customer; a new form (the page loaded again) sends a new reply."""
+    import re
+
+    from bot.console.users import UserStore
+
+    ac, http = served
+    UserStore(ac.sessions).add("sam", "agent", "correct horse battery")
+    customer, key = await _customer(http)
+    opened = (await http.post("/api/messages", json={"text": "the app crashes every time I upload a photo"},
+                              headers=key)).json()
+    ticket = opened["ticket_id"]
+    login = await http.get("/console/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', login.text)
+    assert csrf is not None
+    r = await http.post("/console/login", data={"name": "sam", "password": "correct horse battery",
+                                                "csrf": csrf.group(1)})
+    assert r.status_code == 303, r.text
+
+    async def form() -> dict[str, str]:
+        page = (await http.get(f"/console/tickets/{ticket}")).text
+        reply_form = page[page.index(f'action="/console/tickets/{ticket}/reply"'):]
+        fields = dict(re.findall(r'name="(csrf|form_key)" value="([^"]+)"', reply_form)[:2])
+        assert set(fields) == {"csrf", "form_key"}, fields
+        return fields
+
+    fields = await form()
+    sent = await asyncio.gather(*(http.post(f"/console/tickets/{ticket}/reply",
+                                            data={**fields, "text": "Which phone do you use?"})
+                                  for _ in range(3)))
+    assert all(r.status_code == 303 and "error" not in r.headers["location"] for r in sent), \
+        [(r.status_code, r.headers.get("location")) for r in sent]
+    replies = [m for m in ac.handoff.customer_messages("web", customer) if m.author == "agent"]
+    assert [m.text for m in replies] == ["Which phone do you use?"]
+    again = await http.post(f"/console/tickets/{ticket}/reply", data={**await form(), "text": "Any news?"})
+    assert again.status_code == 303
+    replies = [m for m in ac.handoff.customer_messages("web", customer) if m.author == "agent"]
+    assert [m.text for m in replies] == ["Which phone do you use?", "Any news?"]

@@ -264,7 +264,8 @@ class TelegramChannel:
     async def _on_human(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id, name = self._who(update)
         await asyncio.to_thread(self._language, chat_id, name, update)
-        await asyncio.to_thread(escalate_to_person, self.ac, CHANNEL, chat_id, name=name)
+        await asyncio.to_thread(escalate_to_person, self.ac, CHANNEL, chat_id, name=name,
+                                key=f"telegram:{update.update_id}")  # once, however often processed
         self.outbox.wake()
 
     async def _on_message(self, update: Update, _ctx: ContextTypes.DEFAULT_TYPE) -> None:

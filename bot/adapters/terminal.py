@@ -140,6 +140,9 @@ def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: 
                  poll_seconds: float = POLL_SECONDS) -> int:
     """Chat until /quit or the end of input. Every ``poll_seconds`` (0: never) a background thread looks
     for messages to the customer and prints them while the terminal waits for a line."""
+    reconfigure = getattr(inp, "reconfigure", None)
+    if reconfigure is not None:  # bytes that are not UTF-8 (a wrong terminal encoding, a pasted binary) must
+        reconfigure(errors="surrogateescape")  # not end the chat: they reach the pipeline as U+FFFD
     chat = _Chat(ac, customer, out, interactive=inp.isatty(), readline=_line_editor(inp, out))
     chat.write("Aftercare support chat. Type your message; /quit to leave.\n")
     stop = threading.Event()

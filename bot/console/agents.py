@@ -142,9 +142,10 @@ def agent_routes(kit: Kit) -> APIRouter:
         return ticket_action(ref, go)
 
     @r.post("/console/tickets/{ref}/reply", include_in_schema=False)
-    def reply(ref: str, text: str = Form(""), sess: LoginSession = agent_post) -> Response:
-        def go() -> str:
-            ac.handoff.reply(ref, sess.user.name, text)
+    def reply(ref: str, text: str = Form(""), form_key: str = Form("", max_length=64),
+              sess: LoginSession = agent_post) -> Response:
+        def go() -> str:  # form_key: one per rendered form, so a double-clicked Send sends once
+            ac.handoff.reply(ref, sess.user.name, text, key=_form_key(sess, form_key))
             return "Reply sent to the customer."
         return ticket_action(ref, go)
 
@@ -157,11 +158,12 @@ def agent_routes(kit: Kit) -> APIRouter:
         return ticket_action(ref, go)
 
     @r.post("/console/tickets/{ref}/note", include_in_schema=False)
-    def note(ref: str, text: str = Form(""), sess: LoginSession = agent_post) -> Response:
+    def note(ref: str, text: str = Form(""), form_key: str = Form("", max_length=64),
+             sess: LoginSession = agent_post) -> Response:
         def go() -> str:
             if not text.strip():
                 raise ConsoleError("a note needs text")
-            ac.handoff.note(ref, sess.user.name, text)
+            ac.handoff.note(ref, sess.user.name, text, key=_form_key(sess, form_key))
             return "Internal note added."
         return ticket_action(ref, go)
 
@@ -228,3 +230,9 @@ def agent_routes(kit: Kit) -> APIRouter:
         return ticket_action(ref, go)
 
     return r
+
+
+def _form_key(sess: LoginSession, form_key: str) -> str:
+    """The idempotency key of one submitted console form: its ``form_key`` (a random token the page put
+    in it), scoped to the agent; empty when the form carried none."""
+    return f"console:{sess.user.name}:{form_key}" if form_key.strip() else ""

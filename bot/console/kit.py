@@ -45,8 +45,10 @@ class Forbidden(BotError):
 
 def templates() -> Environment:
     """The console's Jinja environment (autoescaped)."""
-    return Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(),
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["form_key"] = lambda: secrets.token_urlsafe(16)  # one per rendered form: its idempotency key
+    return env
 
 
 def nav(sess: LoginSession | None) -> list[tuple[str, str]]:
