@@ -64,13 +64,19 @@ class Tickets:
         a double click) waits, then finds this ticket and raises ``OpenTicketExists`` (its messages put on
         that ticket) instead of opening another."""
         with self.ctx.sessions() as s:
-            held = s.execute(update(Conversation).where(Conversation.id == conversation_id)
-                             .values(last_seen_at=self.ctx.now()).execution_options(synchronize_session=False))
+            # A session already in a transaction is a caller's unit of work (one transaction per customer
+            # message), which wrote the conversation's row when it started and holds it: the same customer's
+            # other message waits for it, and then sees its ticket. A fresh session holds the row here.
+            alone = not s.in_transaction()
+            if alone:
+                s.execute(update(Conversation).where(Conversation.id == conversation_id)
+                          .values(last_seen_at=self.ctx.now()).execution_options(synchronize_session=False))
             conv = s.get(Conversation, conversation_id)
-            if conv is None or held.rowcount == 0:  # type: ignore[attr-defined]
+            if conv is None:
                 raise HandoffError(f"no conversation {conversation_id}")
             existing = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id,
-                                                     Ticket.status.in_(OPEN_STATES)).order_by(Ticket.id.desc()))
+                                                     Ticket.status.in_(OPEN_STATES))
+                                .order_by(Ticket.id.desc())) if alone else None
             if existing is not None:
                 for m in s.scalars(select(Message).where(Message.conversation_id == conversation_id,
                                                          Message.ticket_id.is_(None))
