@@ -98,6 +98,7 @@ def drop_database(name: str) -> None:
 async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> dict[str, Any]:
     import httpx
 
+    from bot.adapters.web_access import identity_hash
     from tests.fakes.telegram_api import FakeBotAPI
 
     bot_api = FakeBotAPI(TOKEN)
@@ -105,6 +106,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
     db_name, db_url = create_database()
     port = free_port()
     secret = secrets.token_hex(12)
+    site_secret = secrets.token_hex(16)  # the web chat's customers come as a site's signed users
     data = Path(tempfile.mkdtemp(prefix="aftercare-load-"))
     env = {**os.environ, "AFTERCARE_DATA_DIR": str(data), "AFTERCARE_DATABASE__URL": db_url,
            "AFTERCARE_WEB__ADDRESS_MESSAGES_PER_MINUTE": "0", "AFTERCARE_WEB__CUSTOMER_MESSAGES_PER_MINUTE": "0",
@@ -112,7 +114,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
            "AFTERCARE_TELEGRAM__MODE": "webhook", "AFTERCARE_TELEGRAM__API_URL": api_url,
            "AFTERCARE_TELEGRAM__WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
            "AFTERCARE_DATABASE__POOL_SIZE": "10", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           "PYTHONPATH": str(REPO)}
+           "PYTHONPATH": str(REPO), "WEB_IDENTITY_SECRET": site_secret}
     env.pop("SLACK_BOT_TOKEN", None)
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--demo", "--workers", str(workers),
                              "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
@@ -134,8 +136,19 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
                     raise SystemExit("aftercare run did not come up")
                 await asyncio.sleep(0.5)
             await asyncio.sleep(2 + 2 * workers)  # the other workers finish loading
+            keys: dict[str, str] = {}
+
+            async def web_post(customer: str, text: str) -> httpx.Response:
+                """POST /api/messages with the customer's chat key (asked once from /api/session)."""
+                if customer not in keys:
+                    s = await client.post("/api/session", json={"user_id": customer,
+                                                                "user_hash": identity_hash(site_secret, customer)})
+                    keys[customer] = str(s.json().get("key", ""))
+                return await client.post("/api/messages", json={"customer": customer, "text": text},
+                                         headers={"Authorization": f"Bearer {keys[customer]}"})
+
             for i in range(4 * workers):  # warm every worker
-                await client.post("/api/messages", json={"customer": f"warm{i}", "text": pool[i % len(pool)]})
+                await web_post(f"warm{i}", pool[i % len(pool)])
 
             stop_at = time.monotonic() + args.max_seconds
 
@@ -150,7 +163,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
                         r = await client.post("/telegram/webhook", json=bot_api.update_text(900000 + c, text),
                                               headers={"X-Telegram-Bot-Api-Secret-Token": secret})
                     else:
-                        r = await client.post("/api/messages", json={"customer": f"load{c}", "text": text})
+                        r = await web_post(f"load{c}", text)
                     latencies.append(time.perf_counter() - t0)
                     if r.status_code != 200:
                         errors += 1

@@ -145,8 +145,11 @@ class Aftercare:
     def stack_for(self, text: str) -> Aftercare:
         """The app object that decides ``text``: the multilingual half for a message in a language the
         main encoder does not read, else this one."""
+        if not self.config.embedding.multilingual.strip() or self._parent is not None \
+                or not needs_multilingual(text, self.reads()):
+            return self  # the multilingual half is not even loaded for a message the main encoder reads
         m = self.multilingual
-        return m if m is not None and needs_multilingual(text, self.reads()) else self
+        return m if m is not None else self
 
     def route(self, text: str) -> tuple[Embedder, Callable[[], Router]]:
         """The (batching) encoder and the router that decide ``text`` (see :meth:`stack_for`)."""
@@ -303,7 +306,7 @@ class Aftercare:
         """Load the model, the index, the classifier and the calibration before serving."""
         self.kb.index()
         self.router().calibration()
-        if self.multilingual is not None:
+        if self.config.embedding.multilingual_at_start and self.multilingual is not None:
             self.multilingual.kb.index()
             self.multilingual.router().calibration()
             head = getattr(self.multilingual.router(), "head", None)

@@ -97,6 +97,10 @@ class EmbeddingSettings:
     multilingual: str = _s("use-multilingual-v3", "With an English-only model (all-MiniLM-L6-v2): the encoder of "
                                                    "messages in other languages (Korean...), with its own index "
                                                    "and classifier (a language-routed pair); empty: none.")
+    multilingual_at_start: bool = _s(False, "Load the multilingual half of the pair at start (true) or at the "
+                                            "first message that needs it (false: a worker that serves only "
+                                            "English holds about 200 MB less; that first message waits a few "
+                                            "seconds).")
     multilingual_head: bool = _s(True, "The multilingual encoder's decisions about which case answers come from "
                                        "a case head (logistic regression over its vectors, calibrated by "
                                        "cross-validation) rather than its neighbours' vote.")

@@ -266,6 +266,7 @@ def test_the_default_configuration_is_a_language_routed_pair(ko_app: Callable[..
     assert ko is ac.multilingual and ko.embedder.name == "use-multilingual-v3"
     assert ac.stack_for("Lumo 앱 reset 안 돼요") is ko  # any Hangul: Korean
     assert json.loads((ac.data_dir / "index" / "meta.json").read_text())["model"] == "all-MiniLM-L6-v2"
+    push(ac, "비밀번호를 어떻게 재설정하나요?", customer="ko-first")  # the multilingual half loads when needed
     assert json.loads((ac.data_dir / "multilingual" / "index" / "meta.json").read_text())["model"] == \
         "use-multilingual-v3"
     out = push(ac, "how do I reset my password?", customer="en")
