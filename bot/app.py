@@ -57,7 +57,10 @@ def shared_encoder(name: str, load: Callable[[], Embedder]) -> Embedder:
     process (tests build many) shares the multilingual half of the pair instead of loading it again."""
     with _shared_lock:
         if name not in _shared:
-            _shared[name] = load()
+            enc = load()
+            if enc.name != name:  # never keep another encoder under this name for the rest of the process
+                return enc
+            _shared[name] = enc
         return _shared[name]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.app
 from bot.app import Aftercare
 from bot.cli import main
 from kb.embedder import Embedder
@@ -28,7 +29,10 @@ class Cli:
         monkeypatch.setenv("AFTERCARE_DATA_DIR", str(ac.data_dir))
         if ac.config.database.url:
             monkeypatch.setenv("AFTERCARE_DATABASE__URL", ac.config.database.url)
-        monkeypatch.setattr("bot.app.load_embedder", lambda *a, **k: embedder)
+        # the loaded MiniLM for the main encoder; any other (the multilingual half) loads for real
+        real = bot.app.load_embedder
+        monkeypatch.setattr("bot.app.load_embedder",
+                            lambda name, *a, **k: embedder if name == embedder.name else real(name, *a, **k))
 
     def __call__(self, *argv: str, code: int = 0) -> str:
         self.capsys.readouterr()
