@@ -420,3 +420,17 @@ def test_widget_script_and_frame_are_served(client) -> None:
     assert "/widget?title=" in r.text
     r = client.get("/widget")
     assert r.status_code == 200 and "/static/chat.js" in r.text and 'id="composer"' in r.text
+
+
+def test_the_widget_frame_carries_the_chat_labels_in_the_visitors_language(client) -> None:
+    """The frame runs the chat page's script, which reads its words from ``data-labels``: without them a
+    refused or failed load showed the bare key ("not_loaded"). The browser's language picks the words."""
+    import html
+    import json as _json
+
+    r = client.get("/widget", headers={"accept-language": "ko-KR,ko;q=0.9"})
+    assert r.status_code == 200 and 'data-lang="ko"' in r.text and "보내기" in r.text
+    labels = _json.loads(html.unescape(r.text.split("data-labels='", 1)[1].split("'", 1)[0]))
+    assert {"en", "ko"} <= set(labels) and all("not_loaded" in words for words in labels.values())
+    r = client.get("/widget?title=Help")
+    assert 'data-lang="en"' in r.text and ">Send<" in r.text and "<title>Help</title>" in r.text

@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from bot.adapters.chat_labels import PAGE_LABELS, labels_json, page_language
 from bot.app import Aftercare
 from bot.console.admin import admin_routes
 from bot.console.agents import agent_routes
@@ -132,8 +133,11 @@ def widget_routes(kit: Kit) -> APIRouter:
 
     @r.get("/widget", include_in_schema=False)
     def widget_frame(request: Request) -> Response:
-        html = kit.pages.get_template("widget.html").render(title=request.query_params.get("title", "")[:80]
-                                                            or "Support chat")
+        code = page_language(request.query_params.get("lang", ""), request.headers.get("accept-language", ""),
+                             kit.ac.config.app.language)
+        html = kit.pages.get_template("widget.html").render(
+            title=request.query_params.get("title", "")[:80] or PAGE_LABELS[code]["title"],
+            lang=code, t=PAGE_LABELS[code], labels_json=labels_json())
         return HTMLResponse(html)
 
     return r

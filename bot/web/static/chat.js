@@ -25,11 +25,13 @@
     if (!code || !labels[code] || code === lang) { return; }
     lang = code;
     document.documentElement.lang = code;
-    document.title = L("title");
     main.setAttribute("aria-label", L("title"));
-    document.getElementById("title").textContent = L("title");
-    document.getElementById("sub").textContent = L("sub");
-    document.getElementById("text-label").textContent = L("message");
+    // the page has a title and a subtitle; the widget's frame (titled by the site) has neither
+    [["title", "title"], ["sub", "sub"], ["text-label", "message"]].forEach(function (pair) {
+      var el = document.getElementById(pair[0]);
+      if (el) { el.textContent = L(pair[1]); }
+    });
+    if (document.getElementById("title")) { document.title = L("title"); }
     input.placeholder = L("placeholder");
     send.textContent = L("send");
   }
