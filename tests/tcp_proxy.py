@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from urllib.parse import urlsplit
 
 
 class TcpProxy:
@@ -67,3 +68,11 @@ class TcpProxy:
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
             s.close()
+
+
+def proxied(db_url: str) -> tuple[TcpProxy, str]:
+    """A started proxy in front of the database of ``db_url`` and the same URL through it."""
+    parts = urlsplit(db_url.replace("postgresql+psycopg", "postgresql"))
+    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    proxy.start()
+    return proxy, db_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")

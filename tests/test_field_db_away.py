@@ -3,21 +3,16 @@ answers 503 with the reason, never a 500 or a half-written state, and works agai
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from fastapi.testclient import TestClient
 
 from bot.adapters.web import create_web_app
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import proxied
 
 TORN = "how do I change my plan or cancel"
 
 
 def test_every_web_chat_call_says_503_while_the_database_is_away_and_works_after(make_app, pg_url: str) -> None:
-    parts = urlsplit(pg_url.replace("postgresql+psycopg", "postgresql"))
-    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    proxy.start()
-    url = pg_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
+    proxy, url = proxied(pg_url)
     seeded = make_app(db_url=pg_url)
     seeded.warm()
     ac = make_app(db_url=url, data_dir=seeded.data_dir, database={"connect_retries": 2, "retry_delay_s": 0.1},

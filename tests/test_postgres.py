@@ -5,12 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import FakeChannel
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import proxied
 from tests.webchat import web_client
 
 pytestmark = pytest.mark.postgres
@@ -62,10 +61,7 @@ def test_kb_edit_in_one_worker_is_answered_by_another(make_app, pg_url: str, emb
 
 
 def test_database_briefly_away_loses_nothing(make_app, pg_url: str) -> None:
-    parts = urlsplit(pg_url.replace("postgresql+psycopg", "postgresql"))
-    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
-    proxy.start()
-    url = pg_url.replace(f"{parts.hostname}:{parts.port}", f"127.0.0.1:{proxy.port}")
+    proxy, url = proxied(pg_url)
     # seed (demo import, index, classifier) over the direct URL; only the worker under test uses the proxy
     seeded = make_app(db_url=pg_url)
     seeded.warm()
