@@ -10,7 +10,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,19 +25,12 @@ from tests.serving import free_port
 from tests.test_slack import SECRET as SLACK_SECRET
 from tests.test_slack import Signed
 from tests.webchat import SITE_SECRET, session_body
+from tests.worker_process import start_worker, stop_worker
 
-ROOT = Path(__file__).resolve().parents[1]
 PER_CHANNEL = int(os.environ.get("AFTERCARE_CRASH_MESSAGES", "20"))
 QUESTION = "how do I reset my password? ({})"
 
 pytestmark = pytest.mark.postgres
-
-
-def _start(port: int, data_dir: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "bot.cli", "--config", str(ROOT / "config.yaml"), "run", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "AFTERCARE_DATA_DIR": str(data_dir),
-                                                  "WEB_IDENTITY_SECRET": SITE_SECRET},
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 async def _up(base: str, proc: subprocess.Popen[bytes], timeout: float = 240) -> None:
@@ -75,7 +67,7 @@ async def test_kill_9_under_load_loses_and_doubles_nothing_acknowledged(make_app
         "AFTERCARE_SLACK__API_URL": slack.api_url, "AFTERCARE_SLACK__MODE": "http",
     }
     log = tmp_path / "server.log"
-    proc = _start(port, data_dir, env, log)
+    proc = start_worker(port, data_dir, {**env, "WEB_IDENTITY_SECRET": SITE_SECRET}, log)
     acked: dict[str, tuple[str, str]] = {}  # text -> (channel, customer ref)
     sent = fives = 0
     try:
@@ -121,7 +113,7 @@ async def test_kill_9_under_load_loses_and_doubles_nothing_acknowledged(make_app
                                    for ch in ("web", "telegram", "slack")))
         proc.wait(timeout=30)
         assert killed.is_set(), "the load ended before the kill"
-        proc = _start(port, data_dir, env, log)
+        proc = start_worker(port, data_dir, {**env, "WEB_IDENTITY_SECRET": SITE_SECRET}, log)
         await _up(base, proc)
 
         def stored() -> dict[str, tuple[int, int]]:
@@ -168,11 +160,6 @@ async def test_kill_9_under_load_loses_and_doubles_nothing_acknowledged(make_app
         assert not doubled and not doubled_answers, (doubled, doubled_answers)
         assert fives == 0
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_worker(proc)
         await bot_api.stop()
         await slack.stop()

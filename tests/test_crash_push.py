@@ -10,7 +10,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,11 @@ from handoff.models import Conversation, Message
 from tests.fakes.slack_api import FakeSlack, event_callback
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.serving import free_port
+from tests.worker_process import start_worker, stop_worker
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:TEST-token"
 N = int(os.environ.get("AFTERCARE_CRASH_MESSAGES", "20"))
 QUESTION = "how do I reset my password? ({})"
-
-
-def _start(port: int, data_dir: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "bot.cli", "--config", str(ROOT / "config.yaml"), "run", "--port", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "AFTERCARE_DATA_DIR": str(data_dir)},
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 async def _until(check: Any, proc: subprocess.Popen[bytes] | None, what: str, log: Path,
@@ -66,7 +59,7 @@ async def test_kill_9_after_telegram_and_slack_were_told_loses_nothing(make_app,
     }
     log = tmp_path / "server.log"
     base = f"http://127.0.0.1:{port}"
-    proc = _start(port, data_dir, env, log)
+    proc = start_worker(port, data_dir, env, log)
     chats = [800000 + i for i in range(N)]
     dms = [f"DKP{i}" for i in range(N)]
     try:
@@ -96,7 +89,7 @@ async def test_kill_9_after_telegram_and_slack_were_told_loses_nothing(make_app,
         proc.wait(timeout=30)
         answered_before = sum(1 for chat in chats if bot_api.texts_to(chat)) + \
             sum(1 for dm in dms if slack.posts(dm))
-        proc = _start(port, data_dir, env, log)
+        proc = start_worker(port, data_dir, env, log)
         await _until(healthy, proc, "the server did not come back", log)
 
         def stored(text: str) -> tuple[int, int]:
@@ -128,11 +121,6 @@ async def test_kill_9_after_telegram_and_slack_were_told_loses_nothing(make_app,
             convs = s.scalar(select(func.count()).select_from(Conversation)) or 0
         assert convs == len(texts)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_worker(proc)
         await bot_api.stop()
         await slack.stop()
