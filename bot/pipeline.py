@@ -302,6 +302,22 @@ class Pipeline:
                        confidence=d.confidence, case_id=d.case_id, reason=d.reason, message_id=message_id,
                        options=list(d.options))
 
+    def _clarify_again(self, last: MessageView, message_id: int, *, key: str = "") -> Outcome:
+        """A number that is none of the options ("7" under three) typed right under a "did you mean...?":
+        the same options again, as a new "did you mean" message, so that the next number picks."""
+        conv = last.conversation_id
+        lang = self.handoff.language(conv)
+        labels = [str(x) for x in last.meta.get("option_labels") or []]
+        out = self.replies.render("clarify_again", count=len(labels) + 1, language=lang)
+        keep = ("label", "confidence", "case_id", "reason", "why", "options", "option_labels", "asked")
+        mid = self._reply(conv, out, meta={**{k: last.meta[k] for k in keep if k in last.meta},
+                                           "kind": MessageKind.CLARIFY}, key=key)
+        buttons = clarify_buttons(mid, labels, self.replies.render("clarify_none", language=lang))
+        options = [str(o) for o in last.meta.get("options") or []]
+        return Outcome(replies=[Reply(out, buttons=buttons)], action="clarify",
+                       label=str(last.meta.get("label", "")), reason="the number typed is none of the options: "
+                       "asked again", message_id=message_id, options=options)
+
     def pick(self, channel: str, customer: str, message_id: int, choice: str) -> Outcome | None:
         """The customer's pick under the "did you mean...?" message ``message_id`` (a button):
         ``choice`` is an option's index ("0".."2") or ``none``. An option answers with its case (a bot
@@ -455,6 +471,10 @@ class Pipeline:
                     self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta,
                                         key=msg.key)
                     return self._picked(last, choice, key=msg.key)
+                if choice is None and _TYPED_PICK.match(text):  # "7" under three options: ask again, same set
+                    m = self.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta,
+                                            key=msg.key)
+                    return self._clarify_again(last, m.id, key=msg.key)
         if ticket is None and not created:  # "4 thanks" answering the rating question after a resolution
             rated = take_rating(self.handoff, self.replies, conv, msg, text, language=lang)
             if rated is not None:

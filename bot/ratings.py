@@ -130,15 +130,26 @@ def _parse_score(text: str) -> TypedRating | None:
 def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str, *,
                 language: str | None = None) -> Outcome | None:
     """Store ``text`` as the rating of the conversation's resolved ticket when it is one; the ticket
-    stays resolved. None when the message is not a rating (or nothing was asked)."""
+    stays resolved. Once rated, a bare score ("3") keeps the rating and is answered with it and how to
+    correct it ("I meant 3"), never reopening the ticket. None when the message is not a rating (or
+    nothing was asked)."""
     rating = parse_rating(text)
     if rating is None:
         return None
     t = handoff.awaiting_rating(conv)
     if t is None:
         return None
-    if not rating.correction and handoff.rating(t.id) is not None:
-        return None  # rated already: a bare number now is not a rating, a correction says so
+    given = handoff.rating(t.id)
+    if not rating.correction and given is not None:
+        # rated already: a bare number ("3") is not a new rating (a correction says so), nor a new problem
+        # that reopens the ticket; the customer is told the rating kept and how to change it
+        m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name, key=msg.key)
+        out = replies.render("rated_already", ticket_id=t.public_id, score=given, new=rating.score,
+                             language=language)
+        handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.REPLY},
+                       key=f"{msg.key}#reply" if msg.key else "")
+        return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="reply", ticket_id=t.public_id,
+                       reason=f"rated {given}/5 already; a correction changes it", message_id=m.id)
     m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
                        meta={"rating": rating.score}, key=msg.key)
     handoff.rate(t.id, rating.score, comment=rating.comment)

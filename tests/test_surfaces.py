@@ -153,7 +153,7 @@ def test_web_chat_typed_rating_is_stored_without_reopening(make_app) -> None:  #
         assert ac.handoff.rating(tid) == 4 and ac.handoff.get(tid).status == "resolved"
         with ac.sessions() as s:
             assert s.scalar(select(Satisfaction.comment)) == "thanks, quick fix"
-        # once rated, a correction says so and replaces the rating; a bare number goes the normal way
+        # once rated, a correction says so and replaces the rating; a bare number keeps it
         fixed = client.post("/api/messages", json={"customer": "w9", "text": "sorry, I meant 5"}).json()
         assert fixed["action"] == "rated" and ac.handoff.rating(tid) == 5
         again = client.post("/api/messages", json={"customer": "w9", "text": "3"}).json()

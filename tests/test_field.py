@@ -1,0 +1,43 @@
+"""What a new user met on a first try of the merged product, each through the surface they met it on:
+the terminal chat, the web API, the console, the command line."""
+
+from __future__ import annotations
+
+import io
+
+from bot.adapters.terminal import run_terminal
+from bot.workflows import resolve_ticket
+from tests.webchat import web_client
+
+TORN = "how do I change my plan or cancel"
+CRASH = "the app crashes every time I upload a photo"
+
+
+def test_a_number_that_is_not_an_option_asks_again_and_the_next_number_picks(app) -> None:
+    out = io.StringIO()
+    run_terminal(app, customer="fay", inp=io.StringIO(f"{TORN}\n7\n1\n/quit\n"), out=out, poll_seconds=0)
+    text = out.getvalue()
+    first = app.kb.get(app.pipeline.decide(TORN).options[0])
+    assert first.answer.splitlines()[0] in text  # "1" after the stray "7" still picked option 1
+    assert app.handoff.list() == []  # nobody was bothered
+    msgs = app.handoff.customer_messages("terminal", "fay")
+    assert msgs[-1].meta["kind"] == "answer" and msgs[-1].meta["asked"] == TORN
+
+
+def test_a_bare_number_after_a_rating_keeps_the_ticket_resolved_and_says_how_to_change_it(make_app) -> None:
+    ac = make_app()
+    with web_client(ac) as client:
+        body = client.post("/api/messages", json={"customer": "w1", "text": CRASH}).json()
+        tid = body["ticket_id"]
+        resolve_ticket(ac, tid, "sam", "Fixed in app 4.2")
+        assert client.post("/api/messages", json={"customer": "w1", "text": "5"}).json()["action"] == "rated"
+        for again in ("3", "3/5", "two stars"):
+            r = client.post("/api/messages", json={"customer": "w1", "text": again}).json()
+            assert ac.handoff.get(tid).status == "resolved", again  # not reopened
+            assert r["ticket_id"] == tid and "5 out of 5 already" in r["replies"][0]["text"], again
+            assert ac.handoff.rating(tid) == 5
+        assert client.post("/api/messages", json={"customer": "w1", "text": "I meant 3"}).json()["action"] == "rated"
+        assert ac.handoff.rating(tid) == 3
+        # a number that counts things is a new message about the ticket: it reopens it
+        client.post("/api/messages", json={"customer": "w1", "text": "2 more cameras are broken now"})
+        assert ac.handoff.get(tid).status != "resolved"
