@@ -7,6 +7,7 @@ import io
 
 from bot.adapters.terminal import run_terminal
 from bot.workflows import resolve_ticket
+from tests.console_support import add_users, csrf_of, login
 from tests.webchat import web_client
 
 TORN = "how do I change my plan or cancel"
@@ -41,3 +42,28 @@ def test_a_bare_number_after_a_rating_keeps_the_ticket_resolved_and_says_how_to_
         # a number that counts things is a new message about the ticket: it reopens it
         client.post("/api/messages", json={"customer": "w1", "text": "2 more cameras are broken now"})
         assert ac.handoff.get(tid).status != "resolved"
+
+
+def test_console_forms_with_a_nul_are_shown_again_with_the_text_and_the_reason(make_app) -> None:
+    ac = make_app()
+    add_users(ac, (("ann", "agent"), ("eve", "editor")))
+    with web_client(ac) as client:
+        tid = client.post("/api/messages", json={"customer": "w2", "text": CRASH}).json()["ticket_id"]
+        login(client, "ann")
+        token = csrf_of(client.get(f"/console/tickets/{tid}").text)
+        before = len(ac.handoff.transcript(ac.handoff.get(tid).id))
+        for path, field, box in (("reply", "text", "reply-text"), ("note", "text", "note-text"),
+                                 ("resolve", "resolution", "resolution-text")):
+            typed = "Please update to 4.2.1\x00 and try again; 감사합니다"
+            r = client.post(f"/console/tickets/{tid}/{path}", data={"csrf": token, field: typed})
+            assert r.status_code == 400 and r.headers["content-type"].startswith("text/html"), (path, r.text[:200])
+            assert "NUL character" in r.text and "Check it and send again" in r.text, path
+            assert f'id="{box}">Please update to 4.2.1 and try again; 감사합니다</textarea>' in r.text, path
+        assert len(ac.handoff.transcript(ac.handoff.get(tid).id)) == before  # nothing half-stored
+        assert ac.handoff.get(tid).status != "resolved"
+        client.cookies.clear()
+        login(client, "eve")
+        token = csrf_of(client.get("/console/cases/new").text)
+        r = client.post("/console/cases/new", data={"csrf": token, "id": "fridge", "questions": "does it run on a fridge",
+                                                    "answer": "No\x00, not yet.", "confirm": "1"})
+        assert r.status_code == 400 and "NUL character" in r.text and "No, not yet." in r.text

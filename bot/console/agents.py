@@ -14,9 +14,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bot.console.errors import ConsoleError
-from bot.console.kit import Kit, back
+from bot.console.kit import Kit, back, storable, unstorable_reason
 from bot.console.users import LoginSession, active_agents
 from bot.console.views import PRIORITIES, alert_row, event_row, filter_and_sort, message_row, ticket_row
+from bot.errors import UnstorableValue
 from bot.unanswered import suggested_cases
 from bot.workflows import propose_draft, reply_with_case, resolve_problem, resolve_ticket
 from classifier.language import language_name
@@ -97,6 +98,12 @@ def agent_routes(kit: Kit) -> APIRouter:
 
     @r.get("/console/tickets/{ref}", include_in_schema=False)
     def ticket_page(ref: str, request: Request, sess: LoginSession = agent) -> Response:
+        return show_ticket(ref, request, sess)
+
+    def show_ticket(ref: str, request: Request, sess: LoginSession, *, error: str = "",
+                    typed: dict[str, str] | None = None, status: int = 200) -> Response:
+        """The ticket page; with ``error`` and ``typed`` (form field -> the text the agent typed), the
+        page of a refused form, its text put back in its box."""
         try:
             t = ac.handoff.get(ref)
         except HandoffError:
@@ -113,7 +120,8 @@ def agent_routes(kit: Kit) -> APIRouter:
                                                 min_score=cfg.suggest_min_score),
                     problem=problem_of(row["problem_id"]), drafts=ac.kb.list(source_ref=t.public_id, limit=100),
                     agents=roster(), confirm_merge=_ticket_ref(request.query_params.get("confirm_merge", "")),
-                    last_id=max((m["id"] for m in messages), default=0))
+                    last_id=max((m["id"] for m in messages), default=0), typed=typed or {},
+                    status=status, **({"error": error} if error else {}))
 
     @r.get("/console/api/tickets/{ref}")
     def ticket_json(ref: str, after: int = 0, sess: LoginSession = agent) -> JSONResponse:
@@ -124,13 +132,22 @@ def agent_routes(kit: Kit) -> APIRouter:
         messages = [message_row(m) for m in ac.handoff.transcript(t.id) if m.id > after]
         return JSONResponse({"ticket": ticket_row(t), "messages": messages}, headers={"Cache-Control": "no-store"})
 
-    def ticket_action(ref: str, fn: Callable[[], str]) -> Response:
-        """Run an action on ``ref``; back to its page with what happened, or with the reason it was refused."""
+    def ticket_action(ref: str, fn: Callable[[], str], *, request: Request | None = None,
+                      sess: LoginSession | None = None, field: str = "", text: str = "") -> Response:
+        """Run an action on ``ref``; back to its page with what happened, or with the reason it was refused.
+        A refused form with typed ``text`` (its ``field``: reply, note, resolution) is not redirected: the
+        page is shown again (400) with the reason and the text in its box, so nothing typed is lost
+        (text no database can store, with a NUL, is put back without the NULs, and the reason says so)."""
         url = f"/console/tickets/{quote(ref)}"
         try:
             return back(url, msg=fn())
-        except (HandoffError, KBError, ConsoleError) as e:
-            return back(url, error=str(e) or e.__class__.__name__)
+        except (HandoffError, KBError, ConsoleError, UnstorableValue) as e:
+            reason = str(e) or e.__class__.__name__
+            if request is None or sess is None or not text.strip():
+                return back(url, error=reason)
+            if isinstance(e, UnstorableValue):
+                reason = unstorable_reason(field, e)
+            return show_ticket(ref, request, sess, error=reason, typed={field: storable(text)}, status=400)
 
     @r.post("/console/tickets/{ref}/claim", include_in_schema=False)
     def claim(ref: str, sess: LoginSession = agent_post) -> Response:
@@ -142,38 +159,38 @@ def agent_routes(kit: Kit) -> APIRouter:
         return ticket_action(ref, go)
 
     @r.post("/console/tickets/{ref}/reply", include_in_schema=False)
-    def reply(ref: str, text: str = Form(""), form_key: str = Form("", max_length=64),
+    def reply(ref: str, request: Request, text: str = Form(""), form_key: str = Form("", max_length=64),
               sess: LoginSession = agent_post) -> Response:
         def go() -> str:  # form_key: one per rendered form, so a double-clicked Send sends once
             ac.handoff.reply(ref, sess.user.name, text, key=_form_key(sess, form_key))
             return "Reply sent to the customer."
-        return ticket_action(ref, go)
+        return ticket_action(ref, go, request=request, sess=sess, field="reply", text=text)
 
     @r.post("/console/tickets/{ref}/reply_case", include_in_schema=False)
-    def reply_case(ref: str, case_id: str = Form(""), text: str = Form(""),
+    def reply_case(ref: str, request: Request, case_id: str = Form(""), text: str = Form(""),
                    sess: LoginSession = agent_post) -> Response:
         def go() -> str:
             reply_with_case(ac, ref, sess.user.name, case_id.strip(), text)
             return f"Case {case_id.strip()}'s answer sent to the customer."
-        return ticket_action(ref, go)
+        return ticket_action(ref, go, request=request, sess=sess, field="reply", text=text)
 
     @r.post("/console/tickets/{ref}/note", include_in_schema=False)
-    def note(ref: str, text: str = Form(""), form_key: str = Form("", max_length=64),
+    def note(ref: str, request: Request, text: str = Form(""), form_key: str = Form("", max_length=64),
              sess: LoginSession = agent_post) -> Response:
         def go() -> str:
             if not text.strip():
                 raise ConsoleError("a note needs text")
             ac.handoff.note(ref, sess.user.name, text, key=_form_key(sess, form_key))
             return "Internal note added."
-        return ticket_action(ref, go)
+        return ticket_action(ref, go, request=request, sess=sess, field="note", text=text)
 
     @r.post("/console/tickets/{ref}/resolve", include_in_schema=False)
-    def resolve(ref: str, resolution: str = Form(""), sess: LoginSession = agent_post) -> Response:
+    def resolve(ref: str, request: Request, resolution: str = Form(""), sess: LoginSession = agent_post) -> Response:
         def go() -> str:
             _, case = resolve_ticket(ac, ref, sess.user.name, resolution)
             extra = f" Draft case {case.id} is waiting for an editor's review." if case else ""
             return "Resolved; the customer has been told." + extra
-        return ticket_action(ref, go)
+        return ticket_action(ref, go, request=request, sess=sess, field="resolution", text=resolution)
 
     @r.post("/console/tickets/{ref}/reopen", include_in_schema=False)
     def reopen(ref: str, sess: LoginSession = agent_post) -> Response:

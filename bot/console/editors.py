@@ -10,9 +10,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
-from bot.console.kit import Kit, back, days_param, safe_next, secure
+from bot.console.kit import Kit, back, days_param, safe_next, secure, storable, unstorable_reason
 from bot.console.users import LoginSession
 from bot.console.views import near_duplicates
+from bot.errors import UnstorableValue
 from bot.proposals import approve_draft, check_phrasings, scrub
 from bot.unanswered import unanswered
 from kb.errors import KBError
@@ -78,6 +79,9 @@ def editor_routes(kit: Kit) -> APIRouter:
                                translations={"ko": answer_ko, "en": answer_en})
         except KBError as e:
             return case_form(request, sess, form=form, error=str(e), status=400)
+        except UnstorableValue as e:
+            return case_form(request, sess, form={k: storable(v) for k, v in form.items()},
+                             error=unstorable_reason("case", e), status=400)
         return back(f"/console/cases/{quote(c.id)}", msg=f"Case {c.id} created and published.")
 
     @r.get("/console/cases/{case_id}", include_in_schema=False)
@@ -110,6 +114,9 @@ def editor_routes(kit: Kit) -> APIRouter:
                                   translations={**others, "ko": answer_ko, "en": answer_en})
         except KBError as e:
             return case_form(request, sess, case=c, form=form, error=str(e), status=400)
+        except UnstorableValue as e:
+            return case_form(request, sess, case=c, form={k: storable(v) for k, v in form.items()},
+                             error=unstorable_reason("case", e), status=400)
         return back(f"/console/cases/{quote(c.id)}",
                     msg=f"Case {c.id} saved" + (" and published." if publish else "."))
 

@@ -85,6 +85,19 @@ def back(url: str, *, msg: str = "", error: str = "") -> RedirectResponse:
     return RedirectResponse(url + ("?" + urlencode(q) if q else ""), status_code=303)
 
 
+def storable(text: str) -> str:
+    """``text`` without what no database can store, to put a refused form's text back in its box: NUL
+    characters dropped, lone surrogates as U+FFFD."""
+    return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text if ch != "\x00")
+
+
+def unstorable_reason(what: str, e: Exception) -> str:
+    """The error shown for a form refused because ``what`` (the reply, the case) has text no database can
+    store (:class:`bot.errors.UnstorableValue` ``e``)."""
+    return (f"Not saved: the {what} {str(e).removeprefix('text ')}; it is shown again below without the "
+            "characters that cannot be stored. Check it and send again.")
+
+
 def safe_next(path: str) -> str:
     """``path`` when it is a console page of this site, else '' (no open redirects)."""
     return path if path.startswith("/console/") and not path.startswith("//") and "\\" not in path else ""
