@@ -64,6 +64,6 @@ def test_console_forms_with_a_nul_are_shown_again_with_the_text_and_the_reason(m
         client.cookies.clear()
         login(client, "eve")
         token = csrf_of(client.get("/console/cases/new").text)
-        r = client.post("/console/cases/new", data={"csrf": token, "id": "fridge", "questions": "does it run on a fridge",
-                                                    "answer": "No\x00, not yet.", "confirm": "1"})
+        r = client.post("/console/cases/new", data={"csrf": token, "id": "fridge", "confirm": "1",
+                                                    "questions": "runs on a fridge?", "answer": "No\x00, not yet."})
         assert r.status_code == 400 and "NUL character" in r.text and "No, not yet." in r.text
