@@ -6,13 +6,14 @@ import gc
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 from sqlalchemy import Engine
 
 from bot.config import Config, build_desk_settings
@@ -153,6 +154,22 @@ class Aftercare:
             return self  # the multilingual half is not even loaded for a message the main encoder reads
         m = self.multilingual
         return m if m is not None else self
+
+    def routed(self, texts: Sequence[str]) -> list[tuple[Aftercare, np.ndarray]]:
+        """Each of ``texts`` with the app object its language routes to (:meth:`stack_for`) and its vector
+        by that object's encoder, in order; one encoder call per encoder. Vectors of two encoders are
+        never compared: search them in their own object's ``kb``, compare them only with vectors of the
+        same object (``stack.embedder.name``)."""
+        stacks = [self.stack_for(t) for t in texts]
+        vectors: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(texts)
+        groups: dict[int, list[int]] = {}
+        for i, st in enumerate(stacks):
+            groups.setdefault(id(st), []).append(i)
+        for members in groups.values():
+            st = stacks[members[0]]
+            for i, v in zip(members, st.embedder.encode([texts[i] for i in members]), strict=True):
+                vectors[i] = v
+        return list(zip(stacks, vectors, strict=True))
 
     def route(self, text: str) -> tuple[Embedder, Callable[[], Router]]:
         """The (batching) encoder and the router that decide ``text`` (see :meth:`stack_for`)."""

@@ -135,13 +135,19 @@ def check_phrasings(ac: Aftercare, case_id: str, phrasings: list[str]) -> list[P
     qs = [q.strip() for q in phrasings if q.strip()]
     if not qs:
         return []
-    vecs = ac.embedder.encode(qs)
-    sims = np.asarray(vecs) @ np.asarray(vecs).T
+    routed = ac.routed(qs)  # a Korean phrasing is read by the encoder Korean routes to, in its index
+    # the draft's phrasings by each encoder used, to compare a phrasing with its siblings by its own encoder
+    # (the multilingual one reads the English siblings of a Korean phrasing too)
+    siblings: dict[str, np.ndarray] = {}
+    for st, _ in routed:
+        if st.embedder.name not in siblings:
+            siblings[st.embedder.name] = np.asarray(st.embedder.encode(qs))
     dup = ac.config.console.duplicate_score
     out: list[PhrasingCheck] = []
-    for i, (q, vec) in enumerate(zip(qs, vecs, strict=True)):
-        other = next((h for h in ac.kb.search_vector(vec, 5) if h.case_id != case_id), None)
-        own = max((float(sims[i, j]) for j in range(len(qs)) if j != i), default=None)
+    for i, (q, (st, vec)) in enumerate(zip(qs, routed, strict=True)):
+        other = next((h for h in st.kb.search_vector(vec, 5) if h.case_id != case_id), None)
+        sims = siblings[st.embedder.name] @ vec
+        own = max((float(sims[j]) for j in range(len(qs)) if j != i), default=None)
         out.append(PhrasingCheck(text=q, other_case=other.case_id if other else None,
                                  other_score=float(other.score) if other else 0.0, own_score=own,
                                  duplicate_score=dup))

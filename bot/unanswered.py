@@ -87,8 +87,8 @@ def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, m
     if not texts:
         return []
     best: dict[str, tuple[float, str]] = {}
-    for vec in ac.embedder.encode(texts):
-        for h in ac.kb.search_vector(vec, k):
+    for st, vec in ac.routed(texts):  # a Korean message searched with the encoder Korean routes to
+        for h in st.kb.search_vector(vec, k):
             if h.score >= min_score and h.score > best.get(h.case_id, (-1.0, ""))[0]:
                 best[h.case_id] = (h.score, h.phrasing)
     out = []
@@ -110,21 +110,21 @@ def _key(text: str) -> str:
 
 def unanswered(ac: Aftercare, *, days: int = 30, limit: int = 200) -> UnansweredPage:
     since = ac.handoff.now() - timedelta(days=days)
-    router = ac.router()
     with ac.sessions() as s:
-        groups = _escalated_questions(s, router.answer_label, since, limit)
+        groups = _escalated_questions(s, ac.router().answer_label, since, limit)
         not_helpful = _not_helpful(s, since, limit)
     answered_now = 0
-    open_rows: list[tuple[str, np.ndarray, Decision]] = []  # (key, vector, decision) the bot still escalates
+    # (key, encoder, vector, decision) the bot still escalates; each decided as the pipeline decides it, by
+    # the encoder and router its language routes to
+    open_rows: list[tuple[str, str, np.ndarray, Decision]] = []
     if groups:
         keys = list(groups)
-        vectors = ac.embedder.encode([groups[k][0][0] for k in keys])
-        for k, vec in zip(keys, vectors, strict=True):
-            d = router.decide(groups[k][0][0], vec)
+        for k, (st, vec) in zip(keys, ac.routed([groups[k][0][0] for k in keys]), strict=True):
+            d = st.router().decide(groups[k][0][0], vec)
             if d.action == "answer":
                 answered_now += 1
             else:
-                open_rows.append((k, vec, d))
+                open_rows.append((k, st.embedder.name, vec, d))
     questions = [_question(groups, members, d) for members, d in _same_questions(open_rows, groups)]
     questions.sort(key=lambda q: (-q.asked, -q.last_at.timestamp()))
     return UnansweredPage(questions=questions, answered_now=answered_now, not_helpful=not_helpful, since=since)
@@ -149,18 +149,19 @@ def _escalated_questions(s: Session, label: str, since: datetime, limit: int) ->
     return groups
 
 
-def _same_questions(rows: list[tuple[str, np.ndarray, Decision]],
+def _same_questions(rows: list[tuple[str, str, np.ndarray, Decision]],
                     groups: Asked) -> list[tuple[list[str], Decision]]:
-    """Most asked first; a question at least SAME_QUESTION similar to one already kept joins it as another
-    wording. Each group: its keys (the first is shown) and the first one's decision."""
-    kept: list[tuple[np.ndarray, list[str], Decision]] = []
-    for k, vec, d in sorted(rows, key=lambda r: -len(groups[r[0]])):
-        sims = [float(vec @ rep) for rep, _, _ in kept]
+    """Most asked first; a question at least SAME_QUESTION similar to one already kept, by the same encoder,
+    joins it as another wording (vectors of two encoders are not comparable, even of one length). Each
+    group: its keys (the first is shown) and the first one's decision."""
+    kept: list[tuple[str, np.ndarray, list[str], Decision]] = []
+    for k, model, vec, d in sorted(rows, key=lambda r: -len(groups[r[0]])):
+        sims = [float(vec @ rep) if m == model else -1.0 for m, rep, _, _ in kept]
         if sims and max(sims) >= SAME_QUESTION:
-            kept[int(np.argmax(sims))][1].append(k)
+            kept[int(np.argmax(sims))][2].append(k)
         else:
-            kept.append((vec, [k], d))
-    return [(members, d) for _, members, d in kept]
+            kept.append((model, vec, [k], d))
+    return [(members, d) for _, _, members, d in kept]
 
 
 def _question(groups: Asked, members: list[str], d: Decision) -> Question:

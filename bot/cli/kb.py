@@ -80,7 +80,7 @@ def cmd_kb_show(args: argparse.Namespace) -> int:
 
 def cmd_kb_search(args: argparse.Namespace) -> int:
     ac = open_app(args)
-    hits = ac.kb.search(args.text, args.k)
+    hits = ac.stack_for(args.text).kb.search(args.text, args.k)  # Korean with the encoder Korean routes to
     if args.json:
         print(json.dumps([{"case_id": h.case_id, "score": round(h.score, 4), "phrasing": h.phrasing} for h in hits]))
         return 0

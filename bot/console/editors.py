@@ -71,7 +71,7 @@ def editor_routes(kit: Kit) -> APIRouter:
                     sess: LoginSession = editor_post) -> Response:
         form = {"id": id.strip(), "questions": questions, "answer": answer, "tags": tags, "product": product,
                 "answer_ko": answer_ko, "answer_en": answer_en}
-        dupes = near_duplicates(ac.kb, _lines(questions), exclude=None, threshold=cfg.duplicate_score)
+        dupes = near_duplicates(ac, _lines(questions), exclude=None, threshold=cfg.duplicate_score)
         if dupes and not confirm:
             return case_form(request, sess, form=form, dupes=dupes, status=409, error=NEARLY_SAME)
         try:
@@ -90,7 +90,7 @@ def editor_routes(kit: Kit) -> APIRouter:
             c = ac.kb.get(case_id)
         except KBError:
             return kit.not_found(sess, request, f"No case {case_id}.")
-        dupes = near_duplicates(ac.kb, c.questions, exclude=c.id, threshold=cfg.duplicate_score)
+        dupes = near_duplicates(ac, c.questions, exclude=c.id, threshold=cfg.duplicate_score)
         return case_form(request, sess, case=c, dupes=dupes)
 
     @r.post("/console/cases/{case_id}", include_in_schema=False)
@@ -104,7 +104,7 @@ def editor_routes(kit: Kit) -> APIRouter:
             return kit.not_found(sess, request, f"No case {case_id}.")
         form = {"id": c.id, "questions": questions, "answer": answer, "tags": tags, "product": product,
                 "answer_ko": answer_ko, "answer_en": answer_en}
-        dupes = near_duplicates(ac.kb, _lines(questions), exclude=c.id, threshold=cfg.duplicate_score)
+        dupes = near_duplicates(ac, _lines(questions), exclude=c.id, threshold=cfg.duplicate_score)
         if dupes and not confirm:
             return case_form(request, sess, case=c, form=form, dupes=dupes, status=409, error=NEARLY_SAME)
         try:
@@ -141,7 +141,7 @@ def editor_routes(kit: Kit) -> APIRouter:
     def review_page(request: Request, sess: LoginSession, *, error: str = "", status: int = 200,
                     kept: dict[str, list[str]] | None = None) -> Response:
         drafts = ac.kb.list(state="draft", limit=500)
-        dupes = {c.id: near_duplicates(ac.kb, c.questions, exclude=c.id, threshold=cfg.duplicate_score)
+        dupes = {c.id: near_duplicates(ac, c.questions, exclude=c.id, threshold=cfg.duplicate_score)
                  for c in drafts}
         # each phrasing with its tick box (ticked unless the editor unticked it) and the case it collides with
         checks = {c.id: check_phrasings(ac, c.id, c.questions) for c in drafts}

@@ -7,10 +7,13 @@ otherwise, so the console works with any version of ``handoff``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handoff.views import AlertView, EventView, MessageView, TicketActivity, TicketView
-from kb.service import Hit, KnowledgeBase
+from kb.service import Hit
+
+if TYPE_CHECKING:
+    from bot.app import Aftercare
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
@@ -114,16 +117,17 @@ def event_row(e: EventView) -> dict[str, Any]:
     return {"at": iso(e.at), "actor": e.actor, "kind": e.kind, "detail": detail}
 
 
-def near_duplicates(kb: KnowledgeBase, questions: list[str], *, exclude: str | None,
+def near_duplicates(ac: Aftercare, questions: list[str], *, exclude: str | None,
                     threshold: float) -> list[Hit]:
     """Published cases (other than ``exclude``) with a phrasing at least ``threshold`` close to one of
-    ``questions``, best first, one hit per case."""
+    ``questions``, best first, one hit per case; each question is searched with the encoder and index its
+    language routes to (a Korean phrasing with the multilingual one)."""
     qs = [q.strip() for q in questions if q.strip()]
     if not qs:
         return []
     best: dict[str, Hit] = {}
-    for vec in kb.embedder.encode(qs):
-        for h in kb.search_vector(vec, 3):
+    for st, vec in ac.routed(qs):
+        for h in st.kb.search_vector(vec, 3):
             if h.case_id != exclude and h.score >= threshold and (h.case_id not in best
                                                                    or h.score > best[h.case_id].score):
                 best[h.case_id] = h
