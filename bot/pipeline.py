@@ -518,15 +518,17 @@ class Pipeline:
             self._reply(conv, out, meta={**dmeta, "kind": MessageKind.REPLY}, key=msg.key)
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason=d.reason, message_id=customer_msg.id)
+        model = self.route(text)[0].name if vec is not None else ""  # the encoder that made ``vec``
         try:
             t = self.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
                                            priority=d.priority, impact=d.impact, reason=d.reason,
                                            transcript_messages=self.transcript_messages,
                                            product=str(msg.meta.get("product", ""))[:120],
-                                           subject_vector=vec)
+                                           subject_vector=vec, subject_model=model)
         except OpenTicketExists as e:  # the same customer's other tab opened it a moment ago: this joins it
             return self._joined(conv, e.ticket, customer_msg.id, key=msg.key, lang=lang)
-        link = self.handoff.link_problem(t.id, vec) if vec is not None else None  # similar faults: a problem
+        # similar faults, by the same encoder: a problem
+        link = self.handoff.link_problem(t.id, vec, model=model) if vec is not None else None
         if asks_person:
             self._typed_verdict(msg, conv, customer_msg.id, text, d)
         template = "escalated_human" if asks_person else "escalated"

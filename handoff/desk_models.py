@@ -51,6 +51,7 @@ class Problem(Base):
     label: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    vector_model: Mapped[str | None] = mapped_column(String(120), default=None)  # the encoder of ``vector``
     incident_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -124,6 +124,8 @@ class Ticket(Base):
     sla_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     subject_vector: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # the encoder that made subject_vector (a language-routed pair has two): only vectors of one model compare
+    subject_model: Mapped[str | None] = mapped_column(String(120), default=None)
     # bumped by every change: an UPDATE names the version it read, so of two changes made from the same
     # state one wins and the other is re-decided on the new state (handoff.service.on_fresh_state)
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)

@@ -42,14 +42,18 @@ class ProblemBook:
         self.tickets = tickets
 
     @on_fresh_state
-    def link(self, ref: str | int, vector: np.ndarray) -> ProblemLink | None:
-        """Store the ticket's subject vector and group it with similar recent faults, if any."""
+    def link(self, ref: str | int, vector: np.ndarray, *, model: str = "") -> ProblemLink | None:
+        """Store the ticket's subject vector (made by the encoder ``model``) and group it with similar
+        recent faults, if any: only with tickets and problems whose vectors the same encoder made (two
+        encoders' vectors are not comparable, even of one length: all-MiniLM-L6-v2 and multilingual-e5-small
+        both give 384 numbers)."""
         cfg = self.ctx.settings.problems
         v = unit(vector)
+        own = model or None
         with self.ctx.sessions() as s:
             t = self.ctx.find(s, ref)
-            if t.subject_vector != v.tobytes():  # tickets.create may have stored it already
-                t.subject_vector = v.tobytes()
+            if t.subject_vector != v.tobytes() or t.subject_model != own:  # tickets.create may have stored it
+                t.subject_vector, t.subject_model = v.tobytes(), own
             if t.label not in cfg.labels or cfg.incident_tickets <= 0:
                 s.commit()
                 return None
@@ -60,7 +64,7 @@ class ProblemBook:
                 select(Problem).where(Problem.status == "open", Problem.last_seen_at >= since)
             ):
                 pv = from_bytes(p.vector)
-                if pv is None or pv.shape != v.shape:
+                if pv is None or pv.shape != v.shape or p.vector_model != own:
                     continue
                 score = float(pv @ v)
                 if score >= cfg.similarity and (best is None or score > best[0]):
@@ -79,6 +83,7 @@ class ProblemBook:
                     Ticket.problem_id.is_(None),
                     Ticket.label.in_(cfg.labels),
                     Ticket.subject_vector.is_not(None),
+                    Ticket.subject_model.is_(None) if own is None else Ticket.subject_model == own,
                 )
             ):
                 ov = from_bytes(o.subject_vector)
@@ -95,6 +100,7 @@ class ProblemBook:
                 label=t.label,
                 status="open",
                 vector=centroid.tobytes(),
+                vector_model=own,
                 created_at=now,
                 last_seen_at=now,
             )

@@ -53,10 +53,12 @@ class Tickets:
     @on_fresh_state
     def create(self, conversation_id: int, *, subject: str, label: str, confidence: float,
                priority: str, impact: str, reason: str, transcript_messages: int = 20,
-               product: str = "", subject_vector: np.ndarray | None = None) -> TicketView:
+               product: str = "", subject_vector: np.ndarray | None = None,
+               subject_model: str = "") -> TicketView:
         """Open a ticket for the conversation: its last ``transcript_messages`` messages without a ticket
         (and every attachment the customer sent before) go with it; ``subject_vector`` (the subject's
-        embedding, shape (dim,)) is kept for grouping similar faults (``link_problem``). Raises
+        embedding, shape (dim,), by the encoder ``subject_model``) is kept for grouping similar faults
+        (``link_problem``). Raises
         HandoffError for an unknown conversation.
 
         One open ticket per conversation: the conversation's row is held (written first) until the ticket
@@ -88,7 +90,8 @@ class Tickets:
             t = Ticket(conversation_id=conversation_id, channel=conv.channel, customer_ref=conv.customer_ref,
                        subject=subject[:2000], label=label, confidence=confidence, priority=priority,
                        impact=impact, reason=reason, status="new", created_at=now, updated_at=now,
-                       subject_vector=unit_bytes(subject_vector) if subject_vector is not None else None)
+                       subject_vector=unit_bytes(subject_vector) if subject_vector is not None else None,
+                       subject_model=subject_model or None if subject_vector is not None else None)
             s.add(t)
             s.flush()
             with s.no_autoflush:  # the ticket's own updates below go out as one statement

@@ -65,3 +65,35 @@ def test_burst_of_similar_faults_forms_one_problem_and_its_resolution_notifies_e
     assert h.problem(p.public_id).status == "resolved"
     assert "no problems" in cli("problems", "list")
     cli("problems", "resolve", p.public_id, "again", code=1)
+
+
+def test_only_vectors_of_one_encoder_are_compared(make_app) -> None:  # type: ignore[no-untyped-def]
+    """A language-routed pair stores subject vectors of two encoders; two of one length (all-MiniLM-L6-v2 and
+    multilingual-e5-small both give 384 numbers) are still not comparable: faults are grouped only with
+    tickets and problems whose vectors the same encoder made. The pipeline records which one it used."""
+    import numpy as np
+
+    app = make_app()
+    chat = FakeChannel(app)
+    h = app.handoff
+    english = [chat.push(text, customer=customer) for customer, text in BURST[:2]]
+    assert [o.label for o in english] == ["fault", "fault"]
+    p = h.problems()[0]
+    with app.sessions() as s:
+        from handoff.desk_models import Problem
+        from handoff.models import Ticket
+
+        t0 = s.get(Ticket, h.get(english[0].ticket_id or "").id)
+        assert t0 is not None and t0.subject_model == "all-MiniLM-L6-v2"
+        row = s.get(Problem, p.id)
+        assert row is not None and row.vector_model == "all-MiniLM-L6-v2"
+        same = np.frombuffer(row.vector, dtype=np.float32).copy()
+    # the problem's own centroid, said to come from another encoder of the same length: not comparable
+    korean = chat.push("결제 페이지에서 500 오류가 나요", customer="minji")
+    assert korean.action == "escalate"
+    assert h.link_problem(korean.ticket_id or "", same, model="multilingual-e5-small-q4") is None
+    assert h.get(korean.ticket_id or "").problem_id is None and len(h.problems()) == 1
+    # the same vector from the problem's own encoder joins it
+    third = chat.push("my order is stuck, the payment failed", customer="ivy")
+    link = h.link_problem(third.ticket_id or "", same, model="all-MiniLM-L6-v2")
+    assert link is not None and link.known and h.get(third.ticket_id or "").problem_id == p.id
