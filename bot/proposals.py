@@ -158,9 +158,18 @@ def approve_draft(ac: Aftercare, case_id: str, *, keep: list[str] | None = None,
                   answer: str | None = None) -> CaseView:
     """Publish draft ``case_id`` with the phrasings ``keep`` (default: all it has) and, optionally, an
     edited answer. Raises KBError, naming each colliding phrasing, when one of them is nearer to
-    another case than to this one; nothing is changed then."""
+    another case than to this one, and naming each phrasing of ``keep`` the draft does not have (keeping
+    is not editing: change phrasings with an edit first); nothing is changed then."""
     c = ac.kb.get(case_id)
-    phrasings = [q for q in (c.questions if keep is None else keep) if q.strip()]
+    if c.state != "draft":
+        raise KBError(f"case {case_id} is {c.state}, not a draft: nothing to approve")
+    has = {q.strip() for q in c.questions}
+    foreign = [q for q in keep or [] if q.strip() and q.strip() not in has]
+    if foreign:
+        raise KBError(f"not approved: draft {case_id} has no phrasing " + ", ".join(repr(q) for q in foreign)
+                      + f"; its phrasings are {', '.join(repr(q) for q in c.questions)}. Keep some of these, "
+                      "or edit the draft's phrasings first (aftercare kb review edit ID -q ...).")
+    phrasings = [q.strip() for q in (c.questions if keep is None else keep) if q.strip()]
     if not phrasings:
         raise KBError("tick at least one phrasing to approve")
     clashes = [p for p in check_phrasings(ac, case_id, phrasings) if p.collides]

@@ -67,3 +67,32 @@ def test_console_forms_with_a_nul_are_shown_again_with_the_text_and_the_reason(m
         r = client.post("/console/cases/new", data={"csrf": token, "id": "fridge", "confirm": "1",
                                                     "questions": "runs on a fridge?", "answer": "No\x00, not yet."})
         assert r.status_code == 400 and "NUL character" in r.text and "No, not yet." in r.text
+
+
+def test_kb_review_approve_refuses_a_phrasing_the_draft_does_not_have(app, cli) -> None:
+    app.kb.add_case("ticket-ac-000091", ["the hub blinks red after the update", "is it fixed yet?"],
+                    "Unplug the hub for ten seconds; it finishes the update.", state="draft", source="ticket")
+    out = cli("kb", "review", "approve", "ticket-ac-000091", "-q", "hub blinking red", code=1)
+    assert "not approved" in out and "'hub blinking red'" in out and "the hub blinks red after the update" in out
+    c = app.kb.get("ticket-ac-000091")
+    assert c.state == "draft" and c.questions == ["the hub blinks red after the update", "is it fixed yet?"]
+    out = cli("kb", "review", "approve", "ticket-ac-000091", "-q", "the hub blinks red after the update",
+              "--answer", "Unplug the hub for ten seconds.")
+    c = app.kb.get("ticket-ac-000091")
+    assert "approved" in out and c.state == "published" and c.questions == ["the hub blinks red after the update"]
+    assert c.answer == "Unplug the hub for ten seconds."  # approve --answer publishes the edited answer
+    assert "not a draft" in cli("kb", "review", "approve", "ticket-ac-000091", code=1)
+
+
+def test_a_button_action_that_is_no_button_gets_400_with_the_reason(make_app) -> None:
+    ac = make_app()
+    with web_client(ac) as client:
+        body = client.post("/api/messages", json={"customer": "w3", "text": "how do I reset my password?"}).json()
+        [helped] = [b["action"] for m in body["messages"] for b in m.get("buttons", []) if "helped" in b["action"]]
+        for bad, says in (("zap:1", "unknown button action"), ("fb:meh:1", "fb:helped:<id>"),
+                          ("rate:AC-000001:9", "rate:<ticket>:<1-5>"), ("pick:x:1", "pick:<id>"),
+                          (helped + "x", "fb:helped:<id>")):
+            r = client.post("/api/buttons", json={"customer": "w3", "action": bad})
+            assert r.status_code == 400 and says in r.json()["error"], (bad, r.text)
+        r = client.post("/api/buttons", json={"customer": "w3", "action": helped})
+        assert r.status_code == 200 and r.json()["text"]  # the real button still works

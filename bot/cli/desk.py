@@ -190,7 +190,8 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     if args.action == "approve":
         from bot.proposals import approve_draft
 
-        c = approve_draft(ac, args.case_id, keep=args.question or None)  # KBError names the colliding phrasings
+        # KBError names the colliding phrasings, and those the draft does not have
+        c = approve_draft(ac, args.case_id, keep=args.question or None, answer=args.answer)
         print(f"case {c.id} approved and published: answered from now on")
     elif args.action == "reject":
         c = ac.kb.update_case(args.case_id, state="rejected")

@@ -3,6 +3,8 @@ buttons are (label, action id) pairs that each adapter turns into its own widget
 
 from __future__ import annotations
 
+import re
+
 from bot.app import Aftercare
 from bot.feedback import record_feedback
 from bot.messages import Reply
@@ -43,6 +45,23 @@ def pressed_message(action: str) -> int | None:
     kind, _, rest = action.partition(":")
     ref = rest.partition(":")[2] if kind == "fb" else rest.partition(":")[0] if kind + ":" == PICK else ""
     return int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 19 else None
+
+
+_ACTION = re.compile(r"(?:fb:(?:helped|human):\d{1,18}|rate:[^:\s]{1,40}:[1-5]|"
+                     r"pick:\d{1,18}:(?:\d|none))", re.ASCII)
+
+
+def action_problem(action: str) -> str | None:
+    """Why ``action`` is none of the buttons' actions (``fb:helped:<id>``, ``fb:human:<id>``,
+    ``rate:<ticket>:<1-5>``, ``pick:<id>:<option|none>``), for a 400; None when it is one of them."""
+    if _ACTION.fullmatch(action):
+        return None
+    kind = action.partition(":")[0]
+    if kind not in ("fb", "rate", "pick"):
+        return f"unknown button action {action[:40]!r}: expected fb:helped:<id>, fb:human:<id>, " \
+               "rate:<ticket>:<1-5> or pick:<id>:<option|none>"
+    shapes = {"fb": "fb:helped:<id> or fb:human:<id>", "rate": "rate:<ticket>:<1-5>", "pick": "pick:<id>:<option|none>"}
+    return f"malformed button action {action[:40]!r}: expected {shapes[kind]}"
 
 
 def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:
