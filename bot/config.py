@@ -404,14 +404,29 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# AFTERCARE_ variables that are not settings: the config file, the data dir, the encoder cache, and the
+# test suite's and benchmarks' own knobs
+ENV_NAMES = ("AFTERCARE_CONFIG", "AFTERCARE_DATA_DIR", "AFTERCARE_CACHE_DIR")
+ENV_PREFIXES = ("AFTERCARE_TEST_", "AFTERCARE_FUZZ_", "AFTERCARE_CRASH_", "AFTERCARE_BENCH_")
+
+
 def _env_overrides(env: typing.Mapping[str, str]) -> dict[str, Any]:
+    """The settings given as ``AFTERCARE_<SECTION>__<KEY>`` variables, by section. Raises ConfigError
+    for an ``AFTERCARE_`` variable that is none of them nor of ``ENV_NAMES`` (``AFTERCARE_WEB=1``,
+    ``AFTERCARE_WEB_PORT=8080``: a setting mistyped would otherwise be silently ignored)."""
     raw: dict[str, Any] = {}
     for name, text in env.items():
         if name == "AFTERCARE_DATA_DIR":
             raw.setdefault("app", {})["data_dir"] = text
             continue
-        if not name.startswith("AFTERCARE_") or "__" not in name:
+        if not name.startswith("AFTERCARE_") or name in ENV_NAMES or name.startswith(ENV_PREFIXES):
             continue
+        if "__" not in name:
+            rest = name[len("AFTERCARE_"):].lower()
+            sec = next((x for x in sections() if rest.startswith(x + "_")), "")
+            hint = (f"; did you mean AFTERCARE_{sec.upper()}__{rest[len(sec) + 1:].upper()}?" if sec
+                    else "; a setting is AFTERCARE_<SECTION>__<KEY> (two underscores), e.g. AFTERCARE_WEB__PORT=8080")
+            raise ConfigError(f"{name}: not a setting{hint} (other AFTERCARE_ variables: {', '.join(ENV_NAMES)})")
         sec, _, key = name[len("AFTERCARE_"):].partition("__")
         try:
             value = yaml.safe_load(text) if text != "" else ""

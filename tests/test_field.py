@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from bot.adapters.terminal import run_terminal
+from bot.cli import main
 from bot.workflows import resolve_ticket
 from tests.console_support import add_users, csrf_of, login
 from tests.webchat import web_client
@@ -96,3 +97,14 @@ def test_a_button_action_that_is_no_button_gets_400_with_the_reason(make_app) ->
             assert r.status_code == 400 and says in r.json()["error"], (bad, r.text)
         r = client.post("/api/buttons", json={"customer": "w3", "action": helped})
         assert r.status_code == 200 and r.json()["text"]  # the real button still works
+
+
+def test_an_aftercare_variable_that_is_no_setting_stops_the_start_naming_it(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("AFTERCARE_DATA_DIR", str(tmp_path))
+    for name, says in (("AFTERCARE_WEB", "AFTERCARE_<SECTION>__<KEY>"), ("AFTERCARE_WEB_PORT", "AFTERCARE_WEB__PORT?"),
+                       ("AFTERCARE_DATABASE_URL", "AFTERCARE_DATABASE__URL?")):
+        monkeypatch.setenv(name, "1")
+        assert main(["run", "--port", "0"]) == 2, name
+        err = capsys.readouterr().err
+        assert f"{name}: not a setting" in err and says in err, err
+        monkeypatch.delenv(name)
