@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from bot.adapters.terminal import run_terminal
 from bot.cli import main
+from bot.messages import IncomingMessage
 from bot.workflows import resolve_ticket
 from tests.console_support import add_users, csrf_of, login
 from tests.webchat import web_client
@@ -108,3 +111,19 @@ def test_an_aftercare_variable_that_is_no_setting_stops_the_start_naming_it(tmp_
         err = capsys.readouterr().err
         assert f"{name}: not a setting" in err and says in err, err
         monkeypatch.delenv(name)
+
+
+def test_tickets_reply_takes_the_words_after_the_options(app, cli) -> None:
+    tid = app.pipeline.handle(IncomingMessage(channel="test", customer="gus", text=CRASH)).ticket_id
+    assert tid
+    out = cli("tickets", "reply", tid, "--case", "reset-password", "Here is how, step by step:", "--agent", "ann")
+    assert "sent to the customer" in out
+    out = cli("tickets", "reply", tid, "--agent", "ann", "--note", "asked twice already")
+    assert "internal note added" in out
+    texts = [m.text for m in app.handoff.transcript(app.handoff.get(tid).id)]
+    assert any(t.startswith("Here is how, step by step:") and "Forgot password" in t for t in texts), texts
+    assert "asked twice already" in texts
+    with pytest.raises(SystemExit):  # words that fill nothing are still refused
+        main(["tickets", "reply", tid, "--agent", "ann", "words", "extra"])
+    app.kb.add_case("ticket-ac-000092", ["the hub blinks red"], "Unplug it.", state="draft", source="ticket")
+    assert "approved" in cli("kb", "review", "approve", "-q", "the hub blinks red", "ticket-ac-000092")

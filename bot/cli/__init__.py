@@ -42,7 +42,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from handoff.errors import HandoffError
     from kb.errors import KBError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse gives an optional positional ("?") its default when an option comes before it, and then
+    # calls the positional unrecognized: `tickets reply AC-1 --case X "words"`. A command lists such
+    # positionals as ``late_positionals``; the words left over fill them in order, one each.
+    for name in getattr(args, "late_positionals", ()):
+        if extra and not extra[0].startswith("-") and not getattr(args, name):
+            setattr(args, name, extra.pop(0))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         args.config_obj = load_config(args.config)
     except ConfigError as e:

@@ -310,7 +310,7 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
     k.add_argument("--answer", "-a")
     k.add_argument("--question", "-q", action="append",
                    help="replace the phrasings (repeatable); with approve: the phrasings to keep")
-    k.set_defaults(func=cmd_kb_review)
+    k.set_defaults(func=cmd_kb_review, late_positionals=("case_id",))
 
     k = sub.add_parser("report", help="desk report: volume, problems, times, SLA, CSAT, deflection")
     k.add_argument("--since", default="30d", help="30d, 12h, 2w or a date (default 30d)")

@@ -89,7 +89,7 @@ def add_ticket_commands(sub: Any) -> Any:
     k.add_argument("--note", action="store_true", help="internal note: never shown to the customer")
     k.add_argument("--case", help="send this published solved case's answer (in the customer's language when "
                                   "it has one), after the text if given")
-    k.set_defaults(func=cmd_tickets_reply)
+    k.set_defaults(func=cmd_tickets_reply, late_positionals=("text",))
     k = t.add_parser("resolve")
     k.add_argument("ticket")
     k.add_argument("resolution")
