@@ -49,6 +49,7 @@ def demo_cases() -> Path:
 
 # the multilingual half of a language-routed pair keeps its index and classifier under this subdirectory
 MULTILINGUAL_DIR = "multilingual"
+CASE_HEAD_FILE = "case_head.npz"  # its case head, beside its index (classifier/case_head.py)
 _shared: dict[str, Embedder] = {}  # multilingual encoders loaded in this process, by name (read-only, thread-safe)
 _shared_lock = threading.Lock()
 
@@ -281,7 +282,8 @@ class Aftercare:
                 model = self.classifier_model()
                 router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
                 # the multilingual half's neighbours vote poorly (USE): its case head decides which case answers
-                self._router = cast(Router, HeadedRouter(router, model)) if self._parent is not None and \
+                self._router = cast(Router, HeadedRouter(router, model, path=self.data_dir / CASE_HEAD_FILE)) \
+                    if self._parent is not None and \
                     self._parent.config.embedding.multilingual_head else router
                 self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None
                 if self._parent is not None:

@@ -17,9 +17,12 @@ there, the middle of the plateau; ``bench/korean.py`` gives the held-out figures
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -83,17 +86,57 @@ def fit_head(x: np.ndarray, y: list[str], *, c: float = 10.0, iterations: int = 
                    intercept=np.asarray(w[-1], dtype=np.float32))
 
 
+def fingerprint(x: np.ndarray, y: list[str]) -> str:
+    """SHA-256 (hex) of a head's training set: the vectors ``x`` (float32 bytes) and their keys ``y``."""
+    h = hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes())
+    h.update("\n".join(y).encode("utf-8"))
+    return h.hexdigest()
+
+
+def save_head(path: Path, fit: HeadFit, digest: str) -> None:
+    """Write ``fit`` and the ``digest`` of its training set to ``path`` (numpy ``.npz``), atomically: a
+    worker reading it meanwhile sees the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, classes=np.array(fit.classes, dtype=str), coef=fit.coef, intercept=fit.intercept,
+                 digest=np.array(digest))
+    os.replace(tmp, path)
+
+
+def load_head(path: Path, digest: str) -> HeadFit | None:
+    """The head saved at ``path`` when it was fitted on the training set of ``digest``; None when there is
+    none, it is unreadable or it was fitted on other data."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if str(f["digest"]) != digest:
+                return None
+            classes = tuple(str(c) for c in f["classes"])
+            coef, intercept = np.asarray(f["coef"], dtype=np.float32), np.asarray(f["intercept"], dtype=np.float32)
+    except (OSError, ValueError, KeyError) as e:
+        if not isinstance(e, FileNotFoundError):
+            log.warning("case head %s unreadable (%s): fitting it again", path, e)
+        return None
+    if coef.shape[0] != len(classes) or intercept.shape != (len(classes),):
+        return None
+    return HeadFit(classes=classes, coef=coef, intercept=intercept)
+
+
 class HeadedRouter:
     """A :class:`classifier.router.Router` whose answers need its case head's agreement (see the module).
-    Everything else (``settings``, ``labels``, ``calibration``...) is the router's. The head is refitted
-    when the KB revision changes (about a second for the demo KB)."""
+    Everything else (``settings``, ``labels``, ``calibration``...) is the router's. The head follows the
+    KB: when the KB revision changes, its training set (the index's phrasing vectors and the classifier's
+    non-answer examples) is fingerprinted; a head saved at ``path`` for that very set is loaded, else the
+    head is fitted (about a second for the demo KB) and saved there, so a restarted worker does not fit
+    it again."""
 
     def __init__(self, router: Router, model: TrainedModel, *, agree_vote: float = 0.5,
-                 agree_head: float = 0.2) -> None:
+                 agree_head: float = 0.2, path: Path | None = None) -> None:
         self.router = router
         self.model = model
         self.agree_vote = agree_vote
         self.agree_head = agree_head
+        self.path = path
         self._fit: HeadFit | None = None
         self._fitted_at: int | None = None
         self._lock = threading.Lock()
@@ -102,7 +145,7 @@ class HeadedRouter:
         return getattr(self.router, name)
 
     def head(self) -> HeadFit | None:
-        """The head for the current KB revision."""
+        """The head for the current KB revision (loaded from ``path`` when saved for the same training set)."""
         idx = self.router.kb.index()
         with self._lock:
             if self._fitted_at != idx.kb_revision:
@@ -113,7 +156,16 @@ class HeadedRouter:
                       if lab in labels and labels[lab].action != "answer"]
                 x = np.vstack([vecs, self.model.vectors[ex]]) if ex else vecs
                 keys += [LABEL + self.model.labels[i] for i in ex]
-                self._fit = fit_head(x, keys)
+                digest = fingerprint(x, keys)
+                fit = load_head(self.path, digest) if self.path is not None else None
+                if fit is None:
+                    fit = fit_head(x, keys)
+                    if fit is not None and self.path is not None:
+                        try:
+                            save_head(self.path, fit, digest)
+                        except OSError as e:  # a read-only data dir: the head lives in memory only
+                            log.warning("cannot save the case head to %s: %s", self.path, e)
+                self._fit = fit
                 self._fitted_at = idx.kb_revision
             return self._fit
 

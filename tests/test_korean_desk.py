@@ -26,9 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def ko_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[Callable[..., Aftercare]]:
     """Apps of the default configuration on copies of the demo data dir, with the console's staff."""
     with app_builder(tmp_path, embedder, seeded_dir, prefix="kd") as factory:
-        def build(**sections: dict) -> Aftercare:
-            ac = factory(**sections)
-            add_users(ac)
+        def build(data_dir: Path | None = None, **sections: dict) -> Aftercare:
+            ac = factory(data_dir=data_dir, **sections)
+            if data_dir is None:
+                add_users(ac)
             return ac
         yield build
 
@@ -136,3 +137,30 @@ def test_kb_search_reads_korean_with_the_multilingual_encoder(ko_app: Callable[.
     assert main(["--config", str(ROOT / "config.yaml"), "kb", "search", text, "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)
     assert hits[0]["case_id"] == "night-vision"
+
+
+def test_the_case_head_is_kept_beside_the_multilingual_index(ko_app: Callable[..., Aftercare], monkeypatch) -> None:
+    """The multilingual case head is saved beside its index: a restarted worker answers Korean from it
+    without fitting it again; once an editor changes the knowledge base it is fitted anew (and saved)."""
+    import classifier.case_head as case_head
+
+    fits: list[int] = []
+    real = case_head.fit_head
+
+    def counted(x, y, **kw):  # type: ignore[no-untyped-def]
+        fits.append(len(y))
+        return real(x, y, **kw)
+
+    monkeypatch.setattr(case_head, "fit_head", counted)
+    ac = ko_app()
+    assert push(ac, "비밀번호를 어떻게 재설정하나요?", "k-head").case_id == "reset-password"
+    saved = ac.data_dir / "multilingual" / "case_head.npz"
+    assert saved.exists()
+    before, fitted = saved.read_bytes(), len(fits)
+    restarted = ko_app(data_dir=ac.data_dir)  # another worker on the same data dir
+    assert push(restarted, "비밀번호를 잊어버렸는데 어떻게 해요?", "k-head2").case_id == "reset-password"
+    assert len(fits) == fitted  # loaded, not fitted
+    c = restarted.kb.get("night-vision")
+    restarted.kb.update_case("night-vision", questions=[*c.questions, "적외선 야간 촬영 기능이 있나요?"])
+    assert push(restarted, "적외선 야간 촬영 기능이 있나요?", "k-head3").case_id == "night-vision"
+    assert len(fits) == fitted + 1 and saved.read_bytes() != before
