@@ -78,9 +78,10 @@ class Suggestion:
 
 
 def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, min_score: float,
-                    k: int = 3) -> list[Suggestion]:
+                    k: int = 3, language: str = "") -> list[Suggestion]:
     """Published cases near what the customer wrote on a ticket (its first message and the latest two),
-    best first: an agent may answer with one, or adapt it."""
+    best first: an agent may answer with one, or adapt it. Each answer is in the customer's ``language``
+    (the ticket's) when the case has it, as "Send this answer" sends it; else the case's own answer."""
     if min_score >= 1:
         return []
     texts = list(dict.fromkeys(t.strip() for t in [subject, *customer_texts[-2:]] if t.strip()))
@@ -94,7 +95,8 @@ def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, m
     out = []
     for cid, (score, phrasing) in sorted(best.items(), key=lambda kv: -kv[1][0])[:k]:
         try:
-            out.append(Suggestion(cid, round(score, 2), phrasing, ac.kb.get(cid).answer))
+            case = ac.kb.get(cid)
+            out.append(Suggestion(cid, round(score, 2), phrasing, case.translations.get(language) or case.answer))
         except KBError:  # retired or removed since the index was read
             continue
     return out

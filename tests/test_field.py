@@ -3,6 +3,7 @@ the terminal chat, the web API, the console, the command line."""
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -127,3 +128,19 @@ def test_tickets_reply_takes_the_words_after_the_options(app, cli) -> None:
         main(["tickets", "reply", tid, "--agent", "ann", "words", "extra"])
     app.kb.add_case("ticket-ac-000092", ["the hub blinks red"], "Unplug it.", state="draft", source="ticket")
     assert "approved" in cli("kb", "review", "approve", "-q", "the hub blinks red", "ticket-ac-000092")
+
+
+def test_the_consoles_suggested_answers_are_in_the_korean_customers_language(make_app) -> None:
+    ac = make_app()
+    add_users(ac, (("ann", "agent"),))
+    with web_client(ac) as client:
+        body = client.post("/api/messages", json={"customer": "w4", "text":
+                                                  "비밀번호 재설정 메일이 안 와서 로그인이 안 돼요. 상담원 연결해 주세요"}).json()
+        tid = body["ticket_id"]
+        assert tid and ac.handoff.get(tid).language == "ko", body
+        login(client, "ann")
+        page = html.unescape(client.get(f"/console/tickets/{tid}").text)
+        reset = ac.kb.get("reset-password")
+        assert 'data-case="reset-password"' in page, "the password case is suggested"
+        assert f'data-answer="{reset.translations["ko"]}"' in page  # "Use in reply" pastes the Korean answer
+        assert reset.answer not in page

@@ -117,7 +117,7 @@ def agent_routes(kit: Kit) -> APIRouter:
                     messages=messages, events=events, rating=rating,
                     suggestions=suggested_cases(ac, t.subject, [m["text"] for m in messages
                                                                  if m["author"] == "customer"],
-                                                min_score=cfg.suggest_min_score),
+                                                min_score=cfg.suggest_min_score, language=t.language or ""),
                     problem=problem_of(row["problem_id"]), drafts=ac.kb.list(source_ref=t.public_id, limit=100),
                     agents=roster(), confirm_merge=_ticket_ref(request.query_params.get("confirm_merge", "")),
                     last_id=max((m["id"] for m in messages), default=0), typed=typed or {},

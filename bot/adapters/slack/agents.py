@@ -156,7 +156,8 @@ class Agents:
         transcript = ac.handoff.transcript(ticket.id)  # type: ignore[attr-defined]
         lines = [transcript_line(m, ticket) for m in transcript if m.id <= upto][-settings.transcript_lines :]
         said = [m.text for m in transcript if m.author == "customer"]
-        found = suggested_cases(ac, ticket.subject, said, min_score=ac.config.console.suggest_min_score)
+        found = suggested_cases(ac, ticket.subject, said, min_score=ac.config.console.suggest_min_score,
+                                language=ticket.language or "")
         return ticket_post(ticket, lines, suggestions_block(found), note_marker=settings.note_marker,
                            case_marker=settings.case_marker)
 
