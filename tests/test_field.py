@@ -134,8 +134,8 @@ def test_the_consoles_suggested_answers_are_in_the_korean_customers_language(mak
     ac = make_app()
     add_users(ac, (("ann", "agent"),))
     with web_client(ac) as client:
-        body = client.post("/api/messages", json={"customer": "w4", "text":
-                                                  "비밀번호 재설정 메일이 안 와서 로그인이 안 돼요. 상담원 연결해 주세요"}).json()
+        text = "비밀번호 재설정 메일이 안 와서 로그인이 안 돼요. 상담원 연결해 주세요"
+        body = client.post("/api/messages", json={"customer": "w4", "text": text}).json()
         tid = body["ticket_id"]
         assert tid and ac.handoff.get(tid).language == "ko", body
         login(client, "ann")
