@@ -241,12 +241,22 @@ class Pipeline:
         return {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason, "why": d.why}
 
     def _answer(self, conv: int, d: Decision, message_id: int, *, key: str = "", lang: str = "",
-                ticket: TicketView | None = None) -> Outcome:
+                ticket: TicketView | None = None, text: str = "") -> Outcome:
+        """Answer with case ``d.case_id`` in the conversation's language ``lang``; a message ``text`` clearly
+        in a language with only an answer template (French, German...: bot/templates/<language>) gets the
+        case's answer in that language if it has one, else its answer introduced in that language."""
         assert d.case_id is not None
         case = self.kb.answering(d.case_id)
         lang = lang or self.replies.language
-        answer, answer_language = answer_for(case, lang)
-        out = self.replies.render("answer", answer=answer, case=case, answer_language=answer_language, language=lang)
+        said = guess_language(text) if text else None
+        if said not in LANGUAGES and self.replies.introduces(said):
+            answer, answer_language = answer_for(case, str(said))
+            out = self.replies.render_in(str(said), "answer", answer=answer, case=case,
+                                         answer_language=answer_language)
+        else:
+            answer, answer_language = answer_for(case, lang)
+            out = self.replies.render("answer", answer=answer, case=case, answer_language=answer_language,
+                                      language=lang)
         self._reply(conv, out, ticket_id=ticket.id if ticket else None,
                     meta={**self._dmeta(d), "kind": MessageKind.ANSWER}, key=key)
         return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
@@ -261,7 +271,7 @@ class Pipeline:
         rest joins the ticket."""
         d, vec = decided
         if d.action == "answer" and d.case_id is not None:
-            return self._answer(conv, d, message_id, key=key, lang=lang, ticket=ticket)
+            return self._answer(conv, d, message_id, key=key, lang=lang, ticket=ticket, text=text)
         if d.action == "escalate" and d.label in self.fault_labels and vec is not None \
                 and self.new_issue_similarity > 0:
             before = [m for m in self.handoff.transcript(ticket.id) if m.id != message_id]
@@ -500,7 +510,7 @@ class Pipeline:
             else:
                 return self._clarify(conv, text, customer_msg.id, d, dmeta)
         if d.action == "answer" and d.case_id is not None:
-            return self._answer(conv, d, customer_msg.id, key=msg.key, lang=lang)
+            return self._answer(conv, d, customer_msg.id, key=msg.key, lang=lang, text=text)
         asks_person = d.why is Why.ASKS_PERSON
         if d.action == "escalate" and not asks_person and is_vague(text):
             # "it doesnt work" and nothing else: ask what they were doing before opening a ticket, once;

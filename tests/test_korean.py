@@ -284,3 +284,26 @@ def test_the_multilingual_index_and_classifier_refuse_another_model(ko_app: Call
     assert json.loads((ac.data_dir / "multilingual" / "classifier" / "model.json").read_text())["embedder"] == \
         "hash-64"
     assert (ac.data_dir / "index" / "meta.json").read_text() == english_index
+
+
+@pytest.mark.parametrize(("text", "intro"), [
+    ("Comment réinitialiser mon mot de passe ?", "Cette réponse n'existe pour l'instant qu'en anglais"),
+    ("Wie kann ich mein Passwort zurücksetzen?", "Diese Antwort gibt es bisher nur auf Englisch"),
+    ("¿Cómo puedo restablecer mi contraseña?", "Por ahora, esta respuesta solo está disponible en inglés"),
+])
+def test_a_french_german_or_spanish_question_gets_its_answer_introduced_in_its_language(
+        ko_app: Callable[..., Aftercare], text: str, intro: str) -> None:
+    """USE multilingual v3 reads French, German, Spanish (and more): the question is answered from the case,
+    in English (the case's only other language is Korean), introduced in the customer's language; a case
+    that has the answer in that language (``answer_fr``) gives it as it is."""
+    ac = ko_app()
+    with web_client(ac) as http:
+        r = http.post("/api/messages", json={"customer": "w-eu", "text": text}).json()
+        assert r["action"] == "answer" and r["case_id"] == "reset-password"
+        reply = r["replies"][0]["text"]
+        assert reply.startswith(intro) and "To reset your password" in reply
+    c = ac.kb.get("reset-password")
+    ac.kb.update_case("reset-password", translations={**c.translations, "fr": "Pour réinitialiser votre mot de passe, "
+                                                                             "touchez « Mot de passe oublié ? »."})
+    out = push(ac, "Comment réinitialiser mon mot de passe ?", customer="fr2")
+    assert out.case_id == "reset-password" and out.replies[0].text.startswith("Pour réinitialiser votre mot de passe")

@@ -69,9 +69,10 @@ def test_a_message_in_another_language_goes_to_a_person(make_app) -> None:
 
 def test_the_default_pair_reads_french_with_its_multilingual_encoder(chat: FakeChannel) -> None:
     """The default configuration routes a French message to USE multilingual v3, which reads French: the
-    English cases answer it (the reply in app.language, English, as French templates do not ship)."""
+    English cases answer it, the English answer introduced in French (only that template ships in French)."""
     out = chat.push("comment annuler mon abonnement", customer="fr")
     assert out.action == "answer" and out.case_id == "cancel-subscription"
+    assert out.replies[0].text.startswith("Cette réponse n'existe pour l'instant qu'en anglais :")
     assert chat.ac.stack_for("comment annuler mon abonnement").embedder.name == "use-multilingual-v3"
     assert chat.ac.stack_for("how do I cancel my subscription").embedder.name == "all-MiniLM-L6-v2"
 
