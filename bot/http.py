@@ -26,7 +26,7 @@ def channel_services(ac: Aftercare, *, env: Mapping[str, str] | None = None) -> 
     """The channels this environment asks for (each a :class:`bot.adapters.base.Channel`), then the
     outbox that delivers for them (it starts after them); empty when no channel token is set."""
     env = os.environ if env is None else env
-    outbox = Outbox(ac.sessions, ac.handoff, ac.config.outbox)
+    outbox = Outbox(ac.sessions, ac.handoff, ac.config.outbox, clock=ac.clock)
     channels: list[Channel] = []
     if env.get("TELEGRAM_BOT_TOKEN"):
         from bot.adapters.telegram import TelegramChannel

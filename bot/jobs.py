@@ -7,18 +7,22 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import column, delete, table
 
-from bot.adapters.slack.models import SeenEvent
 from bot.app import Aftercare
 from bot.console.models import LoginFailure
 from bot.inbox import InboundUpdate
 from bot.loop import BackgroundLoop
 from bot.outbox.models import DeliveredPiece
 from handoff.jobs import run_due
+from handoff.models import UTCDateTime
 from handoff.views import JobReport
 
 log = logging.getLogger(__name__)
+
+# The Slack adapter's seen event ids, named rather than imported: the jobs (and `aftercare jobs run-once`
+# from cron) run without the Slack client libraries loaded; the adapter's model declares this table.
+SLACK_SEEN_EVENTS = table("slack_seen_events", column("at", UTCDateTime()))
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,11 @@ class Pruned:
 def prune_expired(ac: Aftercare) -> Pruned:
     """Delete what only grows and is needed for a while only: failed console logins, seen Slack event ids,
     processed inbox rows and message idempotency records older than ``jobs.retention_days``."""
-    before = ac.handoff.now() - timedelta(days=ac.config.jobs.retention_days)
+    before = ac.clock() - timedelta(days=ac.config.jobs.retention_days)
     counts = []
     with ac.sessions() as s:
         for stmt in (delete(LoginFailure).where(LoginFailure.at < before),
-                     delete(SeenEvent).where(SeenEvent.at < before),
+                     delete(SLACK_SEEN_EVENTS).where(SLACK_SEEN_EVENTS.c.at < before),
                      delete(DeliveredPiece).where(DeliveredPiece.at < before),
                      delete(InboundUpdate).where(InboundUpdate.received_at < before,
                                                  InboundUpdate.status.in_(("done", "failed")))):

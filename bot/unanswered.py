@@ -111,7 +111,7 @@ def _key(text: str) -> str:
 
 
 def unanswered(ac: Aftercare, *, days: int = 30, limit: int = 200) -> UnansweredPage:
-    since = ac.handoff.now() - timedelta(days=days)
+    since = ac.clock() - timedelta(days=days)
     with ac.sessions() as s:
         groups = _escalated_questions(s, ac.router().answer_label, since, limit)
         not_helpful = _not_helpful(s, since, limit)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import html
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +147,17 @@ def test_the_consoles_suggested_answers_are_in_the_korean_customers_language(mak
         assert 'data-case="reset-password"' in page, "the password case is suggested"
         assert f'data-answer="{reset.translations["ko"]}"' in page  # "Use in reply" pastes the Korean answer
         assert reset.answer not in page
+
+
+def test_the_jobs_and_the_inboxes_read_the_apps_clock_and_load_no_slack_client() -> None:
+    # `aftercare jobs run-once` from cron on a host without Slack: pruning Slack's seen events needs no
+    # Slack client libraries
+    probe = "import sys, bot.jobs; print(sorted(m for m in sys.modules if m.startswith(('slack_', 'slack.'))))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+    # one source of time: what holds the app reads the app's clock (a ManualClock in tests, the wall clock in
+    # production), not the desk's copy of it
+    root = Path(__file__).resolve().parent.parent / "bot"
+    readers = [str(p.relative_to(root)) for p in root.rglob("*.py") if "ac.handoff.now" in p.read_text("utf-8")]
+    assert readers == [], readers

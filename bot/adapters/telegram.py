@@ -138,7 +138,7 @@ class TelegramChannel:
         self.app.add_error_handler(self._on_error)
         outbox.add_customer_channel(CHANNEL, self.deliver)
         self._failed: dict[int, Exception] = {}
-        self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.handoff.now,
+        self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.clock,
                            lease_s=ac.config.web.inbox_lease_s)
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ class TelegramChannel:
 
     def _piece_sent(self, message_id: int, target: str, piece: int) -> None:
         insert_once(self.ac.sessions, DeliveredPiece(message_id=message_id, target=target, piece=piece,
-                                                     at=self.ac.handoff.now()))
+                                                     at=self.ac.clock()))
 
     async def deliver(self, out: Outgoing) -> None:
         """Send one stored message, split under Telegram's limit. Each piece is a delivery of its own: a

@@ -134,7 +134,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         address = request.client.host if request.client else "unknown"
         wait = per_address.hit(address)
         if not wait and web.customer_messages_per_minute > 0:
-            now = ac.handoff.now()
+            now = ac.clock()
             db = ac.config.database
             try:
                 n, oldest = with_retries(
@@ -215,7 +215,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
                                 status_code=429, headers={"Retry-After": str(seconds)})
         try:
             customer, key = with_retries(
-                lambda: keys.issue(at=ac.handoff.now(), user_id=body.user_id, user_hash=body.user_hash),
+                lambda: keys.issue(at=ac.clock(), user_id=body.user_id, user_hash=body.user_hash),
                 attempts=db.connect_retries, delay=db.retry_delay_s)
         except IdentityRefused as e:
             return JSONResponse({"error": str(e)}, status_code=403)

@@ -230,7 +230,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from handoff.reports import build_report
 
     ac = open_app(args)
-    until = ac.handoff.now()
+    until = ac.clock()
     since = parse_since(args.since, until)
     report = build_report(ac.sessions, since=since, until=until, feedback=answer_verdicts(ac.sessions, since),
                           calendar=ac.handoff.desk.sla.calendar)

@@ -62,7 +62,7 @@ def agent_routes(kit: Kit) -> APIRouter:
     @r.get("/console/api/queue")
     def queue_json(request: Request, sess: LoginSession = agent) -> JSONResponse:
         rows = queue_rows(request, sess)
-        return JSONResponse({"tickets": rows, "now": ac.handoff.now().isoformat()},
+        return JSONResponse({"tickets": rows, "now": ac.clock().isoformat()},
                             headers={"Cache-Control": "no-store"})
 
     # -- problems (recurring faults) ------------------------------------------------------------

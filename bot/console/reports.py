@@ -27,7 +27,7 @@ class ReportPage:
 
 def build_console_report(ac: Aftercare, *, days: int = 30) -> Report:
     """The desk report of the last ``days`` days, built exactly as ``aftercare report --since Nd`` does."""
-    until = ac.handoff.now()
+    until = ac.clock()
     since = until - timedelta(days=days)
     return build_report(ac.sessions, since=since, until=until, feedback=answer_verdicts(ac.sessions, since),
                         calendar=ac.handoff.desk.sla.calendar)

@@ -29,7 +29,7 @@ HOME = {"agent": "/console/queue", "editor": "/console/cases", "admin": "/consol
 def mount_console(app: FastAPI, ac: Aftercare) -> None:
     """Add the console (``/console/...``) and the widget (``/widget.js``) to the web app."""
     cfg = ac.config.console
-    store = UserStore(ac.sessions, clock=lambda: ac.handoff.now(), session_hours=cfg.session_hours,
+    store = UserStore(ac.sessions, clock=lambda: ac.clock(), session_hours=cfg.session_hours,
                       max_failures=cfg.login_max_failures, window_s=cfg.login_window_s,
                       address_max_failures=cfg.login_address_max_failures, hash_slots=cfg.login_hash_slots)
     app.state.console_users = store

@@ -81,7 +81,7 @@ def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", acti
         answer = ac.handoff.message_of(channel, customer, int(mid))
         if answer is None or answer.author != "bot" or answer.meta.get("kind") != "answer":
             return None  # not an answer this customer was given
-        record_feedback(ac.sessions, channel, customer, int(mid), value, at=ac.handoff.now())
+        record_feedback(ac.sessions, channel, customer, int(mid), value, at=ac.clock())
         if value == "human":
             escalate_to_person(ac, channel, customer, name=name, subject="The answer did not help: talk to a person",
                                key=f"{channel}:fb:human:{mid}")

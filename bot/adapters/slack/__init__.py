@@ -121,7 +121,7 @@ class SlackChannel:
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret, request_verification_enabled=False,
                             process_before_response=True)
         self.handler = AsyncSlackRequestHandler(self.app)
-        self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.handoff.now,
+        self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.clock,
                            lease_s=ac.config.web.inbox_lease_s)
         self._socket: AsyncSocketModeHandler | None = None
         self.workspace = Workspace(ac, outbox, self.client, settings)

@@ -164,7 +164,7 @@ class Agents:
     def _save_thread(self, ticket_id: int, channel: str, ts: str, upto: int) -> None:
         with self.ws.ac.sessions() as s:
             s.add(AgentThread(ticket_id=ticket_id, channel=channel, ts=ts, through_message_id=upto,
-                              created_at=self.ws.ac.handoff.now()))
+                              created_at=self.ws.ac.clock()))
             s.commit()
 
     def _get_thread(self, ticket_id: int) -> AgentThread | None:

@@ -49,7 +49,7 @@ class Workspace:
     def _first_time(self, event_id: str) -> bool:
         if not event_id:
             return True
-        return insert_once(self.ac.sessions, SeenEvent(event_id=event_id, at=self.ac.handoff.now()))
+        return insert_once(self.ac.sessions, SeenEvent(event_id=event_id, at=self.ac.clock()))
 
     async def fresh(self, body: dict[str, Any]) -> bool:
         """False for an event id handled before (Slack's retries); events from the inbox are always fresh."""
