@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 HIT_NEIGHBOURS = 20
 # Decision label of a reply whose courtesy vote is weak: the bot asks the customer to say more
 UNSURE = "unsure"
+# A message of only these (and spaces) is thanks: thumbs up, folded hands, hearts, smiles, OK, check marks
+THANKS = "thanks"  # the courtesy label they stand for, when the labels have it
+THANKS_SYMBOLS = frozenset("👍🙏❤♥💙💚💛🧡💜🤍😊🙂😀😃😄😁🥰😍👌✅✔💯🤗☺️\ufe0f")
 
 
 class Why(StrEnum):
@@ -54,6 +58,7 @@ class Why(StrEnum):
     UNCOVERED = "uncovered"  # a question the knowledge base does not cover yet
     NO_KNOWLEDGE = "no_knowledge"  # nothing to answer from yet (empty index, no examples)
     LANGUAGE = "language"  # written in a language the encoder does not read
+    NO_WORDS = "no_words"  # emoji, symbols or punctuation only: nothing an encoder reads
     ERROR = "error"  # deciding failed; the message is escalated
 
 
@@ -182,6 +187,15 @@ class Router(Calibrator):
                             case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
                             label_probs={k: round(v, 4) for k, v in probs.items()}, options=options)
 
+        if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+            # "👍", "🙏🙏", "?!": no letter or digit, so every such message embeds alike (the encoder's
+            # unknown token) and lands wherever that vector happens to fall - a fault, grouped into one
+            # "known issue" with every other emoji. A thumbs-up or a heart is thanks; the rest: say more.
+            thanks = self.labels.get(THANKS)
+            if thanks is not None and thanks.action == "reply" and set(text) - {" "} <= THANKS_SYMBOLS:
+                return done("reply", THANKS, 1.0, "a thanks emoji", why=Why.NO_WORDS)
+            return done("reply", UNSURE, 0.0, "no words to read (emoji, symbols or punctuation only): asking "
+                        "for more", why=Why.NO_WORDS)
         human = s.human_label
         lang = guess_language(text) if s.languages else None
         if lang is not None and lang not in s.languages:

@@ -161,3 +161,18 @@ def test_the_jobs_and_the_inboxes_read_the_apps_clock_and_load_no_slack_client()
     root = Path(__file__).resolve().parent.parent / "bot"
     readers = [str(p.relative_to(root)) for p in root.rglob("*.py") if "ac.handoff.now" in p.read_text("utf-8")]
     assert readers == [], readers
+
+
+def test_emoji_only_messages_open_no_ticket_and_no_known_issue(make_app) -> None:
+    ac = make_app()
+    with web_client(ac) as client:
+        for i, text in enumerate(("😡😡😡", "🔥🔥", "?!", "🤔 ...", "📷")):
+            r = client.post("/api/messages", json={"customer": f"e{i}", "text": text}).json()
+            assert r["action"] == "reply" and r["ticket_id"] is None, (text, r)
+            assert "tell me a bit more" in r["replies"][0]["text"], (text, r)
+        r = client.post("/api/messages", json={"customer": "e9", "text": "👍👍 🙂"}).json()
+        assert r["action"] == "reply" and r["label"] == "thanks", r
+        assert ac.handoff.list() == [] and ac.handoff.problems() == []  # no ticket, no "known issue" of emoji
+        # words with an emoji are read as words
+        r = client.post("/api/messages", json={"customer": "e8", "text": "the app crashes every time I upload a photo 😡"})
+        assert r.json()["action"] == "escalate"
