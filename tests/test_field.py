@@ -174,5 +174,5 @@ def test_emoji_only_messages_open_no_ticket_and_no_known_issue(make_app) -> None
         assert r["action"] == "reply" and r["label"] == "thanks", r
         assert ac.handoff.list() == [] and ac.handoff.problems() == []  # no ticket, no "known issue" of emoji
         # words with an emoji are read as words
-        r = client.post("/api/messages", json={"customer": "e8", "text": "the app crashes every time I upload a photo 😡"})
+        r = client.post("/api/messages", json={"customer": "e8", "text": CRASH + " 😡"})
         assert r.json()["action"] == "escalate"
