@@ -212,3 +212,18 @@ def test_a_korean_page_says_why_a_message_was_not_sent_in_korean(server, browser
     expect(page.locator("#status")).to_contain_text("입력한 내용은 그대로", timeout=WAIT_MS)
     assert "Not sent" not in page.locator("#status").inner_text()
     assert page.input_value("#text") == "\u200b\u3164"
+
+
+def test_the_name_field_speaks_the_pages_language(server, browser: Browser) -> None:
+    base, _ac = server
+    page = browser.new_context().new_page()
+    open_chat(page, f"{base}/?lang=ko")
+    expect(page.locator("label[for=name]")).to_have_text("이름 (선택)")
+    page = browser.new_context().new_page()
+    open_chat(page, f"{base}/?lang=en")
+    expect(page.locator("label[for=name]")).to_have_text("Your name (optional)")
+    say(page, "구독 해지는 어떻게 하나요?")  # the conversation turns Korean: so does the whole page
+    expect(page.locator("#title")).to_have_text("고객 지원 채팅", timeout=WAIT_MS)
+    expect(page.locator("label[for=name]")).to_have_text("이름 (선택)")
+    assert "Your name" not in page.locator("main").inner_text()
+    assert page.get_attribute("#name", "placeholder") == "담당자가 누구신지 알 수 있도록"

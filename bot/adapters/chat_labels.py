@@ -16,14 +16,16 @@ PAGE_LABELS: dict[str, dict[str, str]] = {
            "not_sent": "Not sent: {error}. Your text is kept; press Send to try again.",
            "refused": "Not sent: {reason} Your text is kept.",
            "press_again": "Not sent: {error}. Press the button again.",
-           "not_loaded": "Could not load the conversation: {error}"},
+           "not_loaded": "Could not load the conversation: {error}", "name": "Your name",
+           "optional": "(optional)", "name_hint": "so the team knows who you are"},
     "ko": {"title": "고객 지원 채팅", "sub": "질문을 쓰시거나 문제를 설명해 주세요. 필요하면 상담원이 이어받습니다.",
            "message": "메시지", "placeholder": "메시지를 입력하세요…", "send": "보내기", "ticket": "티켓",
            "agent": "상담원", "support": "(고객지원)", "retrying": "연결 문제로 다시 시도하는 중…",
            "not_sent": "보내지 못했습니다: {error}. 입력한 내용은 그대로 있으니 보내기를 다시 눌러 주세요.",
            "refused": "보내지 못했습니다: {reason} 입력한 내용은 그대로 있습니다.",
            "press_again": "보내지 못했습니다: {error}. 버튼을 다시 눌러 주세요.",
-           "not_loaded": "대화를 불러오지 못했습니다: {error}"},
+           "not_loaded": "대화를 불러오지 못했습니다: {error}", "name": "이름",
+           "optional": "(선택)", "name_hint": "담당자가 누구신지 알 수 있도록"},
 }
 
 

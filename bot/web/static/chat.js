@@ -27,12 +27,15 @@
     document.documentElement.lang = code;
     main.setAttribute("aria-label", L("title"));
     // the page has a title and a subtitle; the widget's frame (titled by the site) has neither
-    [["title", "title"], ["sub", "sub"], ["text-label", "message"]].forEach(function (pair) {
+    [["title", "title"], ["sub", "sub"], ["text-label", "message"], ["name-label", "name"],
+     ["name-optional", "optional"]].forEach(function (pair) {
       var el = document.getElementById(pair[0]);
       if (el) { el.textContent = L(pair[1]); }
     });
     if (document.getElementById("title")) { document.title = L("title"); }
     input.placeholder = L("placeholder");
+    var who = document.getElementById("name");
+    if (who) { who.placeholder = L("name_hint"); }
     send.textContent = L("send");
   }
   var after = 0;
