@@ -281,6 +281,7 @@ class Aftercare:
                                               serving=self.embedder.name))
                 model = self.classifier_model()
                 router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
+                router.calibration_file = self.data_dir / "calibration.json"  # loaded at the next start
                 # the multilingual half's neighbours vote poorly (USE): its case head decides which case answers
                 self._router = cast(Router, HeadedRouter(router, model, path=self.data_dir / CASE_HEAD_FILE)) \
                     if self._parent is not None and \

@@ -1,14 +1,25 @@
 """The router's calibration from the knowledge base's own data: leave-one-out votes of its phrasings and
 examples, leave-case-out votes (questions no case answers), the out-of-scope similarity floor and the
 "did you mean...?" threshold. Recomputed when the KB's revision changes.
+
+With a ``calibration_file`` the result is saved (JSON, written atomically) under a key over everything it
+was computed from: the index's KB revision, size, kind and model, the router settings and the voting
+examples' vectors and labels. A start on the same knowledge base loads it instead of recomputing
+(seconds with tens of thousands of phrasings: a leave-one-out search of each sampled one); any change to
+those inputs makes the saved one stale, and it is computed again and replaced.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import tempfile
 import threading
 from collections import Counter
-from dataclasses import replace
+from dataclasses import asdict, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +41,8 @@ if TYPE_CHECKING:
     from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
+
+CALIBRATION_FORMAT = 1
 
 
 class Calibrator:
@@ -54,15 +67,61 @@ class Calibrator:
                     searched: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[tuple[float, str]]]:
         raise NotImplementedError
 
+    calibration_file: Path | None = None  # where the calibration is saved and loaded from (None: never)
+
     def calibration(self, *, revision: int | None = None) -> Calibration:
-        """The vote threshold for the KB at ``revision`` (read from the database when not given)."""
+        """The vote threshold for the KB at ``revision`` (read from the database when not given): the
+        saved one when it was computed from the same inputs (see the module), else computed and saved."""
         rev = self.kb.revision() if revision is None else revision
         with self._lock:
             if self._calibration is None or self._calibrated_at != rev:
                 self._refresh_voters()
-                self._calibration = self._calibrate()
+                key = self._calibration_key() if self.calibration_file is not None else ""
+                cal = self._load_calibration(key)
+                if cal is None:
+                    cal = self._calibrate()
+                    self._save_calibration(key, cal)
+                self._calibration = cal
                 self._calibrated_at = rev
             return self._calibration
+
+    def _calibration_key(self) -> str:
+        """sha256 over what the calibration is computed from (the index as it is now, the settings, the voters)."""
+        idx = self.kb.index()
+        h = hashlib.sha256()
+        h.update(json.dumps([CALIBRATION_FORMAT, idx.model, idx.dim, idx.kb_revision, len(idx), idx.kind,
+                             repr(self.settings), self._ex_keys]).encode())
+        h.update(np.ascontiguousarray(self._ex_vectors, dtype=np.float32).tobytes())
+        return h.hexdigest()
+
+    def _load_calibration(self, key: str) -> Calibration | None:
+        """The saved calibration when its key is ``key``; None when there is none, it is stale or unreadable."""
+        if self.calibration_file is None or not key:
+            return None
+        try:
+            data = json.loads(self.calibration_file.read_text(encoding="utf-8"))
+            if data.get("key") != key:
+                log.info("saved calibration is stale (the knowledge base, settings or examples changed)")
+                return None
+            return Calibration(**data["calibration"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
+            log.warning("saved calibration %s not used: %s", self.calibration_file, e)
+            return None
+
+    def _save_calibration(self, key: str, cal: Calibration) -> None:
+        """Write ``cal`` under ``key`` (a temporary file renamed over the old one); a failure is logged only."""
+        if self.calibration_file is None or not key:
+            return
+        try:
+            self.calibration_file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".calibration-", dir=self.calibration_file.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"key": key, "calibration": asdict(cal)}, fh)
+            os.replace(tmp, self.calibration_file)
+        except OSError as e:
+            log.warning("calibration not saved to %s: %s", self.calibration_file, e)
 
     def _refresh_voters(self) -> None:
         """Question examples that no KB phrasing covers (nearest phrasing under
