@@ -101,6 +101,10 @@ def test_two_workers_on_postgresql(tmp_path: Path, pg_url: str) -> None:
         proc.terminate()
         proc.wait(timeout=60)
         r.delete("aftercare:rate:127.0.0.1")
+    # the cores are shared out between the workers' encoders rather than each taking them all
+    threads = max(1, len(os.sched_getaffinity(0)) // 2)
+    started = proc.stderr.read().decode() if proc.stderr else ""
+    assert f"2 workers, {threads} encoder thread{'s' if threads != 1 else ''} each" in started, started
 
 
 def test_several_workers_refuse_telegram_long_polling(tmp_path: Path) -> None:

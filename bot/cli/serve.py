@@ -13,6 +13,19 @@ from typing import Any
 from bot.cli.base import open_app
 
 
+def encoder_threads(configured: int, workers: int, cpus: int | None = None) -> int:
+    """Encoder threads for each of ``workers`` processes: ``configured`` when set (> 0), else the
+    process's CPUs (``os.sched_getaffinity``) shared out, at least one each. ``0`` (onnxruntime's
+    default, one thread per core) for a single worker. Several workers each running one thread per core
+    would oversubscribe the cores: their threads then preempt one another in the middle of every
+    encoder call."""
+    if configured > 0 or workers <= 1:
+        return configured
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cpus // workers)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve until stopped: one process, or ``--workers`` processes sharing the port."""
     import uvicorn
@@ -35,12 +48,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = ac.config.web
     host, port = args.host or cfg.host, args.port or cfg.port
     level = ac.config.app.log_level.lower()
+    threads = encoder_threads(ac.config.embedding.threads, workers)
     print(f"Aftercare is up: web chat at http://{host}:{port}/  (terminal chat: aftercare chat)"
-          + (f"; {workers} workers" if workers > 1 else ""), file=sys.stderr)
+          + (f"; {workers} workers, {threads} encoder thread{'s' if threads != 1 else ''} each"
+             if workers > 1 else ""), file=sys.stderr)
     if workers > 1:
         import tempfile
 
         ac.close()
+        os.environ["AFTERCARE_EMBEDDING__THREADS"] = str(threads)  # the workers read their settings here
         if args.config:
             os.environ["AFTERCARE_CONFIG"] = str(Path(args.config).resolve())
         os.environ["AFTERCARE_DATA_DIR"] = str(ac.data_dir.resolve())
