@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -162,27 +163,44 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _post(url: str, body: dict[str, object], headers: dict[str, str] | None = None) -> dict[str, object]:
+    req = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return dict(json.loads(r.read()))
+
+
 def _start_and_ask(data: Path, question: str) -> tuple[float, dict[str, object], int]:
-    """Seconds from launching ``aftercare run`` to the first answered message, the reply and its RSS (KiB)."""
+    """Seconds from launching ``aftercare run`` to the first answered message (a chat key from ``POST
+    /api/session`` for a site-signed customer, then ``POST /api/messages``), the reply and its RSS (KiB).
+    Raises SystemExit when the server exits, answers with an HTTP error or is not up within 300 s."""
+    from bot.adapters.web_access import identity_hash
+
     port = _free_port()
+    secret = "cold-start-bench"
     env = {**os.environ, "AFTERCARE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           "PYTHONPATH": str(REPO)}
+           "PYTHONPATH": str(REPO), "WEB_IDENTITY_SECRET": secret}
+    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"):
+        env.pop(name, None)
+    base = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        body = json.dumps({"customer": "cold", "text": question}).encode()
         while True:
             if proc.poll() is not None:
                 raise SystemExit("aftercare run exited")
+            if time.perf_counter() - t0 > 300:
+                raise SystemExit("aftercare run did not answer within 300 s")
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{port}/api/messages", data=body,
-                                             headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(req, timeout=60) as r:
-                    reply = json.loads(r.read())
+                key = _post(f"{base}/api/session", {"user_id": "cold", "user_hash": identity_hash(secret, "cold")})
+                reply = _post(f"{base}/api/messages", {"customer": "cold", "text": question},
+                              {"Authorization": f"Bearer {key['key']}"})
                 break
-            except OSError:
-                time.sleep(0.05)
+            except urllib.error.HTTPError as e:
+                raise SystemExit(f"aftercare run answered HTTP {e.code}: {e.read()[:200]!r}") from e
+            except OSError:  # not listening yet
+                time.sleep(0.02)
         seconds = time.perf_counter() - t0
         rss = next(int(line.split()[1]) for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
                    if line.startswith("VmRSS"))
