@@ -31,7 +31,7 @@ from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language, guess_language
 from classifier.router import UNSURE, Decision, Router, Why
-from classifier.specifics import is_vague
+from classifier.specifics import goes_on, is_vague
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 from handoff.service import Handoff, MessageView
@@ -281,7 +281,10 @@ class Pipeline:
             said = [m.text for m in before if m.author == "customer" and m.text != "[attachment]"]
             known = self.route(text)[0].encode([ticket.subject, *said[-20:]])  # in the space of ``vec``
             closest = float((known @ vec).max())
-            if not answering and closest < self.new_issue_similarity:
+            # "it crashed again just now" goes on about the report in other words: only a message far
+            # from everything said (half the similarity) is flagged then
+            floor = self.new_issue_similarity * (0.5 if goes_on(text) else 1.0)
+            if not answering and closest < floor:
                 self.handoff.note(ticket.id, "Aftercare", f"Possibly a new issue, unlike this ticket's subject "
                                   f"(similarity {closest:.2f}): {text}")
                 out = self.replies.render("joined_new_issue", ticket_id=ticket.public_id, language=lang or None)

@@ -133,3 +133,21 @@ def may_ask_for_person(text: str) -> bool:
     if not found or any(not w.isascii() for w in found):
         return True
     return not specifics(text) or any(w in PERSON_WORDS for w in found)
+
+
+# A message that goes on about what was said before: "still", "again", "same", "any news", "it's been 2
+# days"; Korean 아직(도), 여전히, 계속, 또 (again), 다시, 똑같/마찬가지/그대로 (the same). One that brings up
+# something else says so: "also", "another", "other", "new", "as well"; Korean 그리고, 다른, 또 다른, 새로운.
+_GOES_ON = re.compile(
+    r"\b(?:still|again|same|any\s+(?:news|update|progress)|anymore|any\s+more|yet|keeps?|it'?s\s+been)\b"
+    r"|아직|여전히|계속|다시|똑같|마찬가지|그대로|또(?!\s*다른)", re.IGNORECASE)
+_SOMETHING_ELSE = re.compile(r"\b(?:also|another|other|new|as\s+well|too|different)\b|그리고|다른|새로운|추가로",
+                             re.IGNORECASE)
+
+
+def goes_on(text: str) -> bool:
+    """Whether ``text`` goes on about what the customer already reported ("it crashed again just now",
+    "any news? it still shows black", "아직도 검은 화면이에요") rather than bringing up something else
+    ("also the app won't open now", "또 다른 문제가 있어요"): a message on an open ticket that does is
+    never flagged as a new issue, however little its words resemble the first report."""
+    return bool(_GOES_ON.search(text)) and not _SOMETHING_ELSE.search(text)

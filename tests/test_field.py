@@ -176,3 +176,21 @@ def test_emoji_only_messages_open_no_ticket_and_no_known_issue(make_app) -> None
         # words with an emoji are read as words
         r = client.post("/api/messages", json={"customer": "e8", "text": CRASH + " 😡"})
         assert r.json()["action"] == "escalate"
+
+
+@pytest.mark.parametrize(("first", "follow"), [
+    ("my camera shows a black screen since the update", "any news? it still shows black"),
+    (CRASH, "it crashed again just now"),
+    ("카메라 화면이 검게 나와요", "아직도 검은 화면이에요"),
+])
+def test_a_follow_up_in_other_words_joins_the_ticket_without_a_new_issue_flag(make_app, first, follow) -> None:
+    ac = make_app()
+    with web_client(ac) as client:
+        tid = client.post("/api/messages", json={"customer": "f1", "text": first}).json()["ticket_id"]
+        r = client.post("/api/messages", json={"customer": "f1", "text": follow}).json()
+        assert r["action"] == "joined" and r["ticket_id"] == tid and "flagged" not in r["reason"], r
+        assert not [m for m in ac.handoff.transcript(ac.handoff.get(tid).id) if m.author == "note"]
+        # something else is still flagged, "still" or not
+        r = client.post("/api/messages", json={"customer": "f1", "text": "the doorbell still makes no sound when "
+                                                                        "someone rings"}).json()
+        assert "flagged" in r["reason"], r
