@@ -146,6 +146,10 @@ class RetrievalSettings:
                                    "(leave-one-out) is escalated (1 turns it off).")
     unseen_share: float = _s(0.1, "Questions the knowledge base has no case for, in the answer's calibration: "
                                    "this share of the leave-case-out votes counts as wrong answers (0..1).")
+    two_stage: bool = _s(False, "Two stages: the labelled examples vote question or not (fault, human...), "
+                                "then the knowledge base's phrasings alone vote on the case, so that many examples "
+                                "do not outvote a case with few phrasings. For a thin KB; it escalates fewer "
+                                "questions the KB has no case for.")
     clarify_precision: float = _s(0.9, "Calibration goal of clarify_threshold: share of clarifications whose "
                                        "options hold the right case (95% lower bound, leave-one-out).")
     human_min_vote: float = _s(0.5, "Vote share (or classifier probability) the human label needs before a "

@@ -26,13 +26,13 @@ import numpy as np
 
 from classifier.vote import (
     CASE,
+    LABEL,
     NEVER,
     UNCOVERED,
     UNSEEN,
     Calibration,
     RouterSettings,
     Vote,
-    _vote,
     choose_threshold,
 )
 from kb.index import PhrasingIndex
@@ -61,10 +61,16 @@ class Calibrator:
     _q_labels: list[str]
     _ex_vectors: np.ndarray
     _ex_keys: list[str]
+    _ex_points: list[int]
+    answer_label: str
 
     def _candidates(self, vectors: np.ndarray, k: int, *, skip_phrasing: list[int] | None = None,
                     skip_example: list[int] | None = None, idx: PhrasingIndex | None = None,
-                    searched: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[tuple[float, str]]]:
+                    searched: tuple[np.ndarray, np.ndarray] | None = None,
+                    skip_same: bool = False) -> list[list[tuple[float, str]]]:
+        raise NotImplementedError
+
+    def _vote_of(self, cands: list[tuple[float, str]]) -> Vote | None:
         raise NotImplementedError
 
     calibration_file: Path | None = None  # where the calibration is saved and loaded from (None: never)
@@ -126,7 +132,8 @@ class Calibrator:
     def _refresh_voters(self) -> None:
         """Question examples that no KB phrasing covers (nearest phrasing under
         ``uncovered_similarity``) join the voters, for escalation: the classifier knows customers
-        ask them, the knowledge base has no answer."""
+        ask them, the knowledge base has no answer. With ``two_stage`` every question example votes, for
+        the answer label (stage one), and the uncovered ones are calibration points that no case answers."""
         limit = self.settings.uncovered_similarity
         idx = self.kb.index()
         vecs, keys = self._base_vectors, list(self._base_keys)
@@ -138,10 +145,17 @@ class Calibrator:
             else:
                 nearest = np.zeros(len(self._q_labels), dtype=np.float32)
             mask = nearest < limit
-            if mask.any():
+            if self.settings.two_stage:
+                self._ex_points = list(range(len(keys))) + [len(keys) + i for i in np.flatnonzero(mask)]
+                vecs = np.vstack([vecs, self._q_vectors])
+                keys += [LABEL + self.answer_label] * len(self._q_labels)
+                self.uncovered_count = int(mask.sum())
+            elif mask.any():
                 vecs = np.vstack([vecs, self._q_vectors[mask]])
                 keys += [UNCOVERED + lab for lab, m in zip(self._q_labels, mask, strict=True) if m]
                 self.uncovered_count = int(mask.sum())
+        if not (self.settings.two_stage and limit > 0 and len(self._q_labels)):
+            self._ex_points = list(range(len(keys)))
         self._ex_vectors, self._ex_keys = np.ascontiguousarray(vecs, dtype=np.float32), keys
 
     def _calibrate(self) -> Calibration:
@@ -151,13 +165,14 @@ class Calibrator:
         ids, vecs = self.kb.index().vectors()
         case_of = self.kb.index().case_of
         rng = np.random.default_rng(0)
-        n_ph, n_ex = len(ids), len(self._ex_keys)
+        n_ph, n_ex = len(ids), len(self._ex_points)
         total = n_ph + n_ex
         if n_ph == 0:
             return Calibration(threshold=1.0, precision=float("nan"), coverage=0.0, points=0)
         pick = rng.permutation(total)[: s.calibration_sample]
         ph = [int(i) for i in pick if i < n_ph]
-        ex = [int(i) - n_ph for i in pick if i >= n_ph]
+        ex = [self._ex_points[int(i) - n_ph] for i in pick if i >= n_ph]
+        same = s.two_stage  # a phrasing's own text among the question examples must not vote for it
         points: list[tuple[float, bool]] = []  # (share, correct) for every point whose winner is a case
         votes: list[tuple[Vote, str]] = []  # every vote with its expected key, for the clarify threshold
         for chunk, is_ph in ((ph, True), (ex, False)):
@@ -167,14 +182,16 @@ class Calibrator:
                     continue
                 if is_ph:
                     q = vecs[part]
-                    cands = self._candidates(q, s.top_k, skip_phrasing=[int(ids[i]) for i in part])
+                    cands = self._candidates(q, s.top_k, skip_phrasing=[int(ids[i]) for i in part], skip_same=same)
                     expected = [CASE + case_of[int(ids[i])] for i in part]
                 else:
                     q = self._ex_vectors[part]
                     cands = self._candidates(q, s.top_k, skip_example=part)
-                    expected = [self._ex_keys[i] for i in part]
+                    # a question example no phrasing covers (two stages): no case is right for it
+                    expected = [UNCOVERED if self._ex_keys[i] == LABEL + self.answer_label else self._ex_keys[i]
+                                for i in part]
                 for c, exp in zip(cands, expected, strict=True):
-                    v = _vote(c, s.top_k, s.temperature)
+                    v = self._vote_of(c)
                     if v is not None and v.winner.startswith(CASE):
                         points.append((v.share, v.winner == exp))
                     if v is not None:
@@ -219,9 +236,10 @@ class Calibrator:
             part = sample[start : start + 512]
             q = vecs[part]
             searched = idx.search(q, s.top_k + biggest + 1)
-            for i, c in zip(part, self._candidates(q, s.top_k, idx=idx, searched=searched), strict=True):
+            for i, c in zip(part, self._candidates(q, s.top_k, idx=idx, searched=searched, skip_same=s.two_stage),
+                            strict=True):
                 own = CASE + case_of[int(ids[i])]
-                v = _vote([x for x in c if x[1] != own], s.top_k, s.temperature)
+                v = self._vote_of([x for x in c if x[1] != own])
                 if v is not None:
                     out.append((v, UNSEEN))
         return out

@@ -25,7 +25,7 @@ from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
 from classifier.specifics import may_ask_for_person
-from classifier.vote import CASE, LABEL, UNCOVERED, Calibration, RouterSettings, _vote
+from classifier.vote import CASE, LABEL, UNCOVERED, Calibration, RouterSettings, Vote, _vote, two_stage_vote
 from kb.errors import KBError
 from kb.index import PhrasingIndex
 from kb.service import Hit, KnowledgeBase
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # phrasing neighbours searched for the hits a decision shows (as KnowledgeBase.search_vector does)
 HIT_NEIGHBOURS = 20
+# cosine similarity of a text's vector to itself, up to float rounding
+SAME = 0.9999
 # Decision label of a reply whose courtesy vote is weak: the bot asks the customer to say more
 UNSURE = "unsure"
 # A message of only these (and spaces) is thanks: thumbs up, folded hands, hearts, smiles, OK, check marks
@@ -102,6 +104,7 @@ class Router(Calibrator):
         self._q_labels = [lab for lab, v in zip(model.labels, voting, strict=True) if not v]
         self._ex_vectors = self._base_vectors
         self._ex_keys = list(self._base_keys)
+        self._ex_points: list[int] = list(range(len(self._ex_keys)))  # the examples the calibration votes on
         self.uncovered_count = 0
         self._calibration: Calibration | None = None
         self._calibrated_at: int | None = None
@@ -109,11 +112,21 @@ class Router(Calibrator):
 
     # -- neighbours -------------------------------------------------------------------------------
 
+    def _vote_of(self, cands: list[tuple[float, str]]) -> Vote | None:
+        """The vote of these neighbours: one vote of all, or with ``two_stage`` the label first and the case
+        among the phrasings (:func:`classifier.vote.two_stage_vote`)."""
+        s = self.settings
+        if s.two_stage:
+            return two_stage_vote(cands, s.top_k, s.temperature, LABEL + self.answer_label)
+        return _vote(cands, s.top_k, s.temperature)
+
     def _candidates(self, vectors: np.ndarray, k: int, *, skip_phrasing: list[int] | None = None,
                     skip_example: list[int] | None = None, idx: PhrasingIndex | None = None,
-                    searched: tuple[np.ndarray, np.ndarray] | None = None) -> list[list[tuple[float, str]]]:
+                    searched: tuple[np.ndarray, np.ndarray] | None = None,
+                    skip_same: bool = False) -> list[list[tuple[float, str]]]:
         """Neighbours of each vector as (similarity, key); ``searched`` reuses a FAISS search of at
-        least k + 1 neighbours made by the caller on ``idx``."""
+        least k + 1 neighbours made by the caller on ``idx``; ``skip_same`` leaves out examples identical
+        to the vector (a phrasing's own text among the examples, in a leave-one-out vote)."""
         idx = idx if idx is not None else self.kb.index()
         n = vectors.shape[0]
         out: list[list[tuple[float, str]]] = [[] for _ in range(n)]
@@ -130,7 +143,7 @@ class Router(Calibrator):
             top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
             for i in range(n):
                 for j in top[i]:
-                    if skip_example is not None and j == skip_example[i]:
+                    if (skip_example is not None and j == skip_example[i]) or (skip_same and sims[i, j] >= SAME):
                         continue
                     out[i].append((float(sims[i, j]), self._ex_keys[j]))
         return out
@@ -165,7 +178,7 @@ class Router(Calibrator):
             searched = idx.search(vector.reshape(1, -1), max(s.top_k + 1, HIT_NEIGHBOURS))
             hits = self.kb.hits_from(idx, searched[0][0], searched[1][0], 5)
         cands = self._candidates(vector.reshape(1, -1), s.top_k, idx=idx, searched=searched)[0]
-        vote = _vote(cands, s.top_k, s.temperature)
+        vote = self._vote_of(cands)
         if vote is not None and hits:
             # cases in the order the neighbours voted for them, then the rest by their best phrasing: the
             # vote ranks a message's own case first more often than the single nearest phrasing does
@@ -213,7 +226,7 @@ class Router(Calibrator):
                 return done("escalate", human, max(p_human, v_human), "the customer asks for a person",
                             why=Why.ASKS_PERSON)
             if vote is not None and vote.winner == LABEL + human:  # unclear: the rest of the vote decides
-                vote = _vote([c for c in cands if c[1] != LABEL + human], s.top_k, s.temperature)
+                vote = self._vote_of([c for c in cands if c[1] != LABEL + human])
             if head_label == human and not says_person:  # nor does the head's lean make it one
                 head_label = max((k for k in probs if k != human), key=lambda kk: probs[kk], default=self.answer_label)
         if vote is None:

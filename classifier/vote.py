@@ -10,7 +10,7 @@ does not answer: fault, human, greeting...), ``uncovered:<label>`` (question exa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -99,6 +99,28 @@ def _vote(cands: list[tuple[float, str]], k: int, temperature: float) -> Vote | 
                 shares=tuple(totals[kk] / total for kk in ranking))
 
 
+def two_stage_vote(cands: list[tuple[float, str]], k: int, temperature: float, answer_key: str) -> Vote | None:
+    """Two stages, so that thousands of examples of the other labels do not outvote a case with few
+    phrasings: the labelled examples among ``cands`` (keys ``label:<name>``, the answer label's examples
+    under ``answer_key`` too) and the KB's phrasings (for ``answer_key``) vote on the label, the KB's phrasings (``case:<id>``) among themselves on the
+    case. A label other than the answer label that wins stage one is the vote (its share that label's);
+    otherwise the case that wins stage two is, with the share ``q * c``: the answer label's share of stage
+    one times the case's of stage two (and every case of the ranking scaled alike), so that one threshold
+    is calibrated on it as on the single vote. Without labelled examples the case vote alone; None with
+    no candidate."""
+    cases = [c for c in cands if c[1].startswith(CASE)]
+    # a KB phrasing is a question too: stage one hears it for the answer label
+    labelled = [(sim, answer_key if key.startswith(CASE) else key) for sim, key in cands]
+    first = _vote(labelled, k, temperature)
+    second = _vote(cases, k, temperature)
+    if first is not None and first.winner != answer_key:
+        return first if second is None else replace(first, best_case=second.best_case)
+    if second is None or first is None:
+        return None  # nothing to answer from
+    q = first.share
+    return replace(second, share=q * second.share, shares=tuple(q * x for x in second.shares))
+
+
 def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float) -> Calibration:
     """The lowest vote share (0.30 .. ``ceiling``) at which answering reaches ``target`` precision on
     these points (vote share of the winning case, whether it was the right case) with confidence (Wilson
@@ -158,3 +180,6 @@ class RouterSettings:
     scope_keep: float = 0.975
     # share of the leave-case-out votes (questions the KB has no case for) mixed into the answer's calibration
     unseen_share: float = 0.0
+    # two stages (see :func:`two_stage_vote`): question or not from every labelled example, then the case
+    # among the KB's phrasings only
+    two_stage: bool = False
