@@ -105,6 +105,10 @@ class Router(Calibrator):
         self._ex_vectors = self._base_vectors
         self._ex_keys = list(self._base_keys)
         self._ex_points: list[int] = list(range(len(self._ex_keys)))  # the examples the calibration votes on
+        # two stages: question examples no phrasing covers, voting in stage two with a similarity offset
+        self._unc_vectors: np.ndarray = self._q_vectors[:0]
+        self._unc_keys: list[str] = []
+        self._unc_offset = 0.0
         self.uncovered_count = 0
         self._calibration: Calibration | None = None
         self._calibrated_at: int | None = None
@@ -146,6 +150,15 @@ class Router(Calibrator):
                     if (skip_example is not None and j == skip_example[i]) or (skip_same and sims[i, j] >= SAME):
                         continue
                     out[i].append((float(sims[i, j]), self._ex_keys[j]))
+        if self._unc_keys:  # two stages: uncovered questions, weighed down (see Calibrator._refresh_voters)
+            sims = vectors @ self._unc_vectors.T
+            kk = min(k + 1, sims.shape[1])
+            top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+            for i in range(n):
+                for j in top[i]:
+                    if skip_same and sims[i, j] >= SAME:
+                        continue
+                    out[i].append((float(sims[i, j]) + self._unc_offset, self._unc_keys[j]))
         return out
 
     def _fix_for(self, label: str, cands: list[tuple[float, str]], exact_score: float) -> tuple[str, float] | None:

@@ -101,16 +101,21 @@ def _vote(cands: list[tuple[float, str]], k: int, temperature: float) -> Vote | 
 
 def two_stage_vote(cands: list[tuple[float, str]], k: int, temperature: float, answer_key: str) -> Vote | None:
     """Two stages, so that thousands of examples of the other labels do not outvote a case with few
-    phrasings: the labelled examples among ``cands`` (keys ``label:<name>``, the answer label's examples
-    under ``answer_key`` too) and the KB's phrasings (for ``answer_key``) vote on the label, the KB's phrasings (``case:<id>``) among themselves on the
-    case. A label other than the answer label that wins stage one is the vote (its share that label's);
-    otherwise the case that wins stage two is, with the share ``q * c``: the answer label's share of stage
-    one times the case's of stage two (and every case of the ranking scaled alike), so that one threshold
-    is calibrated on it as on the single vote. Without labelled examples the case vote alone; None with
-    no candidate."""
-    cases = [c for c in cands if c[1].startswith(CASE)]
-    # a KB phrasing is a question too: stage one hears it for the answer label
-    labelled = [(sim, answer_key if key.startswith(CASE) else key) for sim, key in cands]
+    phrasings. Stage one: the labelled examples among ``cands`` (keys ``label:<name>``, the answer label's
+    examples under ``answer_key``) and the KB's phrasings (for ``answer_key``) vote on the label. Stage two:
+    the KB's phrasings (``case:<id>``) and the question examples no phrasing covers (``uncovered:<label>``,
+    their similarity already lowered by their weight) vote on the case. A label other than the answer label
+    that wins stage one is the vote (with its share); otherwise what wins stage two (a case, or
+    ``uncovered:``, a question the KB does not cover) is, with the share ``q * c``: the answer label's
+    share of stage one times the winner's of stage two (every key of the ranking scaled alike), so that one
+    threshold is calibrated on it as on the single vote. None with no phrasing or no candidate."""
+    cases = [c for c in cands if not c[1].startswith(LABEL)]
+    # a KB phrasing is a question too: stage one hears it for the answer label, unless it is one of the
+    # answer label's examples already (the same text: the same similarity)
+    examples = [c for c in cands if c[1].startswith(LABEL)]
+    asked = {round(sim, 5) for sim, key in examples if key == answer_key}
+    labelled = examples + [(sim, answer_key) for sim, key in cands
+                           if key.startswith(CASE) and round(sim, 5) not in asked]
     first = _vote(labelled, k, temperature)
     second = _vote(cases, k, temperature)
     if first is not None and first.winner != answer_key:
@@ -121,7 +126,8 @@ def two_stage_vote(cands: list[tuple[float, str]], k: int, temperature: float, a
     return replace(second, share=q * second.share, shares=tuple(q * x for x in second.shares))
 
 
-def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float) -> Calibration:
+def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float,
+                     z: float = CALIBRATION_Z) -> Calibration:
     """The lowest vote share (0.30 .. ``ceiling``) at which answering reaches ``target`` precision on
     these points (vote share of the winning case, whether it was the right case) with confidence (Wilson
     lower bound); too few points to show that fall back to the point estimate, then to the ceiling."""
@@ -135,7 +141,7 @@ def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, 
             if n == 0:
                 break
             p = float(correct[mask].mean())
-            if (_precision_lower_bound(p, n) if confident else p) >= target:
+            if (_precision_lower_bound(p, n, z) if confident else p) >= target:
                 chosen, prec, cov = float(t), p, float(mask.mean())
                 break
         if not np.isnan(prec):
@@ -178,6 +184,7 @@ class RouterSettings:
     # out of scope: the similarity floor a message's nearest phrasing must reach is set so that this share
     # of the KB's own phrasings (each left out, to its nearest sibling in its case) stays above it
     scope_keep: float = 0.975
+    calibration_z: float = CALIBRATION_Z  # one-sided z of the answer threshold's precision bound (0: point estimate)
     # share of the leave-case-out votes (questions the KB has no case for) mixed into the answer's calibration
     unseen_share: float = 0.0
     # two stages (see :func:`two_stage_vote`): question or not from every labelled example, then the case
