@@ -141,15 +141,15 @@ class RetrievalSettings:
     clarify_threshold: str = _s("auto", "Combined vote share the offered cases need: 'auto' calibrates it from "
                                         "the knowledge base's own phrasings for clarify_precision, or a number "
                                         "in 0..1.")
-    scope_keep: float = _s(1.0, "Out of scope: a message farther from every phrasing than this share of the "
+    scope_keep: float = _s(0.975, "Out of scope: a message farther from every phrasing than this share of the "
                                    "knowledge base's own phrasings are from their case's nearest phrasing "
                                    "(leave-one-out) is escalated (1 turns it off).")
     unseen_share: float = _s(0.1, "Questions the knowledge base has no case for, in the answer's calibration: "
                                    "this share of the leave-case-out votes counts as wrong answers (0..1).")
-    two_stage: bool = _s(False, "Two stages: the labelled examples vote question or not (fault, human...), "
-                                "then the knowledge base's phrasings alone vote on the case, so that many examples "
-                                "do not outvote a case with few phrasings. For a thin KB; it escalates fewer "
-                                "questions the KB has no case for.")
+    two_stage: bool = _s(True, "Two stages: the labelled examples and the phrasings vote question or not (fault, "
+                               "human...), then the phrasings (and, weighed down, the question examples no phrasing "
+                               "covers) vote on the case, so that many examples do not outvote a case with few "
+                               "phrasings (false: one vote of all).")
     clarify_precision: float = _s(0.9, "Calibration goal of clarify_threshold: share of clarifications whose "
                                        "options hold the right case (95% lower bound, leave-one-out).")
     human_min_vote: float = _s(0.5, "Vote share (or classifier probability) the human label needs before a "

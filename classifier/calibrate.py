@@ -216,7 +216,7 @@ class Calibrator:
         if not points:
             return Calibration(threshold=0.5, precision=float("nan"), coverage=0.0, points=0)
         cal = choose_threshold(np.array([p[0] for p in points]), np.array([p[1] for p in points]),
-                               target=s.target_precision, ceiling=s.max_vote_threshold, z=s.calibration_z)
+                               target=s.target_precision, ceiling=s.max_vote_threshold)
         if cal.threshold < s.min_vote_threshold:
             # The encoder was tuned on these very phrasings: their leave-one-out votes are surer than a new
             # message's. The tune's held-out slice set the floor.
@@ -233,7 +233,7 @@ class Calibrator:
             if extra:
                 both = points + extra
                 again = choose_threshold(np.array([p[0] for p in both]), np.array([p[1] for p in both]),
-                                         target=s.target_precision, ceiling=s.max_vote_threshold, z=s.calibration_z)
+                                         target=s.target_precision, ceiling=s.max_vote_threshold)
                 if again.threshold > cal.threshold:
                     cal = replace(cal, threshold=again.threshold, precision=again.precision, coverage=again.coverage)
         return self._calibrate_clarify(cal, votes + unseen)

@@ -126,8 +126,7 @@ def two_stage_vote(cands: list[tuple[float, str]], k: int, temperature: float, a
     return replace(second, share=q * second.share, shares=tuple(q * x for x in second.shares))
 
 
-def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float,
-                     z: float = CALIBRATION_Z) -> Calibration:
+def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, ceiling: float) -> Calibration:
     """The lowest vote share (0.30 .. ``ceiling``) at which answering reaches ``target`` precision on
     these points (vote share of the winning case, whether it was the right case) with confidence (Wilson
     lower bound); too few points to show that fall back to the point estimate, then to the ceiling."""
@@ -141,7 +140,7 @@ def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, 
             if n == 0:
                 break
             p = float(correct[mask].mean())
-            if (_precision_lower_bound(p, n, z) if confident else p) >= target:
+            if (_precision_lower_bound(p, n) if confident else p) >= target:
                 chosen, prec, cov = float(t), p, float(mask.mean())
                 break
         if not np.isnan(prec):
@@ -184,7 +183,6 @@ class RouterSettings:
     # out of scope: the similarity floor a message's nearest phrasing must reach is set so that this share
     # of the KB's own phrasings (each left out, to its nearest sibling in its case) stays above it
     scope_keep: float = 0.975
-    calibration_z: float = CALIBRATION_Z  # one-sided z of the answer threshold's precision bound (0: point estimate)
     # share of the leave-case-out votes (questions the KB has no case for) mixed into the answer's calibration
     unseen_share: float = 0.0
     # two stages (see :func:`two_stage_vote`): question or not from every labelled example, then the case

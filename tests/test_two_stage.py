@@ -1,4 +1,4 @@
-"""Two stages (``retrieval.two_stage``): the labelled examples say whether a message is a question, then
+"""Two stages (``retrieval.two_stage``, on by default): the labelled examples say whether a message is a question, then
 the knowledge base's phrasings alone say which case, so that a case with few phrasings is answered even
 when many examples sit near the message. Through the CLI, as an operator meets it: import a thin case,
 train on examples, evaluate."""
@@ -52,15 +52,14 @@ def _decisions(folder: Path, capsys) -> list[str]:
 
 
 def test_a_thin_case_is_answered_in_two_stages(thin_kb: Path, capsys, monkeypatch, embedder) -> None:
-    # one vote: the examples of the same question, which no phrasing covers, vote to escalate
-    assert "refund-timing" not in _decisions(thin_kb, capsys)
-    monkeypatch.setenv("AFTERCARE_RETRIEVAL__TWO_STAGE", "true")
-    # two stages: the examples say "a question", the phrasings say which case
+    # two stages (the default): the examples say "a question", the phrasings say which case
     assert _decisions(thin_kb, capsys) == ["refund-timing"] * len(MESSAGES)
+    # one vote of all: the examples of the same question, which no phrasing covers, vote to escalate
+    monkeypatch.setenv("AFTERCARE_RETRIEVAL__TWO_STAGE", "false")
+    assert "refund-timing" not in _decisions(thin_kb, capsys)
 
 
-def test_two_stages_still_escalate_faults(thin_kb: Path, capsys, monkeypatch, embedder) -> None:
-    monkeypatch.setenv("AFTERCARE_RETRIEVAL__TWO_STAGE", "true")
+def test_two_stages_still_escalate_faults(thin_kb: Path, capsys, embedder) -> None:
     (thin_kb / "test.csv").write_text("text,expected\nI returned the camera a month ago and my refund never "
                                       "came,escalate\nI was charged twice for my subscription,escalate\n")
     assert _decisions(thin_kb, capsys) == ["escalate", "escalate"]
