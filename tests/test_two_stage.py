@@ -14,12 +14,18 @@ import pytest
 from bot.app import default_examples
 from bot.cli import main
 
-# a new case with two phrasings; the classifier's examples hold other customers' ways of asking it
-THIN = ("case_id,question,answer,tags\n"
-        "refund-timing,how long does a refund take to reach my account,Refunds reach your account within 5 "
-        "business days.,billing\n"
-        "refund-timing,when will I get my money back after a return,Refunds reach your account within 5 "
-        "business days.,billing\n")
+# a young knowledge base: four cases of two phrasings each; the classifier's examples hold other customers'
+# ways of asking one of them
+THIN = (
+    ("refund-timing", "Refunds reach your account within 5 business days.",
+     ("how long does a refund take to reach my account", "when will I get my money back after a return")),
+    ("reset-password", "Tap Forgot password on the login screen.",
+     ("how do I reset my password?", "I forgot my password")),
+    ("cancel-subscription", "Cancel under Settings, Plan.",
+     ("how do I cancel my subscription", "I want to stop my plan")),
+    ("change-email", "Change it under Settings, Account.",
+     ("how do I change my email address", "update the email on my account")),
+)
 ASKED_BEFORE = ["how many business days does a refund need", "how soon is a refund paid out",
                 "what is the refund processing time", "how quickly do you pay refunds", "refund duration?",
                 "how long is the wait for a refund"]
@@ -28,9 +34,12 @@ MESSAGES = ["how long do refunds take?", "refund takes how long", "how long unti
 
 @pytest.fixture
 def thin_kb(make_app, tmp_path: Path, monkeypatch) -> Path:
-    make_app(data_dir=tmp_path / "d")  # the demo KB
+    make_app(demo=False, data_dir=tmp_path / "d")
     monkeypatch.setenv("AFTERCARE_DATA_DIR", str(tmp_path / "d"))
-    (tmp_path / "thin.csv").write_text(THIN)
+    with open(tmp_path / "thin.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(("case_id", "question", "answer", "tags"))
+        w.writerows((case, q, answer, "") for case, answer, qs in THIN for q in qs)
     with open(default_examples(), newline="", encoding="utf-8") as fh:
         rows = [(r["text"], r["label"]) for r in csv.DictReader(fh)]
     with open(tmp_path / "examples.csv", "w", newline="", encoding="utf-8") as fh:
