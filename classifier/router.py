@@ -7,6 +7,8 @@ a threshold calibrated from the data (leave-one-out over the KB's phrasings and 
 the lowest share at which a one-sided 95% Wilson lower bound of precision reaches the target, so
 that the target holds on new messages rather than just on average; a thin KB falls back to the
 point estimate, then to a ceiling) and its best phrasing is similar enough in absolute terms.
+With ``two_stage`` the vote is taken in two stages (question or not, then which case:
+:func:`classifier.vote.two_stage_vote`), and the same threshold is calibrated on its share.
 """
 
 from __future__ import annotations
