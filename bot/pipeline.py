@@ -31,7 +31,7 @@ from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language, guess_language
 from classifier.router import UNSURE, Decision, Router, Why
-from classifier.specifics import goes_on, is_vague
+from classifier.specifics import chases, goes_on, is_vague
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 from handoff.service import Handoff, MessageView
@@ -270,7 +270,8 @@ class Pipeline:
         anything the customer said on the ticket is flagged to the agent with an internal note; the
         rest joins the ticket."""
         d, vec = decided
-        if d.action == "answer" and d.case_id is not None:
+        if d.action == "answer" and d.case_id is not None and not chases(text):
+            # (chasing the ticket, "언제 고쳐지나요?", is about it, never a question for a case: it joins)
             return self._answer(conv, d, message_id, key=key, lang=lang, ticket=ticket, text=text)
         if d.action == "escalate" and d.label in self.fault_labels and vec is not None \
                 and self.new_issue_similarity > 0:

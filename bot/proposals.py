@@ -13,13 +13,13 @@ case's phrasing) collides, and approval is refused with the reason until it is u
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.app import Aftercare
 from bot.ratings import parse_rating
+from classifier.specifics import chases
 from handoff.errors import HandoffError
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
@@ -30,21 +30,8 @@ from kb.service import CaseView
 __all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "problem_statements", "propose_from_ticket",
            "scrub"]
 
-# Chasing an open ticket, not stating a problem: "is it fixed yet?", "any update?", "hello??", "아직인가요?"
-_CHASE = re.compile(
-    r"\b(?:any\s+(?:news|update|updates|progress|word)|is\s+(?:it|this|that)\s+(?:fixed|done|solved|sorted|"
-    r"resolved|working|ready)(?:\s+(?:yet|now))?|still\s+waiting|(?:what'?s|what\s+is)\s+the\s+status|"
-    r"status\s+update|when\s+will\s+(?:it|this|that)\s+be\s+(?:fixed|done|solved|ready)|how\s+long\s+(?:will|does)\s+"
-    r"(?:it|this)\s+take|anyone\s+there|are\s+you\s+there|fixed\s+yet)\b|^\W*(?:hello|hi|hey)\s*\?+\W*$"
-    r"|아직(?:이|인가|도\s*안)|언제\s*(?:고쳐|해결|돼|되)|해결\s*(?:됐|되었)나요|진행\s*상황",
-    re.I,
-)
 # the bot's reply kinds that mean the message was handled already
 NOT_STATING = (MessageKind.ANSWER, MessageKind.REPLY, MessageKind.RATED)
-
-
-def _chases(text: str) -> bool:
-    return bool(_CHASE.search(text)) and len(text.split()) <= 10
 
 
 def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[MessageView]) -> list[str]:
@@ -66,7 +53,7 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
         answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
         if answer is not None and answer.author == "bot" and answer.kind in NOT_STATING:
             continue
-        if _chases(text):
+        if chases(text):
             continue
         d = ac.pipeline.decide(text)
         if d.action == "reply" or d.label == human:

@@ -151,3 +151,20 @@ def goes_on(text: str) -> bool:
     ("also the app won't open now", "또 다른 문제가 있어요"): a message on an open ticket that does is
     never flagged as a new issue, however little its words resemble the first report."""
     return bool(_GOES_ON.search(text)) and not _SOMETHING_ELSE.search(text)
+
+
+# Chasing an open ticket, not stating a problem: "is it fixed yet?", "any update?", "hello??", "아직인가요?"
+_CHASE = re.compile(
+    r"\b(?:any\s+(?:news|update|updates|progress|word)|is\s+(?:it|this|that)\s+(?:fixed|done|solved|sorted|"
+    r"resolved|working|ready)(?:\s+(?:yet|now))?|still\s+waiting|(?:what'?s|what\s+is)\s+the\s+status|"
+    r"status\s+update|when\s+will\s+(?:it|this|that)\s+be\s+(?:fixed|done|solved|ready)|how\s+long\s+(?:will|does)\s+"
+    r"(?:it|this)\s+take|anyone\s+there|are\s+you\s+there|fixed\s+yet)\b|^\W*(?:hello|hi|hey)\s*\?+\W*$"
+    r"|아직(?:이|인가|도\s*안)|언제\s*(?:고쳐|해결|돼|되)|해결\s*(?:됐|되었)나요|진행\s*상황",
+    re.I,
+)
+
+
+def chases(text: str) -> bool:
+    """Whether ``text`` chases an open ticket rather than stating a problem or asking something: "is it
+    fixed yet?", "any update?", "hello??", "언제 고쳐지나요?", "진행 상황 알려주세요" (ten words at most)."""
+    return bool(_CHASE.search(text)) and len(text.split()) <= 10

@@ -194,3 +194,13 @@ def test_a_follow_up_in_other_words_joins_the_ticket_without_a_new_issue_flag(ma
         r = client.post("/api/messages", json={"customer": "f1", "text": "the doorbell still makes no sound when "
                                                                         "someone rings"}).json()
         assert "flagged" in r["reason"], r
+
+
+@pytest.mark.parametrize(("first", "chase"), [("카메라 화면이 검게 나와요", "언제 고쳐지나요?"),
+                                              (CRASH, "when will it be fixed?")])
+def test_chasing_an_open_ticket_joins_it_and_gets_no_case_answer(make_app, first, chase) -> None:
+    ac = make_app()
+    with web_client(ac) as client:
+        tid = client.post("/api/messages", json={"customer": "c1", "text": first}).json()["ticket_id"]
+        r = client.post("/api/messages", json={"customer": "c1", "text": chase}).json()
+        assert r["action"] == "joined" and r["ticket_id"] == tid and r["case_id"] is None, r
