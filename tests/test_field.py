@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -204,3 +205,15 @@ def test_chasing_an_open_ticket_joins_it_and_gets_no_case_answer(make_app, first
         tid = client.post("/api/messages", json={"customer": "c1", "text": first}).json()["ticket_id"]
         r = client.post("/api/messages", json={"customer": "c1", "text": chase}).json()
         assert r["action"] == "joined" and r["ticket_id"] == tid and r["case_id"] is None, r
+
+
+def test_a_command_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path) -> None:
+    # `aftercare report --format json | head -3`: the reader closes the pipe; no traceback follows
+    env = {**os.environ, "AFTERCARE_DATA_DIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "tickets", "list", "--status", "all"], env=env,
+                            cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before the command writes a line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) in (0, 1)
+    assert "Traceback" not in err and "Exception ignored" not in err, err

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -62,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("httpx", "sentence_transformers", "transformers", "faiss", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, so that a reader gone away is caught below
+        return code
+    except BrokenPipeError:  # `aftercare report | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 1
     except DatabaseUnavailable as e:
         print(f"aftercare: {e}", file=sys.stderr)
         return EXIT_DATABASE
