@@ -42,7 +42,8 @@ class DeskContext:
         return f"{self.id_prefix}-{n:06d}"
 
     def find(self, s: Session, ref: str | int) -> Ticket:
-        """The ticket with number or public id ``ref`` (case and spaces ignored).
+        """The ticket with number or public id ``ref`` (case, spaces and the id's leading zeros ignored:
+        "ac-42" is AC-000042).
 
         Raises :class:`TicketNotFound` for no such ticket, and for references that cannot name one
         (out of the column's range, NUL bytes, longer than 64 characters) without asking the database
@@ -56,7 +57,12 @@ class DeskContext:
         elif "\x00" in str(ref) or len(str(ref)) > 64:
             raise TicketNotFound(repr(str(ref)[:40]))
         else:
-            t = s.scalar(select(Ticket).where(Ticket.public_id == str(ref).strip().upper()))
+            want = str(ref).strip().upper()
+            prefix, dash, digits = want.rpartition("-")
+            if dash and prefix == self.id_prefix.upper() and digits.isascii() and digits.isdigit() \
+                    and 0 < int(digits) <= MAX_TICKET_NUMBER:
+                want = self.public_id(int(digits))  # "AC-42" as agents type it: AC-000042
+            t = s.scalar(select(Ticket).where(Ticket.public_id == want))
         if t is None:
             raise TicketNotFound(str(ref))
         return t

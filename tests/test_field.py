@@ -217,3 +217,12 @@ def test_a_command_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path) -
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) in (0, 1)
     assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_agents_may_type_a_ticket_id_short(app, cli) -> None:
+    tid = app.pipeline.handle(IncomingMessage(channel="test", customer="hal", text=CRASH)).ticket_id
+    assert tid == "AC-000001"
+    for ref in ("AC-1", "ac-1", " ac-0001 "):
+        assert "AC-000001" in cli("tickets", "show", ref), ref
+    assert "no ticket" in cli("tickets", "show", "AC-2", code=1)
+    assert "no ticket" in cli("tickets", "show", "XY-1", code=1)
