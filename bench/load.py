@@ -29,6 +29,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -217,6 +218,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
         await bot_api.stop()
         watch.dispose()
         drop_database(db_name)
+        shutil.rmtree(data, ignore_errors=True)
     ms = np.asarray(latencies) * 1000
     return {"workers": workers, "messages": len(latencies), "seconds": round(wall, 2),
             "throughput": round(len(latencies) / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 1),
