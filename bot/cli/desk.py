@@ -259,7 +259,7 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
     ticket_cmd("claim", cmd_claim, "take an open ticket (of two agents at once, one wins)")
     ticket_cmd("assign", cmd_assign, "(re)assign to an agent").add_argument("to")
     ticket_cmd("priority", cmd_priority, "change the priority; SLA due times follow").add_argument(
-        "priority", choices=["low", "normal", "high", "urgent"]
+        "priority", type=str.lower, choices=["low", "normal", "high", "urgent"]
     )
     tickets.choices["priority"].add_argument("--reason")
     ticket_cmd("wait", cmd_wait, "waiting on the customer: the SLA clock pauses until they reply")
@@ -314,6 +314,6 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
 
     k = sub.add_parser("report", help="desk report: volume, problems, times, SLA, CSAT, deflection")
     k.add_argument("--since", default="30d", help="30d, 12h, 2w or a date (default 30d)")
-    k.add_argument("--format", default="html", choices=["html", "json"])
+    k.add_argument("--format", default="html", type=str.lower, choices=["html", "json"])
     k.add_argument("-o", "--output", help="write to this file instead of stdout")
     k.set_defaults(func=cmd_report)

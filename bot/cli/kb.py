@@ -134,7 +134,7 @@ def add_kb_commands(sub: Any) -> Any:
     k.add_argument("--draft", action="store_true", help="add as a draft, not answered from until published")
     k.set_defaults(func=cmd_kb_add)
     k = kb.add_parser("list", help="list cases")
-    k.add_argument("--state", choices=["draft", "published", "retired", "rejected"])
+    k.add_argument("--state", type=str.lower, choices=["draft", "published", "retired", "rejected"])
     k.add_argument("--query")
     k.set_defaults(func=cmd_kb_list)
     k = kb.add_parser("show", help="show one case")
@@ -147,14 +147,16 @@ def add_kb_commands(sub: Any) -> Any:
     k.set_defaults(func=cmd_kb_search)
     k = kb.add_parser("export", help="export cases as CSV or JSONL")
     k.add_argument("-o", "--output")
-    k.add_argument("--format", choices=["csv", "jsonl"])
-    k.add_argument("--state", default="published", choices=["draft", "published", "retired", "rejected", "all"])
+    k.add_argument("--format", type=str.lower, choices=["csv", "jsonl"])
+    k.add_argument("--state", default="published", type=str.lower,
+                   choices=["draft", "published", "retired", "rejected", "all"])
     k.set_defaults(func=cmd_kb_export)
     k = kb.add_parser("propose", help="draft a solved case from a resolved ticket")
     k.add_argument("--from-ticket", required=True)
     k.set_defaults(func=cmd_kb_propose)
     k = kb.add_parser("publish", help="publish a draft (or set another state)")
     k.add_argument("case_id")
-    k.add_argument("--state", default="published", choices=["draft", "published", "retired", "rejected"])
+    k.add_argument("--state", default="published", type=str.lower,
+                   choices=["draft", "published", "retired", "rejected"])
     k.set_defaults(func=cmd_kb_publish)
     return kb
