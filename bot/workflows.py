@@ -70,8 +70,10 @@ def resolve_problem(
     return done
 
 
-def reply_with_case(ac: Aftercare, ticket: str | int, agent: str, case_ref: str, words: str = "") -> MessageView:
-    """The agent's reply on ``ticket``: ``words`` (if any), then the published case ``case_ref``'s answer.
+def reply_with_case(ac: Aftercare, ticket: str | int, agent: str, case_ref: str, words: str = "", *,
+                    key: str = "") -> MessageView:
+    """The agent's reply on ``ticket``: ``words`` (if any), then the published case ``case_ref``'s answer;
+    with ``key`` (one per submitted form) sent once however often it comes (a double click).
     Raises KBError when the case does not exist or is not published, HandoffError when the ticket is closed."""
     case = ac.kb.get(case_ref)
     if case.state != "published":
@@ -79,7 +81,7 @@ def reply_with_case(ac: Aftercare, ticket: str | int, agent: str, case_ref: str,
     lang = ac.handoff.get(ticket).language
     answer = case.translations.get(lang, case.answer) if lang else case.answer  # the customer's language if it has it
     text = f"{words.strip()}\n\n{answer}" if words.strip() else answer
-    return ac.handoff.reply(ticket, agent, text)
+    return ac.handoff.reply(ticket, agent, text, key=key)
 
 
 def escalate_to_person(

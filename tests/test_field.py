@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -228,3 +229,20 @@ def test_agents_may_type_a_ticket_id_short(app, cli) -> None:
     assert "no ticket" in cli("tickets", "show", "XY-1", code=1)
     cli("tickets", "priority", "ac-1", "URGENT")  # and a value in capitals
     assert app.handoff.get(tid).priority == "urgent"
+
+
+def test_send_this_answer_double_clicked_sends_it_once(make_app) -> None:
+    ac = make_app()
+    add_users(ac, (("ann", "agent"),))
+    with web_client(ac) as client:
+        text = "I forgot my password and the reset email never arrives, please get me a person"
+        tid = client.post("/api/messages", json={"customer": "w5", "text": text}).json()["ticket_id"]
+        login(client, "ann")
+        page = client.get(f"/console/tickets/{tid}").text
+        form = page[page.index(f'action="/console/tickets/{tid}/reply_case"'):]
+        fields = dict(re.findall(r'name="(csrf|case_id|form_key)" value="([^"]+)"', form)[:3])
+        assert set(fields) == {"csrf", "case_id", "form_key"}, fields
+        for _ in range(2):  # a double click
+            assert client.post(f"/console/tickets/{tid}/reply_case", data=fields).status_code == 200
+        sent = [m for m in ac.handoff.customer_messages("web", "w5") if m.author == "agent"]
+        assert len(sent) == 1, [m.text for m in sent]

@@ -168,9 +168,9 @@ def agent_routes(kit: Kit) -> APIRouter:
 
     @r.post("/console/tickets/{ref}/reply_case", include_in_schema=False)
     def reply_case(ref: str, request: Request, case_id: str = Form(""), text: str = Form(""),
-                   sess: LoginSession = agent_post) -> Response:
-        def go() -> str:
-            reply_with_case(ac, ref, sess.user.name, case_id.strip(), text)
+                   form_key: str = Form("", max_length=64), sess: LoginSession = agent_post) -> Response:
+        def go() -> str:  # form_key: a double-clicked "Send this answer" sends it once
+            reply_with_case(ac, ref, sess.user.name, case_id.strip(), text, key=_form_key(sess, form_key))
             return f"Case {case_id.strip()}'s answer sent to the customer."
         return ticket_action(ref, go, request=request, sess=sess, field="reply", text=text)
 
