@@ -25,7 +25,7 @@ TICKET = re.compile(r"AC-\d{6}")
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z]|[=>])")
 
 
-def wait_for(check: Callable[[], object], what: str, *, timeout: float = 30.0) -> None:
+def wait_for(check: Callable[[], object], what: str, *, timeout: float = 90.0) -> None:
     """Poll ``check`` until it is true, for at most ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not check():

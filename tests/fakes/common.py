@@ -31,7 +31,7 @@ class Recorder:
         pred: Callable[[dict[str, Any]], bool] = lambda _p: True,
         *,
         count: int = 1,
-        timeout: float = 20.0,
+        timeout: float = 90.0,
     ) -> list[dict[str, Any]]:
         async def check() -> list[dict[str, Any]]:
             async with self._changed:
@@ -122,7 +122,7 @@ class AppServer:
             await self._task
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 20.0) -> Any:
+async def eventually(check: Callable[[], Any], *, timeout: float = 90.0) -> Any:
     """Wait (bounded) until ``check()`` returns something truthy: for effects with no message to wait on."""
 
     async def loop() -> Any:
