@@ -43,6 +43,18 @@ UNSURE = "unsure"
 # A message of only these (and spaces) is thanks: thumbs up, folded hands, hearts, smiles, OK, check marks
 THANKS = "thanks"  # the courtesy label they stand for, when the labels have it
 THANKS_SYMBOLS = frozenset("👍🙏❤♥💙💚💛🧡💜🤍😊🙂😀😃😄😁🥰😍👌✅✔💯🤗☺️\ufe0f")
+# Korean chat shorthand of bare consonants and vowels ("ㄳ", "ㄱㅅ") that means thanks
+THANKS_JAMO = frozenset({"ㄳ", "ㄱㅅ", "ㄱㅅㄱㅅ", "ㄳㄳ", "ㄱㅅㅎㄴㄷ", "ㄱㅅㅎㅂㄴㄷ"})
+
+
+def _jamo_only(text: str) -> bool:
+    """True when every letter of ``text`` is a bare Hangul consonant or vowel (jamo: U+1100-11FF,
+    U+3131-318E, U+A960-A97F, U+D7B0-D7FF) and it has no digit: "ㅋㅋㅋ" (laughter), "ㅠㅠ" (crying),
+    "ㄷㄷ", "ㅇㅇ". Such chat shorthand spells no syllable, so no word an encoder was trained on."""
+    letters = [ch for ch in text if unicodedata.category(ch)[0] in "LN"]
+    return bool(letters) and all(
+        "\u1100" <= ch <= "\u11ff" or "\u3131" <= ch <= "\u318e" or "\ua960" <= ch <= "\ua97f"
+        or "\ud7b0" <= ch <= "\ud7ff" for ch in letters)
 
 
 class Why(StrEnum):
@@ -215,6 +227,13 @@ class Router(Calibrator):
                             case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
                             label_probs={k: round(v, 4) for k, v in probs.items()}, options=options)
 
+        if _jamo_only(text):
+            # "ㅋㅋㅋㅋ", "ㅠㅠ": read as letters, they embed near whatever and opened fault tickets
+            thanks = self.labels.get(THANKS)
+            if thanks is not None and thanks.action == "reply" and "".join(text.split()) in THANKS_JAMO:
+                return done("reply", THANKS, 1.0, "thanks in Korean shorthand", why=Why.NO_WORDS)
+            return done("reply", UNSURE, 0.0, "bare Hangul consonants or vowels only (laughter, crying): "
+                        "asking for more", why=Why.NO_WORDS)
         if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
             # "👍", "🙏🙏", "?!": no letter or digit, so every such message embeds alike (the encoder's
             # unknown token) and lands wherever that vector happens to fall - a fault, grouped into one

@@ -133,6 +133,23 @@ def test_odd_korean_input_gets_a_clear_reply_or_a_person(ko_app: Callable[..., A
         assert out.ticket_id and korean(out.replies[0].text)
 
 
+def test_bare_hangul_consonants_ask_for_more_and_open_no_ticket(ko_app: Callable[..., Aftercare]) -> None:
+    """Laughter, crying and shock typed as bare jamo ("ㅋㅋㅋㅋ", "ㅠㅠ") opened high-priority fault tickets."""
+    ac = ko_app()
+    with web_client(ac) as http:
+        for i, text in enumerate(("ㅋㅋㅋㅋ", "ㅠㅠ", "ㄷㄷㄷ", "ㅎㅎ ㅋㅋ!!", "ㅜㅜㅜㅜㅜ")):
+            body = http.post("/api/messages", json={"customer": f"j{i}", "text": text}).json()
+            assert body["action"] == "reply" and body["ticket_id"] is None, (text, body)
+            assert korean(body["replies"][0]["text"]), (text, body)
+        for text in ("ㄳ", "ㄱㅅㄱㅅ"):
+            body = http.post("/api/messages", json={"customer": "j9", "text": text}).json()
+            assert body["action"] == "reply" and body["label"] == "thanks", (text, body)
+        # words with jamo are read as words
+        body = http.post("/api/messages", json={"customer": "j8", "text": "비밀번호를 어떻게 재설정하나요 ㅠㅠ"}).json()
+        assert body["action"] == "answer" and body["case_id"] == "reset-password", body
+    assert ac.handoff.list() == []
+
+
 @pytest.mark.parametrize("text", ["\u3164", "\u3164\u3164 \u115f\u1160", "\u3164\u200b\ufeff"])
 def test_hangul_filler_only_is_blank_text(ko_app: Callable[..., Aftercare], text: str) -> None:
     ac = ko_app(app={"language": "ko"})
