@@ -516,6 +516,24 @@ class Pipeline:
         if d.action == "answer" and d.case_id is not None:
             return self._answer(conv, d, customer_msg.id, key=msg.key, lang=lang, text=text)
         asks_person = d.why is Why.ASKS_PERSON
+        if d.action != "answer" and not asks_person and d.label != "thanks" and chases(text) \
+                and not is_vague(text):
+            # "any update on my ticket?" with no ticket open here: a ticket about nothing helps nobody (and
+            # "when will this be fixed" is no greeting). Say so and ask what it is about, once; chasing
+            # again means they believe a ticket exists: a person looks.
+            prev = self.handoff.message_before(conv, customer_msg.id)
+            if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ASK_WHAT:
+                out = self.replies.render("no_open_ticket", language=lang)
+                self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
+                return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                               reason="chasing a ticket while none is open: asked what it is about",
+                               message_id=customer_msg.id)
+            router = self.router()
+            human = router.settings.human_label
+            spec = router.labels.get(human)
+            d = replace(d, action="escalate", label=human, priority=spec.priority if spec else d.priority,
+                        reason=f"chasing a ticket again while none is open: a person looks ({d.reason})")
+            dmeta = {**dmeta, "reason": d.reason}
         if d.action == "escalate" and not asks_person and is_vague(text):
             # "it doesnt work" and nothing else: ask what they were doing before opening a ticket, once;
             # saying it again (insisting) opens the ticket. Not under an answer: there it is about the answer.

@@ -246,3 +246,19 @@ def test_send_this_answer_double_clicked_sends_it_once(make_app) -> None:
             assert client.post(f"/console/tickets/{tid}/reply_case", data=fields).status_code == 200
         sent = [m for m in ac.handoff.customer_messages("web", "w5") if m.author == "agent"]
         assert len(sent) == 1, [m.text for m in sent]
+
+
+@pytest.mark.parametrize("chase", ["any update on my ticket?", "is it fixed yet?", "when will this be fixed"])
+def test_chasing_with_no_open_ticket_asks_what_it_is_about_instead_of_opening_one(make_app, chase) -> None:
+    ac = make_app()
+    with web_client(ac) as client:
+        r = client.post("/api/messages", json={"customer": "n1", "text": chase}).json()
+        assert r["action"] == "reply" and r["ticket_id"] is None, r
+        assert "can't find an open ticket" in r["replies"][0]["text"], r
+        assert ac.handoff.list() == []
+        # told what it is about: handled as any message (a fault opens its ticket)
+        r = client.post("/api/messages", json={"customer": "n1", "text": CRASH}).json()
+        assert r["action"] == "escalate" and r["ticket_id"], r
+        # while that ticket is open, chasing joins it
+        r2 = client.post("/api/messages", json={"customer": "n1", "text": chase}).json()
+        assert r2["action"] == "joined" and r2["ticket_id"] == r["ticket_id"], r2

@@ -150,6 +150,14 @@ def test_bare_hangul_consonants_ask_for_more_and_open_no_ticket(ko_app: Callable
     assert ac.handoff.list() == []
 
 
+def test_chasing_with_no_open_ticket_is_asked_in_korean(ko_app: Callable[..., Aftercare]) -> None:
+    ac = ko_app()
+    out = push(ac, "진행 상황 알려주세요", customer="chase-ko")
+    assert out.action == "reply" and out.ticket_id is None and "진행 중인 티켓이 없어요" in out.replies[0].text
+    again = push(ac, "진행 상황 알려주세요!!", customer="chase-ko")  # insisting: a person takes it
+    assert again.action == "escalate" and again.ticket_id
+
+
 @pytest.mark.parametrize("text", ["\u3164", "\u3164\u3164 \u115f\u1160", "\u3164\u200b\ufeff"])
 def test_hangul_filler_only_is_blank_text(ko_app: Callable[..., Aftercare], text: str) -> None:
     ac = ko_app(app={"language": "ko"})
