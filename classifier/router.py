@@ -227,22 +227,18 @@ class Router(Calibrator):
                             case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
                             label_probs={k: round(v, 4) for k, v in probs.items()}, options=options)
 
-        if _jamo_only(text):
-            # "ㅋㅋㅋㅋ", "ㅠㅠ": read as letters, they embed near whatever and opened fault tickets
-            thanks = self.labels.get(THANKS)
-            if thanks is not None and thanks.action == "reply" and "".join(text.split()) in THANKS_JAMO:
-                return done("reply", THANKS, 1.0, "thanks in Korean shorthand", why=Why.NO_WORDS)
-            return done("reply", UNSURE, 0.0, "bare Hangul consonants or vowels only (laughter, crying): "
-                        "asking for more", why=Why.NO_WORDS)
-        if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+        if _jamo_only(text) or not any(unicodedata.category(ch)[0] in "LN" for ch in text):
             # "👍", "🙏🙏", "?!": no letter or digit, so every such message embeds alike (the encoder's
             # unknown token) and lands wherever that vector happens to fall - a fault, grouped into one
-            # "known issue" with every other emoji. A thumbs-up or a heart is thanks; the rest: say more.
+            # "known issue" with every other emoji. Bare Hangul jamo ("ㅋㅋㅋㅋ", "ㅠㅠ") spell no word
+            # either. A thumbs-up, a heart or "ㄳ" is thanks; the rest: say more.
             thanks = self.labels.get(THANKS)
-            if thanks is not None and thanks.action == "reply" and set(text) - {" "} <= THANKS_SYMBOLS:
-                return done("reply", THANKS, 1.0, "a thanks emoji", why=Why.NO_WORDS)
-            return done("reply", UNSURE, 0.0, "no words to read (emoji, symbols or punctuation only): asking "
-                        "for more", why=Why.NO_WORDS)
+            if thanks is not None and thanks.action == "reply" and (
+                    set(text) - {" "} <= THANKS_SYMBOLS or "".join(text.split()) in THANKS_JAMO):
+                return done("reply", THANKS, 1.0, "thanks without words (emoji or Korean shorthand)",
+                            why=Why.NO_WORDS)
+            return done("reply", UNSURE, 0.0, "no words to read (emoji, symbols, punctuation or bare Hangul "
+                        "jamo only): asking for more", why=Why.NO_WORDS)
         human = s.human_label
         lang = guess_language(text) if s.languages else None
         if lang is not None and lang not in s.languages:
