@@ -30,7 +30,7 @@ from bot.normalize import readable
 from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language, guess_language
-from classifier.router import UNSURE, Decision, Router, Why
+from classifier.router import THANKS, UNSURE, Decision, Router, Why
 from classifier.specifics import chases, goes_on, is_vague
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
@@ -332,6 +332,20 @@ class Pipeline:
                        label=str(last.meta.get("label", "")), reason="the number typed is none of the options: "
                        "asked again", message_id=message_id, options=options)
 
+    def _bot_just_said(self, conv: int, message_id: int, *kinds: MessageKind) -> bool:
+        """Whether the message right before ``message_id`` in ``conv`` is the bot's, of one of ``kinds``
+        (what makes "ask once, then act" questions ask only once)."""
+        prev = self.handoff.message_before(conv, message_id)
+        return prev is not None and prev.author == "bot" and prev.kind in kinds
+
+    def _person_label(self) -> tuple[str, str]:
+        """The label of "a person takes it" (``classifier.human_label``) and its configured priority ("" when
+        the labels do not list it)."""
+        router = self.router()
+        human = router.settings.human_label
+        spec = router.labels.get(human)
+        return human, spec.priority if spec else ""
+
     def pick(self, channel: str, customer: str, message_id: int, choice: str) -> Outcome | None:
         """The customer's pick under the "did you mean...?" message ``message_id`` (a button):
         ``choice`` is an option's index ("0".."2") or ``none``. An option answers with its case (a bot
@@ -405,13 +419,11 @@ class Pipeline:
         open_t = self.handoff.open_ticket(conv)
         if open_t is not None:
             return self._joined(conv, open_t, None, key=key, lang=lang or "")
-        router = self.router()
-        human = router.settings.human_label
-        spec = router.labels.get(human)
+        human, priority = self._person_label()
         reason = f"none of the offered cases fit ({', '.join(options)}); the customer asks for a person"
         try:
             t = self.handoff.create_ticket(conv, subject=asked or "None of the offered answers fit", label=human,
-                                           confidence=1.0, priority=spec.priority if spec else "normal",
+                                           confidence=1.0, priority=priority or "normal",
                                            impact="single", reason=reason,
                                            transcript_messages=self.transcript_messages)
         except OpenTicketExists as e:
@@ -503,8 +515,7 @@ class Pipeline:
         d, vec = decided
         dmeta = self._dmeta(d)
         if d.action == "clarify" and d.options:
-            prev = self.handoff.message_before(conv, customer_msg.id)
-            if prev is not None and prev.author == "bot" and prev.kind is MessageKind.CLARIFY:
+            if self._bot_just_said(conv, customer_msg.id, MessageKind.CLARIFY):
                 # never twice in a row: the customer did not pick and is still not clear; a person takes it,
                 # with the options the bot considered in the ticket's reason
                 d = replace(d, action="escalate",
@@ -516,34 +527,30 @@ class Pipeline:
         if d.action == "answer" and d.case_id is not None:
             return self._answer(conv, d, customer_msg.id, key=msg.key, lang=lang, text=text)
         asks_person = d.why is Why.ASKS_PERSON
-        if d.action != "answer" and not asks_person and d.label != "thanks" and chases(text) \
+        if d.action != "answer" and not asks_person and d.label != THANKS and chases(text) \
                 and not is_vague(text):
             # "any update on my ticket?" with no ticket open here: a ticket about nothing helps nobody (and
             # "when will this be fixed" is no greeting). Say so and ask what it is about, once; chasing
             # again means they believe a ticket exists: a person looks.
-            prev = self.handoff.message_before(conv, customer_msg.id)
-            if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ASK_WHAT:
+            if not self._bot_just_said(conv, customer_msg.id, MessageKind.ASK_WHAT):
                 out = self.replies.render("no_open_ticket", language=lang)
                 self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
                 return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                                reason="chasing a ticket while none is open: asked what it is about",
                                message_id=customer_msg.id)
-            router = self.router()
-            human = router.settings.human_label
-            spec = router.labels.get(human)
-            d = replace(d, action="escalate", label=human, priority=spec.priority if spec else d.priority,
+            human, priority = self._person_label()
+            d = replace(d, action="escalate", label=human, priority=priority or d.priority,
                         reason=f"chasing a ticket again while none is open: a person looks ({d.reason})")
             dmeta = {**dmeta, "reason": d.reason}
-        if d.action == "escalate" and not asks_person and is_vague(text):
-            # "it doesnt work" and nothing else: ask what they were doing before opening a ticket, once;
-            # saying it again (insisting) opens the ticket. Not under an answer: there it is about the answer.
-            prev = self.handoff.message_before(conv, customer_msg.id)
-            if prev is None or prev.author != "bot" or prev.kind not in (MessageKind.ASK_WHAT, MessageKind.ANSWER):
-                out = self.replies.render("ask_what", language=lang)
-                self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
-                return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
-                               reason="unclear what is wrong: asked what the customer is trying to do",
-                               message_id=customer_msg.id)
+        # "it doesnt work" and nothing else: ask what they were doing before opening a ticket, once;
+        # saying it again (insisting) opens the ticket. Not under an answer: there it is about the answer.
+        if d.action == "escalate" and not asks_person and is_vague(text) \
+                and not self._bot_just_said(conv, customer_msg.id, MessageKind.ASK_WHAT, MessageKind.ANSWER):
+            out = self.replies.render("ask_what", language=lang)
+            self._reply(conv, out, meta={**dmeta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
+            return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                           reason="unclear what is wrong: asked what the customer is trying to do",
+                           message_id=customer_msg.id)
         if d.action == "reply":
             name = f"label_{d.label}" if self.replies.has(f"label_{d.label}") else "label_default"
             out = self.replies.render(name, language=lang)
