@@ -7,8 +7,8 @@ import re
 
 from bot.app import Aftercare
 from bot.feedback import record_feedback
+from bot.flow.clarify import PICK, clarify_buttons
 from bot.messages import Reply
-from bot.pipeline import PICK, clarify_buttons
 from bot.workflows import escalate_to_person
 from handoff.errors import HandoffError
 from handoff.models import MessageKind

@@ -1,0 +1,126 @@
+"""A message with no ticket open (stored already, decided already): the bot answers from a solved case,
+asks "did you mean...?" between a few, asks what is wrong when the message names nothing ("it doesn't
+work"), asks which ticket a customer chasing one means when none is open, replies from a template
+(greetings, thanks), or opens a ticket for a person (linked to a problem when similar faults came in)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+
+from bot.flow.clarify import Clarifier
+from bot.flow.steps import Steps, dmeta
+from bot.messages import IncomingMessage, Outcome, Reply
+from classifier.router import THANKS, Decision, Why
+from classifier.specifics import chases, is_vague
+from handoff.errors import OpenTicketExists
+from handoff.models import MessageKind
+
+log = logging.getLogger("bot.pipeline")
+
+
+class FirstMessage:
+    """The no-open-ticket branch."""
+
+    def __init__(self, steps: Steps, clarifier: Clarifier) -> None:
+        self.steps = steps
+        self.clarifier = clarifier
+
+    def takes(self, msg: IncomingMessage, conv: int, text: str, message_id: int,
+              decided: tuple[Decision, np.ndarray | None], *, lang: str) -> Outcome:
+        """The Outcome of customer message ``message_id`` (``text`` as read, ``msg`` as it came), decided
+        as ``decided`` (the decision and the message's vector, None when deciding failed), in a
+        conversation speaking ``lang`` with no ticket open."""
+        s = self.steps
+        d, vec = decided
+        meta = dmeta(d)
+        if d.action == "clarify" and d.options:
+            if s.bot_just_said(conv, message_id, MessageKind.CLARIFY):
+                # never twice in a row: the customer did not pick and is still not clear; a person takes it,
+                # with the options the bot considered in the ticket's reason
+                d = replace(d, action="escalate",
+                            reason=f"asked which of {', '.join(d.options)} right before; still unsure: "
+                                   f"a person takes it ({d.reason})")
+                meta = {**meta, "reason": d.reason, "options": list(d.options)}
+            else:
+                return self.clarifier.ask(conv, text, message_id, d, meta)
+        if d.action == "answer" and d.case_id is not None:
+            return s.answer(conv, d, message_id, key=msg.key, lang=lang, text=text)
+        asks_person = d.why is Why.ASKS_PERSON
+        if d.action != "answer" and not asks_person and d.label != THANKS and chases(text) \
+                and not is_vague(text):
+            # "any update on my ticket?" with no ticket open here: a ticket about nothing helps nobody (and
+            # "when will this be fixed" is no greeting). Say so and ask what it is about, once; chasing
+            # again means they believe a ticket exists: a person looks.
+            if not s.bot_just_said(conv, message_id, MessageKind.ASK_WHAT):
+                out = s.replies.render("no_open_ticket", language=lang)
+                s.reply(conv, out, meta={**meta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
+                return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                               reason="chasing a ticket while none is open: asked what it is about",
+                               message_id=message_id)
+            human, priority = s.person_label()
+            d = replace(d, action="escalate", label=human, priority=priority or d.priority,
+                        reason=f"chasing a ticket again while none is open: a person looks ({d.reason})")
+            meta = {**meta, "reason": d.reason}
+        # "it doesnt work" and nothing else: ask what they were doing before opening a ticket, once;
+        # saying it again (insisting) opens the ticket. Not under an answer: there it is about the answer.
+        if d.action == "escalate" and not asks_person and is_vague(text) \
+                and not s.bot_just_said(conv, message_id, MessageKind.ASK_WHAT, MessageKind.ANSWER):
+            out = s.replies.render("ask_what", language=lang)
+            s.reply(conv, out, meta={**meta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
+            return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                           reason="unclear what is wrong: asked what the customer is trying to do",
+                           message_id=message_id)
+        if d.action == "reply":
+            name = f"label_{d.label}" if s.replies.has(f"label_{d.label}") else "label_default"
+            out = s.replies.render(name, language=lang)
+            s.reply(conv, out, meta={**meta, "kind": MessageKind.REPLY}, key=msg.key)
+            return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                           reason=d.reason, message_id=message_id)
+        return self._open_ticket(msg, conv, text, message_id, d, vec, meta, lang=lang, asks_person=asks_person)
+
+    def _open_ticket(self, msg: IncomingMessage, conv: int, text: str, message_id: int, d: Decision,
+                     vec: np.ndarray | None, meta: dict, *, lang: str, asks_person: bool) -> Outcome:
+        """Open a ticket for the message (or join the one the customer's other tab opened a moment ago)."""
+        s = self.steps
+        model = s.route(text)[0].name if vec is not None else ""  # the encoder that made ``vec``
+        try:
+            t = s.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
+                                        priority=d.priority, impact=d.impact, reason=d.reason,
+                                        transcript_messages=s.transcript_messages,
+                                        product=str(msg.meta.get("product", ""))[:120],
+                                        subject_vector=vec, subject_model=model)
+        except OpenTicketExists as e:  # the same customer's other tab opened it a moment ago: this joins it
+            return s.joined(conv, e.ticket, message_id, key=msg.key, lang=lang)
+        # similar faults, by the same encoder: a problem
+        link = s.handoff.link_problem(t.id, vec, model=model) if vec is not None else None
+        if asks_person:
+            self._typed_verdict(msg, conv, message_id, text, d)
+        template = "escalated_human" if asks_person else "escalated"
+        if link is not None and link.known:
+            template = "known_issue"
+        out = s.replies.render(template, ticket_id=t.public_id, priority=t.priority, language=lang,
+                               **s.team_hours(t.team))
+        s.reply(conv, out, ticket_id=t.id, meta={**meta, "kind": MessageKind.ESCALATE}, key=msg.key)
+        log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
+                 d.impact, d.reason)
+        return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
+                       label=d.label, confidence=d.confidence, priority=t.priority, impact=t.impact,
+                       reason=d.reason, message_id=message_id)
+
+    def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision) -> None:
+        """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that
+        answer's "Talk to a person" button: the report's not-helpful figure and the editors see it. Only
+        when the message is about that answer: it names nothing else (``classifier.specifics``), or its
+        nearest case is the answer's case; a new question typed there is no verdict."""
+        s = self.steps
+        if s.answer_feedback is None:
+            return
+        prev = s.handoff.message_before(conv, message_id)
+        if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
+            return
+        same_case = bool(d.hits) and d.hits[0].case_id == prev.meta.get("case_id")
+        if is_vague(text) or same_case:
+            s.answer_feedback(msg.channel, msg.customer, prev.id, "human")

@@ -1,0 +1,56 @@
+"""A message while a ticket is open (a person owns the conversation; the message is on the ticket
+already): a usage question the bot answers confidently is answered (the agent sees question and answer
+on the ticket); a fault unlike anything the customer said on the ticket is flagged to the agent with
+an internal note; everything else (follow-ups, chasing "any update?", answers to the agent) joins it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.flow.steps import Steps
+from bot.messages import Outcome, Reply
+from classifier.router import Decision
+from classifier.specifics import chases, goes_on
+from handoff.views import TicketView
+
+
+class OpenTicket:
+    """The open-ticket branch. While a ticket is open, a fault message this far (cosine under
+    ``new_issue_similarity``, 0 to turn it off) from the ticket's subject and everything the customer
+    said on it is a different issue; ``fault_labels`` are the labels that count as faults."""
+
+    def __init__(self, steps: Steps, *, fault_labels: tuple[str, ...], new_issue_similarity: float) -> None:
+        self.steps = steps
+        self.fault_labels = fault_labels
+        self.new_issue_similarity = new_issue_similarity
+
+    def takes(self, conv: int, ticket: TicketView, text: str, message_id: int,
+              decided: tuple[Decision, np.ndarray | None], *, key: str = "", lang: str = "") -> Outcome:
+        """The Outcome of customer message ``message_id`` (``text``, decided as ``decided``: the decision
+        and the message's vector, None when deciding failed) on the open ``ticket``."""
+        s = self.steps
+        d, vec = decided
+        if d.action == "answer" and d.case_id is not None and not chases(text):
+            # (chasing the ticket, "언제 고쳐지나요?", is about it, never a question for a case: it joins)
+            return s.answer(conv, d, message_id, key=key, lang=lang, ticket=ticket, text=text)
+        if d.action == "escalate" and d.label in self.fault_labels and vec is not None \
+                and self.new_issue_similarity > 0:
+            before = [m for m in s.handoff.transcript(ticket.id) if m.id != message_id]
+            # the last word on the ticket is the agent's: the customer is answering it ("version 4.2 on
+            # Android" to "which version?"), whatever it looks like
+            answering = next((m.author for m in reversed(before) if m.author in ("customer", "agent")), "") == "agent"
+            said = [m.text for m in before if m.author == "customer" and m.text != "[attachment]"]
+            known = s.route(text)[0].encode([ticket.subject, *said[-20:]])  # in the space of ``vec``
+            closest = float((known @ vec).max())
+            # "it crashed again just now" goes on about the report in other words: only a message far
+            # from everything said (half the similarity) is flagged then
+            floor = self.new_issue_similarity * (0.5 if goes_on(text) else 1.0)
+            if not answering and closest < floor:
+                s.handoff.note(ticket.id, "Aftercare", f"Possibly a new issue, unlike this ticket's subject "
+                               f"(similarity {closest:.2f}): {text}")
+                out = s.replies.render("joined_new_issue", ticket_id=ticket.public_id, language=lang or None)
+                s.reply(conv, out, ticket_id=ticket.id, key=key)
+                return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
+                               ticket_id=ticket.public_id, label=d.label, message_id=message_id,
+                               reason=f"a different issue while {ticket.public_id} is open: flagged to the agent")
+        return s.joined(conv, ticket, message_id, key=key, lang=lang)

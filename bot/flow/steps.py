@@ -1,0 +1,122 @@
+"""What every branch of a message's flow uses: record the bot's reply, answer from a solved case in the
+customer's language, say "added to your ticket", the team's hours for the escalation texts, "did the
+bot just ask this" (ask-once questions) and the label of "a person takes it"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.messages import Outcome, Reply
+from bot.replies import LANGUAGES, Replies
+from classifier.language import guess_language
+from classifier.router import Decision, Router
+from handoff.models import MessageKind
+from handoff.service import Handoff
+from handoff.views import TicketView
+from kb.embedder import Embedder
+from kb.service import CaseView, KnowledgeBase
+
+
+def answer_for(case: CaseView, language: str) -> tuple[str, str | None]:
+    """The case's answer for a customer writing in ``language``: its ``answer_<language>`` when it has
+    one, else its own answer; and the language that answer is in when it is not ``language`` (the
+    reply then says so, in the customer's language), else None."""
+    if language in case.translations:
+        return case.translations[language], None
+    own = guess_language(case.answer)
+    if own is None or own == language:
+        return case.answer, None
+    return case.answer, own
+
+
+def dmeta(d: Decision) -> dict:
+    """A decision as stored on the bot's reply (label, confidence, case, reason, why)."""
+    return {"label": d.label, "confidence": d.confidence, "case_id": d.case_id, "reason": d.reason, "why": d.why}
+
+
+class Steps:
+    """The parts of a desk a message's flow works with, and the steps every branch shares.
+
+    ``router`` gives the current router (it is reloaded when the model changes); ``route(text)`` the
+    encoder and router that decide ``text`` (Korean to the multilingual pair). ``answer_feedback``
+    records a customer's verdict on a bot message (channel, customer, message id, value) and returns
+    whether it was the first; ``verdict_of`` reads it back."""
+
+    def __init__(self, *, kb: KnowledgeBase, handoff: Handoff, replies: Replies, router: Callable[[], Router],
+                 route: Callable[[str], tuple[Embedder, Callable[[], Router]]], transcript_messages: int,
+                 answer_feedback: Callable[[str, str, int, str], bool] | None,
+                 verdict_of: Callable[[int], str | None] | None) -> None:
+        self.kb = kb
+        self.handoff = handoff
+        self.replies = replies
+        self.router = router
+        self.route = route
+        self.transcript_messages = transcript_messages
+        self.answer_feedback = answer_feedback
+        self.verdict_of = verdict_of
+
+    def reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None,
+              key: str = "") -> int:
+        """Store the bot's reply ``text`` in conversation ``conv`` (under ``<key>#reply``); its message id."""
+        return self.handoff.record(conv, "bot", text, ticket_id=ticket_id, meta=meta or {},
+                                   key=f"{key}#reply" if key else "").id
+
+    def answer(self, conv: int, d: Decision, message_id: int, *, key: str = "", lang: str = "",
+               ticket: TicketView | None = None, text: str = "") -> Outcome:
+        """Answer with case ``d.case_id`` in the conversation's language ``lang``; a message ``text`` clearly
+        in a language with only an answer template (French, German...: bot/templates/<language>) gets the
+        case's answer in that language if it has one, else its answer introduced in that language."""
+        assert d.case_id is not None
+        case = self.kb.answering(d.case_id)
+        lang = lang or self.replies.language
+        said = guess_language(text) if text else None
+        if said not in LANGUAGES and self.replies.introduces(said):
+            answer, answer_language = answer_for(case, str(said))
+            out = self.replies.render_in(str(said), "answer", answer=answer, case=case,
+                                         answer_language=answer_language)
+        else:
+            answer, answer_language = answer_for(case, lang)
+            out = self.replies.render("answer", answer=answer, case=case, answer_language=answer_language,
+                                      language=lang)
+        self.reply(conv, out, ticket_id=ticket.id if ticket else None,
+                   meta={**dmeta(d), "kind": MessageKind.ANSWER}, key=key)
+        return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=d.label,
+                       confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=message_id,
+                       ticket_id=ticket.public_id if ticket else None)
+
+    def joined(self, conv: int, ticket: TicketView, message_id: int | None, *, key: str = "",
+               lang: str = "") -> Outcome:
+        """The message joined the open ticket: "added to your ticket"."""
+        out = self.replies.render("joined", ticket_id=ticket.public_id, language=lang or None)
+        self.reply(conv, out, ticket_id=ticket.id, key=key)
+        return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
+                       ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
+                       message_id=message_id)
+
+    def team_hours(self, team: str) -> dict[str, str]:
+        """For the escalation templates: ``back_at`` ("Monday at 09:00 (Europe/Berlin)") and
+        ``back_at_local`` ("2026-03-02 09:00 Europe/Berlin") when the ticket's team is outside its
+        business hours now; empty strings otherwise."""
+        local = self.handoff.team_back_at(team)
+        if local is None or local.tzinfo is None:
+            return {"back_at": "", "back_at_local": ""}
+        tz_name = str(local.tzinfo)
+        today = self.handoff.now().astimezone(local.tzinfo).date()
+        days = (local.date() - today).days
+        day = "today" if days == 0 else "tomorrow" if days == 1 else local.strftime("%A") if days < 7 \
+            else local.strftime("%A %d %B").replace(" 0", " ")
+        return {"back_at": f"{day} at {local:%H:%M} ({tz_name})", "back_at_local": f"{local:%Y-%m-%d %H:%M} {tz_name}"}
+
+    def bot_just_said(self, conv: int, message_id: int, *kinds: MessageKind) -> bool:
+        """Whether the message right before ``message_id`` in ``conv`` is the bot's, of one of ``kinds``
+        (what makes "ask once, then act" questions ask only once)."""
+        prev = self.handoff.message_before(conv, message_id)
+        return prev is not None and prev.author == "bot" and prev.kind in kinds
+
+    def person_label(self) -> tuple[str, str]:
+        """The label of "a person takes it" (``classifier.human_label``) and its configured priority ("" when
+        the labels do not list it)."""
+        router = self.router()
+        human = router.settings.human_label
+        spec = router.labels.get(human)
+        return human, spec.priority if spec else ""
