@@ -1,4 +1,8 @@
-"""Composition root: builds every object once (engine, embedder, index, classifier, templates)."""
+"""Composition root: builds every object once (engine, embedder, index, classifier, templates).
+
+Over 350 lines: it is the one place that wires every service, and of a language-routed pair both halves
+(which half decides a message, each half's index, classifier and case head); split, the wiring would be
+read in several files."""
 
 from __future__ import annotations
 
@@ -96,6 +100,7 @@ class Aftercare:
         self._multilingual_embedder = multilingual
         self._router: Router | None = None
         self._router_version: str | None = None
+        self._reads_kb: tuple[int, bool] | None = None  # (KB revision, main_reads_kb() at it)
         self._lock = threading.RLock()
 
     def retry(self, fn: Callable[[], object]) -> object:
@@ -149,12 +154,34 @@ class Aftercare:
 
     def stack_for(self, text: str) -> Aftercare:
         """The app object that decides ``text``: the multilingual half for a message in a language the
-        main encoder does not read, else this one."""
-        if not self.config.embedding.multilingual.strip() or self._parent is not None \
-                or not needs_multilingual(text, self.reads()):
+        main encoder does not read, or for every message when the main encoder does not read enough of the
+        knowledge base (:meth:`main_reads_kb`), else this one."""
+        if not self.config.embedding.multilingual.strip() or self._parent is not None:
+            return self
+        if not needs_multilingual(text, self.reads()) and self.main_reads_kb():
             return self  # the multilingual half is not even loaded for a message the main encoder reads
         m = self.multilingual
         return m if m is not None else self
+
+    def main_reads_kb(self) -> bool:
+        """Whether the main encoder reads enough of the knowledge base to decide the messages it reads: at
+        least ``embedding.main_min_cases`` of the published cases have a phrasing it reads (not one for the
+        multilingual encoder, :func:`classifier.language.needs_multilingual`). A KB written in Korean has
+        none: an English question is then decided by the multilingual half, against the Korean phrasings
+        (the English encoder reads Hangul as unknown tokens). Counted once per KB revision; an empty KB
+        counts as read."""
+        rev = self.kb.revision()
+        with self._lock:
+            if self._reads_kb is not None and self._reads_kb[0] == rev:
+                return self._reads_kb[1]
+        reads = self.reads()
+        cases: dict[str, bool] = {}
+        for case_id, text in self.kb.store.phrasing_texts():
+            cases[case_id] = cases.get(case_id, False) or not needs_multilingual(text, reads)
+        ok = not cases or sum(cases.values()) >= self.config.embedding.main_min_cases * len(cases)
+        with self._lock:
+            self._reads_kb = (rev, ok)
+        return ok
 
     def routed(self, texts: Sequence[str]) -> list[tuple[Aftercare, np.ndarray]]:
         """Each of ``texts`` with the app object its language routes to (:meth:`stack_for`) and its vector

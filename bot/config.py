@@ -101,6 +101,10 @@ class EmbeddingSettings:
                                             "first message that needs it (false: a worker that serves only "
                                             "English holds about 200 MB less; that first message waits a few "
                                             "seconds).")
+    main_min_cases: float = _s(0.9, "With a language-routed pair: the share of published cases the main "
+                                    "(English) encoder must read - cases with a phrasing in a language it reads - "
+                                    "for it to decide messages it reads; under it (a KB written mostly in Korean) "
+                                    "every message is decided by the multilingual half.")
     multilingual_head: bool = _s(True, "The multilingual encoder's decisions about which case answers come from "
                                        "a case head (logistic regression over its vectors, calibrated by "
                                        "cross-validation) rather than its neighbours' vote.")

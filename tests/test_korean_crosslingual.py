@@ -1,0 +1,62 @@
+"""A knowledge base in one language answering customers who write in the other, and Korean as customers
+type it in chat, as a customer meets them through the web chat. The configuration is the DEFAULT one
+(config.yaml): all-MiniLM-L6-v2 for English and USE multilingual v3 for Korean, a language-routed pair."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Aftercare, demo_cases
+from kb.embedder import Embedder
+from kb.importer import parse_file
+from tests.conftest import app_builder
+from tests.webchat import web_client
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+@pytest.fixture(scope="module")
+def korean_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo cases written in Korean only: their Korean phrasings, each answered in Korean."""
+    with open(demo_cases(), newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    answers = {r["case_id"]: r["answer_ko"] for r in rows if r["answer_ko"]}
+    path = tmp_path_factory.mktemp("kb-ko") / "cases_ko.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "question", "answer"])
+        for r in rows:
+            if HANGUL.search(r["question"]):
+                w.writerow([r["case_id"], r["question"], answers[r["case_id"]]])
+    return path
+
+
+@pytest.fixture
+def bare_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[Callable[..., Aftercare]]:
+    """Apps of the default configuration on empty data dirs (no demo KB)."""
+    with app_builder(tmp_path, embedder, seeded_dir, prefix="bare") as factory:
+        yield factory
+
+
+def test_an_english_question_is_answered_from_a_korean_only_kb(bare_app: Callable[..., Aftercare],
+                                                                korean_kb: Path) -> None:
+    """The English encoder reads none of a KB written in Korean (Hangul is unknown tokens to it), so an
+    English message is decided by the multilingual half against the Korean phrasings; the customer gets
+    the case's answer, the only one it has (Korean), introduced in English."""
+    ac = bare_app(demo=False)
+    ac.kb.import_rows(parse_file(korean_kb), source="import")
+    with web_client(ac) as http:
+        for text, case in [("How do I change the email address on my account?", "change-email"),
+                           ("How long is the warranty?", "warranty-info")]:
+            body = http.post("/api/messages", json={"customer": "sam", "text": text}).json()
+            assert body["action"] == "answer" and body["case_id"] == case, (text, body)
+            assert body["language"] == "en" and HANGUL.search(body["replies"][0]["text"])
+    assert ac.stack_for("How long is the warranty?") is ac.multilingual
+    # a KB the English encoder reads keeps English messages with it
+    en = bare_app()
+    assert en.stack_for("How long is the warranty?") is en
