@@ -128,6 +128,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     latencies: list[float] = []
     errors = silent = 0
+    silenced: list[tuple[int, int, str]] = []  # Telegram messages processed without a reply: chat, update, text
     import sqlalchemy as sa
 
     watch = sa.create_engine(db_url, pool_size=4)
@@ -195,6 +196,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
                                     quiet_by = now + 5
                             if quiet_by and now > quiet_by:
                                 silent += 1
+                                silenced.append((chat, update["update_id"], text))
                                 break
                             if now > given_up:
                                 errors += 1
@@ -223,7 +225,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
     return {"workers": workers, "messages": len(latencies), "seconds": round(wall, 2),
             "throughput": round(len(latencies) / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 1),
             "p99_ms": round(float(np.percentile(ms, 99)), 1), "errors": errors, "silent": silent,
-            "telegram_sends": len(bot_api.of("sendMessage"))}
+            "telegram_sends": len(bot_api.of("sendMessage")), "silenced": silenced}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"processed without a reply; "
               f"ratio to the batched encoder {r['ratio_to_batched_encoder']}; 1-min load average after "
               f"{r['load_1min']} ({os.cpu_count()} CPUs)")
+        for chat, update_id, text in r["silenced"]:
+            print(f"  no reply: chat {chat}, update {update_id}: {text!r}")
     return 0
 
 

@@ -201,6 +201,9 @@ class Pipeline:
             if msg.attachments and ticket is not None:
                 self.handoff.record(conv, "customer", "[attachment]", ticket_id=ticket.id,
                                     meta={"attachments": msg.attachments}, key=msg.key)
+                if self.steps.person_answering(ticket):
+                    return Outcome(replies=[], action="joined", ticket_id=ticket.public_id,
+                                   reason="attachment added to the ticket a person is answering")
                 out = self.replies.render("not_text", ticket_id=ticket.public_id, language=lang)
                 self.steps.reply(conv, out, ticket_id=ticket.id, key=msg.key)
                 return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",

@@ -172,3 +172,36 @@ async def test_did_you_mean_none_of_these_opens_a_ticket_with_the_options(
     await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and "AC-" in p["text"])
     [ticket] = ac.handoff.list()
     assert "change-plan" in ticket.reason and ticket.subject == "how do I change my plan or cancel"
+
+
+async def test_every_message_joining_a_ticket_is_acknowledged_until_a_person_writes(
+        polling: tuple[Any, FakeBotAPI, Any]) -> None:
+    """Follow-ups on an open ticket each get "added to your ticket" (the second and third were stored as
+    the bot's replies but never sent: the customer met silence); once a person writes, the bot says
+    nothing, and records nothing the customer would not see."""
+    ac, api, outbox = polling
+    api.push(api.update_text(CHAT, "/human"))
+    await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and "AC-" in p["text"])
+    [ticket] = ac.handoff.list()
+    follow_ups = ["you keep ignoring my emails, this is unacceptable", "알겠습니다 수고하세요",
+                  "how can I contact support"]
+    for n, text in enumerate(follow_ups, start=2):
+        api.push(api.update_text(CHAT, text))
+        await api.wait_for("sendMessage", _to(CHAT), count=n)  # one reply per message, in turn
+    acks = api.texts_to(CHAT)[1:]
+    assert all(ticket.public_id in t for t in acks), acks
+    ac.handoff.reply(ticket.public_id, "Dana", "Sorry about that, I'm on it now.")
+    await api.wait_for("sendMessage", lambda p: _to(CHAT)(p) and "Dana (support)" in p["text"])
+    api.push(api.update_text(CHAT, "ok, thank you"))
+
+    def joined() -> bool:
+        return [m.text for m in ac.handoff.transcript(ticket.public_id) if m.author == "customer"][-1] == \
+            "ok, thank you"
+
+    await eventually(joined)
+    await outbox.run_once()
+    assert outbox.pending() == 0
+    # what the customer was sent is exactly what the conversation says the bot and the person told them
+    told = [m.text for m in ac.handoff.customer_messages("telegram", str(CHAT))]
+    assert len(told) == len(api.texts_to(CHAT)) == 5, (told, api.texts_to(CHAT))
+

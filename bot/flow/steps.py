@@ -84,9 +84,25 @@ class Steps:
                        confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=message_id,
                        ticket_id=ticket.public_id if ticket else None)
 
+    def person_answering(self, ticket: TicketView) -> bool:
+        """Whether a person has written to the customer on ``ticket`` since it was last resolved (or
+        opened): the customer is talking with them, and "added to your ticket" would only interrupt."""
+        person = False
+        for m in self.handoff.transcript(ticket.id):
+            if m.author == "system" and m.kind is MessageKind.RESOLVED:
+                person = False  # a new round after the resolution
+            elif m.author == "agent":
+                person = True
+        return person
+
     def joined(self, conv: int, ticket: TicketView, message_id: int | None, *, key: str = "",
                lang: str = "") -> Outcome:
-        """The message joined the open ticket: "added to your ticket"."""
+        """The message joined the open ticket: "added to your ticket", every time, on every channel,
+        until a person writes on the ticket; from then on the message joins without a word from the
+        bot (nothing is recorded that the customer would not see)."""
+        if self.person_answering(ticket):
+            return Outcome(replies=[], action="joined", ticket_id=ticket.public_id, message_id=message_id,
+                           reason="an open ticket holds this conversation; a person is answering it")
         out = self.replies.render("joined", ticket_id=ticket.public_id, language=lang or None)
         self.reply(conv, out, ticket_id=ticket.id, key=key)
         return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",

@@ -135,35 +135,12 @@ class Outbox:
                 except IntegrityError:
                     s.rollback()
 
-    def _suppressed(self, s: Session, m: Message) -> bool:
-        """A 'joined your ticket' acknowledgement is pushed once per ticket (again after a reopening),
-        never after a person replied."""
-        if m.author != "bot" or m.ticket_id is None or message_kind(m.meta) is not None:
-            return False
-        earlier = s.execute(
-            select(Message.author, Message.meta)
-            .where(
-                Message.ticket_id == m.ticket_id,
-                Message.id < m.id,
-                Message.author.in_(("bot", "agent", "system")),
-            )
-            .order_by(Message.id)
-        ).all()
-        quiet = False
-        for author, meta in earlier:
-            if author == "system" and message_kind(meta) is MessageKind.RESOLVED:
-                quiet = False  # a new round after the resolution
-            elif author == "agent" or (author == "bot" and message_kind(meta) is None):
-                quiet = True
-        return quiet
-
     def _targets(self, s: Session, m: Message, channel: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
         if (
             channel in self._sinks
             and channel != AGENTS
             and m.author in CUSTOMER_VISIBLE
-            and not self._suppressed(s, m)
         ):
             out.append((channel, f"c{m.conversation_id}"))
         if (
