@@ -222,6 +222,8 @@ class TelegramSettings:
                    choices=("polling", "webhook"))
     webhook_url: str = _s("", "Public HTTPS address of /telegram/webhook, registered with setWebhook in webhook mode.")
     poll_timeout_s: int = _s(30, "Long-polling timeout of getUpdates, in seconds.")
+    concurrency: int = _s(16, "Updates of different chats processed at once per worker (one chat's updates "
+                              "always one at a time, in order); 1 processes every update in turn.")
 
 
 @dataclass(frozen=True)

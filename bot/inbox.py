@@ -6,6 +6,11 @@ button press's ``trigger_id``; a resent update is stored once) and only then ans
 processes pending rows in the order they came; a row being processed is leased for ``lease_s`` so
 a worker killed mid-way leaves it to the next start, which finishes it. Processing is safe to
 repeat: the pipeline is idempotent on the message key (``telegram:<update_id>``, ``slack:<event_id>``).
+
+Rows of different conversations are processed side by side (up to ``concurrency`` per worker), so that
+messages arriving together share the encoder's calls; one conversation's rows are processed one at a
+time, in the order they came, across all workers: a row is taken only when no earlier row of its
+conversation is pending or being processed anywhere.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, or_, select, update
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.db import ChannelBase, insert_once
@@ -65,15 +70,22 @@ class Inbox:
     """Raw updates of one ``source`` (telegram | slack): store before the 200, process from here.
 
     ``process`` is the channel's own handling of one raw body; raising makes the row retried (up to
-    MAX_ATTEMPTS, then kept as failed with its error). ``clock`` gives aware UTC datetimes."""
+    MAX_ATTEMPTS, then kept as failed with its error). ``clock`` gives aware UTC datetimes.
+    ``conversation_of(body)`` names the conversation a raw body belongs to: rows of different
+    conversations are processed concurrently (at most ``concurrency`` at once in this worker), rows of one
+    conversation in order; without it every row is processed one after the other."""
 
     def __init__(self, sessions: sessionmaker[Session], source: str, process: Processor, *,
-                 clock: Callable[[], datetime], lease_s: float = 30.0, poll_s: float = 1.0) -> None:
+                 clock: Callable[[], datetime], lease_s: float = 30.0, poll_s: float = 1.0,
+                 conversation_of: Callable[[str], str] | None = None, concurrency: int = 1) -> None:
         self._sessions = sessions
         self.source = source
         self.process = process
         self.now = clock
         self.lease_s = lease_s
+        self.conversation_of = conversation_of or (lambda _body: "")
+        self.concurrency = max(1, concurrency) if conversation_of is not None else 1
+        self._arrived: asyncio.Event | None = None
         self._loop = BackgroundLoop(self.run_once, poll_s, name=f"{source}-inbox", logger=log,
                                     failed=f"{source} inbox round failed")
 
@@ -83,16 +95,26 @@ class Inbox:
             source=self.source, external_id=external_id[:128], body=body, content_type=content_type[:100],
             status="pending", attempts=0, last_error="", received_at=self.now()))
 
-    def _claim_next(self) -> Stored | None:
-        """The oldest pending row (or one whose lease ran out), leased to this worker; None when none."""
+    def _claim(self, limit: int, window: int = 500) -> list[Stored]:
+        """Up to ``limit`` rows leased to this worker, oldest first: pending ones (or ones whose lease ran
+        out) that are the oldest unfinished row of their conversation. A conversation with a row being
+        processed (here or by another worker) gives none; its next row waits for that one to finish."""
         now = self.now()
         stale = now - timedelta(seconds=self.lease_s)
+        taken: list[Stored] = []
+        seen: set[str] = set()
         with self._sessions() as s:
-            for row in s.scalars(select(InboundUpdate).where(
-                    InboundUpdate.source == self.source,
-                    or_(InboundUpdate.status == "pending",
-                        (InboundUpdate.status == "processing") & (InboundUpdate.claimed_at < stale)))
-                    .order_by(InboundUpdate.id).limit(20)):
+            rows = s.scalars(select(InboundUpdate).where(
+                InboundUpdate.source == self.source,
+                InboundUpdate.status.in_(("pending", "processing")))
+                .order_by(InboundUpdate.id).limit(window)).all()
+            for row in rows:
+                conversation = self.conversation_of(row.body)
+                if conversation in seen:
+                    continue  # an earlier row of this conversation is unfinished
+                seen.add(conversation)
+                if row.status == "processing" and row.claimed_at is not None and row.claimed_at >= stale:
+                    continue  # being processed (its lease holds)
                 took = s.execute(update(InboundUpdate).where(InboundUpdate.id == row.id,
                                                              InboundUpdate.status == row.status,
                                                              InboundUpdate.attempts == row.attempts)
@@ -100,9 +122,11 @@ class Inbox:
                                  .execution_options(synchronize_session=False))
                 s.commit()
                 if took.rowcount == 1:  # type: ignore[attr-defined]
-                    return Stored(id=row.id, external_id=row.external_id, body=row.body,
-                                  content_type=row.content_type)
-        return None
+                    taken.append(Stored(id=row.id, external_id=row.external_id, body=row.body,
+                                        content_type=row.content_type))
+                    if len(taken) >= limit:
+                        break
+        return taken
 
     def _finish(self, row_id: int, error: str = "") -> None:
         with self._sessions() as s:
@@ -119,21 +143,44 @@ class Inbox:
                               row.attempts, error)
             s.commit()
 
+    async def _one(self, row: Stored) -> int:
+        """Process one leased row and record how it went; 1 when it was processed, 0 when it failed."""
+        try:
+            await self.process(row)
+        except Exception as e:  # noqa: BLE001 - kept and retried; the loop goes on
+            log.exception("%s update %s failed", self.source, row.external_id)
+            await asyncio.to_thread(self._finish, row.id, f"{e.__class__.__name__}: {e}")
+            return 0
+        await asyncio.to_thread(self._finish, row.id)
+        return 1
+
     async def run_once(self) -> int:
-        """Process what is pending, oldest first; the number of updates processed."""
+        """Process what is pending until nothing is left, up to ``concurrency`` rows at once (one per
+        conversation), taking newly stored rows as they arrive; the number of updates processed."""
+        if self._arrived is None:
+            self._arrived = asyncio.Event()
+        arrived = self._arrived
+        running: set[asyncio.Task[int]] = set()
         n = 0
-        while True:
-            row = await asyncio.to_thread(self._claim_next)
-            if row is None:
-                return n
-            try:
-                await self.process(row)
-            except Exception as e:  # noqa: BLE001 - kept and retried; the loop goes on
-                log.exception("%s update %s failed", self.source, row.external_id)
-                await asyncio.to_thread(self._finish, row.id, f"{e.__class__.__name__}: {e}")
-            else:
-                await asyncio.to_thread(self._finish, row.id)
-                n += 1
+        try:
+            while True:
+                arrived.clear()
+                if len(running) < self.concurrency:
+                    for row in await asyncio.to_thread(self._claim, self.concurrency - len(running)):
+                        running.add(asyncio.create_task(self._one(row)))
+                if not running:
+                    return n
+                woken = asyncio.ensure_future(arrived.wait())
+                done, _ = await asyncio.wait({*running, woken}, return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
+                for task in done - {woken}:
+                    running.discard(task)  # type: ignore[arg-type]
+                    n += task.result()  # type: ignore[union-attr]
+        finally:  # stopped: what is still running is left to its lease (taken up again after lease_s)
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
 
     def pending(self) -> int:
         """Rows not done yet (pending or being processed)."""
@@ -169,6 +216,9 @@ class Inbox:
         self.wake()
 
     def wake(self) -> None:
+        """A row was stored: take it now (between rows already running, too) rather than at the next poll."""
+        if self._arrived is not None:
+            self._arrived.set()
         self._loop.wake()
 
     def start(self) -> None:

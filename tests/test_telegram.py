@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.adapters.telegram import to_html_pieces
 from bot.adapters.web import create_web_app
 from bot.feedback import AnswerFeedback
 from bot.http import channel_services
@@ -205,3 +206,28 @@ async def test_every_message_joining_a_ticket_is_acknowledged_until_a_person_wri
     told = [m.text for m in ac.handoff.customer_messages("telegram", str(CHAT))]
     assert len(told) == len(api.texts_to(CHAT)) == 5, (told, api.texts_to(CHAT))
 
+
+async def test_a_slow_chat_holds_up_only_itself_and_its_messages_keep_their_order(
+        polling: tuple[Any, FakeBotAPI, Any]) -> None:
+    """Chats are processed side by side: while the bot's greeting to one chat hangs on the platform, another
+    chat is answered; the slow chat's next message waits for its greeting and is answered after it."""
+    ac, api, outbox = polling
+    slow, other = CHAT, CHAT + 1
+    api.push(api.update_text(other, "/start"))  # everything loaded and warm before the slow chat starts
+    await api.wait_for("sendMessage", _to(other))
+    api.hold(slow)
+    try:
+        api.push(api.update_text(slow, "/start"))
+        await api.wait_for("held:sendMessage", _to(slow))  # the greeting is on its way, and hangs there
+        api.push(api.update_text(slow, "how do I reset my password?"))
+        api.push(api.update_text(other, "how do I reset my password?"))
+        await api.wait_for("sendMessage", lambda p: _to(other)(p) and bool(buttons(p)))
+        # the slow chat's question waits behind its greeting: not even recorded yet
+        assert [m for m in ac.handoff.customer_messages("telegram", str(slow), with_own=True)
+                if m.author == "customer"] == []
+    finally:
+        api.release(slow)
+    await api.wait_for("sendMessage", lambda p: _to(slow)(p) and bool(buttons(p)))
+    said = api.texts_to(slow)
+    greeting = to_html_pieces(ac.replies.render("label_greeting", language="en"))[0]
+    assert greeting in said[:-1] and said[-1] != greeting, said  # the greeting first, then the answer

@@ -6,6 +6,11 @@ under Telegram's 4096-character limit. Long polling by default; in webhook mode 
 forwards POST /telegram/webhook here after checking the secret token header. In both modes an update
 is stored in the inbox (``bot.inbox``) before Telegram is told it arrived (the webhook's 200, the next
 ``getUpdates``), and processed from there: a process killed mid-message finishes it at the next start.
+Different chats' updates are processed side by side, each chat's in order (``chat_of``).
+
+Over 350 lines: it is one channel's two directions (updates in, through its handlers; stored messages
+out, split under the limit) and its lifecycle; storing, ordering and retrying live in ``bot.inbox`` and
+``bot.outbox``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
@@ -83,6 +89,30 @@ def attachments_of(msg: Message) -> list[dict[str, Any]]:
     return out
 
 
+def chat_of(body: str) -> str:
+    """The chat a stored raw update belongs to (its message's or button press's chat, else its sender):
+    the inbox processes one chat's updates in order and different chats' side by side. An update naming
+    no chat is a conversation of its own."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return f"raw:{hash(body)}"
+    if not isinstance(data, dict):
+        return f"raw:{hash(body)}"
+    for field in ("message", "edited_message", "callback_query"):
+        part = data.get(field)
+        if not isinstance(part, dict):
+            continue
+        msg = part.get("message") if field == "callback_query" else part
+        chat = msg.get("chat") if isinstance(msg, dict) else None
+        if isinstance(chat, dict) and chat.get("id") is not None:
+            return f"chat:{chat['id']}"
+        sender = part.get("from")
+        if isinstance(sender, dict) and sender.get("id") is not None:
+            return f"chat:{sender['id']}"  # a private chat's id is its user's
+    return f"update:{data.get('update_id')}"
+
+
 def keyboard(buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
@@ -138,12 +168,18 @@ class TelegramChannel:
         self.app.add_error_handler(self._on_error)
         outbox.add_customer_channel(CHANNEL, self.deliver)
         self._failed: dict[int, Exception] = {}
+        # chats' updates side by side (their messages then share the encoder's calls), each chat's in order;
+        # the pipeline runs in threads of its own, as many as updates processed at once
         self.inbox = Inbox(ac.sessions, CHANNEL, self._process_stored, clock=ac.clock,
-                           lease_s=ac.config.web.inbox_lease_s)
+                           lease_s=ac.config.web.inbox_lease_s, conversation_of=chat_of,
+                           concurrency=settings.concurrency)
+        self._threads: ThreadPoolExecutor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._threads = ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency),
+                                           thread_name_prefix="telegram-pipeline")
         await self.app.initialize()  # getMe: the token is checked here
         await self.app.start()
         self._closing = False
@@ -173,6 +209,9 @@ class TelegramChannel:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        if self._threads is not None:
+            self._threads.shutdown(wait=False)
+            self._threads = None
 
     async def _keep(self, update: object) -> None:
         """What the polling Updater fetched, into the inbox before the next ``getUpdates`` confirms it."""
@@ -230,7 +269,7 @@ class TelegramChannel:
         return str(chat.id), (user.full_name if user else "")
 
     async def _pipeline(self, msg: IncomingMessage) -> Outcome:
-        out = await asyncio.to_thread(self.ac.pipeline.handle, msg)
+        out = await asyncio.get_running_loop().run_in_executor(self._threads, self.ac.pipeline.handle, msg)
         self.outbox.wake()
         return out
 

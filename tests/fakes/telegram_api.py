@@ -1,7 +1,9 @@
 """A small Telegram Bot API server: getMe, webhooks, long-polled getUpdates, sendMessage and friends.
 
 Tests push customers' updates into it and read what the bot sent. ``fail_next`` makes the next
-sendMessage calls answer with an error (500, or 429 with retry_after) before working again.
+sendMessage calls answer with an error (500, or 429 with retry_after) before working again; ``hold(chat)``
+keeps every sendMessage to that chat waiting for its answer until ``release(chat)`` (a slow platform,
+or a slow chat: what the bot does meanwhile for other chats shows).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class FakeBotAPI(Recorder):
         self._new_update = asyncio.Event()
         self.failures: list[tuple[int, dict[str, Any]] | None] = []
         self.webhook: dict[str, Any] = {}
+        self._held: dict[int, asyncio.Event] = {}
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self.server = Server(app)
@@ -65,6 +68,16 @@ class FakeBotAPI(Recorder):
                 parameters={"retry_after": retry_after},
             )
         self.failures.extend([None] * after + [(status, body)] * times)
+
+    def hold(self, chat_id: int) -> None:
+        """sendMessage calls to ``chat_id`` get their answer only after ``release(chat_id)`` (each is recorded
+        as ``held:sendMessage`` when it arrives, and as ``sendMessage`` when answered)."""
+        self._held[chat_id] = asyncio.Event()
+
+    def release(self, chat_id: int) -> None:
+        held = self._held.pop(chat_id, None)
+        if held is not None:
+            held.set()
 
     def _user(self, chat_id: int) -> dict[str, Any]:
         return {"id": chat_id, "is_bot": False, "first_name": "Cora", "last_name": "Customer"}
@@ -135,6 +148,10 @@ class FakeBotAPI(Recorder):
         params = await read_params(request)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
+        held = self._held.get(int(params.get("chat_id") or 0)) if method == "sendMessage" else None
+        if held is not None:
+            await self.add("held:sendMessage", params)
+            await held.wait()
         failure = self.failures.pop(0) if method == "sendMessage" and self.failures else None
         if failure is not None:
             status, body = failure
