@@ -10,7 +10,8 @@ Designs (``--designs``, comma-separated):
 - ``concat``: one combined vector, MiniLM and USE each unit-length, concatenated (Casanueva et al. 2020,
   "Efficient Intent Detection with Dual Sentence Encoders");
 - ``minilm``: all-MiniLM-L6-v2 alone (``embedding.multilingual`` empty): Korean goes to a person;
-- ``pair-e5``: the pair with multilingual-e5-small-q4 as its multilingual half.
+- ``pair-e5``: the pair with multilingual-e5-small-q4 as its multilingual half;
+- ``pair-vote``: the pair without the case head (the multilingual half's neighbours' vote alone).
 
 Knowledge bases (``--kbs``): ``demo`` (kb/demo/cases.csv, English and Korean phrasings), ``en`` (the same
 cases with their English phrasings only and no Korean answers: "Korean messages against an English-only KB")
@@ -46,6 +47,7 @@ DESIGNS = {
     "concat": {"AFTERCARE_EMBEDDING__MODEL": "all-MiniLM-L6-v2+use-multilingual-v3"},
     "minilm": {"AFTERCARE_EMBEDDING__MULTILINGUAL": ""},
     "pair-e5": {"AFTERCARE_EMBEDDING__MULTILINGUAL": "multilingual-e5-small-q4"},
+    "pair-vote": {"AFTERCARE_EMBEDDING__MULTILINGUAL_HEAD": "false"},
 }
 FILES = {"dev": REPO / "kb" / "demo" / "dev_ko.csv", "test": REPO / "kb" / "demo" / "test_ko.csv",
          "en": REPO / "kb" / "demo" / "test.csv",

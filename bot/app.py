@@ -176,7 +176,7 @@ class Aftercare:
                 return self._reads_kb[1]
         reads = self.reads()
         cases: dict[str, bool] = {}
-        for case_id, text in self.kb.store.phrasing_texts():
+        for _, case_id, text in self.kb.store.phrasing_rows():
             cases[case_id] = cases.get(case_id, False) or not needs_multilingual(text, reads)
         ok = not cases or sum(cases.values()) >= self.config.embedding.main_min_cases * len(cases)
         with self._lock:

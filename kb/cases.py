@@ -90,12 +90,12 @@ class CaseStore:
                 )
             return [case_view(c) for c in s.scalars(stmt)]
 
-    def phrasing_texts(self) -> builtins.list[tuple[str, str]]:
-        """``(case_id, text)`` of every phrasing of the published cases, by phrasing id."""
+    def phrasing_rows(self) -> builtins.list[tuple[int, str, str]]:
+        """``(phrasing id, case_id, text)`` of every phrasing of the published cases, by phrasing id."""
         with self._sessions() as s:
-            rows = s.execute(select(Phrasing.case_id, Phrasing.text).join(Case)
+            rows = s.execute(select(Phrasing.id, Phrasing.case_id, Phrasing.text).join(Case)
                              .where(Case.state == "published").order_by(Phrasing.id)).all()
-        return [(str(r.case_id), str(r.text)) for r in rows]
+        return [(int(r.id), str(r.case_id), str(r.text)) for r in rows]
 
     def count(self, *, state: str | None = "published") -> int:
         """How many cases are in ``state`` (every case with None)."""

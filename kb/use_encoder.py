@@ -5,7 +5,8 @@ Portuguese, Dutch, Polish, Russian, Turkish, Thai, Arabic), 512-d unit vectors, 
 inside the package (about 30 MB), a pure numpy forward pass: nothing is downloaded at run time.
 
 The sentences of one meaning in two languages land close together, so a knowledge base written in
-one language answers messages in the other.
+one language answers messages in the other. Every text is first rewritten from informal Korean chat forms
+to standard ones (:func:`kb.korean_chat.standard_korean`; text without Hangul is unchanged).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kb.errors import KBError
+from kb.korean_chat import standard_korean
 
 NAME = "use-multilingual-v3"
 # ISO codes of the languages the model was trained on (the model card's list)
@@ -49,7 +51,7 @@ class UniversalSentenceEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock:
             for start in range(0, len(texts), self.batch_size):
-                part = [t if t.strip() else "." for t in texts[start : start + self.batch_size]]
+                part = [standard_korean(t) if t.strip() else "." for t in texts[start : start + self.batch_size]]
                 out[start : start + len(part)] = self._model.encode(part)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.ascontiguousarray(out / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -60,3 +60,41 @@ def test_an_english_question_is_answered_from_a_korean_only_kb(bare_app: Callabl
     # a KB the English encoder reads keeps English messages with it
     en = bare_app()
     assert en.stack_for("How long is the warranty?") is en
+
+
+@pytest.fixture
+def ko_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[Callable[..., Aftercare]]:
+    """Apps of the default configuration on copies of the demo data dir."""
+    with app_builder(tmp_path, embedder, seeded_dir, prefix="ko") as factory:
+        yield factory
+
+
+def test_informal_korean_chat_is_answered_in_korean(ko_app: Callable[..., Aftercare]) -> None:
+    """Korean as customers type it in chat - shortened words (비번, 와파, 어케), the note style (까먹음, 바꿈),
+    -여 for -요, crying ㅠ - is read in its standard forms: the covered question gets its Korean answer
+    instead of a ticket; an informal fault still opens one."""
+    ac = ko_app()
+    with web_client(ac) as http:
+        for text, case in [("비번 까먹음 ㅠ 어케 바꿈?", "reset-password"),
+                           ("와파 비번 바꿨는데 카메라 다시 연결 어케해여", "change-wifi-network")]:
+            body = http.post("/api/messages", json={"customer": "jiwoo", "text": text}).json()
+            assert body["action"] == "answer" and body["case_id"] == case, (text, body)
+            assert body["language"] == "ko" and body["replies"][0]["text"] == ac.kb.get(case).translations["ko"]
+        body = http.post("/api/messages", json={"customer": "jiwoo", "text": "카메라 또 안켜짐 ㅡㅡ"}).json()
+        assert body["action"] == "escalate" and body["ticket_id"]
+
+
+def test_standard_korean_is_left_as_it_is() -> None:
+    """The chat rewriting changes no standard Korean: every Korean phrasing of the demo KB but its one
+    shorthand (비번) and every Korean classifier example reads the same after it; English is untouched."""
+    from bot.app import default_examples
+    from kb.korean_chat import standard_korean
+
+    with open(demo_cases(), newline="", encoding="utf-8") as fh:
+        texts = [r["question"] for r in csv.DictReader(fh)]
+    with open(default_examples(), newline="", encoding="utf-8") as fh:
+        texts += [r["text"] for r in csv.DictReader(fh)]
+    changed = [t for t in texts if standard_korean(t) != t]
+    assert changed == ["비번 초기화 방법 알려주세요"]
+    assert standard_korean("how do I reset my password??") == "how do I reset my password??"
+    assert standard_korean("ㅠㅠ") == "ㅠㅠ"  # nothing left: the router asks for more, as before
