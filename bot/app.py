@@ -300,6 +300,7 @@ class Aftercare:
                                           clarify_min_share=r.clarify_min_share, clarify_threshold=ct,
                                           clarify_precision=r.clarify_precision, scope_keep=r.scope_keep,
                                           unseen_share=r.unseen_share, two_stage=r.two_stage,
+                                          spelling=r.spelling, scope_by=r.scope_by,
                                           human_min_vote=r.human_min_vote,
                                           human_label=self.config.classifier.human_label,
                                           languages=self.reads(),

@@ -148,6 +148,9 @@ class RetrievalSettings:
     scope_keep: float = _s(0.975, "Out of scope: a message farther from every phrasing than this share of the "
                                    "knowledge base's own phrasings are from their case's nearest phrasing "
                                    "(leave-one-out) is escalated (1 turns it off).")
+    scope_by: str = _s("case", "Out of scope: 'case' sets the floor per case, relative to how near its own "
+                               "phrasings are to each other (a tight case wants a nearer message); 'kb' one "
+                               "floor for the whole knowledge base.", choices=("case", "kb"))
     unseen_share: float = _s(0.1, "Questions the knowledge base has no case for, in the answer's calibration: "
                                    "this share of the leave-case-out votes counts as wrong answers (0..1).")
     two_stage: bool = _s(True, "Two stages: the labelled examples and the phrasings vote question or not (fault, "
@@ -156,6 +159,9 @@ class RetrievalSettings:
                                "phrasings (false: one vote of all).")
     clarify_precision: float = _s(0.9, "Calibration goal of clarify_threshold: share of clarifications whose "
                                        "options hold the right case (95% lower bound, leave-one-out).")
+    spelling: bool = _s(True, "Misspelt words (\"chnage my emial\") are read as the knowledge base's own words "
+                              "(its phrasings and the classifier's examples) before the message is embedded; "
+                              "only words neither the knowledge base nor the encoder's vocabulary knows.")
     human_min_vote: float = _s(0.5, "Vote share (or classifier probability) the human label needs before a "
                                     "message counts as asking for a person (0..1); under it the rest of "
                                     "the vote decides.")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from classifier.spelling import Speller
 from classifier.vote import (
     CASE,
     LABEL,
@@ -66,6 +67,8 @@ class Calibrator:
     _unc_keys: list[str]
     _unc_offset: float
     answer_label: str
+    _speller: Speller | None
+    _example_texts: list[str]
 
     def _candidates(self, vectors: np.ndarray, k: int, *, skip_phrasing: list[int] | None = None,
                     skip_example: list[int] | None = None, idx: PhrasingIndex | None = None,
@@ -176,6 +179,16 @@ class Calibrator:
             keys += unc_keys
             self._ex_points = list(range(len(keys)))
         self._ex_vectors, self._ex_keys = np.ascontiguousarray(vecs, dtype=np.float32), keys
+        self._speller = self._make_speller() if s.spelling else None
+
+    def _make_speller(self) -> Speller | None:
+        """The speller over the KB's phrasings and the classifier's examples, with the encoder's whole
+        words as the English it knows; None for an encoder that shows no vocabulary (USE, a pair)."""
+        vocabulary = getattr(self.kb.embedder, "vocabulary", None)
+        known = vocabulary() if vocabulary is not None else frozenset()
+        if not known:
+            return None
+        return Speller([*self.kb.phrasing_texts(), *self._example_texts], known)
 
     def _calibrate(self) -> Calibration:
         s = self.settings
@@ -224,7 +237,8 @@ class Calibrator:
                      cal.threshold, s.min_vote_threshold)
             cal = Calibration(threshold=round(s.min_vote_threshold, 2), precision=cal.precision,
                               coverage=cal.coverage, points=cal.points)
-        cal = replace(cal, scope_floor=self._scope_floor(vecs, [case_of[int(ids[i])] for i in range(n_ph)], ph))
+        floor, floors = self._scope_floor(vecs, [case_of[int(ids[i])] for i in range(n_ph)], ph)
+        cal = replace(cal, scope_floor=floor, case_floors=floors)
         # questions the KB has no case for, as many as unseen_share of the KB's own: an answer or options
         # offered to them are wrong
         unseen = self._unseen_votes(ids, vecs, ph[: int(round(len(ph) * s.unseen_share))])
@@ -261,15 +275,18 @@ class Calibrator:
                     out.append((v, UNSEEN))
         return out
 
-    def _scope_floor(self, vecs: np.ndarray, cases: list[str], sample: list[int]) -> float:
+    def _scope_floor(self, vecs: np.ndarray, cases: list[str], sample: list[int]) -> tuple[float, dict[str, float]]:
         """The out-of-scope similarity floor: each sampled phrasing's similarity to the nearest other
         phrasing of its own case is what a message of that case looks like to the KB; the floor is the
         (1 - scope_keep) quantile of those, so that scope_keep of in-scope messages clear it and a message
-        farther from every phrasing than that is out of scope. 0 when the KB has no case with two phrasings
-        or scope_keep is 1 or more."""
+        farther from every phrasing than that is out of scope. With ``scope_by`` "case" there is also one
+        floor per case (:meth:`_case_floors`; the KB-wide one is then for a case it has no floor for).
+        (0, {}) when the KB has no case with two phrasings or scope_keep is 1 or more."""
         s = self.settings
         if s.scope_keep >= 1 or not sample:
-            return 0.0
+            return 0.0, {}
+        if s.scope_by == "case":
+            return self._case_floors(vecs, cases)
         labels = np.array(cases)
         nearest: list[float] = []
         for start in range(0, len(sample), 512):
@@ -280,8 +297,45 @@ class Calibrator:
             best = np.where(own, sims, -2.0).max(axis=1)
             nearest += [float(b) for b in best if b > -2.0]
         if not nearest:
-            return 0.0
-        return round(float(np.quantile(np.array(nearest), 1 - s.scope_keep)), 4)
+            return 0.0, {}
+        return round(float(np.quantile(np.array(nearest), 1 - s.scope_keep)), 4), {}
+
+    def _case_floors(self, vecs: np.ndarray, cases: list[str]) -> tuple[float, dict[str, float]]:
+        """One out-of-scope floor per case, relative to that case's own spread: a case whose phrasings sit
+        close together (CLINC150's "what is your name") wants a message nearer than a loose one ("tell me
+        about my order") before it counts as in scope. Each phrasing's similarity to the nearest other
+        phrasing of its case (leave-one-out, at most 300 phrasings a case) is taken relative to the case's
+        centre: the median of its case's, shrunk towards the KB-wide median as if ``scope_shrink`` more
+        phrasings sat at it (a case of five phrasings is mostly the KB's). The (1 - scope_keep) quantile of
+        those relative similarities, added to a case's centre, is that case's floor: ``scope_keep`` of the
+        KB's own phrasings clear their case's floor. Returns the KB-wide floor (the median plus the same
+        quantile) and the floors by case id. The cost is each case's phrasings against each other (not
+        against the whole KB)."""
+        s = self.settings
+        rng = np.random.default_rng(0)
+        members: dict[str, list[int]] = {}
+        for i, c in enumerate(cases):
+            members.setdefault(c, []).append(i)
+        nn: dict[str, np.ndarray] = {}
+        for c, rows in members.items():
+            if len(rows) < 2:
+                continue
+            if len(rows) > 300:
+                rows = sorted(rng.choice(rows, 300, replace=False).tolist())
+            v = vecs[rows]
+            sims = v @ v.T
+            np.fill_diagonal(sims, -2.0)
+            nn[c] = sims.max(axis=1)
+        if not nn:
+            return 0.0, {}
+        every = np.concatenate(list(nn.values()))
+        gmed = float(np.median(every))
+        k0 = s.scope_shrink
+        centre = {c: (len(x) * float(np.median(x)) + k0 * gmed) / (len(x) + k0) for c, x in nn.items()}
+        rel = np.concatenate([x - centre[c] for c, x in nn.items()])
+        low = float(np.quantile(rel, 1 - s.scope_keep))
+        floors = {c: round(centre.get(c, gmed) + low, 4) for c in members}
+        return round(gmed + low, 4), floors
 
     def _calibrate_clarify(self, cal: Calibration, votes: list[tuple[Vote, str]]) -> Calibration:
         """The combined vote share at which the offered cases hold the right one for clarify_precision
@@ -299,7 +353,8 @@ class Calibrator:
             if v.winner.startswith(CASE) and v.share >= cal.threshold:
                 continue  # answered
             unanswered += 1
-            if not v.winner.startswith(CASE) or v.best_case_score < max(s.min_score, cal.scope_floor):
+            if not v.winner.startswith(CASE) or \
+                    v.best_case_score < max(s.min_score, cal.floor_of(v.winner[len(CASE):])):
                 continue
             options, total = v.options(max_options=s.clarify_max_options, min_share=s.clarify_min_share)
             if options:

@@ -27,6 +27,7 @@ from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
 from classifier.specifics import may_ask_for_person
+from classifier.spelling import Speller
 from classifier.vote import CASE, LABEL, UNCOVERED, Calibration, RouterSettings, Vote, _vote, two_stage_vote
 from kb.errors import KBError
 from kb.index import PhrasingIndex
@@ -124,6 +125,8 @@ class Router(Calibrator):
         self._unc_keys: list[str] = []
         self._unc_offset = 0.0
         self.uncovered_count = 0
+        self._example_texts = list(model.texts)
+        self._speller: Speller | None = None  # built with the calibration, for the KB's revision
         self._calibration: Calibration | None = None
         self._calibrated_at: int | None = None
         self._lock = threading.Lock()
@@ -197,6 +200,9 @@ class Router(Calibrator):
         idx = self.kb.index()  # brought to the current KB revision: the calibration follows the same one
         cal = self.calibration(revision=idx.kb_revision)
         threshold = cal.threshold
+        read_as = self._speller.correct(text) if self._speller is not None else text
+        if read_as != text:  # misspelt words read as the KB's own: the vector of what the customer meant
+            vector = self.kb.embedder.encode([read_as])[0]
         probs = self.model.proba(vector) if self.model.classes else {}
         head_label = max(probs, key=lambda kk: probs[kk]) if probs else self.answer_label
         hits: list[Hit] = []
@@ -222,6 +228,8 @@ class Router(Calibrator):
                     priority = raise_priority(priority, 1)
                 if assessment.urgency == "critical" or assessment.impact == "wide":
                     priority = "urgent"
+            if read_as != text:
+                reason = f"{reason} (read as {read_as!r})"
             return Decision(action=action, label=label, confidence=round(confidence, 4), reason=reason, why=why,
                             priority=priority, impact=assessment.impact, urgency=assessment.urgency,
                             case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
@@ -292,12 +300,13 @@ class Router(Calibrator):
                         f"case {case_id!r}: the message is nearly one of its phrasings "
                         f"(similarity {vote.best_case_score:.2f})", case_id=case_id, score=vote.best_case_score,
                         why=Why.NEAR_PHRASING)
-        floor = max(s.min_score, cal.scope_floor)
-        if vote.best_case_score < cal.scope_floor and vote.best_case_score >= s.min_score \
+        scope_floor = cal.floor_of(case_id)
+        floor = max(s.min_score, scope_floor)
+        if vote.best_case_score < scope_floor and vote.best_case_score >= s.min_score \
                 and vote.best_case_score < s.exact_score:
             return done("escalate", self.answer_label, vote.share,
                         f"out of scope: the nearest phrasing ({case_id!r}) is {vote.best_case_score:.2f} similar, "
-                        f"under the {cal.scope_floor:.2f} that {s.scope_keep:.1%} of the KB's own phrasings reach",
+                        f"under the {scope_floor:.2f} that {s.scope_keep:.1%} of the KB's own phrasings reach",
                         case_id=case_id, score=vote.best_case_score, why=Why.OUT_OF_SCOPE)
         if vote.share < threshold and vote.best_case_score >= floor and s.clarify_max_options >= 2:
             options, together = vote.options(max_options=s.clarify_max_options, min_share=s.clarify_min_share)

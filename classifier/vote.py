@@ -10,7 +10,7 @@ does not answer: fault, human, greeting...), ``uncovered:<label>`` (question exa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -47,6 +47,12 @@ class Calibration:
     clarify_coverage: float = 0.0
     clarify_points: int = 0
     scope_floor: float = 0.0  # similarity to the nearest phrasing under which a message is out of scope
+    # per case: the floor shifted by how near that case's own phrasings are to each other (scope "case")
+    case_floors: dict[str, float] = field(default_factory=dict)
+
+    def floor_of(self, case_id: str | None) -> float:
+        """The out-of-scope floor for a message whose vote leads with ``case_id``."""
+        return self.case_floors.get(case_id, self.scope_floor) if case_id is not None else self.scope_floor
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,12 @@ class RouterSettings:
     # out of scope: the similarity floor a message's nearest phrasing must reach is set so that this share
     # of the KB's own phrasings (each left out, to its nearest sibling in its case) stays above it
     scope_keep: float = 0.975
+    # "case": the floor is set per case, relative to how near its own phrasings are to each other
+    # (Calibrator._case_floors); "kb": one floor for the whole KB
+    scope_by: str = "kb"
+    scope_shrink: float = 5.0  # phrasings at the KB-wide median that a case's own median is shrunk with
+    # misspelt words read as the KB's own before the vote (:mod:`classifier.spelling`)
+    spelling: bool = False
     # share of the leave-case-out votes (questions the KB has no case for) mixed into the answer's calibration
     unseen_share: float = 0.0
     # two stages (see :func:`two_stage_vote`): question or not from every labelled example, then the case

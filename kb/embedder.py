@@ -69,6 +69,13 @@ class SentenceTransformerEmbedder:
             )
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
+    def vocabulary(self) -> frozenset[str]:
+        """The words the model's tokenizer holds whole (lowercase letters a-z only): see
+        :meth:`kb.onnx_embedder.OnnxEmbedder.vocabulary`."""
+        tok = getattr(self._model, "tokenizer", None)
+        vocab = tok.get_vocab() if tok is not None and hasattr(tok, "get_vocab") else {}
+        return frozenset(w.lower() for w in vocab if w.isascii() and w.isalpha())
+
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 

@@ -320,6 +320,11 @@ class OnnxEmbedder:
             out[chunk] = self._encode_batch([items[i] for i in chunk])
         return out
 
+    def vocabulary(self) -> frozenset[str]:
+        """The words the tokenizer holds whole (lowercase letters a-z only, WordPiece continuations left
+        out): the English the encoder reads without splitting a word (:mod:`classifier.spelling`)."""
+        return frozenset(w.lower() for w in self._tokenizer.get_vocab() if w.isascii() and w.isalpha())
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         enc = self._tokenizer.encode_batch(texts)
         ids = np.asarray([e.ids for e in enc], dtype=np.int64)

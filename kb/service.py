@@ -212,6 +212,11 @@ class KnowledgeBase:
                 self._texts.update(found)
         return [Hit(case_id=c, score=sc, phrasing=texts.get(p, "")) for c, (sc, p) in top]
 
+    def phrasing_texts(self) -> builtins.list[str]:
+        """The text of every phrasing of the published cases (the words customers are answered on)."""
+        with self._sessions() as s:
+            return [t for (t,) in s.execute(select(Phrasing.text).join(Case).where(Case.state == "published"))]
+
     def search(self, text: str, k: int = 5) -> builtins.list[Hit]:
         """Best-scoring distinct cases for ``text`` (encoded with the KB's embedder)."""
         return self.search_vector(self.embedder.encode([text])[0], k)
