@@ -364,8 +364,12 @@ class Calibrator:
             return cal
         c = choose_threshold(np.array(shares), np.array(correct), target=s.clarify_precision, ceiling=1.0)
         if not c.precision >= s.clarify_precision:  # not even a unanimous split holds the right case often enough
-            log.info("clarification off: options hold the right case %.2f of the time at best (goal %.2f)",
-                     c.precision, s.clarify_precision)
+            if np.isnan(c.precision):
+                log.info("clarification off: none of %d option sets reaches the goal %.2f", len(shares),
+                         s.clarify_precision)
+            else:
+                log.info("clarification off: options hold the right case %.2f of the time at best (goal %.2f)",
+                         c.precision, s.clarify_precision)
             return replace(cal, clarify_threshold=NEVER, clarify_precision=c.precision, clarify_points=len(shares))
         offered = int((np.array(shares) >= c.threshold).sum())
         return replace(cal, clarify_threshold=c.threshold, clarify_precision=c.precision,

@@ -156,11 +156,22 @@ def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, 
             break
     if np.isnan(prec):
         mask = shares >= chosen
-        prec, cov = (float(correct[mask].mean()) if mask.any() else float("nan")), float(mask.mean())
-        log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
-                    "ceiling %.2f (estimated precision %.3f)", target, chosen, prec)
-    log.info("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
-             chosen, prec, cov, len(shares))
+        cov = float(mask.mean())
+        if mask.any():
+            prec = float(correct[mask].mean())
+            log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
+                        "ceiling %.2f (estimated precision %.3f on %d of %d points)", target, chosen, prec,
+                        int(mask.sum()), len(shares))
+        else:  # no point at the ceiling: no precision to estimate (it would be 0/0)
+            log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
+                        "ceiling %.2f, which none of the %d calibration points reaches (highest share %.3f)",
+                        target, chosen, len(shares), float(shares.max()))
+    if np.isnan(prec):
+        log.info("calibrated vote threshold %.2f (no calibration point at or above it, %d points)",
+                 chosen, len(shares))
+    else:
+        log.info("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
+                 chosen, prec, cov, len(shares))
     return Calibration(threshold=round(chosen, 2), precision=prec, coverage=cov, points=len(shares))
 
 

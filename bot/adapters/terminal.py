@@ -1,11 +1,15 @@
 """Terminal chat: the customer types, the bot answers. What else is said to the customer (agents'
 replies, the resolution notice with the rating question) is polled for in the background and shows up
-while the terminal waits for input; on an interactive terminal the line being typed is redrawn below it."""
+while the terminal waits for input; on an interactive terminal the line being typed is redrawn below it.
+What was said while the customer was away (no chat open) is shown when the chat starts: the id of the last
+message shown is kept per customer in ``<data_dir>/terminal/``."""
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -56,15 +60,46 @@ class _Chat:
         self.new_line = _on_new_line(readline) if readline is not None else None
         self.lock = threading.RLock()
         self.typing = False  # the prompt is shown and the customer may be typing after it
-        self.after = max((m.id for m in ac.handoff.customer_messages(CHANNEL, customer)), default=0)
+        self.mark = ac.data_dir / "terminal" / f"{hashlib.sha256(customer.encode()).hexdigest()[:32]}.read"
+        self.after = self._last_read()
+        self.saved = self.after
+
+    def _last_read(self) -> int:
+        """The id of the last message this customer was shown in a terminal: the kept mark, else (no chat
+        kept one yet) their last message and the bot's replies to it, printed with their turn."""
+        try:
+            return int(self.mark.read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            pass
+        last, turn = 0, False
+        for m in self.ac.handoff.customer_messages(CHANNEL, self.customer, with_own=True):
+            turn = m.author == "customer" or (turn and m.author == "bot")  # the bot's replies to the turn
+            if turn:
+                last = m.id
+        return last
+
+    def _save_mark(self) -> None:
+        """Keep the id of the last message shown (best effort: a data dir that cannot be written only means
+        the next chat shows these messages again)."""
+        if self.after == self.saved:
+            return
+        try:
+            self.mark.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.mark.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(f"{self.after}\n", encoding="ascii")
+            os.replace(tmp, self.mark)
+            self.saved = self.after
+        except OSError:
+            log.debug("could not keep the terminal's read mark in %s", self.mark, exc_info=True)
 
     def write(self, text: str) -> None:
         with self.lock:
             self.out.write(text)
             self.out.flush()
 
-    def show_new(self) -> None:
-        """Print the agents' replies and notices that came in since the last look."""
+    def show_new(self, *, unread: bool = False) -> None:
+        """Print the agents' replies and notices that came in since the last look; with ``unread`` (the
+        chat starting) the bot's messages too, under a heading: nothing of them was printed yet."""
         with self.lock:
             shown = []
             for m in self.ac.handoff.customer_messages(CHANNEL, self.customer, after=self.after):
@@ -73,9 +108,13 @@ class _Chat:
                                                         language=self.ac.handoff.language(m.conversation_id)))
                 elif m.author == "system":
                     shown.append(f"* {m.text}")
-                self.after = max(self.after, m.id)  # the bot's own answers were printed with the turn
+                elif unread:
+                    shown.append(f"bot> {m.text}")
+                self.after = max(self.after, m.id)  # else the bot's own answers were printed with the turn
             if shown:
-                self._interject("".join(f"{s}\n" for s in shown))
+                heading = "While you were away:\n" if unread else ""
+                self._interject(heading + "".join(f"{s}\n" for s in shown))
+            self._save_mark()
 
     def _interject(self, text: str) -> None:
         if not self.typing:
@@ -145,6 +184,7 @@ def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: 
         reconfigure(errors="surrogateescape")  # not end the chat: they reach the pipeline as U+FFFD
     chat = _Chat(ac, customer, out, interactive=inp.isatty(), readline=_line_editor(inp, out))
     chat.write("Aftercare support chat. Type your message; /quit to leave.\n")
+    chat.show_new(unread=True)
     stop = threading.Event()
     poller = None
     if poll_seconds > 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from pathlib import Path
@@ -72,9 +73,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def chat_log_to_file(path: Path) -> None:
+    """Send the process's log records (and Python warnings) to the file ``path`` instead of the terminal:
+    in the terminal chat the customer's screen shows the conversation only. Raises OSError when the file
+    cannot be opened."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    root.addHandler(handler)
+    logging.captureWarnings(True)
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.adapters.terminal import run_terminal
 
+    if not args.verbose:  # log lines between "you>" and "bot>" are not for the customer
+        chat_log_to_file(args.config_obj.data_dir / "logs" / "chat.log")
     ac = open_app(args)
     if args.demo:
         ac.load_demo_if_empty()
@@ -98,8 +115,11 @@ def add_serve_commands(sub: Any) -> None:
                    help="worker processes sharing the port (each loads the encoder and the index; default 1)")
     r.set_defaults(func=cmd_run)
 
-    c = sub.add_parser("chat", help="chat with the bot in this terminal")
+    c = sub.add_parser("chat", help="chat with the bot in this terminal (logs: <data_dir>/logs/chat.log, "
+                                    "or the terminal's stderr with --verbose)")
     c.add_argument("--customer", help="customer id (default: your user name)")
+    c.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="log to this terminal's stderr (debug level) instead of the log file")
     c.add_argument("--demo", action="store_true", help="load the demo knowledge base when the KB is empty")
     c.set_defaults(func=cmd_chat)
 
