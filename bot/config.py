@@ -255,6 +255,8 @@ class OutboxSettings:
     backoff_s: float = _s(1.0, "First retry delay after a failed send; doubles each time.")
     max_backoff_s: float = _s(300.0, "Longest retry delay.")
     lookback: int = _s(200, "Message ids re-read behind the cursor (commits arriving out of order).")
+    concurrency: int = _s(16, "Conversations (and tickets' threads) delivered to at once; one conversation's "
+                              "messages always one at a time, in order.")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from bot.adapters.telegram import to_html_pieces
 from bot.adapters.web import create_web_app
 from bot.feedback import AnswerFeedback
 from bot.http import channel_services
+from bot.outbox.models import Delivery
 from tests.fakes.common import AppServer, eventually
 from tests.fakes.telegram_api import TOKEN, FakeBotAPI
 
@@ -231,3 +232,27 @@ async def test_a_slow_chat_holds_up_only_itself_and_its_messages_keep_their_orde
     said = api.texts_to(slow)
     greeting = to_html_pieces(ac.replies.render("label_greeting", language="en"))[0]
     assert greeting in said[:-1] and said[-1] != greeting, said  # the greeting first, then the answer
+
+
+async def test_a_reply_hanging_on_the_platform_holds_up_only_its_chat(
+        polling: tuple[Any, FakeBotAPI, Any]) -> None:
+    """The outbox sends to several chats at once: while one chat's answer hangs on the platform, another
+    chat's answer is sent, and the hanging one has not been given up or retried meanwhile."""
+    ac, api, outbox = polling
+    slow, other = CHAT, CHAT + 1
+    api.push(api.update_text(other, "/start"))
+    await api.wait_for("sendMessage", _to(other))
+    api.hold(slow)
+    try:
+        api.push(api.update_text(slow, "how do I reset my password?"))
+        await api.wait_for("held:sendMessage", _to(slow))
+        api.push(api.update_text(other, "how do I reset my password?"))
+        await api.wait_for("sendMessage", lambda p: _to(other)(p) and bool(buttons(p)))
+        conv = ac.handoff.conversation("telegram", str(slow))
+        with ac.sessions() as s:
+            hanging = s.scalars(select(Delivery).where(Delivery.key == f"c{conv}")).all()
+        assert [(d.status, d.attempts) for d in hanging] == [("sending", 0)]
+        assert not api.texts_to(slow)
+    finally:
+        api.release(slow)
+    await api.wait_for("sendMessage", lambda p: _to(slow)(p) and bool(buttons(p)))

@@ -10,7 +10,8 @@ registered by the channel adapters:
 - ``alerts``: the desk's alerts (SLA warnings and breaches, critical tickets, incidents), read from
   the alerts table behind their own cursor; for this target ``Delivery.message_id`` holds the alert id.
 
-A sender delivers due deliveries in order per conversation (or ticket), retries failures with
+A sender delivers due deliveries in order per conversation (or ticket), several conversations at once
+(``outbox.concurrency``), retries failures with
 exponential backoff (a 429's ``retry_after`` wins), keeps every state in the database so a
 restart resumes where it stopped, and marks a delivery sent once the platform accepted it.
 Web chat and terminal pull their messages and need no deliveries.
@@ -24,6 +25,7 @@ a long text for a platform's limit is :mod:`bot.outbox.text`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -94,8 +96,10 @@ class Outbox:
         self._sinks: dict[str, Sink] = {}
         self._alert_sink: AlertSink | None = None
         self._lock = asyncio.Lock()
+        self._sending: dict[str, asyncio.Task[int]] = {}  # conversation key -> its sender
+        self._gate: asyncio.Semaphore | None = None
         self._background = BackgroundLoop(
-            self.run_once, settings.poll_interval_s, name="outbox", logger=log, failed="outbox round failed"
+            self._round, settings.poll_interval_s, name="outbox", logger=log, failed="outbox round failed"
         )
 
     # -- registration -----------------------------------------------------------------------------
@@ -356,51 +360,93 @@ class Outbox:
                     )
             s.commit()
 
-    async def deliver_due(self) -> int:
-        """Send every due delivery once, in order per conversation; returns how many were sent."""
+    async def _start_due(self) -> list[asyncio.Task[int]]:
+        """Start sending the due deliveries of every conversation (or ticket thread) that is not being sent
+        to already, each conversation's in order, up to ``settings.concurrency`` conversations at once; the
+        tasks started. A conversation still being sent to is taken up again when its sender finishes."""
         due = await asyncio.to_thread(self._due)
         now = self.now()
-        blocked: set[str] = set()
-        sent = 0
-        for d in due:
-            if d.key in blocked:
-                continue
-            sink = self._sinks.get(d.target)
-            alert_sink = self._alert_sink if d.target == ALERTS else None
-            if (sink is None and alert_sink is None) or d.next_at > now:
-                blocked.add(d.key)
-                continue
-            if not await asyncio.to_thread(self._claim, d):
-                blocked.add(d.key)
-                continue
-            send: Awaitable[None] | None = None
-            if alert_sink is not None:
-                alert = await asyncio.to_thread(self.handoff.alert, d.message_id)
-                send = alert_sink(alert) if alert is not None else None
-            elif sink is not None:
-                out = await asyncio.to_thread(self._outgoing, d)
-                send = sink(out) if out is not None else None
-            error: DeliveryFailed | None = None
-            if send is not None:
-                try:
-                    await send
-                except DeliveryFailed as e:
-                    error = e
-                except Exception as e:  # noqa: BLE001 - an unexpected failure is retried like a network one
-                    log.exception("delivery %s to %s raised", d.id, d.target)
-                    error = DeliveryFailed(f"{e.__class__.__name__}: {e}")
-            await asyncio.to_thread(self._finish, d, error=error)
-            if error is not None:
-                blocked.add(d.key)
-            else:
-                sent += 1
-        return sent
+        queues: dict[str, list[_Due]] = {}
+        for d in due:  # oldest first: each conversation's queue keeps that order
+            queues.setdefault(d.key, []).append(d)
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(max(1, self.settings.concurrency))
+        started: list[asyncio.Task[int]] = []
+        for key, queue in queues.items():
+            if key in self._sending or queue[0].next_at > now:
+                continue  # being sent to, or its oldest delivery waits for its retry (or another sender)
+            task = asyncio.create_task(self._send_queue(queue, now, self._gate), name=f"outbox-{key}")
+            self._sending[key] = task
+            task.add_done_callback(functools.partial(self._sender_done, key, len(queue)))
+            started.append(task)
+        return started
+
+    def _sender_done(self, key: str, queued: int, task: asyncio.Task[int]) -> None:
+        self._sending.pop(key, None)
+        if not task.cancelled() and task.result() == queued:
+            self.wake()  # all sent: what came for this conversation meanwhile is due now
+
+    async def _send_queue(self, queue: list[_Due], now: datetime, gate: asyncio.Semaphore) -> int:
+        """One conversation's due deliveries in order; stops at the first not sent (it holds up the rest)."""
+        async with gate:
+            sent = 0
+            try:
+                for d in queue:
+                    if not await self._deliver(d, now):
+                        break
+                    sent += 1
+            except Exception:  # noqa: BLE001 - the database away: the next round tries again
+                log.exception("outbox round for %s failed", queue[0].key)
+            return sent
+
+    async def deliver_due(self) -> int:
+        """Send every due delivery once, in order per conversation (or ticket thread), several conversations
+        at once; returns how many were sent (by the senders this call started)."""
+        started = await self._start_due()
+        return sum(await asyncio.gather(*started)) if started else 0
+
+    async def _deliver(self, d: _Due, now: datetime) -> bool:
+        """Claim and send one due delivery and record how it went; False when it was not sent (not due,
+        no sink, claimed by another sender, or failed: retried later)."""
+        sink = self._sinks.get(d.target)
+        alert_sink = self._alert_sink if d.target == ALERTS else None
+        if (sink is None and alert_sink is None) or d.next_at > now:
+            return False
+        if not await asyncio.to_thread(self._claim, d):
+            return False
+        send: Awaitable[None] | None = None
+        if alert_sink is not None:
+            alert = await asyncio.to_thread(self.handoff.alert, d.message_id)
+            send = alert_sink(alert) if alert is not None else None
+        elif sink is not None:
+            out = await asyncio.to_thread(self._outgoing, d)
+            send = sink(out) if out is not None else None
+        error: DeliveryFailed | None = None
+        if send is not None:
+            try:
+                await send
+            except DeliveryFailed as e:
+                error = e
+            except Exception as e:  # noqa: BLE001 - an unexpected failure is retried like a network one
+                log.exception("delivery %s to %s raised", d.id, d.target)
+                error = DeliveryFailed(f"{e.__class__.__name__}: {e}")
+        await asyncio.to_thread(self._finish, d, error=error)
+        return error is None
 
     async def run_once(self) -> int:
+        """Enqueue what is new and send what is due; returns when those sends are done (how many were sent)."""
         async with self._lock:
             await asyncio.to_thread(self.dispatch)
             await asyncio.to_thread(self.dispatch_alerts)
-            return await self.deliver_due()
+        return await self.deliver_due()
+
+    async def _round(self) -> None:
+        """The background loop's round: enqueue what is new and start sending what is due, without
+        waiting for slow conversations (each is taken up again when its sender finishes)."""
+        async with self._lock:
+            await asyncio.to_thread(self.dispatch)
+            await asyncio.to_thread(self.dispatch_alerts)
+        await self._start_due()
 
     def pending(self) -> int:
         with self._sessions() as s:
@@ -425,3 +471,8 @@ class Outbox:
 
     async def stop(self) -> None:
         await self._background.stop()
+        senders = list(self._sending.values())
+        for task in senders:  # a send cut short stays claimed; its lease frees it for the next start
+            task.cancel()
+        if senders:
+            await asyncio.gather(*senders, return_exceptions=True)
