@@ -22,13 +22,22 @@ from kb.views import CaseView, case_view
 
 
 def revision(sessions: sessionmaker[Session]) -> int:
-    """The KB revision: moved by every write to a case (0 before the first)."""
+    """The KB revision: moved by every write to a case (0 before the first). Inside a unit of work (one
+    customer message, ``bot.db.UnitSessions.unit``) it is read once and kept for the unit: the message is
+    routed, searched and answered against one revision, for one statement."""
     with sessions() as s:
-        return int(s.scalar(select(KBState.revision).where(KBState.id == 1)) or 0)
+        unit = bool(getattr(s, "lent", False))
+        if unit and "kb_revision" in s.info:
+            return int(s.info["kb_revision"])
+        rev = int(s.scalar(select(KBState.revision).where(KBState.id == 1)) or 0)
+        if unit:
+            s.info["kb_revision"] = rev
+        return rev
 
 
 def bump_revision(s: Session) -> None:
     """Move the KB revision by one, in the caller's transaction."""
+    s.info.pop("kb_revision", None)  # read again after this write
     if s.get(KBState, 1) is None:
         s.add(KBState(id=1, revision=1))
         s.flush()

@@ -120,3 +120,17 @@ def test_a_failed_message_stores_nothing_of_it(make_app, monkeypatch) -> None:
         ac.pipeline.handle(IncomingMessage(channel="web", customer="half", text="how do I reset my password?"))
     with ac.sessions() as s:
         assert s.query(Message).count() == 0
+
+
+def test_a_message_routed_between_the_two_encoders_reads_the_kb_revision_once(make_app) -> None:
+    """With the language-routed pair (the default), an English question is routed (does the main encoder
+    read the KB?), searched and answered against one KB revision, read once (it was read twice)."""
+    ac = make_app()
+    ac.warm()
+    assert ac.config.embedding.multilingual.strip(), "the default configuration routes between two encoders"
+    ac.pipeline.handle(IncomingMessage(channel="web", customer="rv", text="how do I reset my password?"))
+    statements: list[str] = []
+    event.listen(ac.engine, "before_cursor_execute", lambda _c, _cur, st, *_a: statements.append(st))
+    out = ac.pipeline.handle(IncomingMessage(channel="web", customer="rv2", text="how can I reset my password"))
+    assert out.action == "answer" and out.case_id == "reset-password"
+    assert sum("kb_state" in st for st in statements) == 1, [st for st in statements if "kb_" in st]
