@@ -40,6 +40,8 @@ from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
+KEY_REUSED = "idempotency key already used for a different message"
+
 
 def looks_binary(text: str) -> bool:
     """Whether ``text`` is binary content pasted or sent as text (a NUL, or over 10% control characters)."""
@@ -59,7 +61,7 @@ class Pipeline:
                  verdict_of: Callable[[int], str | None] | None = None,
                  metrics: Metrics | None = None, fault_labels: tuple[str, ...] = ("fault",),
                  new_issue_similarity: float = 0.45,
-                 unit: Callable[[], AbstractContextManager[object]] | None = None,
+                 unit: Callable[[], AbstractContextManager[object]] | None = None, replay_wait_s: float = 30.0,
                  route: Callable[[str], tuple[Embedder, Callable[[], Router]]] | None = None) -> None:
         self.kb = kb
         self.handoff = handoff
@@ -71,6 +73,7 @@ class Pipeline:
         self.max_chars = max_chars
         self.db_attempts = db_attempts
         self.db_delay = db_delay
+        self.replay_wait_s = replay_wait_s  # a retry waits this long for the first handling's outcome
         # records a customer's verdict on a bot answer (channel, customer, answer message id, value), as the
         # channels' "Talk to a person" button does; verdict_of reads it back (bot.flow.steps.Steps)
         self.answer_feedback = answer_feedback
@@ -89,7 +92,10 @@ class Pipeline:
     def handle(self, msg: IncomingMessage) -> Outcome:
         """Handle one message. With ``msg.key`` it is handled once whatever is retried: a retry after a
         database blip or a crash resumes (the stored customer message and reply are found by the key,
-        nothing is stored twice) and a message handled to the end returns the outcome it gave then."""
+        nothing is stored twice) and a message handled to the end returns the outcome it gave then; a retry
+        arriving while the first is still being handled waits for its outcome (up to ``replay_wait_s``);
+        a key already used for a different message gets an Outcome with action ``conflict`` and no reply
+        (Stripe's contract for idempotency keys), nothing stored."""
         def once() -> Outcome:
             if msg.key:
                 done = self.handoff.keyed_outcome(msg.key)
@@ -97,6 +103,7 @@ class Pipeline:
                     return outcome_from_dict(done)
             out = self._handle(msg)
             if msg.key and out.message_id is not None:
+                out = self._as_first_told(msg.key, out)
                 self.handoff.save_outcome(msg.key, outcome_to_dict(out))
             return out
 
@@ -111,9 +118,13 @@ class Pipeline:
                          msg.channel, msg.customer, e.__class__.__name__)
                 return once()
 
+        def replayed_or_handled() -> Outcome:
+            before = self._replayed(msg) if msg.key else None
+            return before if before is not None else in_one_transaction()
+
         t0 = time.perf_counter()
         try:
-            out = with_retries(in_one_transaction, attempts=self.db_attempts, delay=self.db_delay)
+            out = with_retries(replayed_or_handled, attempts=self.db_attempts, delay=self.db_delay)
         except DatabaseUnavailable:
             log.error("message from %s/%s not processed: database unavailable", msg.channel, msg.customer)
             lang = conversation_language(msg.text, current=None, default=self.replies.language, available=LANGUAGES)
@@ -122,6 +133,39 @@ class Pipeline:
         if self.metrics is not None:
             self.metrics.handled(msg.channel, out, time.perf_counter() - t0)
         return out
+
+    def _replayed(self, msg: IncomingMessage) -> Outcome | None:
+        """For a keyed message whose key already stored a message: a conflict when that message is not
+        this one, else the outcome the first handling gave (waited for while it is still under way, up to
+        ``replay_wait_s``). None when the key is new, or its first handling died before the end (the
+        caller resumes it). Outside any transaction: another handler's commit must become visible."""
+        prior = self.handoff.keyed_message(msg.key)
+        if prior is None:
+            return None
+        sent = msg.text.strip() or ("[attachment]" if msg.attachments else "")
+        if prior.author == "customer" and prior.text != sent:
+            log.info("message from %s/%s refused: its idempotency key was used for a different message",
+                     msg.channel, msg.customer)
+            return Outcome(replies=[], action="conflict", reason=KEY_REUSED)
+        deadline = time.monotonic() + self.replay_wait_s
+        while True:
+            done = self.handoff.keyed_outcome(msg.key)
+            if done is not None:
+                return outcome_from_dict(done)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+
+    def _as_first_told(self, key: str, out: Outcome) -> Outcome:
+        """``out`` with the reply the customer was first told under ``key`` (stored as ``<key>#reply``) when
+        this handling resumed one that stored its reply and died (or raced it): the retry must not tell
+        the customer something else ("added to your ticket" instead of "your ticket is AC-...")."""
+        first = self.handoff.keyed_message(f"{key}#reply")
+        if first is None or not out.replies or out.replies[0].text == first.text:
+            return out
+        ticket = self.handoff.get(first.ticket_id).public_id if first.ticket_id is not None else out.ticket_id
+        told = replace(out.replies[0], text=first.text, buttons=[], ticket_id=ticket)
+        return replace(out, replies=[told], ticket_id=ticket)
 
     def language_of(self, conv: int, text: str) -> str:
         """The conversation's language after the customer wrote ``text`` (kept on the conversation)."""

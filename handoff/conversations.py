@@ -112,6 +112,14 @@ class Conversations:
         row = s.get(MessageKey, key[:KEY_CHARS])
         return s.get(Message, row.message_id) if row is not None else None
 
+    def keyed_message(self, key: str) -> MessageView | None:
+        """The message stored under the idempotency ``key`` (None when none is, or for an empty key)."""
+        if not key:
+            return None
+        with self.ctx.sessions() as s:
+            m = self._keyed_message(s, key)
+            return message_view(m) if m is not None else None
+
     def keyed_outcome(self, key: str) -> dict[str, Any] | None:
         """The outcome stored for an idempotency key once its message was fully handled, else None."""
         with self.ctx.sessions() as s:

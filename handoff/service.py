@@ -63,6 +63,7 @@ class Handoff:
         self.language, self.set_language = c.language, c.set_language
         self.record, self.keyed_outcome, self.save_outcome, self.prune_keys = (
             c.record, c.keyed_outcome, c.save_outcome, c.prune_keys)
+        self.keyed_message = c.keyed_message
         self.message_before, self.customer_sent_since = c.message_before, c.customer_sent_since
         self.customer_messages, self.message_of, self.history = c.customer_messages, c.message_of, c.history
         # tickets

@@ -255,6 +255,10 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         }
         if out.action == "error":
             return JSONResponse({**payload, "error": out.reason}, status_code=503)
+        if out.action == "conflict":  # Stripe's contract: a key names one message, never another
+            return JSONResponse({"error": "this Idempotency-Key was already used for a different message; "
+                                          "send a new message with a new key", "action": "conflict"},
+                                status_code=422)
         if out.message_id is not None:
             seen = ac.handoff.customer_messages(CHANNEL, customer, after=out.message_id)
             payload["messages"] = shown(customer, seen)
