@@ -51,6 +51,27 @@ _URGENT = re.compile(
     re.IGNORECASE,
 )
 
+# What a customer pastes rather than says: code blocks and spans, URLs, shell commands and their flags,
+# and words glued by code punctuation (paths, identifiers, JSON, key=value): "emergency" in
+# /v1/alerts/emergency or {"priority":"urgent"} is not the customer saying so.
+_FENCED = re.compile(r"```.*?(```|$)", re.S)
+_INLINE = re.compile(r"`[^`\n]*`")
+_URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+", re.I)
+_COMMAND = re.compile(r"^\s*(?:[$#>]\s*)?(?:curl|wget|http|https|sudo|ssh|scp|git|npm|npx|pip|python3?|node|docker|"
+                      r"kubectl|aws|gcloud|az|psql|mysql|redis-cli|export|set|echo|cat|grep|tail)\b.*?(?:\\\n.*?)*$",
+                      re.I | re.M)
+_FLAG_LINE = re.compile(r"^\s*-{1,2}[A-Za-z][\w-]*\b.*$", re.M)
+_CODE_WORD = re.compile(r"\S*(?:[/_={}<>\\|\[\]\"]|[A-Za-z0-9]\.[A-Za-z]|::|->)\S*")
+
+
+def prose(text: str) -> str:
+    """``text`` without what reads as pasted rather than said: fenced and inline code, URLs, shell
+    command lines (with their continued lines and flag lines), and words joined by code punctuation."""
+    for pattern in (_FENCED, _INLINE, _URL, _COMMAND, _FLAG_LINE, _CODE_WORD):
+        text = pattern.sub(" ", text)
+    return text
+
+
 WIDE_PROTOTYPES = [
     "nobody in our office can log in",
     "the service is down for everyone",
@@ -83,7 +104,10 @@ class ImpactAssessor:
             self._single = embedder.encode(SINGLE_PROTOTYPES)
 
     def assess(self, text: str, vector: np.ndarray | None = None) -> Assessment:
+        """Impact (single | wide) and urgency (normal | high | critical) of a customer's message. Urgency
+        words count in the customer's prose only, not inside what they pasted (:func:`prose`)."""
         wide = bool(_WIDE.search(text))
+        text = prose(text)
         if not wide and vector is not None and self._wide is not None and self._single is not None:
             w = float((self._wide @ vector).max())
             s = float((self._single @ vector).max())

@@ -13,6 +13,7 @@ from handoff.context import DeskContext
 from handoff.desk_models import Alert
 from handoff.models import Ticket
 from handoff.views import AlertView
+from kb.scrub import scrub
 
 
 class AlertLog:
@@ -35,7 +36,8 @@ class AlertLog:
     ) -> None:
         """Add an alert in ``s`` (stored when the caller commits). ``kind`` is one of
         :data:`handoff.desk_models.ALERT_KINDS`, ``severity`` one of ``SEVERITIES``; ``team`` defaults
-        to the ticket's; ``data`` is JSON-able detail for the surfaces."""
+        to the ticket's; ``data`` is JSON-able detail for the surfaces. ``text`` is stored scrubbed of
+        secrets and personal data (:func:`kb.scrub.scrub`): alerts are pushed to other services."""
         s.add(
             Alert(
                 kind=kind,
@@ -43,7 +45,7 @@ class AlertLog:
                 ticket_id=ticket.id if ticket else None,
                 problem_id=problem_id,
                 team=team or (ticket.team if ticket else ""),
-                text=text,
+                text=scrub(text),  # as the Unanswered page shows it: agents' surfaces, Slack, pagers
                 data=data,
                 created_at=self.ctx.now(),
             )

@@ -11,6 +11,7 @@ from typing import Any
 from bot.adapters.slack.markup import esc
 from classifier.language import language_name
 from handoff.views import AlertView, MessageView, TicketView
+from kb.scrub import scrub
 
 SECTION_MAX = 3000
 Block = dict[str, Any]
@@ -40,7 +41,8 @@ def transcript_line(m: MessageView, ticket: TicketView) -> str:
         "system": "notice",
         "bot": "bot",
     }.get(m.author, m.author)
-    text = esc(m.text if len(m.text) <= 600 else m.text[:600] + "…")
+    said = scrub(m.text)  # a post in another service: no pasted secret or personal data (the console shows it)
+    text = esc(said if len(said) <= 600 else said[:600] + "…")
     extra = " [attachment]" if m.meta.get("attachments") and m.text != "[attachment]" else ""
     if m.author == "note":
         return f"_{esc(who)}:_ {text}"
@@ -71,7 +73,7 @@ def ticket_post(ticket: TicketView, lines: Sequence[str], suggestions: list[Bloc
     fields = [("Ticket", ticket.public_id), ("Priority", ticket.priority), ("Label", ticket.label),
               ("Impact", ticket.impact), ("Customer", who), ("Channel", ticket.channel), ("Language", language)]
     blocks: list[Block] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{esc(ticket.subject[:300])}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{esc(scrub(ticket.subject)[:300])}"}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
         {"type": "section", "text": {"type": "mrkdwn", "text": excerpt[:SECTION_MAX]}},
         *suggestions,
