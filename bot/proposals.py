@@ -28,7 +28,7 @@ from kb.scrub import scrub
 from kb.service import CaseView
 
 __all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "problem_statements", "propose_from_ticket",
-           "scrub"]
+           "scrub", "check_publishable"]
 
 # the bot's reply kinds that mean the message was handled already
 NOT_STATING = (MessageKind.ANSWER, MessageKind.REPLY, MessageKind.RATED)
@@ -53,22 +53,33 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
         answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
         if answer is not None and answer.author == "bot" and answer.kind in NOT_STATING:
             continue
-        if chases(text):
-            continue
-        d = ac.pipeline.decide(text)
-        if d.action == "reply" or d.label == human:
+        if not states_a_problem(ac, text, human=human):
             continue
         if text not in out:
             out.append(text)
     subject = ticket.subject.strip()
-    if not out and subject:
+    if not out and subject and states_a_problem(ac, subject, human=human):
         out.append(subject)
     return out
 
 
+def states_a_problem(ac: Aftercare, text: str, *, human: str = "") -> bool:
+    """Whether ``text`` could be a solved case's phrasing: not chasing ("is it fixed yet?"), not a message
+    the bot replies to with a template (greetings, thanks), not a request for a person."""
+    if chases(text) or parse_rating(text) is not None:
+        return False
+    d = ac.pipeline.decide(text)
+    return not (d.action == "reply" or d.label == (human or ac.config.classifier.human_label))
+
+
+class NothingToPropose(HandoffError):
+    """A resolved ticket none of whose messages states a problem (requests for a person, greetings)."""
+
+
 def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
     """A draft case from a resolved ticket: the problem statements as phrasings, the resolution as the
-    answer, both scrubbed. Raises HandoffError when the ticket is not resolved."""
+    answer, both scrubbed. Raises HandoffError when the ticket is not resolved, NothingToPropose when no
+    message states a problem."""
     t = ac.handoff.get(ref)
     if t.status not in ("resolved", "closed") or not t.resolution:
         raise HandoffError(f"ticket {t.public_id} is {t.status}: only resolved tickets can be proposed")
@@ -77,6 +88,9 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
         clean = scrub(q)
         if clean not in questions:
             questions.append(clean)
+    if not questions:  # the customer only asked for a person, greeted, thanked: nothing to answer next time
+        raise NothingToPropose(f"ticket {t.public_id} has no message stating a problem (only requests for a "
+                               "person, greetings or thanks): no draft case proposed")
     case_id = ac.kb.next_case_id(f"ticket-{t.public_id.lower()}")
     return ac.kb.add_case(case_id, questions, scrub(t.resolution), tags=[t.label] if t.label else [],
                           state="draft", source="ticket", source_ref=t.public_id)
@@ -159,8 +173,20 @@ def approve_draft(ac: Aftercare, case_id: str, *, keep: list[str] | None = None,
     phrasings = [q.strip() for q in (c.questions if keep is None else keep) if q.strip()]
     if not phrasings:
         raise KBError("tick at least one phrasing to approve")
+    if not any(states_a_problem(ac, p) for p in phrasings):
+        raise KBError(f"not approved: no phrasing of {case_id} states a problem (" + ", ".join(
+            repr(p) for p in phrasings) + " asks for a person, greets or thanks); the bot would answer that "
+            "with this case. Edit its phrasings (aftercare kb review edit ID -q ...) or reject it.")
+    check_publishable(ac, case_id, phrasings, refused="not approved", fix="Untick or edit these phrasings.")
+    return ac.kb.update_case(case_id, questions=phrasings, answer=answer, state="published")
+
+
+def check_publishable(ac: Aftercare, case_id: str, phrasings: list[str], *, refused: str = "not published",
+                      fix: str = "Edit these phrasings, or remove them.") -> None:
+    """The check every way of publishing a case applies (review approve, the console's case page and
+    state buttons, ``kb add``, ``kb publish``): raises KBError starting with ``refused`` and naming each
+    of ``phrasings`` that collides with another published case (:func:`check_phrasings`), then ``fix``;
+    returns None when none does."""
     clashes = [p for p in check_phrasings(ac, case_id, phrasings) if p.collides]
     if clashes:
-        raise KBError("not approved: " + "; ".join(p.reason for p in clashes)
-                      + ". Untick or edit these phrasings.")
-    return ac.kb.update_case(case_id, questions=phrasings, answer=answer, state="published")
+        raise KBError(f"{refused}: " + "; ".join(p.reason for p in clashes) + f". {fix}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import Aftercare
-from bot.proposals import propose_from_ticket
+from bot.proposals import NothingToPropose, propose_from_ticket
 from classifier.router import Why
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
@@ -44,6 +44,9 @@ def propose_draft(ac: Aftercare, ref: str) -> CaseView:
 def _try_propose(ac: Aftercare, ref: str) -> CaseView | None:
     try:
         return propose_from_ticket(ac, ref)
+    except NothingToPropose as e:
+        log.info("%s", e)
+        return None
     except Exception:  # noqa: BLE001 - the resolution stands even when no draft can be made
         log.exception("no draft case proposed from %s", ref)
         return None

@@ -200,7 +200,12 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
         if not args.answer and not args.question:
             raise HandoffError("kb review edit needs --answer and/or --question")
         c = ac.kb.update_case(args.case_id, answer=args.answer, questions=args.question or None)
-        print(f"case {c.id} edited ({c.state}); approve it with: aftercare kb review approve {c.id}")
+        if c.state == "draft":
+            print(f"case {c.id} edited (draft); approve it with: aftercare kb review approve {c.id}")
+        elif c.state == "published":
+            print(f"case {c.id} edited (published): the bot answers with it as edited from now on")
+        else:
+            print(f"case {c.id} edited ({c.state}); publish it again with: aftercare kb publish {c.id}")
     return 0
 
 

@@ -48,6 +48,10 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
 def cmd_kb_add(args: argparse.Namespace) -> int:
     ac = open_app(args)
     tags = [t.strip() for t in (args.tags or "").split(",") if t.strip()]
+    if not args.draft:
+        from bot.proposals import check_publishable
+
+        check_publishable(ac, args.case_id, args.question, fix="Change them, or add it with --draft.")
     c = ac.kb.add_case(args.case_id, args.question, args.answer, tags=tags, product=args.product or "",
                        state="draft" if args.draft else "published")
     print(f"added case {c.id} ({c.state}, {len(c.questions)} phrasings)")
@@ -110,6 +114,11 @@ def cmd_kb_propose(args: argparse.Namespace) -> int:
 
 def cmd_kb_publish(args: argparse.Namespace) -> int:
     ac = open_app(args)
+    if args.state == "published" and ac.kb.get(args.case_id).state != "published":
+        from bot.proposals import check_publishable
+
+        check_publishable(ac, args.case_id, ac.kb.get(args.case_id).questions,
+                          fix=f"Edit them first (aftercare kb review edit {args.case_id} -q ...).")
     c = ac.kb.update_case(args.case_id, state=args.state)
     print(f"case {c.id} is now {c.state}")
     return 0

@@ -14,7 +14,7 @@ from bot.console.kit import Kit, back, days_param, safe_next, secure, storable, 
 from bot.console.users import LoginSession
 from bot.console.views import near_duplicates
 from bot.errors import UnstorableValue
-from bot.proposals import approve_draft, check_phrasings, scrub
+from bot.proposals import approve_draft, check_phrasings, check_publishable, scrub
 from bot.unanswered import unanswered
 from kb.errors import KBError
 
@@ -75,6 +75,7 @@ def editor_routes(kit: Kit) -> APIRouter:
         if dupes and not confirm:
             return case_form(request, sess, form=form, dupes=dupes, status=409, error=NEARLY_SAME)
         try:
+            check_publishable(ac, id.strip(), _lines(questions))  # created published: the same check as approve
             c = ac.kb.add_case(id.strip(), _lines(questions), answer, tags=_tags(tags), product=product.strip(),
                                translations={"ko": answer_ko, "en": answer_en})
         except KBError as e:
@@ -109,6 +110,8 @@ def editor_routes(kit: Kit) -> APIRouter:
             return case_form(request, sess, case=c, form=form, dupes=dupes, status=409, error=NEARLY_SAME)
         try:
             others = {k: v for k, v in c.translations.items() if k not in ("ko", "en")}  # kept as imported
+            if publish and c.state != "published":  # publishing here is approving: the same collision check
+                check_publishable(ac, c.id, _lines(questions))
             c = ac.kb.update_case(case_id, questions=_lines(questions), answer=answer, tags=_tags(tags),
                                   product=product.strip(), state="published" if publish else None,
                                   translations={**others, "ko": answer_ko, "en": answer_en})
@@ -128,8 +131,12 @@ def editor_routes(kit: Kit) -> APIRouter:
         if state not in words:
             return back(dest, error=f"unknown state {state!r}")
         try:
-            if state == "published" and ac.kb.get(case_id).state == "draft":
+            current = ac.kb.get(case_id)
+            if state == "published" and current.state == "draft":
                 approve_draft(ac, case_id)
+            elif state == "published" and current.state != "published":  # retired or rejected, published again
+                check_publishable(ac, case_id, current.questions)
+                ac.kb.update_case(case_id, state=state)
             else:
                 ac.kb.update_case(case_id, state=state)
         except KBError as e:
