@@ -21,6 +21,29 @@ TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "ko")
 
 
+# Korean digits read aloud: whether the word ends in a consonant (받침). 2 이, 4 사, 5 오, 9 구 do not; 0 at
+# the end reads as 십, 백, 천 or 만 (AC-000010: 십), which do, as do 영, 일, 삼, 육, 칠, 팔.
+_OPEN_DIGITS = set("2459")
+
+
+def josa(word: object, after_consonant: str, after_vowel: str) -> str:
+    """``word`` followed by the Korean particle its last sound takes: ``after_consonant`` (이, 을, 은) when
+    it ends in a consonant, else ``after_vowel`` (가, 를, 는). A Hangul syllable by its final consonant,
+    a digit as Korean reads the number ("AC-000045" ends in 오: 가; "AC-000010" in 십: 이), a Latin
+    letter by how its name ends in Korean (L, M, N, R: consonant). Anything else gets both ("이(가)")."""
+    text = str(word)
+    last = text.rstrip()[-1:] if text.strip() else ""
+    if "가" <= last <= "힣":
+        closed = (ord(last) - 0xAC00) % 28 != 0
+    elif last.isdigit():
+        closed = last not in _OPEN_DIGITS
+    elif last.isascii() and last.isalpha():
+        closed = last.lower() in "lmnr"
+    else:
+        return f"{text}{after_consonant}({after_vowel})"
+    return text + (after_consonant if closed else after_vowel)
+
+
 class Replies:
     """Templates in every language of ``LANGUAGES``; ``language`` is the default one.
 
@@ -39,6 +62,8 @@ class Replies:
             )
             for lang in LANGUAGES
         }
+        for env in self._envs.values():
+            env.filters["josa"] = josa
         # folders with only some templates (an answer's introduction): rendered on request, English otherwise
         self._partial = {
             d.name: Environment(

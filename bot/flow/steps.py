@@ -111,17 +111,22 @@ class Steps:
 
     def team_hours(self, team: str) -> dict[str, str]:
         """For the escalation templates: ``back_at`` ("Monday at 09:00 (Europe/Berlin)") and
-        ``back_at_local`` ("2026-03-02 09:00 Europe/Berlin") when the ticket's team is outside its
-        business hours now; empty strings otherwise."""
+        ``back_at_local`` ("2026-03-02 09:00 Europe/Berlin"), and ``back_at_ko`` as ``back_at`` says it in
+        Korean ("월요일 09:00(Europe/Berlin)") when the ticket's team is outside its business hours now;
+        empty strings otherwise."""
         local = self.handoff.team_back_at(team)
         if local is None or local.tzinfo is None:
-            return {"back_at": "", "back_at_local": ""}
+            return {"back_at": "", "back_at_local": "", "back_at_ko": ""}
         tz_name = str(local.tzinfo)
         today = self.handoff.now().astimezone(local.tzinfo).date()
         days = (local.date() - today).days
         day = "today" if days == 0 else "tomorrow" if days == 1 else local.strftime("%A") if days < 7 \
             else local.strftime("%A %d %B").replace(" 0", " ")
-        return {"back_at": f"{day} at {local:%H:%M} ({tz_name})", "back_at_local": f"{local:%Y-%m-%d %H:%M} {tz_name}"}
+        weekday = "월화수목금토일"[local.weekday()] + "요일"
+        day_ko = "오늘" if days == 0 else "내일" if days == 1 else weekday if days < 7 \
+            else f"{local.month}월 {local.day}일 {weekday}"
+        return {"back_at": f"{day} at {local:%H:%M} ({tz_name})", "back_at_local": f"{local:%Y-%m-%d %H:%M} {tz_name}",
+                "back_at_ko": f"{day_ko} {local:%H:%M}({tz_name})"}
 
     def bot_just_said(self, conv: int, message_id: int, *kinds: MessageKind) -> bool:
         """Whether the message right before ``message_id`` in ``conv`` is the bot's, of one of ``kinds``
