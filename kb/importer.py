@@ -56,13 +56,31 @@ def _read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as e:  # a directory, no permission
         raise ImportFileError(str(path), None, f"cannot read file: {e.strerror}") from e
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its BOM: Excel's "Unicode text"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise ImportFileError(str(path), None, "not valid UTF-16 text (it starts with a UTF-16 mark)") from e
     if b"\x00" in data:
-        raise ImportFileError(str(path), None, "binary file (NUL bytes): expected UTF-8 CSV or JSONL")
+        raise ImportFileError(str(path), None, "binary file (NUL bytes): expected UTF-8 (or UTF-16) CSV or JSONL")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise ImportFileError(str(path), line, "not valid UTF-8 text") from e
+        if _looks_korean_legacy(data):
+            raise ImportFileError(str(path), line, "not UTF-8: this looks like Korean text in CP949 (EUC-KR), "
+                                  "as Excel saves it; save it as \"CSV UTF-8\" and import it again") from e
+        raise ImportFileError(str(path), line, "not valid UTF-8 text; save it as UTF-8") from e
+
+
+def _looks_korean_legacy(data: bytes) -> bool:
+    """Whether ``data`` (not UTF-8) decodes as CP949 with mostly Hangul among its non-ASCII characters."""
+    try:
+        text = data.decode("cp949")
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in text if ord(ch) > 127]
+    return bool(wide) and sum("가" <= ch <= "힣" for ch in wide) / len(wide) > 0.8
 
 
 class _Collector:
@@ -126,7 +144,9 @@ def _translations(cells: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_csv(path: str, text: str) -> list[CaseRow]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    first = text.split("\n", 1)[0]
+    tabs = "\t" in first and "," not in first  # Excel's "Unicode text" separates cells with tabs
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter="\t" if tabs else ",")
     col = _Collector(path)
     try:
         header = next(reader, None)
