@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -295,7 +295,8 @@ class Tickets:
     def rate(self, ref: str | int, score: int, *, comment: str = "") -> None:
         """Store the customer's satisfaction (1-5) for a resolved ticket; a second rating replaces the
         first (the trail keeps both). A rating at or under ``low_rating_alert`` raises one alert per
-        ticket. HandoffError for a score outside 1-5 or a ticket not resolved yet."""
+        ticket; corrected above it, the alert is withdrawn (deleted, the trail says so). HandoffError for
+        a score outside 1-5 or a ticket not resolved yet."""
         if not 1 <= int(score) <= 5:
             raise HandoffError("a rating is a whole number from 1 to 5")
         with self.ctx.sessions() as s:
@@ -319,6 +320,9 @@ class Tickets:
                 said = f': "{comment[:200]}"' if comment else ""
                 self.alerts.add(s, "low_rating", "warning", f"{t.public_id} rated {int(score)}/5 by the customer{said}",
                                 ticket=t, score=int(score), assignee=t.assignee or "")
+            elif int(score) > low and alerted is not None:  # corrected upward: the alert no longer holds
+                s.execute(delete(Alert).where(Alert.ticket_id == t.id, Alert.kind == "low_rating"))
+                self.ctx.event(s, t.id, "customer", "low rating alert withdrawn", score=int(score), previous=before)
             s.commit()
 
     def rating(self, ref: str | int) -> int | None:
