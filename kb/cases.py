@@ -162,7 +162,10 @@ class CaseStore:
                     ("translations", any((c.translations or {}).get(k) != v for k, v in r.translations.items())),
                 ) if differs)
                 if fields:
-                    changes.append(CaseChange(case_id=c.id, fields=fields, old_answer=c.answer, new_answer=r.answer))
+                    outdated = tuple(sorted(code for code, text in (c.translations or {}).items()
+                                            if "answer" in fields and text and code not in r.translations))
+                    changes.append(CaseChange(case_id=c.id, fields=fields, old_answer=c.answer, new_answer=r.answer,
+                                              outdated=outdated))
             known = {(c.id, p.text) for c in cases.values() for p in c.phrasings}
             todo = [q for r in rows for q in r.questions if (r.case_id, q) not in known]
             plan = ImportReport(created=len(new_cases), updated=len(changes), phrasings_added=len(set(todo)),

@@ -14,6 +14,9 @@ class CaseChange:
     fields: tuple[str, ...]
     old_answer: str
     new_answer: str
+    # the answer changed and the file gives no new answer in these languages: their answers are outdated
+    # (kept and still served, as Zendesk Guide marks a translation "outdated" and keeps serving it)
+    outdated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

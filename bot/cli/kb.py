@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.cli.base import open_app, print_rows
 from bot.workflows import propose_draft
+from classifier.language import language_name
 from kb.errors import ImportWouldChange
 from kb.importer import parse_file, write_csv, write_jsonl
 from kb.service import ImportReport
@@ -27,6 +28,10 @@ def _print_import(report: ImportReport, file: str) -> None:
         if "answer" in ch.fields:
             print(f"    old answer: {ch.old_answer}")
             print(f"    new answer: {ch.new_answer}")
+        for code in ch.outdated:
+            print(f"    outdated: the answer in {language_name(code)} ({code}) "
+                  f"{'would not be' if report.dry_run else 'is not'} updated (no answer_{code} in the file); "
+                  "still served until a new one is imported")
 
 
 def cmd_kb_import(args: argparse.Namespace) -> int:
