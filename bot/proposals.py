@@ -102,22 +102,27 @@ class PhrasingCheck:
 
     ``other_case``/``other_score``: the nearest other published case and its best phrasing's cosine
     similarity; ``own_score``: the best cosine similarity to the draft's other phrasings (None when
-    it is the only one). A phrasing collides when it is nearer to the other case than to its own
-    case's other phrasings or, alone, when it is nearly the same as the other case's phrasing
-    (``duplicate_score``)."""
+    it is the only one); ``taken``: whether the bot, as the KB stands, answers this phrasing with the
+    other case (or offers that case among "did you mean" options). A phrasing collides when it is nearer
+    to the other case than to its own case's other phrasings and either the bot takes it for that case
+    or it is nearly the same as one of that case's phrasings (``duplicate_score``); alone, when it is
+    nearly the same as the other case's phrasing. Two phrasings of one new case asking two different things
+    ("can it be gift-wrapped?", "can I buy it in a shop?") are far from each other; that alone does not
+    make one of them another case's."""
 
     text: str
     other_case: str | None
     other_score: float
     own_score: float | None
     duplicate_score: float
+    taken: bool = True
 
     @property
     def collides(self) -> bool:
         if self.other_case is None:
             return False
         if self.own_score is not None:
-            return self.other_score > self.own_score
+            return self.other_score > self.own_score and (self.taken or self.other_score >= self.duplicate_score)
         return self.other_score >= self.duplicate_score
 
     @property
@@ -149,9 +154,13 @@ def check_phrasings(ac: Aftercare, case_id: str, phrasings: list[str]) -> list[P
         other = next((h for h in st.kb.search_vector(vec, 5) if h.case_id != case_id), None)
         sims = siblings[st.embedder.name] @ vec
         own = max((float(sims[j]) for j in range(len(qs)) if j != i), default=None)
+        taken = False
+        if other is not None and own is not None and float(other.score) > own:
+            d = ac.pipeline.decide(q)  # would a customer writing this get the other case today?
+            taken = d.case_id == other.case_id and d.action == "answer" or other.case_id in d.options
         out.append(PhrasingCheck(text=q, other_case=other.case_id if other else None,
                                  other_score=float(other.score) if other else 0.0, own_score=own,
-                                 duplicate_score=dup))
+                                 duplicate_score=dup, taken=taken))
     return out
 
 

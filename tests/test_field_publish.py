@@ -67,3 +67,21 @@ def test_a_ticket_that_only_asked_for_a_person_proposes_no_draft(ac: Aftercare, 
     out = cli("kb", "review", "approve", "ticket-ac-000091", code=1)
     assert "not approved" in out and "states a problem" in out
     assert ac.kb.get("ticket-ac-000091").state == "draft"
+
+
+def test_a_new_case_asking_two_different_things_is_published_when_the_bot_takes_neither_for_another_case(
+        ac: Aftercare) -> None:
+    """Two phrasings of one new case that ask different things sit far from each other; one of them being a
+    little nearer to some other case is no collision unless the bot answers it with that case (or nearly
+    repeats that case's phrasing). A phrasing the bot answers with another case is still refused."""
+    with TestClient(create_web_app(ac)) as client:
+        login(client, "eve")
+        token = csrf_of(client.get("/console/cases/new").text)
+        form = {"csrf": token, "id": "gift-and-shops", "answer": "Gift wrapping is an option at checkout; we sell "
+                "online only.", "tags": "", "product": "", "confirm": "1",
+                "questions": "can you gift-wrap the camera?\ncan I buy the camera in a shop near me?"}
+        r = client.post("/console/cases/new", data=form)
+        assert r.status_code == 200 and "created and published" in r.text, r.text[-3000:]
+        form = {**form, "id": "gift-and-password", "questions": "can you gift-wrap it?\nhow do I reset my password?"}
+        r = client.post("/console/cases/new", data=form)
+        assert r.status_code == 400 and "not published" in r.text and "reset-password" in r.text
