@@ -28,6 +28,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,6 +51,8 @@ ALERTS = "alerts"
 CUSTOMER_VISIBLE = ("bot", "agent", "system")
 TICKET_AUTHORS = ("customer", "agent", "note", "system")
 SENDING_LEASE = timedelta(minutes=2)
+# kept on a delivery sent again after its sender stopped mid-send (at least once: it may arrive twice)
+RESENT = "sent again: its sender stopped before recording the outcome"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class _Due:
     key: str
     next_at: datetime
     attempts: int
+    resumed: bool = False  # a "sending" row whose sender stopped (died) before recording the outcome
 
 
 class Outbox:
@@ -98,6 +102,9 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._sending: dict[str, asyncio.Task[int]] = {}  # conversation key -> its sender
         self._gate: asyncio.Semaphore | None = None
+        # claims and outcomes on threads of their own: recording a sent message must not queue behind the
+        # webhooks' and the pipeline's work in the default pool (the window in which a crash sends it twice)
+        self._book: ThreadPoolExecutor | None = None  # made at the first send, shut down by stop()
         self._background = BackgroundLoop(
             self._round, settings.poll_interval_s, name="outbox", logger=log, failed="outbox round failed"
         )
@@ -278,7 +285,8 @@ class Outbox:
                     # another sender holds it (or held it when it died: released after the lease)
                     out.append(_Due(d.id, d.message_id, d.target, d.key, now + SENDING_LEASE, d.attempts))
                     continue
-                out.append(_Due(d.id, d.message_id, d.target, d.key, d.next_at, d.attempts))
+                out.append(_Due(d.id, d.message_id, d.target, d.key, d.next_at, d.attempts,
+                                resumed=d.status == "sending"))
             return out
 
     def _claim(self, d: _Due) -> bool:
@@ -287,11 +295,16 @@ class Outbox:
             Delivery.status == "pending",
             and_(Delivery.status == "sending", Delivery.claimed_at < now - SENDING_LEASE),
         )  # its sender died
+        marks: dict[str, object] = {}
+        if d.resumed:  # the platform may have it already: Telegram's and Slack's sends carry no idempotency key
+            log.warning("sending message %s to %s again: its sender stopped before recording the outcome; the "
+                        "customer may see it twice", d.message_id, d.target)
+            marks["last_error"] = RESENT
         with self._sessions() as s:
             res = s.execute(
                 update(Delivery)
                 .where(Delivery.id == d.id, Delivery.attempts == d.attempts, free)
-                .values(status="sending", claimed_at=now)
+                .values(status="sending", claimed_at=now, **marks)
                 .execution_options(synchronize_session=False)
             )
             s.commit()
@@ -412,14 +425,17 @@ class Outbox:
         alert_sink = self._alert_sink if d.target == ALERTS else None
         if (sink is None and alert_sink is None) or d.next_at > now:
             return False
-        if not await asyncio.to_thread(self._claim, d):
+        loop = asyncio.get_running_loop()
+        if self._book is None:
+            self._book = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
+        if not await loop.run_in_executor(self._book, self._claim, d):
             return False
         send: Awaitable[None] | None = None
         if alert_sink is not None:
             alert = await asyncio.to_thread(self.handoff.alert, d.message_id)
             send = alert_sink(alert) if alert is not None else None
         elif sink is not None:
-            out = await asyncio.to_thread(self._outgoing, d)
+            out = await loop.run_in_executor(self._book, self._outgoing, d)
             send = sink(out) if out is not None else None
         error: DeliveryFailed | None = None
         if send is not None:
@@ -430,7 +446,7 @@ class Outbox:
             except Exception as e:  # noqa: BLE001 - an unexpected failure is retried like a network one
                 log.exception("delivery %s to %s raised", d.id, d.target)
                 error = DeliveryFailed(f"{e.__class__.__name__}: {e}")
-        await asyncio.to_thread(self._finish, d, error=error)
+        await loop.run_in_executor(self._book, functools.partial(self._finish, d, error=error))
         return error is None
 
     async def run_once(self) -> int:
@@ -476,3 +492,6 @@ class Outbox:
             task.cancel()
         if senders:
             await asyncio.gather(*senders, return_exceptions=True)
+        if self._book is not None:
+            self._book.shutdown(wait=False)
+            self._book = None
