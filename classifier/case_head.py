@@ -27,8 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from classifier.impact import Assessment
 from classifier.model import TrainedModel
-from classifier.router import Decision, Router, Why
+from classifier.router import ABOUT_BOT, Decision, Router, Why
+from classifier.specifics import asks_about_bot
 
 log = logging.getLogger(__name__)
 
@@ -188,10 +190,16 @@ class HeadedRouter:
                            score=round(score, 4), why=Why.MATCH, options=(),
                            reason=f"case {lead!r}: vote {d.confidence:.2f} (>= {self.agree_vote:.2f}) and the case "
                                   f"head {prob:.2f} (>= {self.agree_head:.2f}) agree")
+        if asks_about_bot(text):  # "봇이에요?" near some case's phrasing, the head unconvinced: told it is a bot
+            return replace(d, action="reply", label=ABOUT_BOT, why=Why.ABOUT_BOT, options=(), priority="normal",
+                           reason=f"the customer asks whether this is a bot: told so, with the way to a person "
+                                  f"(the vote leads with {lead!r}, the case head with {key!r})")
         if d.action == "escalate":
             return d
         head_says = key[len(CASE):] if key.startswith(CASE) else key[len(LABEL):]
-        return replace(d, action="escalate", label=self.router.answer_label if key.startswith(CASE) else head_says,
+        label = self.router.answer_label if key.startswith(CASE) else head_says
+        stakes = Assessment(impact=d.impact, urgency=d.urgency)  # escalated here: the stakes count as they would
+        return replace(d, action="escalate", label=label, priority=self.router.priority_of(label, "escalate", stakes),
                        threshold=self.agree_vote, why=Why.UNSURE, options=(),
                        reason=f"not sure enough: the vote leads with {lead!r} ({d.confidence:.2f}), the case head "
                               f"with {head_says!r} ({prob:.2f})")

@@ -33,11 +33,17 @@ _WIDE = re.compile(
 _CRITICAL = re.compile(
     r"\b(emergency|outage|security breach|hacked|breach|data (loss|leak)|lost all|deleted all|wiped|"
     r"lost (all |every )?(my|our|the) (data|files|photos|pictures|videos|recordings|footage|contacts|documents)|"
-    r"fraud|fraudulent|stolen|someone (else )?(logged|is logged|got) into|unauthori[sz]ed|identity theft|"
+    r"fraud|fraudulent|stolen|(someone|somebody) (else )?(has )?(logged|is logged|got|getting|is getting) in(to)?|"
+    r"unauthori[sz]ed|identity theft|not me who logged in|"
+    r"(recordings|videos|footage|clips|photos|pictures|files|data|history) (are|is|were|was|have|has|got) "
+    r"(all )?(gone|disappeared|vanished|deleted|erased|wiped)|"
     r"production (is )?down|"
     r"fire|smoke|smoking|burning|burnt|melting|melted|sparks?|overheat(s|ed|ing)?|explod(e|ed|ing)|"
     r"electric(al)? shock|injur(y|ed|ies)|hurt|unsafe|danger(ous)?|break-?in|intruder|burglar)\b"
-    r"|긴급|해킹|도난|유출|화재|연기|감전|폭발|과열",
+    r"|긴급|해킹|도난|유출|화재|연기|감전|폭발|과열|도용|침입|무단(으로)? ?(접속|로그인|사용)|"
+    r"(누가|누군가|다른 사람이) ?(제|내|저희) ?계정|"
+    r"(영상|녹화|동영상|사진|파일|데이터|기록|클립)[^.?!\n]{0,12}(사라졌|사라져|지워졌|지워져|삭제됐|삭제되었|"
+    r"삭제돼|날아갔|없어졌)",
     re.IGNORECASE,
 )
 _URGENT = re.compile(
@@ -47,7 +53,11 @@ _URGENT = re.compile(
     r"within (an|the|one|two|\d+) (hour|hours|minutes)|in (an|one|two|\d+) hours?|"
     r"charged twice|double[- ]charged|overcharged|(lost|losing) (money|sales|customers|revenue|orders)|"
     r"money (was )?(taken|gone|missing)|can'?t (pay|get paid|sell|take payments)|payroll|"
-    r"can'?t work|cannot work|can'?t do my job|business (is )?(stopped|blocked))\b|!!!+|급해|빨리|당장|마감|이중 결제",
+    r"can'?t work|cannot work|can'?t do my job|business (is )?(stopped|blocked)|"
+    r"(billed|charged|debited|paid) (me )?(twice|two times|double)|duplicate (charge|payment))\b|!!!+|"
+    r"급해|급합|급한|시급|빨리|당장|마감|지금 바로|오늘 ?(안에|안으로|중으로|중에|까지)|내일 ?(까지|아침까지)|"
+    r"(이중|중복) ?(결제|청구|출금)|(결제|청구|출금)[^.?!\n]{0,6}(두 ?번|2번|두번|중복)|"
+    r"돈이[^.?!\n]{0,8}(빠져|나갔|빠졌)|과다 ?(청구|결제)",
     re.IGNORECASE,
 )
 

@@ -22,11 +22,11 @@ from enum import StrEnum
 import numpy as np
 
 from classifier.calibrate import Calibrator
-from classifier.impact import ImpactAssessor
+from classifier.impact import Assessment, ImpactAssessor
 from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
-from classifier.specifics import may_ask_for_person
+from classifier.specifics import asks_about_bot, may_ask_for_person
 from classifier.spelling import Speller
 from classifier.vote import CASE, LABEL, UNCOVERED, Calibration, RouterSettings, Vote, _vote, two_stage_vote
 from kb.errors import KBError
@@ -42,6 +42,7 @@ SAME = 0.9999
 # Decision label of a reply whose courtesy vote is weak: the bot asks the customer to say more
 UNSURE = "unsure"
 # A message of only these (and spaces) is thanks: thumbs up, folded hands, hearts, smiles, OK, check marks
+ABOUT_BOT = "about_bot"  # the reply to "are you a bot?": what the customer talks to, and the way to a person
 THANKS = "thanks"  # the courtesy label they stand for, when the labels have it
 THANKS_SYMBOLS = frozenset("👍🙏❤♥💙💚💛🧡💜🤍😊🙂😀😃😄😁🥰😍👌✅✔💯🤗☺️\ufe0f")
 # Korean chat shorthand of bare consonants and vowels ("ㄳ", "ㄱㅅ") that means thanks
@@ -72,6 +73,7 @@ class Why(StrEnum):
     LABEL = "label"  # the nearest examples are of a label that does not answer (fault, thanks...)
     WEAK_REPLY = "weak_reply"  # a courtesy label leads weakly: the customer is asked to say more
     ASKS_PERSON = "asks_person"  # the customer asks for a person
+    ABOUT_BOT = "about_bot"  # the customer asks whether they are talking to a bot (told; no ticket)
     UNCOVERED = "uncovered"  # a question the knowledge base does not cover yet
     NO_KNOWLEDGE = "no_knowledge"  # nothing to answer from yet (empty index, no examples)
     LANGUAGE = "language"  # written in a language the encoder does not read
@@ -195,6 +197,25 @@ class Router(Calibrator):
             return None
         return (case_id, float(near[0])) if label in tags else None
 
+    def priority_of(self, label: str, action: str, assessment: Assessment) -> str:
+        """The priority (low | normal | high | urgent) of a message labelled ``label`` that gets ``action``:
+        the label's configured priority; escalated, one step up for high urgency (money, a deadline) and
+        urgent for critical urgency (safety, security, lost data) or wide impact (ISO/IEC 20000's priority
+        from urgency and impact). The one rule every step that opens a ticket applies."""
+        spec = self.labels.get(label)
+        priority = spec.priority if spec else "normal"
+        if action == "escalate":
+            if assessment.urgency == "high":
+                priority = raise_priority(priority, 1)
+            if assessment.urgency == "critical" or assessment.impact == "wide":
+                priority = "urgent"
+        return priority
+
+    def stakes_priority(self, label: str, text: str) -> str:
+        """:meth:`priority_of` for ``text`` escalated with ``label`` when no decision was made on it (a
+        customer declining the offered cases, asking for a person): urgency and impact from its words."""
+        return self.priority_of(label, "escalate", self.impact.assess(text))
+
     def decide(self, text: str, vector: np.ndarray) -> Decision:
         s = self.settings
         idx = self.kb.index()  # brought to the current KB revision: the calibration follows the same one
@@ -219,15 +240,15 @@ class Router(Calibrator):
             hits = sorted(hits, key=lambda h: order.get(h.case_id, len(order)))
         assessment = self.impact.assess(text, vector)
 
+        about_bot = asks_about_bot(text)
+
         def done(action: str, label: str, confidence: float, reason: str, case_id: str | None = None,
                  score: float = 0.0, *, why: Why, options: tuple[str, ...] = ()) -> Decision:
-            spec = self.labels.get(label)
-            priority = spec.priority if spec else "normal"
-            if action == "escalate":
-                if assessment.urgency == "high":
-                    priority = raise_priority(priority, 1)
-                if assessment.urgency == "critical" or assessment.impact == "wide":
-                    priority = "urgent"
+            if action != "answer" and about_bot:  # no case of the KB answers it: no complaint, no request for a
+                # person yet ("are you a bot?"): the customer is told what they talk to and how to reach a person
+                action, label, confidence, why, options = "reply", ABOUT_BOT, 1.0, Why.ABOUT_BOT, ()
+                reason = f"the customer asks whether this is a bot: told so, with the way to a person ({reason})"
+            priority = self.priority_of(label, action, assessment)
             if read_as != text:
                 reason = f"{reason} (read as {read_as!r})"
             return Decision(action=action, label=label, confidence=round(confidence, 4), reason=reason, why=why,

@@ -168,3 +168,29 @@ def chases(text: str) -> bool:
     """Whether ``text`` chases an open ticket rather than stating a problem or asking something: "is it
     fixed yet?", "any update?", "hello??", "언제 고쳐지나요?", "진행 상황 알려주세요" (ten words at most)."""
     return bool(_CHASE.search(text)) and len(text.split()) <= 10
+
+
+# "are you a bot?", "am I talking to a real person?", "봇이에요?": the customer asks what they are talking to,
+# nothing more (a greeting or "lol" around it at most). Answered honestly, with the way to a person; not a
+# complaint, not a ticket (Intercom's and the EU AI Act's disclosure: the customer is told it is a bot).
+_BOT_THING = r"(?:a |an |the )?(?:bot|robot|chat ?bot|ai|a\.i\.|machine|computer|program|real (?:person|human)|" \
+             r"human(?: being)?|person|automated(?: system| reply| replies)?|auto[- ]?reply)"
+_ABOUT_BOT = re.compile(
+    r"^(?:(?:hi|hey|hello|ok|so|wait|um|uh|lol|haha|sorry|excuse me)[,!. ]+)*"
+    rf"(?:are you|r u|are u|is this|is that|am i (?:talking|chatting|speaking|writing) (?:to|with)|"
+    rf"is (?:this|it) (?:a )?(?:real )?(?:person|human) (?:i'?m|i am) (?:talking|chatting|speaking) (?:to|with)|"
+    rf"(?:who|what) (?:am i (?:talking|chatting|speaking) (?:to|with)|are you|is this))"
+    rf"(?: {_BOT_THING})?(?: or (?:a |an )?(?:{_BOT_THING}))?(?: (?:right|then|here|lol|or not))?[ ?!.]*$"
+    r"|^(?:혹시 )?(?:이거|이건|지금|당신|너|거기)?\s*(?:봇|챗봇|로봇|ai|AI|기계|자동 응답|자동응답|사람)"
+    r"(?:이에요|인가요|이야|이니|예요|입니까|이세요|인가|임|이죠|이지요|이랑 (?:얘기|대화)하는 (?:거|건)가요)[ ?!.]*$"
+    r"|^(?:지금 )?(?:사람|상담원|봇|챗봇)(?:이|이랑|하고|과|와) (?:얘기|대화|채팅)(?:하는|중인) (?:거|건)"
+    r"(?:예요|에요|가요|죠)[ ?!.]*$",
+    re.IGNORECASE)
+
+
+def asks_about_bot(text: str) -> bool:
+    """Whether ``text`` only asks what the customer is talking to ("are you a bot?", "is this a real
+    person?", "who am I talking to?", "봇이에요?", "사람이에요?"). A question about the product that happens to
+    start alike ("are you open on sundays?") is not."""
+    t = " ".join(text.strip().split())
+    return len(t) <= 80 and bool(_ABOUT_BOT.match(t))

@@ -270,7 +270,9 @@ async def test_slack_korean_customer_and_agents_see_the_language(ko_app: Callabl
             labels = [e["text"]["text"] for b in posted[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
             assert korean(posted[0]["text"]) and labels == ["도움이 됐어요", "상담원과 대화"]
             await say(http, "결제가 두 번 됐어요 환불해 주세요")
-            post = (await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == AGENTS))[0]
+            # money taken twice makes the ticket urgent: an alert may come to the channel before the ticket's post
+            post = (await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == AGENTS and "blocks" in p
+                                         and any(b.get("fields") for b in p["blocks"])))[0]
             fields = " ".join(f["text"] for b in post["blocks"] for f in b.get("fields", []))
             assert "*Language*\nKorean" in fields
     finally:
@@ -332,3 +334,34 @@ def test_a_french_german_or_spanish_question_gets_its_answer_introduced_in_its_l
                                                                              "touchez « Mot de passe oublié ? »."})
     out = push(ac, "Comment réinitialiser mon mot de passe ?", customer="fr2")
     assert out.case_id == "reset-password" and out.replies[0].text.startswith("Pour réinitialiser votre mot de passe")
+
+
+STAKES = {  # what is at stake, said in Korean and in English: the ticket's priority (never "answered")
+    "누가 제 계정에 무단으로 접속했어요": "urgent",
+    "제 계정이 도용당한 것 같아요": "urgent",
+    "녹화 영상이 전부 사라졌어요": "urgent",
+    "저장된 사진이 다 지워졌어요 어떻게 하죠": "urgent",
+    "all my recordings are gone from the app": "urgent",
+    "somebody is logged into my account and it's not me": "urgent",
+    "결제가 두 번 됐어요": "high",
+    "구독료가 중복 결제됐어요": "high",
+    "통장에서 돈이 두 번 빠져나갔어요": "high",
+    "카메라가 안 켜져요 급합니다": "high",
+    "내일까지 설치해야 하는데 카메라 연결이 안 돼요": "high",
+    "I was billed twice for the subscription this month": "high",
+}
+
+
+@pytest.mark.parametrize("text", list(STAKES))
+def test_the_stakes_raise_priority_in_korean_as_in_english(ko_app: Callable[..., Aftercare], text: str) -> None:
+    """Security, lost recordings and money taken twice raise a ticket's priority whatever the language and
+    whichever step escalates it (the router, the case head's disagreement, a clarification declined)."""
+    ac = ko_app()
+    out = push(ac, text, customer=f"stakes-{abs(hash(text)) % 10**6}")
+    if out.action == "clarify":  # "none of these": the ticket a person takes keeps what is at stake
+        out = ac.pipeline.handle(IncomingMessage(channel="web", customer=f"stakes-{abs(hash(text)) % 10**6}",
+                                                 text=str(len(out.options) + 1)))
+    assert out.action == "escalate" and out.ticket_id, (text, out.action, out.reason)
+    want = STAKES[text]
+    ranks = ["low", "normal", "high", "urgent"]
+    assert ranks.index(ac.handoff.get(out.ticket_id).priority) >= ranks.index(want), (text, out.priority, out.reason)

@@ -190,7 +190,7 @@ class Clarifier:
         open_t = s.handoff.open_ticket(conv)
         if open_t is not None:
             return s.joined(conv, open_t, None, key=key, lang=lang or "")
-        human, priority = s.person_label()
+        human, priority = s.person_label(asked)
         reason = f"none of the offered cases fit ({', '.join(options)}); the customer asks for a person"
         try:
             t = s.handoff.create_ticket(conv, subject=asked or "None of the offered answers fit", label=human,

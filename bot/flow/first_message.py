@@ -13,6 +13,7 @@ import numpy as np
 from bot.flow.clarify import Clarifier
 from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
+from classifier.impact import Assessment
 from classifier.router import THANKS, Decision, Why
 from classifier.specifics import chases, is_vague
 from handoff.errors import OpenTicketExists
@@ -40,7 +41,8 @@ class FirstMessage:
             if s.bot_just_said(conv, message_id, MessageKind.CLARIFY):
                 # never twice in a row: the customer did not pick and is still not clear; a person takes it,
                 # with the options the bot considered in the ticket's reason
-                d = replace(d, action="escalate",
+                d = replace(d, action="escalate", priority=s.router().priority_of(
+                                d.label, "escalate", Assessment(impact=d.impact, urgency=d.urgency)),
                             reason=f"asked which of {', '.join(d.options)} right before; still unsure: "
                                    f"a person takes it ({d.reason})")
                 meta = {**meta, "reason": d.reason, "options": list(d.options)}
@@ -60,7 +62,7 @@ class FirstMessage:
                 return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                                reason="chasing a ticket while none is open: asked what it is about",
                                message_id=message_id)
-            human, priority = s.person_label()
+            human, priority = s.person_label(text)
             d = replace(d, action="escalate", label=human, priority=priority or d.priority,
                         reason=f"chasing a ticket again while none is open: a person looks ({d.reason})")
             meta = {**meta, "reason": d.reason}

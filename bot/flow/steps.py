@@ -134,10 +134,13 @@ class Steps:
         prev = self.handoff.message_before(conv, message_id)
         return prev is not None and prev.author == "bot" and prev.kind in kinds
 
-    def person_label(self) -> tuple[str, str]:
-        """The label of "a person takes it" (``classifier.human_label``) and its configured priority ("" when
-        the labels do not list it)."""
+    def person_label(self, text: str = "") -> tuple[str, str]:
+        """The label of "a person takes it" (``classifier.human_label``) and its priority: the configured one
+        ("" when the labels do not list it), raised by what ``text`` (the customer's words) puts at stake
+        (:meth:`classifier.router.Router.priority_of`)."""
         router = self.router()
         human = router.settings.human_label
         spec = router.labels.get(human)
-        return human, spec.priority if spec else ""
+        if spec is None:
+            return human, ""
+        return human, router.stakes_priority(human, text) if text.strip() else spec.priority
