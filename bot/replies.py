@@ -17,6 +17,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
+from classifier.language import guess_language, language_name
+
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "ko")
 
@@ -42,6 +44,21 @@ def josa(word: object, after_consonant: str, after_vowel: str) -> str:
     else:
         return f"{text}{after_consonant}({after_vowel})"
     return text + (after_consonant if closed else after_vowel)
+
+
+def customer_language(kept: str | None, said: list[str]) -> str:
+    """The customer's language as agents read it (the console's ticket page, ``tickets show``): ``kept``,
+    the conversation's language (ISO code, the one its replies speak; None until known), by name; when the
+    customer's newest clearly-written message (``said``: their messages, oldest first) is in a language
+    without reply templates, that language, saying the bot's replies and notices reach them in ``kept``'s
+    ("Japanese (no reply templates in Japanese: the bot's notices reach them in English)"). Only shown:
+    an agent's reply goes as the agent wrote it."""
+    written = next((lang for lang in map(guess_language, reversed(said)) if lang is not None), None)
+    if written is not None and written not in LANGUAGES and written != kept:
+        name = language_name(written)
+        return (f"{name} (no reply templates in {name}: the bot's notices reach them in "
+                f"{language_name(kept or 'en')})")
+    return language_name(kept) if kept else "not known yet"
 
 
 class Replies:

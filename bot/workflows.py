@@ -10,9 +10,9 @@ import logging
 from bot.app import Aftercare
 from bot.proposals import NothingToPropose, propose_from_ticket
 from classifier.router import Why
-from handoff.errors import OpenTicketExists
+from handoff.errors import OpenTicketExists, TicketNotOpen
 from handoff.models import MessageKind
-from handoff.views import MessageView, TicketView
+from handoff.views import SentReply, TicketView
 from kb.errors import KBError
 from kb.service import CaseView
 
@@ -74,17 +74,35 @@ def resolve_problem(
 
 
 def reply_with_case(ac: Aftercare, ticket: str | int, agent: str, case_ref: str, words: str = "", *,
-                    key: str = "") -> MessageView:
+                    key: str = "", reopen: bool = False) -> SentReply:
     """The agent's reply on ``ticket``: ``words`` (if any), then the published case ``case_ref``'s answer;
-    with ``key`` (one per submitted form) sent once however often it comes (a double click).
-    Raises KBError when the case does not exist or is not published, HandoffError when the ticket is closed."""
+    with ``key`` (one per submitted form) sent once however often it comes (a double click); a ticket no
+    longer open is handled as :meth:`handoff.tickets.Tickets.reply` does (``reopen``: reopen it first).
+    Raises KBError when the case does not exist or is not published, TicketNotOpen when the ticket is not
+    open and the reply does not reopen it."""
     case = ac.kb.get(case_ref)
     if case.state != "published":
         raise KBError(f"case {case.id} is {case.state}, not published")
     lang = ac.handoff.get(ticket).language
     answer = case.translations.get(lang, case.answer) if lang else case.answer  # the customer's language if it has it
     text = f"{words.strip()}\n\n{answer}" if words.strip() else answer
-    return ac.handoff.reply(ticket, agent, text, key=key)
+    return ac.handoff.reply(ticket, agent, text, key=key, reopen=reopen)
+
+
+def not_sent_reason(ac: Aftercare, e: TicketNotOpen) -> str:
+    """Why an agent's reply to a ticket no longer open was not sent, for every surface to show before its
+    own way out (Reopen and send, ``--reopen``, the Reopen button): "Not sent: ticket AC-000042 is closed."
+    A resolved ticket names the reopen window (a reply within it would have reopened the ticket, as the
+    customer's message does); a merged one names the ticket to reply on."""
+    if e.merged_into:
+        return (f"Not sent: ticket {e.ticket} was merged into {e.merged_into}; its customer's conversation goes "
+                f"on there: reply on {e.merged_into}.")
+    if e.status == "resolved":
+        hours = ac.config.tickets.reopen_window_hours
+        why = (f"more than {hours:g} hours ago (a reply within {hours:g} hours of the resolution reopens it, as "
+               "the customer's message does)") if hours > 0 else "and replies do not reopen resolved tickets here"
+        return f"Not sent: ticket {e.ticket} is resolved, {why}."
+    return f"Not sent: ticket {e.ticket} is {e.status}."
 
 
 def escalate_to_person(

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.clock import Clock
-from handoff.errors import TicketClosed, TicketNotFound
+from handoff.errors import TicketNotFound, TicketNotOpen
+from handoff.links import followed
 from handoff.models import OPEN_STATES, Ticket, TicketEvent
 from handoff.settings import DeskSettings
 from handoff.views import TicketView, ticket_view
@@ -68,11 +69,19 @@ class DeskContext:
         return t
 
     def find_open(self, s: Session, ref: str | int) -> Ticket:
-        """:meth:`find`, for a change that needs an open ticket (:class:`TicketClosed` otherwise)."""
+        """:meth:`find`, for a change that needs an open ticket (:class:`TicketNotOpen`, a
+        :class:`TicketClosed`, otherwise)."""
         t = self.find(s, ref)
         if t.status not in OPEN_STATES:
-            raise TicketClosed(f"ticket {t.public_id} is {t.status}")
+            raise self.not_open(s, t)
         return t
+
+    def not_open(self, s: Session, t: Ticket) -> TicketNotOpen:
+        """The refusal of a change ``t`` (resolved, closed or merged) cannot take, naming the ticket a
+        merged one now lives in."""
+        target = followed(s, t) if t.merged_into_id is not None else None
+        return TicketNotOpen(t.public_id or str(t.id), t.status,
+                             merged_into=(target.public_id or "") if target is not None and target is not t else "")
 
     def ticket(self, ref: str | int) -> TicketView:
         """The ticket as it is stored now, read in a session of its own."""

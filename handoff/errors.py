@@ -20,6 +20,20 @@ class TicketClosed(HandoffError):
     """The operation needs an open ticket."""
 
 
+class TicketNotOpen(TicketClosed):
+    """A change that needs an open ticket (an agent's reply, priority, waiting) on a resolved, closed or
+    merged one; nothing changed. ``ticket``: its public id; ``status``: resolved or closed;
+    ``merged_into``: the public id of the open-or-not ticket it was merged into (followed through further
+    merges), '' when it was not merged; ``reopenable``: whether reopening it is allowed (a merged ticket
+    does not reopen: its customer's messages and replies live in ``merged_into``)."""
+
+    def __init__(self, ticket: str, status: str, *, merged_into: str = "") -> None:
+        self.ticket, self.status, self.merged_into = ticket, status, merged_into
+        self.reopenable = not merged_into
+        said = f"ticket {ticket} was merged into {merged_into}" if merged_into else f"ticket {ticket} is {status}"
+        super().__init__(said)
+
+
 class MergeNeedsConfirmation(HandoffError):
     """Merging tickets of two different customers was asked without confirming it; nothing changed."""
 

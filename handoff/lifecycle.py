@@ -104,14 +104,20 @@ class Lifecycle:
             return None
         with self.ctx.sessions() as s:
             t = self.latest_ticket(s, conversation_id, resolved=True)
-            if t is None or t.status != "resolved" or t.resolved_at is None:
-                return None
-            if t.resolved_at < as_utc(self.ctx.now()) - timedelta(hours=window):
+            if t is None or t.status != "resolved" or not self.within_reopen_window(t):
                 return None
             ref = t.id
         if unless is not None and unless():
             return None
         return self.reopen(ref, "customer", reason="the customer wrote after the resolution")
+
+    def within_reopen_window(self, t: Ticket) -> bool:
+        """Whether the resolved ticket ``t`` was resolved within ``reopen_window_hours`` (a message to it
+        reopens it); False when the window is 0 (off) or ``t`` is not resolved."""
+        window = self.ctx.settings.reopen_window_hours
+        if window <= 0 or t.status != "resolved" or t.resolved_at is None:
+            return False
+        return as_utc(t.resolved_at) >= as_utc(self.ctx.now()) - timedelta(hours=window)
 
     def awaiting_rating(self, conversation_id: int) -> TicketView | None:
         """The conversation's latest ticket (or the one it was merged into) when it is resolved: the

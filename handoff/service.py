@@ -53,7 +53,7 @@ class Handoff:
         self.assignment = Assignment(self.ctx, self.alert_log)
         self.lifecycle = Lifecycle(self.ctx, self.sla_clocks)
         self.merging = Merging(self.ctx, self.lifecycle)
-        self.tickets = Tickets(self.ctx, self.sla_clocks, self.alert_log, self.assignment)
+        self.tickets = Tickets(self.ctx, self.sla_clocks, self.alert_log, self.assignment, self.lifecycle)
         self.conversations = Conversations(self.ctx, self.lifecycle)
         self.problem_book = ProblemBook(self.ctx, self.alert_log, self.tickets)
 

@@ -22,6 +22,7 @@ from handoff.context import DeskContext
 from handoff.conversations import KEY_CHARS
 from handoff.desk_models import Alert
 from handoff.errors import HandoffError, OpenTicketExists
+from handoff.lifecycle import Lifecycle
 from handoff.links import copy_to_merged, followed
 from handoff.models import (
     OPEN_STATES,
@@ -36,14 +37,24 @@ from handoff.models import (
 from handoff.races import on_fresh_state
 from handoff.sla_clocks import SlaClocks
 from handoff.vectors import unit_bytes
-from handoff.views import EventView, MessageView, TicketActivity, TicketView, message_view, ticket_view
+from handoff.views import (
+    EventView,
+    MessageView,
+    SentReply,
+    TicketActivity,
+    TicketView,
+    message_view,
+    ticket_view,
+)
 
 
 class Tickets:
     """Opens, reads, answers, resolves and rates tickets."""
 
-    def __init__(self, ctx: DeskContext, sla: SlaClocks, alerts: AlertLog, assignment: Assignment) -> None:
+    def __init__(self, ctx: DeskContext, sla: SlaClocks, alerts: AlertLog, assignment: Assignment,
+                 lifecycle: Lifecycle) -> None:
         self.ctx = ctx
+        self.lifecycle = lifecycle
         self.sla = sla
         self.alerts = alerts
         self.assignment = assignment
@@ -208,18 +219,33 @@ class Tickets:
     # -- agents' work ---------------------------------------------------------------------------------
 
     @on_fresh_state
-    def reply(self, ref: str | int, agent: str, text: str, *, key: str = "") -> MessageView:
+    def reply(self, ref: str | int, agent: str, text: str, *, key: str = "", reopen: bool = False) -> SentReply:
         """An agent's reply to the customer (and to customers merged into the ticket); the first reply
-        assigns a new ticket to that agent. HandoffError without text, TicketClosed on a closed ticket.
-        With ``key`` (an idempotency key: the console form's) it is sent once: the same form submitted
-        again (a double click, a resend) returns the first reply and sends nothing."""
+        assigns a new ticket to that agent. HandoffError without text. With ``key`` (an idempotency key:
+        the console form's) it is sent once: the same form submitted again (a double click, a resend)
+        returns the first reply and sends nothing.
+
+        A ticket that is no longer open is treated as the customer writing to it would be: one resolved
+        within ``reopen_window_hours`` is reopened by the reply (``reopened_from`` "resolved" in the
+        result, and a "reopened" event names the agent); otherwise nothing is sent and
+        :class:`TicketNotOpen` says why (resolved longer ago, closed, or merged into another ticket),
+        unless ``reopen`` (the agent's "Reopen and send") reopens it first. A merged ticket never
+        reopens: the refusal names the ticket it was merged into."""
         if not text.strip():
             raise HandoffError("a reply needs text")
         with self.ctx.sessions() as s:
             sent = _keyed(s, key)
             if sent is not None:
-                return message_view(sent)
-            t = self.ctx.find_open(s, ref)
+                return SentReply(**vars(message_view(sent)))
+            t = self.ctx.find(s, ref)
+            reopened = ""
+            if t.status not in OPEN_STATES:
+                recent = t.status == "resolved" and self.lifecycle.within_reopen_window(t)
+                if t.merged_into_id is not None or not (reopen or recent):
+                    raise self.ctx.not_open(s, t)
+                reopened = t.status
+                why = "Reopen and send" if reopen and not recent else "a reply soon after the resolution"
+                self.lifecycle.reopen_row(s, t, agent, reason=f"{why} by {agent}")
             now = self.ctx.now()
             if t.status == "new":
                 t.status, t.assignee = "assigned", agent
@@ -232,7 +258,8 @@ class Tickets:
             s.flush()
             copy_to_merged(s, t, m)
             self.ctx.event(s, t.id, agent, "replied", message_id=m.id)
-            return self._commit_keyed(s, m, key)
+            view = self._commit_keyed(s, m, key)
+            return SentReply(**vars(view), reopened_from=reopened if view.id == m.id else "")
 
     @on_fresh_state
     def note(self, ref: str | int, agent: str, text: str, *, key: str = "") -> MessageView:

@@ -28,6 +28,14 @@ class MessageView:
 
 
 @dataclass(frozen=True)
+class SentReply(MessageView):
+    """An agent's reply as sent: the stored message, and ``reopened_from`` ("resolved" or "closed") when
+    sending it reopened the ticket ('' otherwise; also for a form submitted again, which sent nothing)."""
+
+    reopened_from: str = ""
+
+
+@dataclass(frozen=True)
 class EventView:
     at: datetime
     actor: str

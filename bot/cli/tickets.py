@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import textwrap
 from typing import Any
 
 from bot.cli.base import open_app, print_rows
 from bot.cli.desk import print_desk_details
-from bot.workflows import reply_with_case, resolve_ticket
-from handoff.errors import HandoffError
+from bot.replies import customer_language
+from bot.workflows import not_sent_reason, reply_with_case, resolve_ticket
+from handoff.errors import HandoffError, TicketNotOpen
 from handoff.views import TicketView
 
 
@@ -32,9 +35,11 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     t = ac.handoff.get(args.ticket)
     print(_fmt_ticket(t))
     print(f"confidence {t.confidence:.2f}; reason: {t.reason}; assignee: {t.assignee or '-'}")
+    transcript = ac.handoff.transcript(t.id)
+    print(f"language: {customer_language(t.language, [m.text for m in transcript if m.author == 'customer'])}")
     if t.resolution:
         print(f"resolution: {t.resolution}")
-    for m in ac.handoff.transcript(t.id):
+    for m in transcript:
         who = m.author + (f" {m.author_name}" if m.author_name else "")
         print(f"  [{m.created_at:%Y-%m-%d %H:%M}] {who}: {m.text}")
     print_desk_details(ac, t)  # SLA due times and the event history
@@ -43,21 +48,40 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
 
 def cmd_tickets_reply(args: argparse.Namespace) -> int:
     """A reply (or ``--note``); ``--case ID`` sends that published case's answer, in the customer's
-    language when the case has it, after the text if one is given."""
+    language when the case has it, after the text if one is given. A ticket no longer open takes the reply
+    as it would the customer's message (resolved within the reopen window: reopened and sent); otherwise
+    nothing is sent: the reason and the unsent text are printed and the exit code is 1, unless ``--reopen``
+    reopens it first (a merged ticket never reopens: the reason names the ticket to reply on)."""
     if args.case and args.note:
         raise HandoffError("a note cannot carry a solved case's answer: leave out --note or --case")
+    if args.reopen and args.note:
+        raise HandoffError("a note needs no open ticket: leave out --reopen")
     if not args.case and not (args.text or "").strip():
         raise HandoffError("a reply needs text or --case")
     ac = open_app(args)
-    if args.case:
-        reply_with_case(ac, args.ticket, args.agent, args.case, args.text or "")
-        print(f"reply with case {args.case} sent to the customer")
-    elif args.note:
+    if args.note:
         ac.handoff.note(args.ticket, args.agent, args.text)
         print("internal note added")
-    else:
-        ac.handoff.reply(args.ticket, args.agent, args.text)
-        print("reply sent to the customer")
+        return 0
+    try:
+        if args.case:
+            sent = reply_with_case(ac, args.ticket, args.agent, args.case, args.text or "", reopen=args.reopen)
+            print(f"reply with case {args.case} sent to the customer")
+        else:
+            sent = ac.handoff.reply(args.ticket, args.agent, args.text, reopen=args.reopen)
+            print("reply sent to the customer")
+    except TicketNotOpen as e:
+        print(f"aftercare: {not_sent_reason(ac, e)}", file=sys.stderr)
+        if (args.text or "").strip():
+            print("your reply, not sent:", file=sys.stderr)
+            print(textwrap.indent(args.text.strip(), "  "), file=sys.stderr)
+        case = f" --case {args.case}" if args.case else ""
+        how = (f"send it on {e.merged_into}: aftercare tickets reply {e.merged_into}{case} TEXT" if e.merged_into
+               else f"reopen and send it: aftercare tickets reply {e.ticket} --reopen{case} TEXT")
+        print(how, file=sys.stderr)
+        return 1
+    if sent.reopened_from:
+        print(f"{ac.handoff.get(args.ticket).public_id} was {sent.reopened_from} and is open again")
     return 0
 
 
@@ -89,6 +113,7 @@ def add_ticket_commands(sub: Any) -> Any:
     k.add_argument("--note", action="store_true", help="internal note: never shown to the customer")
     k.add_argument("--case", help="send this published solved case's answer (in the customer's language when "
                                   "it has one), after the text if given")
+    k.add_argument("--reopen", action="store_true", help="a resolved or closed ticket: reopen it, then send the reply")
     k.set_defaults(func=cmd_tickets_reply, late_positionals=("text",))
     k = t.add_parser("resolve")
     k.add_argument("ticket")

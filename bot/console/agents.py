@@ -18,10 +18,11 @@ from bot.console.kit import Kit, back, storable, unstorable_reason
 from bot.console.users import LoginSession, active_agents
 from bot.console.views import PRIORITIES, alert_row, event_row, filter_and_sort, message_row, ticket_row
 from bot.errors import UnstorableValue
+from bot.replies import customer_language
 from bot.unanswered import suggested_cases
-from bot.workflows import propose_draft, reply_with_case, resolve_problem, resolve_ticket
-from classifier.language import language_name
-from handoff.errors import HandoffError, MergeNeedsConfirmation
+from bot.workflows import not_sent_reason, propose_draft, reply_with_case, resolve_problem, resolve_ticket
+from handoff.errors import HandoffError, MergeNeedsConfirmation, TicketNotOpen
+from handoff.views import SentReply
 from kb.errors import KBError
 
 QUEUE_KEYS = ("status", "priority", "label", "channel", "owner", "sort")
@@ -101,9 +102,12 @@ def agent_routes(kit: Kit) -> APIRouter:
         return show_ticket(ref, request, sess)
 
     def show_ticket(ref: str, request: Request, sess: LoginSession, *, error: str = "",
-                    typed: dict[str, str] | None = None, status: int = 200) -> Response:
+                    typed: dict[str, str] | None = None, status: int = 200,
+                    refused: dict[str, str] | None = None) -> Response:
         """The ticket page; with ``error`` and ``typed`` (form field -> the text the agent typed), the
-        page of a refused form, its text put back in its box."""
+        page of a refused form, its text put back in its box; ``refused``: a reply the ticket (no longer
+        open) refused, offered again (the form's action, case id and key; the state; the ticket it was
+        merged into, if it was)."""
         try:
             t = ac.handoff.get(ref)
         except HandoffError:
@@ -113,7 +117,8 @@ def agent_routes(kit: Kit) -> APIRouter:
         rating = ac.handoff.rating(t.id)
         row = ticket_row(t)
         return page("ticket.html", sess, request, title=f"{t.public_id} · {t.subject[:60]}", t=t, row=row,
-                    language_name=language_name(t.language) if t.language else "not known yet",
+                    language_name=customer_language(t.language, [m["text"] for m in messages
+                                                                 if m["author"] == "customer"]),
                     messages=messages, events=events, rating=rating,
                     suggestions=suggested_cases(ac, t.subject, [m["text"] for m in messages
                                                                  if m["author"] == "customer"],
@@ -121,7 +126,7 @@ def agent_routes(kit: Kit) -> APIRouter:
                     problem=problem_of(row["problem_id"]), drafts=ac.kb.list(source_ref=t.public_id, limit=100),
                     agents=roster(), confirm_merge=_ticket_ref(request.query_params.get("confirm_merge", "")),
                     last_id=max((m["id"] for m in messages), default=0), typed=typed or {},
-                    status=status, **({"error": error} if error else {}))
+                    status=status, refused=refused, **({"error": error} if error else {}))
 
     @r.get("/console/api/tickets/{ref}")
     def ticket_json(ref: str, after: int = 0, sess: LoginSession = agent) -> JSONResponse:
@@ -158,21 +163,52 @@ def agent_routes(kit: Kit) -> APIRouter:
             raise ConsoleError(f"{res.owner} has this ticket already.")
         return ticket_action(ref, go)
 
+    def send_reply(ref: str, request: Request, sess: LoginSession, send: Callable[[bool], SentReply], *,
+                   text: str, form_key: str, reopen: str, case_id: str = "") -> Response:
+        """Send a reply (``send(reopen)``); on a ticket no longer open, the refusal: the ticket page again
+        (400) with why, the typed text in the reply box and the way to send it: Reopen and send (the
+        same form, reopening first; the form's key keeps it sent once), or for a merged ticket, Send on
+        the ticket it was merged into."""
+        try:
+            sent = send(reopen == "1")
+        except TicketNotOpen as e:
+            refused = {"action": "reply_case" if case_id else "reply", "case_id": case_id, "form_key": form_key,
+                       "merged_into": e.merged_into, "status": e.status}
+            return show_ticket(ref, request, sess, error=not_sent_reason(ac, e), typed={"reply": storable(text)},
+                               status=400, refused=refused)
+        except (HandoffError, KBError, UnstorableValue) as e:
+            return ticket_action(ref, _raise(e), request=request, sess=sess, field="reply", text=text)
+        said = "Reply sent to the customer." if not case_id else f"Case {case_id}'s answer sent to the customer."
+        if sent.reopened_from == "resolved" and reopen != "1":
+            said += f" {sent_ticket(ref)} was resolved; your reply reopened it."
+        elif sent.reopened_from:
+            said += f" {sent_ticket(ref)} was {sent.reopened_from} and is open again."
+        return back(f"/console/tickets/{quote(ref)}", msg=said)
+
+    def sent_ticket(ref: str) -> str:
+        try:
+            return ac.handoff.get(ref).public_id
+        except HandoffError:
+            return ref
+
     @r.post("/console/tickets/{ref}/reply", include_in_schema=False)
     def reply(ref: str, request: Request, text: str = Form(""), form_key: str = Form("", max_length=64),
-              sess: LoginSession = agent_post) -> Response:
-        def go() -> str:  # form_key: one per rendered form, so a double-clicked Send sends once
-            ac.handoff.reply(ref, sess.user.name, text, key=_form_key(sess, form_key))
-            return "Reply sent to the customer."
-        return ticket_action(ref, go, request=request, sess=sess, field="reply", text=text)
+              reopen: str = Form(""), sess: LoginSession = agent_post) -> Response:
+        # form_key: one per rendered form, so a double-clicked Send (or Reopen and send) sends once
+        return send_reply(ref, request, sess,
+                          lambda again: ac.handoff.reply(ref, sess.user.name, text, key=_form_key(sess, form_key),
+                                                         reopen=again),
+                          text=text, form_key=form_key, reopen=reopen)
 
     @r.post("/console/tickets/{ref}/reply_case", include_in_schema=False)
     def reply_case(ref: str, request: Request, case_id: str = Form(""), text: str = Form(""),
-                   form_key: str = Form("", max_length=64), sess: LoginSession = agent_post) -> Response:
-        def go() -> str:  # form_key: a double-clicked "Send this answer" sends it once
-            reply_with_case(ac, ref, sess.user.name, case_id.strip(), text, key=_form_key(sess, form_key))
-            return f"Case {case_id.strip()}'s answer sent to the customer."
-        return ticket_action(ref, go, request=request, sess=sess, field="reply", text=text)
+                   form_key: str = Form("", max_length=64), reopen: str = Form(""),
+                   sess: LoginSession = agent_post) -> Response:
+        # form_key: a double-clicked "Send this answer" sends it once
+        return send_reply(ref, request, sess,
+                          lambda again: reply_with_case(ac, ref, sess.user.name, case_id.strip(), text,
+                                                        key=_form_key(sess, form_key), reopen=again),
+                          text=text, form_key=form_key, reopen=reopen, case_id=case_id.strip())
 
     @r.post("/console/tickets/{ref}/note", include_in_schema=False)
     def note(ref: str, request: Request, text: str = Form(""), form_key: str = Form("", max_length=64),
@@ -247,6 +283,13 @@ def agent_routes(kit: Kit) -> APIRouter:
         return ticket_action(ref, go)
 
     return r
+
+
+def _raise(e: Exception) -> Callable[[], str]:
+    """An action that fails with ``e`` (a refusal handed to ``ticket_action`` to show)."""
+    def fail() -> str:
+        raise e
+    return fail
 
 
 def _form_key(sess: LoginSession, form_key: str) -> str:

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.adapters.base import Route
-from bot.adapters.slack.agents import Agents
+from bot.adapters.slack.agents import REOPEN, REOPEN_SEND, Agents
 from bot.adapters.slack.customers import CUSTOMER_ACTION, Customers, customer_ref, parse_ref
 from bot.adapters.slack.markup import esc, mentioned_users, slack_to_plain
 from bot.adapters.slack.workspace import CHANNEL, FROM_STORE, Workspace
@@ -131,6 +131,8 @@ class SlackChannel:
         self.app.event("app_mention")(self.customers.on_mention)
         self.app.action("claim")(self.agents.on_claim)
         self.app.action("resolve")(self.agents.on_resolve)
+        self.app.action(REOPEN_SEND)(self.agents.on_reopen_send)
+        self.app.action(REOPEN)(self.agents.on_reopen)
         self.app.action(CUSTOMER_ACTION)(self.customers.on_button)
         outbox.add_customer_channel(CHANNEL, self.customers.deliver)
         if settings.agents_channel:

@@ -8,25 +8,28 @@ agent does goes through :mod:`bot.workflows`, as from the console and the CLI.""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.adapters.slack.blocks import alert_text, suggestions_block, ticket_post, transcript_line
+from bot.adapters.slack.blocks import alert_text, button, suggestions_block, ticket_post, transcript_line
 from bot.adapters.slack.markup import MAX_TEXT, esc
 from bot.adapters.slack.models import AgentThread
 from bot.adapters.slack.workspace import Workspace
 from bot.outbox import AGENTS, Outgoing
 from bot.unanswered import suggested_cases
-from bot.workflows import reply_with_case, resolve_ticket
-from handoff.errors import HandoffError
-from handoff.views import AlertView, MessageView, TicketView
+from bot.workflows import not_sent_reason, reply_with_case, resolve_ticket
+from handoff.errors import HandoffError, TicketNotOpen
+from handoff.views import AlertView, MessageView, SentReply, TicketView
 from kb.errors import KBError
 
 log = logging.getLogger("bot.adapters.slack")
 THREAD_WAIT_ROUNDS = 30  # 3 s
+REOPEN_SEND, REOPEN = "reopen_send", "reopen"  # the buttons under a reply a ticket no longer open refused
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value (characters)
 
 
 @dataclass(frozen=True)
@@ -72,29 +75,121 @@ class Agents:
             return
         agent = await ws.name(str(event.get("user")))
         text = await ws.plain(str(event.get("text") or ""))
-        marker, case_marker = ws.settings.note_marker, ws.settings.case_marker
-        from_case = bool(case_marker) and text.startswith(case_marker)
+        marker = ws.settings.note_marker
+        # the reply's idempotency key: its Slack message (a Reopen and send press under it sends it once)
+        key = f"slack-agent:{channel}:{event.get('ts')}" if event.get("ts") else ""
         try:
             if marker and text.startswith(marker):
                 m = await asyncio.to_thread(ws.ac.handoff.note, thread.ticket_id, agent, text[len(marker) :].strip())
-            elif from_case:
-                m = await asyncio.to_thread(self._reply_with_case, thread.ticket_id, agent,
-                                            text[len(case_marker) :].strip())
+                from_case = False
             else:
-                m = await asyncio.to_thread(ws.ac.handoff.reply, thread.ticket_id, agent, text)
+                m, from_case = await asyncio.to_thread(self._send, thread.ticket_id, agent, text, key=key)
+        except TicketNotOpen as e:
+            await self._not_sent(thread, str(event.get("user")), e, text, key)
+            return
         except (HandoffError, KBError) as e:
             await ws.client.chat_postEphemeral(
                 channel=thread.channel, user=str(event.get("user")), thread_ts=thread.ts, text=f"Not sent: {e}"
             )
             return
-        if not from_case:  # the agent's own words are in the thread already; a case's answer is not: post it
+        await self._sent(thread, agent, m, from_case)
+
+    def _send(self, ticket_id: int, agent: str, text: str, *, key: str = "",
+              reopen: bool = False) -> tuple[SentReply, bool]:
+        """The agent's thread message as a reply: a case's answer after the case marker, else the text;
+        returns (the reply, whether it carried a case's answer). TicketNotOpen as
+        :meth:`handoff.tickets.Tickets.reply` raises it (``reopen``: reopen the ticket first)."""
+        case_marker = self.ws.settings.case_marker
+        if case_marker and text.startswith(case_marker):
+            return self._reply_with_case(ticket_id, agent, text[len(case_marker) :].strip(), key=key,
+                                         reopen=reopen), True
+        return self.ws.ac.handoff.reply(ticket_id, agent, text, key=key, reopen=reopen), False
+
+    async def _sent(self, thread: AgentThread, agent: str, m: MessageView, from_case: bool) -> None:
+        """After a thread reply went out: the thread is told when it reopened the ticket; the agent's own
+        words are in the thread already, a case's answer is not (the outbox posts it)."""
+        ws = self.ws
+        reopened = m.reopened_from if isinstance(m, SentReply) else ""
+        if reopened:
+            ref = await asyncio.to_thread(lambda: ws.ac.handoff.get(thread.ticket_id).public_id)
+            await ws.client.chat_postMessage(
+                channel=thread.channel, thread_ts=thread.ts,
+                text=f"{esc(agent)} reopened {ref} (it was {reopened}) and the reply went to the customer.")
+        if not from_case:
             await asyncio.to_thread(ws.outbox.skip, m.id, AGENTS, key=f"t{thread.ticket_id}")
         ws.outbox.wake()
 
-    def _reply_with_case(self, ticket_id: int, agent: str, rest: str) -> MessageView:
+    async def _not_sent(self, thread: AgentThread, user: str, e: TicketNotOpen, text: str, key: str) -> None:
+        """Tell the agent, in the ticket's thread, why their reply was not sent and how to send it: the
+        Reopen and send button (carrying the text, when it fits in a button), or the ticket a merged one
+        went into."""
+        reason = not_sent_reason(self.ws.ac, e)
+        value = json.dumps({"ref": e.ticket, "text": text, "key": key}, ensure_ascii=False)
+        blocks: list[dict[str, Any]] | None = None
+        if e.merged_into:
+            said = f"{reason} Reply in {e.merged_into}'s thread."
+        elif len(value) <= MAX_BUTTON_VALUE:
+            said = (f"{reason} Press Reopen and send, or reopen it with `aftercare tickets reopen {e.ticket}` "
+                    "(or the console's Reopen) and send it again.")
+            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": esc(said)}},
+                      {"type": "actions", "elements": [button("Reopen and send", REOPEN_SEND, value,
+                                                              style="primary")]}]
+        else:
+            said = (f"{reason} Press Reopen, or reopen it with `aftercare tickets reopen {e.ticket}`, then send "
+                    "it again.")
+            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": esc(said)}},
+                      {"type": "actions", "elements": [button("Reopen", REOPEN, e.ticket)]}]
+        await self.ws.client.chat_postEphemeral(channel=thread.channel, user=user, thread_ts=thread.ts,
+                                                text=esc(said)[:MAX_TEXT], blocks=blocks)
+
+    async def on_reopen_send(self, ack: Any, body: dict[str, Any]) -> None:
+        """Reopen and send (under a refused thread reply): the ticket reopens and the reply goes out once,
+        however often it is pressed; the thread is told."""
+        p = await self._press(ack, body)
+        if p is None:
+            return
+        try:
+            data = json.loads(p.ref)
+            ref, text, key = str(data["ref"]), str(data["text"]), str(data.get("key") or "")
+        except (ValueError, KeyError, TypeError):
+            log.warning("slack: a Reopen and send press without its reply: ignored")
+            return
+        client = self.ws.client
+        try:
+            ticket = await asyncio.to_thread(self.ws.ac.handoff.get, ref)
+            m, from_case = await asyncio.to_thread(self._send, ticket.id, p.agent, text, key=key, reopen=True)
+        except TicketNotOpen as e:
+            await client.chat_postEphemeral(channel=p.channel, user=p.user, text=not_sent_reason(self.ws.ac, e))
+            return
+        except (HandoffError, KBError) as e:
+            await client.chat_postEphemeral(channel=p.channel, user=p.user, text=f"{ref}: Not sent: {e}")
+            return
+        thread = await asyncio.to_thread(self._get_thread, ticket.id)
+        if thread is not None:
+            await self._sent(thread, p.agent, m, from_case)
+        else:
+            self.ws.outbox.wake()
+
+    async def on_reopen(self, ack: Any, body: dict[str, Any]) -> None:
+        """Reopen (under a refused reply too long for a button): the ticket reopens; the thread is told."""
+        p = await self._press(ack, body)
+        if p is None:
+            return
+        try:
+            t = await asyncio.to_thread(self.ws.ac.handoff.reopen, p.ref, p.agent)
+        except HandoffError as e:
+            await self.ws.client.chat_postEphemeral(channel=p.channel, user=p.user, text=f"{p.ref}: {e}")
+            return
+        thread = await asyncio.to_thread(self._get_thread, t.id)
+        if thread is not None:
+            await self.ws.client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts,
+                                                  text=f"{esc(p.agent)} reopened {t.public_id}.")
+
+    def _reply_with_case(self, ticket_id: int, agent: str, rest: str, *, key: str = "",
+                         reopen: bool = False) -> SentReply:
         """``<case id> [words]``: the words, then the case's answer, as the agent's reply."""
         ref, _, words = rest.partition(" ")
-        return reply_with_case(self.ws.ac, ticket_id, agent, ref.strip("`*_<>"), words)
+        return reply_with_case(self.ws.ac, ticket_id, agent, ref.strip("`*_<>"), words, key=key, reopen=reopen)
 
     async def _press(self, ack: Any, body: dict[str, Any]) -> Press | None:
         """Acknowledge a Claim / Resolve press; the press when a mapped agent (``slack.agent_users``; empty:

@@ -17,7 +17,9 @@ SECTION_MAX = 3000
 Block = dict[str, Any]
 
 
-def _button(label: str, action: str, value: str, **extra: Any) -> Block:
+def button(label: str, action: str, value: str, **extra: Any) -> Block:
+    """A Block Kit button: ``label`` shown, ``action`` its action id, ``value`` what a press carries
+    (at most 2000 characters); ``extra`` (style, ...) added as is."""
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action, "value": value,
             **extra}
 
@@ -28,7 +30,7 @@ def answer_blocks(text: str, buttons: Sequence[tuple[str, str]]) -> list[Block] 
         return None
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": esc(text)[:SECTION_MAX]}},
-        {"type": "actions", "elements": [_button(label, action, action) for label, action in buttons]},
+        {"type": "actions", "elements": [button(label, action, action) for label, action in buttons]},
     ]
 
 
@@ -77,8 +79,8 @@ def ticket_post(ticket: TicketView, lines: Sequence[str], suggestions: list[Bloc
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields]},
         {"type": "section", "text": {"type": "mrkdwn", "text": excerpt[:SECTION_MAX]}},
         *suggestions,
-        {"type": "actions", "elements": [_button("Claim", "claim", ticket.public_id, style="primary"),
-                                         _button("Resolve", "resolve", ticket.public_id)]},
+        {"type": "actions", "elements": [button("Claim", "claim", ticket.public_id, style="primary"),
+                                         button("Resolve", "resolve", ticket.public_id)]},
         {"type": "context", "elements": [{
             "type": "mrkdwn",
             "text": "Reply in this thread to answer the customer; start with "
