@@ -15,7 +15,7 @@ from handoff.clock import as_utc, iso_utc
 from handoff.context import DeskContext
 from handoff.errors import HandoffError
 from handoff.links import followed
-from handoff.models import Ticket
+from handoff.models import OPEN_STATES, Ticket
 from handoff.races import on_fresh_state
 from handoff.sla import PRIORITIES
 from handoff.sla_clocks import SlaClocks
@@ -93,6 +93,21 @@ class Lifecycle:
         t.updated_at = self.ctx.now()
         self.sla.set_dues(t)
         self.ctx.event(s, t.id, actor, "reopened", reason=reason, resolution_due=iso_utc(t.resolution_due))
+
+    def reopen_for_reply(self, s: Session, t: Ticket, agent: str, *, asked: bool) -> str:
+        """Before ``agent``'s reply on ``t``, in ``s``: an open ticket stays as it is (returns ''); one
+        resolved within the reopen window reopens, as for the customer's message, and so does a resolved
+        or closed one the agent ``asked`` to reopen (returns the state it left). Raises
+        :class:`TicketNotOpen` otherwise, and always for a merged ticket (it names the one it went into)."""
+        if t.status in OPEN_STATES:
+            return ""
+        recent = self.within_reopen_window(t)
+        if t.merged_into_id is not None or not (asked or recent):
+            raise self.ctx.not_open(s, t)
+        left = t.status
+        why = "Reopen and send" if asked and not recent else "a reply soon after the resolution"
+        self.reopen_row(s, t, agent, reason=f"{why} by {agent}")
+        return left
 
     @on_fresh_state
     def reopen_recent(self, conversation_id: int, *, unless: Callable[[], bool] | None = None) -> TicketView | None:

@@ -37,15 +37,7 @@ from handoff.models import (
 from handoff.races import on_fresh_state
 from handoff.sla_clocks import SlaClocks
 from handoff.vectors import unit_bytes
-from handoff.views import (
-    EventView,
-    MessageView,
-    SentReply,
-    TicketActivity,
-    TicketView,
-    message_view,
-    ticket_view,
-)
+from handoff.views import EventView, MessageView, SentReply, TicketActivity, TicketView, message_view, ticket_view
 
 
 class Tickets:
@@ -238,14 +230,7 @@ class Tickets:
             if sent is not None:
                 return SentReply(**vars(message_view(sent)))
             t = self.ctx.find(s, ref)
-            reopened = ""
-            if t.status not in OPEN_STATES:
-                recent = t.status == "resolved" and self.lifecycle.within_reopen_window(t)
-                if t.merged_into_id is not None or not (reopen or recent):
-                    raise self.ctx.not_open(s, t)
-                reopened = t.status
-                why = "Reopen and send" if reopen and not recent else "a reply soon after the resolution"
-                self.lifecycle.reopen_row(s, t, agent, reason=f"{why} by {agent}")
+            reopened = self.lifecycle.reopen_for_reply(s, t, agent, asked=reopen)
             now = self.ctx.now()
             if t.status == "new":
                 t.status, t.assignee = "assigned", agent
