@@ -194,3 +194,27 @@ def asks_about_bot(text: str) -> bool:
     start alike ("are you open on sundays?") is not."""
     t = " ".join(text.strip().split())
     return len(t) <= 80 and bool(_ABOUT_BOT.match(t))
+
+
+_QUESTION_END = re.compile(r"(?<=[?？])\s+|\n+")
+_ALSO = re.compile(r"\s*(?:;|\b(?:and )?also,?\b|\band another (?:thing|question),?|\bone more (?:thing|question),?|"
+                   r"\bplus,?\b|그리고|또한|또\b|하나 더,?)\s*", re.IGNORECASE)
+
+
+def questions_in(text: str, *, most: int = 3) -> list[str]:
+    """The separate questions of a message that asks two or three things ("how do I reset my password? also
+    how do I cancel my subscription?", "비밀번호는 어떻게 바꿔요? 그리고 구독 해지는요?"), each with at least three
+    words (eight characters of Korean); ``[text]`` when it asks one thing or more than ``most``. Split at a
+    question mark followed by more text, a line break, "also", "plus", "one more thing", "그리고", "또"."""
+    parts: list[str] = []
+    for chunk in _QUESTION_END.split(text.strip()):
+        parts.extend(p for p in _ALSO.split(chunk) if p)
+    kept = [p.strip(" ,.!") for p in parts if p.strip(" ,.!")]
+
+    def enough(p: str) -> bool:
+        hangul = sum(1 for ch in p if "\uac00" <= ch <= "\ud7a3")
+        return hangul >= 8 if hangul else len(words(p)) >= 3
+
+    if not 2 <= len(kept) <= most or not all(enough(p) for p in kept):
+        return [text]
+    return kept

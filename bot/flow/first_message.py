@@ -15,11 +15,13 @@ from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
 from classifier.impact import Assessment
 from classifier.router import THANKS, Decision, Why
-from classifier.specifics import chases, is_vague
+from classifier.specifics import chases, is_vague, questions_in
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 
 log = logging.getLogger("bot.pipeline")
+# decisions a message asking two or three things may have had only because it asks several
+SEVERAL_MAY_ANSWER = (Why.MATCH, Why.NEAR_PHRASING, Why.UNSURE, Why.TORN, Why.LABEL, Why.OUT_OF_SCOPE, Why.TOO_FAR, Why.UNCOVERED)
 
 
 class FirstMessage:
@@ -37,6 +39,15 @@ class FirstMessage:
         s = self.steps
         d, vec = decided
         meta = dmeta(d)
+        if (d.action == "answer" or d.why in SEVERAL_MAY_ANSWER) and d.urgency == "normal":
+            # "how do I reset my password? also how do I cancel my subscription?": two questions the vote reads
+            # as neither (or as the first only); each answered on its own when each can be, else as decided
+            asked = questions_in(text)
+            if len(asked) > 1:
+                each = [(q, s.decide(q)) for q in asked]
+                if all(x.action == "answer" and x.case_id for _, x in each) \
+                        and len({x.case_id for _, x in each}) == len(each):
+                    return s.answer_several(conv, each, message_id, key=msg.key, lang=lang)
         if d.action == "clarify" and d.options:
             if s.bot_just_said(conv, message_id, MessageKind.CLARIFY):
                 # never twice in a row: the customer did not pick and is still not clear; a person takes it,

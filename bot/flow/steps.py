@@ -84,6 +84,34 @@ class Steps:
                        confidence=d.confidence, case_id=case.id, reason=d.reason, message_id=message_id,
                        ticket_id=ticket.public_id if ticket else None)
 
+    def decide(self, text: str) -> Decision:
+        """The decision on ``text`` alone, by the encoder and router its language routes to; changes nothing."""
+        encoder, router = self.route(text)
+        return router().decide(text, encoder.encode([text])[0])
+
+    def answer_several(self, conv: int, asked: list[tuple[str, Decision]], message_id: int, *, key: str = "",
+                       lang: str = "") -> Outcome:
+        """One reply answering each of the questions one message asked, ``asked`` = [(question, decision with
+        action answer)], each answer under its question, in the conversation's language ``lang`` (each case's
+        answer in that language when it has one); the reply's feedback counts for the first case."""
+        lang = lang or self.replies.language
+        parts = []
+        for question, d in asked:
+            assert d.case_id is not None
+            case = self.kb.answering(d.case_id)
+            answer, answer_language = answer_for(case, lang)
+            parts.append((question, self.replies.render("answer", answer=answer, case=case,
+                                                        answer_language=answer_language, language=lang)))
+        out = self.replies.render("answers", parts=parts, language=lang)
+        first = asked[0][1]
+        cases = [d.case_id for _, d in asked]
+        reason = "the message asks " + ", ".join(f"{q!r} ({d.case_id})" for q, d in asked) + ": each answered"
+        self.reply(conv, out, meta={**dmeta(first), "kind": MessageKind.ANSWER, "case_ids": cases, "reason": reason},
+                   key=key)
+        return Outcome(replies=[Reply(out, case_id=first.case_id)], action="answer", label=first.label,
+                       confidence=min(d.confidence for _, d in asked), case_id=first.case_id, reason=reason,
+                       message_id=message_id)
+
     def person_answering(self, ticket: TicketView) -> bool:
         """Whether a person has written to the customer on ``ticket`` since it was last resolved (or
         opened): the customer is talking with them, and "added to your ticket" would only interrupt."""
