@@ -21,7 +21,8 @@ from handoff.models import MessageKind
 
 log = logging.getLogger("bot.pipeline")
 # decisions a message asking two or three things may have had only because it asks several
-SEVERAL_MAY_ANSWER = (Why.MATCH, Why.NEAR_PHRASING, Why.UNSURE, Why.TORN, Why.LABEL, Why.OUT_OF_SCOPE, Why.TOO_FAR, Why.UNCOVERED)
+SEVERAL_MAY_ANSWER = (Why.MATCH, Why.NEAR_PHRASING, Why.UNSURE, Why.TORN, Why.LABEL, Why.OUT_OF_SCOPE, Why.TOO_FAR,
+                      Why.UNCOVERED)
 
 
 class FirstMessage:
