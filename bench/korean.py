@@ -11,7 +11,9 @@ Designs (``--designs``, comma-separated):
   "Efficient Intent Detection with Dual Sentence Encoders");
 - ``minilm``: all-MiniLM-L6-v2 alone (``embedding.multilingual`` empty): Korean goes to a person;
 - ``pair-e5``: the pair with multilingual-e5-small-q4 as its multilingual half;
-- ``pair-vote``: the pair without the case head (the multilingual half's neighbours' vote alone).
+- ``pair-vote``: the pair without the case head (the multilingual half's neighbours' vote alone);
+- ``pair-single``: the pair without its cross-lingual second encoder (``embedding.crosslingual: ""``): a
+  Korean message against an English-only KB is read by USE alone (the pair before it had one).
 
 Knowledge bases (``--kbs``): ``demo`` (kb/demo/cases.csv, English and Korean phrasings), ``en`` (the same
 cases with their English phrasings only and no Korean answers: "Korean messages against an English-only KB")
@@ -48,6 +50,7 @@ DESIGNS = {
     "minilm": {"AFTERCARE_EMBEDDING__MULTILINGUAL": ""},
     "pair-e5": {"AFTERCARE_EMBEDDING__MULTILINGUAL": "multilingual-e5-small-q4"},
     "pair-vote": {"AFTERCARE_EMBEDDING__MULTILINGUAL_HEAD": "false"},
+    "pair-single": {"AFTERCARE_EMBEDDING__CROSSLINGUAL": ""},
 }
 FILES = {"dev": REPO / "kb" / "demo" / "dev_ko.csv", "test": REPO / "kb" / "demo" / "test_ko.csv",
          "en": REPO / "kb" / "demo" / "test.csv",

@@ -27,6 +27,7 @@ from bot.metrics import Metrics
 from bot.pipeline import Pipeline
 from bot.replies import Replies
 from classifier.case_head import HeadedRouter
+from classifier.crosslingual import CrossLingualRouter
 from classifier.finetune import adopted_model, adopted_threshold
 from classifier.impact import ImpactAssessor
 from classifier.language import needs_multilingual
@@ -314,12 +315,24 @@ class Aftercare:
                 self._router = cast(Router, HeadedRouter(router, model, path=self.data_dir / CASE_HEAD_FILE)) \
                     if self._parent is not None and \
                     self._parent.config.embedding.multilingual_head else router
+                pe = self._parent.config.embedding if self._parent is not None else None
+                second = pe.crosslingual.strip() if pe is not None else ""
+                if pe is not None and second and second != self.embedder.name:
+                    # a message in a writing system the KB lacks: read by a second encoder too
+                    self._router = cast(Router, CrossLingualRouter(
+                        self._router, model, lambda: self._second_encoder(second), min_cases=pe.crosslingual_min_cases))
                 self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None
                 if self._parent is not None:
                     main = self._parent.model_dir / "model.json"
                     self._router_version = f"{self._router_version}/" \
                                            f"{main.stat().st_mtime_ns if main.exists() else None}"
             return self._router
+
+    def _second_encoder(self, name: str) -> Embedder:
+        """The cross-lingual second encoder ``name`` (``embedding.crosslingual``), loaded once per process."""
+        e = self.config.embedding
+        return shared_encoder(name, lambda: load_embedder(name, device=e.device, batch_size=e.batch_size,
+                                                          runtime=e.runtime, quantize=e.quantize, threads=e.threads))
 
     # -- pipeline ---------------------------------------------------------------------------------
 

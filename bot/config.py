@@ -108,6 +108,16 @@ class EmbeddingSettings:
     multilingual_head: bool = _s(True, "The multilingual encoder's decisions about which case answers come from "
                                        "a case head (logistic regression over its vectors, calibrated by "
                                        "cross-validation) rather than its neighbours' vote.")
+    crosslingual: str = _s("multilingual-e5-small-q4", "With a language-routed pair: a second encoder for a "
+                                                        "message in a writing system fewer than "
+                                                        "crosslingual_min_cases of the published cases have a "
+                                                        "phrasing in (Korean against an English-only KB): both "
+                                                        "encoders' similarities choose the case, only examples in "
+                                                        "the KB's writing systems voting; empty: the multilingual "
+                                                        "encoder alone.")
+    crosslingual_min_cases: float = _s(0.5, "The share of published cases with a phrasing in a message's writing "
+                                            "system under which the message is read across languages "
+                                            "(crosslingual).")
     device: str = _s("cpu", "Torch device for the encoder.")
     batch_size: int = _s(64, "Batch size when embedding many texts (imports, rebuilds).")
     runtime: str = _s("onnx", "onnx: serve the encoder through onnxruntime, exported once from the model's "

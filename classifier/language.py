@@ -84,6 +84,22 @@ def _script_language(text: str) -> str | None:
     return lang if n / letters >= 0.5 else None
 
 
+def writing_system(text: str) -> str | None:
+    """The writing system most of the letters of ``text`` are in: a language code of ``SCRIPTS`` ("ko" for
+    Hangul, "ja" for kana with or without kanji...), "latin" for Latin letters and the rest, None for a
+    text without letters (emoji, digits)."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            lang = _script_of(ch) or "latin"
+            counts[lang] = counts.get(lang, 0) + 1
+    if not counts:
+        return None
+    if "ja" in counts and "zh" in counts:  # kanji with kana is Japanese
+        counts["ja"] += counts.pop("zh")
+    return max(counts.items(), key=lambda kv: kv[1])[0]
+
+
 def guess_language(text: str) -> str | None:
     """The language ``text`` is clearly written in, or None when it is not clear (or too short)."""
     by_script = _script_language(text)

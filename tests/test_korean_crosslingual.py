@@ -98,3 +98,40 @@ def test_standard_korean_is_left_as_it_is() -> None:
     assert changed == ["비번 초기화 방법 알려주세요"]
     assert standard_korean("how do I reset my password??") == "how do I reset my password??"
     assert standard_korean("ㅠㅠ") == "ㅠㅠ"  # nothing left: the router asks for more, as before
+
+
+@pytest.fixture(scope="module")
+def english_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo cases written in English only: their English phrasings and English answers."""
+    with open(demo_cases(), newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    path = tmp_path_factory.mktemp("kb-en") / "cases_en.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "question", "answer"])
+        for r in rows:
+            if not HANGUL.search(r["question"]):
+                w.writerow([r["case_id"], r["question"], r["answer"]])
+    return path
+
+
+def test_a_korean_question_is_answered_from_an_english_only_kb(bare_app: Callable[..., Aftercare],
+                                                               english_kb: Path) -> None:
+    """A KB written in English has no Korean phrasing: a Korean question is read by both multilingual
+    encoders against the English phrasings, with no Korean fault or greeting example outvoting them (they
+    are nearer to any Korean message than a translation is). The customer gets the case's answer (its
+    English one, introduced in Korean); a Korean fault still opens a ticket and a Korean greeting is
+    still greeted."""
+    ac = bare_app(demo=False)
+    ac.kb.import_rows(parse_file(english_kb), source="import")
+    with web_client(ac) as http:
+        for text, case in [("계정 탈퇴 어케함", "delete-account"),
+                           ("모션 감지 민감도 낮추고싶음", "motion-alerts")]:
+            body = http.post("/api/messages", json={"customer": "minji", "text": text}).json()
+            assert body["action"] == "answer" and body["case_id"] == case, (text, body)
+            assert body["language"] == "ko" and any(ac.kb.get(case).answer in r["text"] for r in body["replies"])
+        body = http.post("/api/messages", json={"customer": "minji", "text": "카메라가 갑자기 안 켜져요"}).json()
+        assert body["action"] == "escalate" and body["ticket_id"], body
+    with web_client(ac) as http:
+        body = http.post("/api/messages", json={"customer": "seoyeon", "text": "안녕하세요"}).json()
+        assert body["action"] == "reply" and not body.get("ticket_id"), body
