@@ -109,7 +109,7 @@ class EmbeddingSettings:
                                        "a case head (logistic regression over its vectors, calibrated by "
                                        "cross-validation) rather than its neighbours' vote.")
     crosslingual: str = _s("multilingual-e5-small-q4", "With a language-routed pair: a second encoder for a "
-                                                        "message in a writing system fewer than "
+                                                        "message in a non-Latin writing system fewer than "
                                                         "crosslingual_min_cases of the published cases have a "
                                                         "phrasing in (Korean against an English-only KB): both "
                                                         "encoders' similarities choose the case, only examples in "
