@@ -50,10 +50,8 @@ class _Voters:
     """The voters for one KB revision: keys (``case:<id>`` or ``label:<name>``), both encoders' unit vectors
     of them (n x dim each) and each encoder's spread of similarity between phrasings."""
 
-    def __init__(self, keys: list[str], first: np.ndarray, second: np.ndarray, spreads: tuple[float, float],
-                 cases_by_system: dict[str, int], n_cases: int) -> None:
+    def __init__(self, keys: list[str], first: np.ndarray, second: np.ndarray, spreads: tuple[float, float]) -> None:
         self.keys, self.first, self.second, self.spreads = keys, first, second, spreads
-        self.cases_by_system, self.n_cases = cases_by_system, n_cases
 
 
 def spread(vectors: np.ndarray, sample: int = 400) -> float:
@@ -87,6 +85,8 @@ class CrossLingualRouter:
         self.threshold = threshold
         self._voters: _Voters | None = None
         self._at: int | None = None
+        self._systems: tuple[dict[str, int], int] | None = None
+        self._systems_at: int | None = None
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
@@ -104,23 +104,16 @@ class CrossLingualRouter:
         per revision)."""
         inner = self._inner()
         idx = inner.kb.index()
+        counts, n_cases = self.systems()
+        own = {ws for ws, n in counts.items() if n >= self.min_cases * n_cases}
         with self._lock:
             if self._voters is not None and self._at == idx.kb_revision:
                 return self._voters
-            rows = inner.kb.store.phrasing_rows()
-            text_of = {pid: text for pid, _, text in rows}
+            text_of = {pid: text for pid, _, text in inner.kb.store.phrasing_rows()}
             ids, first_ph = idx.vectors()
             keep = [i for i, pid in enumerate(ids) if int(pid) in text_of]
             ids, first_ph = ids[keep], first_ph[keep]
             cases = [idx.case_of[int(pid)] for pid in ids]
-            systems: dict[str, set[str]] = {}
-            for pid, case in zip(ids, cases, strict=True):
-                ws = writing_system(text_of[int(pid)])
-                if ws is not None:
-                    systems.setdefault(ws, set()).add(case)
-            n_cases = len(set(cases))
-            counts = {ws: len(c) for ws, c in systems.items()}
-            own = {ws for ws, n in counts.items() if n >= self.min_cases * n_cases}
             labels = inner.labels
             ex = [i for i, (text, lab) in enumerate(zip(self.model.texts, self.model.labels, strict=True))
                   if lab in labels and labels[lab].action != "answer" and writing_system(text) in own]
@@ -131,7 +124,7 @@ class CrossLingualRouter:
             spreads = (spread(first_ph), spread(second[: len(ids)]))
             keys = ["case:" + c for c in cases] + ["label:" + self.model.labels[i] for i in ex]
             self._voters = _Voters(keys, np.ascontiguousarray(first, dtype=np.float32),
-                                   np.ascontiguousarray(second, dtype=np.float32), spreads, counts, n_cases)
+                                   np.ascontiguousarray(second, dtype=np.float32), spreads)
             self._at = idx.kb_revision
             log.info("cross-lingual voters: %d phrasings, %d examples (writing systems %s)", len(ids), len(ex),
                      ", ".join(sorted(own)) or "none")
@@ -146,11 +139,26 @@ class CrossLingualRouter:
         ws = writing_system(text)
         if ws is None or ws == "latin":
             return False
+        counts, n_cases = self.systems()
+        return n_cases > 0 and counts.get(ws, 0) < self.min_cases * n_cases
+
+    def systems(self) -> tuple[dict[str, int], int]:
+        """How many published cases have a phrasing in each writing system (:func:`writing_system`), and how
+        many cases there are; counted once per KB revision, without the second encoder."""
         idx = self._inner().kb.index()
-        if not len(idx):
-            return False
-        v = self.voters()
-        return v.n_cases > 0 and v.cases_by_system.get(ws, 0) < self.min_cases * v.n_cases
+        with self._lock:
+            if self._systems is not None and self._systems_at == idx.kb_revision:
+                return self._systems
+            systems: dict[str, set[str]] = {}
+            cases: set[str] = set()
+            for _, case_id, text in self._inner().kb.store.phrasing_rows():
+                cases.add(case_id)
+                ws = writing_system(text)
+                if ws is not None:
+                    systems.setdefault(ws, set()).add(case_id)
+            self._systems = ({ws: len(c) for ws, c in systems.items()}, len(cases))
+            self._systems_at = idx.kb_revision
+            return self._systems
 
     def decide(self, text: str, vector: np.ndarray) -> Decision:
         """The router's decision, or for a message in a writing system the knowledge base lacks, the two
