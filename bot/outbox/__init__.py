@@ -28,7 +28,6 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -102,9 +101,6 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._sending: dict[str, asyncio.Task[int]] = {}  # conversation key -> its sender
         self._gate: asyncio.Semaphore | None = None
-        # claims and outcomes on threads of their own: recording a sent message must not queue behind the
-        # webhooks' and the pipeline's work in the default pool (the window in which a crash sends it twice)
-        self._book: ThreadPoolExecutor | None = None  # made at the first send, shut down by stop()
         self._background = BackgroundLoop(
             self._round, settings.poll_interval_s, name="outbox", logger=log, failed="outbox round failed"
         )
@@ -343,8 +339,9 @@ class Outbox:
             row = s.get(Delivery, d.id)
             if row is None:
                 return
-            if error is None:
-                row.status, row.sent_at, row.last_error = "sent", now, ""
+            if error is None:  # a resend after a dead sender stays marked (the customer may have it twice)
+                row.status, row.sent_at = "sent", now
+                row.last_error = RESENT if row.last_error == RESENT else ""
             else:
                 row.attempts += 1
                 row.last_error = str(error)[:2000]
@@ -425,17 +422,14 @@ class Outbox:
         alert_sink = self._alert_sink if d.target == ALERTS else None
         if (sink is None and alert_sink is None) or d.next_at > now:
             return False
-        loop = asyncio.get_running_loop()
-        if self._book is None:
-            self._book = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
-        if not await loop.run_in_executor(self._book, self._claim, d):
+        if not await asyncio.to_thread(self._claim, d):
             return False
         send: Awaitable[None] | None = None
         if alert_sink is not None:
             alert = await asyncio.to_thread(self.handoff.alert, d.message_id)
             send = alert_sink(alert) if alert is not None else None
         elif sink is not None:
-            out = await loop.run_in_executor(self._book, self._outgoing, d)
+            out = await asyncio.to_thread(self._outgoing, d)
             send = sink(out) if out is not None else None
         error: DeliveryFailed | None = None
         if send is not None:
@@ -446,7 +440,7 @@ class Outbox:
             except Exception as e:  # noqa: BLE001 - an unexpected failure is retried like a network one
                 log.exception("delivery %s to %s raised", d.id, d.target)
                 error = DeliveryFailed(f"{e.__class__.__name__}: {e}")
-        await loop.run_in_executor(self._book, functools.partial(self._finish, d, error=error))
+        await asyncio.to_thread(self._finish, d, error=error)
         return error is None
 
     async def run_once(self) -> int:
@@ -492,6 +486,3 @@ class Outbox:
             task.cancel()
         if senders:
             await asyncio.gather(*senders, return_exceptions=True)
-        if self._book is not None:
-            self._book.shutdown(wait=False)
-            self._book = None
