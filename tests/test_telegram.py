@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -39,7 +40,9 @@ async def polling(make_app: Any, bot_api: FakeBotAPI) -> AsyncIterator[tuple[Any
         yield ac, bot_api, services[-1]
     finally:
         for s in reversed(services):
-            await s.stop()
+            # each stop as a task of its own, bounded: awaited directly in pytest-asyncio's finalizer, the
+            # polling service's stop could wait forever after some tests (not seen in `aftercare run`)
+            await asyncio.wait_for(asyncio.ensure_future(s.stop()), 60)
 
 
 async def test_polling_answers_with_feedback_buttons(polling: tuple[Any, FakeBotAPI, Any]) -> None:
