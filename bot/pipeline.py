@@ -177,9 +177,7 @@ class Pipeline:
 
     def decide(self, text: str) -> Decision:
         """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
-        text = readable(text)
-        encoder, router = self.route(text)
-        return router().decide(text, encoder.encode([text])[0])
+        return self.steps.decide(readable(text))
 
     def team_hours(self, team: str) -> dict[str, str]:
         """The team's hours for the escalation templates (:meth:`bot.flow.steps.Steps.team_hours`)."""

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from classifier.impact import Assessment
 from classifier.model import TrainedModel
 from classifier.router import ABOUT_BOT, Decision, Router, Why
 from classifier.specifics import asks_about_bot
@@ -198,8 +197,7 @@ class HeadedRouter:
             return d
         head_says = key[len(CASE):] if key.startswith(CASE) else key[len(LABEL):]
         label = self.router.answer_label if key.startswith(CASE) else head_says
-        stakes = Assessment(impact=d.impact, urgency=d.urgency)  # escalated here: the stakes count as they would
-        return replace(d, action="escalate", label=label, priority=self.router.priority_of(label, "escalate", stakes),
-                       threshold=self.agree_vote, why=Why.UNSURE, options=(),
+        # escalated here: the stakes count as they would had the router escalated it
+        return self.router.retarget(d, "escalate", label, threshold=self.agree_vote, why=Why.UNSURE, options=(),
                        reason=f"not sure enough: the vote leads with {lead!r} ({d.confidence:.2f}), the case head "
                               f"with {head_says!r} ({prob:.2f})")

@@ -28,12 +28,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from classifier.impact import Assessment
 from classifier.language import writing_system
 from classifier.model import TrainedModel
 from classifier.router import Decision, Router, Why
@@ -183,22 +181,17 @@ class CrossLingualRouter:
         if winner.startswith("case:") and share >= self.threshold:
             case_id = winner[len("case:"):]
             score = max((h.score for h in d.hits if h.case_id == case_id), default=0.0)
-            return replace(d, action="answer", label=inner.answer_label, case_id=case_id, confidence=round(share, 4),
-                           threshold=self.threshold, score=round(score, 4), why=Why.MATCH, options=(),
-                           priority=inner.priority_of(inner.answer_label, "answer", _stakes(d)),
-                           reason=f"case {case_id!r}: {share:.2f} of the vote of both encoders (>= "
+            return inner.retarget(d, "answer", inner.answer_label, case_id=case_id, confidence=round(share, 4),
+                                  threshold=self.threshold, score=round(score, 4), why=Why.MATCH, options=(),
+                                  reason=f"case {case_id!r}: {share:.2f} of the vote of both encoders (>= "
                                   f"{self.threshold:.2f}), the knowledge base having few phrasings in the "
                                   f"message's writing system")
         if d.action == "escalate":
             return d
         label = winner[len("label:"):] if winner.startswith("label:") and winner[len("label:"):] in inner.labels \
             and inner.labels[winner[len("label:"):]].action == "escalate" else inner.answer_label
-        return replace(d, action="escalate", label=label, threshold=self.threshold, why=Why.UNSURE, options=(),
-                       priority=inner.priority_of(label, "escalate", _stakes(d)),
-                       reason=f"not sure enough: {winner!r} has {share:.2f} of the vote of both encoders "
+        return inner.retarget(d, "escalate", label, threshold=self.threshold, why=Why.UNSURE, options=(),
+                              reason=f"not sure enough: {winner!r} has {share:.2f} of the vote of both encoders "
                               f"(< {self.threshold:.2f} for a case), the knowledge base having few phrasings "
                               f"in the message's writing system")
 
-
-def _stakes(d: Decision) -> Assessment:
-    return Assessment(impact=d.impact, urgency=d.urgency)

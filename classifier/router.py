@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -101,6 +102,11 @@ class Decision:
     hits: list[Hit] = field(default_factory=list)
     label_probs: dict[str, float] = field(default_factory=dict)
     options: tuple[str, ...] = ()
+
+    @property
+    def stakes(self) -> Assessment:
+        """What the message puts at stake (its impact and urgency), as :class:`classifier.impact.Assessment`."""
+        return Assessment(impact=self.impact, urgency=self.urgency)
 
 
 class Router(Calibrator):
@@ -210,6 +216,12 @@ class Router(Calibrator):
             if assessment.urgency == "critical" or assessment.impact == "wide":
                 priority = "urgent"
         return priority
+
+    def retarget(self, d: Decision, action: str, label: str, **changes: Any) -> Decision:
+        """``d`` given ``action`` and ``label`` by a later step (a second "did you mean", a case head, a
+        second encoder), its priority derived again by :meth:`priority_of` from the stakes ``d`` read;
+        ``changes`` are other fields of :class:`Decision` to set (reason, why, options...)."""
+        return replace(d, action=action, label=label, priority=self.priority_of(label, action, d.stakes), **changes)
 
     def stakes_priority(self, label: str, text: str) -> str:
         """:meth:`priority_of` for ``text`` escalated with ``label`` when no decision was made on it (a

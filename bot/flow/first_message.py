@@ -13,7 +13,6 @@ import numpy as np
 from bot.flow.clarify import Clarifier
 from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
-from classifier.impact import Assessment
 from classifier.router import THANKS, Decision, Why
 from classifier.specifics import chases, is_vague, questions_in
 from handoff.errors import OpenTicketExists
@@ -53,10 +52,9 @@ class FirstMessage:
             if s.bot_just_said(conv, message_id, MessageKind.CLARIFY):
                 # never twice in a row: the customer did not pick and is still not clear; a person takes it,
                 # with the options the bot considered in the ticket's reason
-                d = replace(d, action="escalate", priority=s.router().priority_of(
-                                d.label, "escalate", Assessment(impact=d.impact, urgency=d.urgency)),
-                            reason=f"asked which of {', '.join(d.options)} right before; still unsure: "
-                                   f"a person takes it ({d.reason})")
+                d = s.router().retarget(d, "escalate", d.label,
+                                        reason=f"asked which of {', '.join(d.options)} right before; still unsure: "
+                                               f"a person takes it ({d.reason})")
                 meta = {**meta, "reason": d.reason, "options": list(d.options)}
             else:
                 return self.clarifier.ask(conv, text, message_id, d, meta)
