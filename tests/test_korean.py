@@ -244,7 +244,7 @@ DM = "DCUST0009"
 async def test_slack_korean_customer_and_agents_see_the_language(ko_app: Callable[..., Aftercare]) -> None:
     from slack_sdk.signature import SignatureVerifier
 
-    slack = FakeSlack(users={"UCUST": "Minji", "UDANA": "Dana"})
+    slack = FakeSlack(users={"UCUST": "Minji", "UYUKI": "Yuki", "UDANA": "Dana"})
     await slack.start()
     ac = ko_app(slack={"api_url": slack.api_url, "agents_channel": AGENTS}, outbox={"poll_interval_s": 0.2})
     ac.warm()  # as `aftercare run` does before serving: both encoders, indexes and routers ready
@@ -253,9 +253,9 @@ async def test_slack_korean_customer_and_agents_see_the_language(ko_app: Callabl
     url = await server.start()
     verifier = SignatureVerifier(SECRET)
 
-    async def say(http: httpx.AsyncClient, text: str) -> None:
+    async def say(http: httpx.AsyncClient, text: str, *, user: str = "UCUST", dm: str = DM) -> None:
         now = f"{time.time():.6f}"
-        body = json.dumps(event_callback({"type": "message", "channel": DM, "channel_type": "im", "user": "UCUST",
+        body = json.dumps(event_callback({"type": "message", "channel": dm, "channel_type": "im", "user": user,
                                           "text": text, "ts": now, "event_ts": now})).encode()
         ts = str(int(time.time()))
         r = await http.post("/slack/events", content=body, headers={
@@ -275,6 +275,14 @@ async def test_slack_korean_customer_and_agents_see_the_language(ko_app: Callabl
                                          and any(b.get("fields") for b in p["blocks"])))[0]
             fields = " ".join(f["text"] for b in post["blocks"] for f in b.get("fields", []))
             assert "*Language*\nKorean" in fields
+            # a customer writing in a language without reply templates: the post says which, as the console does
+            await say(http, "担当者と話したいです。カメラの夜間モードが動きません。", user="UYUKI", dm="DYUKI0001")
+            post = (await slack.wait_for("chat.postMessage", lambda p: p.get("channel") == AGENTS and "blocks" in p
+                                         and "Yuki" in p.get("text", "")))[0]
+            fields = " ".join(f["text"] for b in post["blocks"] for f in b.get("fields", []))
+            assert "*Language*\nJapanese (no reply templates in Japanese: the bot's notices reach them in English)" \
+                in fields, fields
+            assert "writes Japanese" in post["text"]
     finally:
         await server.stop()
         await slack.stop()

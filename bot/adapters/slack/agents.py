@@ -254,7 +254,7 @@ class Agents:
         found = suggested_cases(ac, ticket.subject, said, min_score=ac.config.console.suggest_min_score,
                                 language=ticket.language or "")
         return ticket_post(ticket, lines, suggestions_block(found), note_marker=settings.note_marker,
-                           case_marker=settings.case_marker)
+                           case_marker=settings.case_marker, said=said)
 
     def _save_thread(self, ticket_id: int, channel: str, ts: str, upto: int) -> None:
         with self.ws.ac.sessions() as s:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.adapters.slack.markup import esc
-from classifier.language import language_name
+from bot.replies import customer_language
 from handoff.views import AlertView, MessageView, TicketView
 from kb.scrub import scrub
 
@@ -62,15 +62,18 @@ def suggestions_block(found: Sequence[Any]) -> list[Block]:
 
 
 def ticket_post(ticket: TicketView, lines: Sequence[str], suggestions: list[Block], *, note_marker: str,
-                case_marker: str) -> tuple[str, list[Block]]:
+                case_marker: str, said: Sequence[str] = ()) -> tuple[str, list[Block]]:
     """The escalation post of ``ticket`` in the agents' channel: (title as the notification text, blocks).
-    ``lines`` is the transcript excerpt (already :func:`transcript_line` each)."""
+    ``lines`` is the transcript excerpt (already :func:`transcript_line` each); ``said`` the customer's
+    messages, oldest first: the Language field is the language they write in, as on the console's ticket
+    page (:func:`bot.replies.customer_language`), not only the one the bot's replies speak."""
     excerpt = "\n".join(lines) or "(no messages)"
     who = esc(ticket.customer_name or ticket.customer_ref)
-    language = language_name(ticket.language) if ticket.language else "unknown"
+    language = customer_language(ticket.language, list(said))
+    language = "unknown" if language == customer_language(None, []) else language
     title = (
         f"{ticket.public_id} · {ticket.priority} · {ticket.label} · impact {ticket.impact} — "
-        f"{who} on {ticket.channel}" + (f", writes {language}" if ticket.language else "")
+        f"{who} on {ticket.channel}" + (f", writes {language.split(' (')[0]}" if language != "unknown" else "")
     )
     fields = [("Ticket", ticket.public_id), ("Priority", ticket.priority), ("Label", ticket.label),
               ("Impact", ticket.impact), ("Customer", who), ("Channel", ticket.channel), ("Language", language)]
