@@ -17,31 +17,68 @@ import numpy as np
 
 from kb.embedder import Embedder
 
+# Wide impact is many people of an organisation or many customers, never one household: "everyone in my
+# family", "nobody is home", "both of my cameras" (모두), "full screen" (전체 화면) or a disability (장애) are
+# not. Korean needs the organisation or the service as the subject: 사무실 전체, 모든 고객, 서비스 장애.
 _WIDE = re.compile(
-    r"\b(nobody|no one|noone|everyone|everybody|all (of )?(our|the|my) (users|customers|staff|team|employees|"
-    r"colleagues|devices|cameras|accounts|stores|offices)|all users|whole (office|team|company|building)|"
-    r"entire (office|team|company)|none of (us|our|the)|our (office|team|company|staff|employees)|"
-    r"company[- ]wide|system[- ]wide|site[- ]wide|outage|(is|are|went|goes) down for|"
-    r"for (all|everyone)|multiple (users|customers|accounts|devices)|many (users|customers|people))\b"
-    r"|모두|전체|아무도|모든 (사용자|고객|직원)|전사|장애",
+    r"\b((nobody|no one|noone|none of us) (in|at|from) (our|the|my) (office|team|company|building|store|shop|"
+    r"school|organi[sz]ation|department|branch)|(everyone|everybody) (in|at|from) (our|the|my) (office|team|company|"
+    r"building|store|shop|school|organi[sz]ation|department|branch)|all (of )?(our|the) (users|customers|staff|team|"
+    r"employees|colleagues|stores|offices|branches|sites)|all users|all customers|whole (office|team|company|building)|"
+    r"entire (office|team|company|building)|none of (our|the) (users|customers|staff|employees|stores|offices)|"
+    r"our (office|team|company|staff|employees)|company[- ]wide|system[- ]wide|site[- ]wide|outage|"
+    r"(is|are|went|goes) down for (everyone|everybody|all)|for (all|every) (users|customers|of us)|"
+    r"for everyone|for everybody|multiple (users|customers)|many (users|customers|people)|"
+    r"other (customers|users) (too|as well|also|have|are|say))\b"
+    r"|모든 ?(사용자|고객|직원|매장|지점|회원|이용자)|(사무실|회사|팀|매장|지점|직원|부서|학교)[^.?!\n]{0,6}"
+    r"(전체|모두|전부|다 )|전사|전 ?직원|다른 (고객|사용자|이용자|회원)(들)?도|"
+    r"(서비스|서버|시스템|사이트|앱|어플) ?(전체 ?)?(장애|먹통|다운)|전면 ?장애|대규모 ?장애|"
+    r"아무도 (접속|로그인|이용|사용)(을|이)? ?(못|안)",
     re.IGNORECASE,
 )
 # Urgency comes from what is at stake, not from how often or when something happened ("again",
 # "today", "still" say nothing about the stakes): safety, security and lost data are critical;
 # money and a deadline are high. Everyone affected is the impact scope (above), which raises the
-# priority on its own.
+# priority on its own. Only what happened counts, not what a product feature is called: "intruder
+# alerts", "smoke detector", 화재 감지, 도난 방지 and 침입 감지 are everyday questions about a security
+# product; "smoke is coming out of the camera", "someone broke in", 불이 났어요 and 도난당했어요 are not.
 _CRITICAL = re.compile(
-    r"\b(emergency|outage|security breach|hacked|breach|data (loss|leak)|lost all|deleted all|wiped|"
+    r"\b(emergency(?! (contacts?|numbers?|services?|calls?|mode|buttons?|alerts?|sos|settings?|plans?|lights?))|"
+    r"security breach|hacked|(data|security) breach|data (loss|leak)|lost all|deleted all|"
+    r"wiped (out|clean|all|my|our|everything)|"
     r"lost (all |every )?(my|our|the) (data|files|photos|pictures|videos|recordings|footage|contacts|documents)|"
     r"fraud|fraudulent|stolen|(someone|somebody) (else )?(has )?(logged|is logged|got|getting|is getting) in(to)?|"
+    r"(someone|somebody|a stranger|strangers|hackers?) (else )?(has |have |is |are |was |were )?"
+    r"(changed|reset|changing|resetting) (my|our|the) (password|email|e-mail|login)|"
+    r"(someone|somebody|a stranger|strangers|hackers?) (else )?(has |have |is |are |was |were |has been |have been )?"
+    r"(watching|viewing|accessing|looking at|spying (on|through)|watched|viewed|accessed) (my|our|the) "
+    r"(cameras?|feeds?|streams?|live view|videos?|recordings?|footage|account)|"
+    r"(log ?in|login|sign[- ]?in|device|session)s? (from |on )?(a |an )?(device |place |location |country )?"
+    r"(i|we) (don'?t|do not|didn'?t|did not) (know|recogni[sz]e)|"
+    r"(unknown|unrecogni[sz]ed|strange|foreign) (device|login|log-in|sign[- ]?in|session)s?|"
     r"unauthori[sz]ed|identity theft|not me who logged in|"
     r"(recordings|videos|footage|clips|photos|pictures|files|data|history) (are|is|were|was|have|has|got) "
     r"(all )?(gone|disappeared|vanished|deleted|erased|wiped)|"
     r"production (is )?down|"
-    r"fire|smoke|smoking|burning|burnt|melting|melted|sparks?|overheat(s|ed|ing)?|explod(e|ed|ing)|"
-    r"electric(al)? shock|injur(y|ed|ies)|hurt|unsafe|danger(ous)?|break-?in|intruder|burglar)\b"
-    r"|긴급|해킹|도난|유출|화재|연기|감전|폭발|과열|도용|침입|무단(으로)? ?(접속|로그인|사용)|"
-    r"(누가|누군가|다른 사람이) ?(제|내|저희) ?계정|"
+    r"(smoke|sparks?|flames?|fumes) (is |are |was |were )?(coming|came|come|pouring) (out|from)|"
+    r"(caught|catches|catching|on) fire|(is|was|are|were|got|started) (burning|melting|melted|smoking|sparking)|"
+    r"(burnt|burning|burned) (smell|plastic)|smells? (like )?(burnt|burning|burned|smoke)|"
+    r"overheat(s|ed|ing)|explod(e|ed|es|ing)|blew up|"
+    r"electric(al)? shock|(got|get|gave me|giving) (a |an )?shock|shocked me|injur(y|ed|ies)|"
+    r"(got|was|am|is|been|are|were) (hurt|injured|burned|burnt)|hurt (me|my|him|her|them|someone|somebody)|"
+    r"(broke|broken|breaking) into|break-?in (happened|last|yesterday|tonight|this|at)|there was a (break-?in|"
+    r"burglary|robbery)|(we|i|house|home|shop|store|office) (was|were|got|has been|have been) (robbed|burgled|"
+    r"burglari[sz]ed)|intruders? (is|are|was|were|in|inside|at|got)|burglars? (is|are|was|were|in|inside|got|"
+    r"broke|came))\b"
+    r"|긴급(?! ?(연락|번호|출동|모드|알림|버튼|호출|전화))|해킹(을 ?)?(당|됐|되었|된 ?것|된 ?거)|"
+    r"도난(을 ?)?(당|됐|되었|신고)|"
+    r"(개인 ?정보|정보|영상|비밀번호)(가|이)? ?"
+    r"유출(됐|되었|된 ?것|된 ?거|당)|화재가 (났|발생)|불이 (났|붙었|붙어)|(연기|불꽃)(가|이) (나|났|피어|올라)|"
+    r"타는 냄새|감전(됐|되었|될 ?뻔|당)|폭발(했|할 ?것|하|해)|과열(돼|되|됐|되어)|도용(당|됐|되었|된 ?것|된 ?거)|"
+    r"침입(했|당|자가)|(도둑|강도)(이|가) ?(들|침입)|무단(으로)? ?(접속|로그인|사용)|"
+    r"(누가|누군가|다른 사람이|모르는 사람이) ?(제|내|저희) ?(계정|카메라|영상)|"
+    r"모르는 (기기|장치|사람|곳)[^.?!\n]{0,12}(로그인|접속|보고|봤)|"
+    r"(누가|누군가|다른 사람이)[^.?!\n]{0,10}(비밀번호|이메일|패스워드)[^.?!\n]{0,6}(바꿨|바뀌|변경|바꾼)|"
     r"(영상|녹화|동영상|사진|파일|데이터|기록|클립)[^.?!\n]{0,12}(사라졌|사라져|지워졌|지워져|삭제됐|삭제되었|"
     r"삭제돼|날아갔|없어졌)",
     re.IGNORECASE,
@@ -50,14 +87,19 @@ _URGENT = re.compile(
     r"\b(urgent(ly)?|asap|immediately|right now|right away|as soon as possible|deadline|"
     r"by (tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|the end of the day)|"
     r"before (the|my|our) (meeting|event|flight|launch|presentation|exam|demo|deadline)|due (today|tomorrow)|"
+    r"(need|needs|needed) (it|this|that)? ?(fixed |done |sorted |solved )?today|"
     r"within (an|the|one|two|\d+) (hour|hours|minutes)|in (an|one|two|\d+) hours?|"
-    r"charged twice|double[- ]charged|overcharged|(lost|losing) (money|sales|customers|revenue|orders)|"
+    r"charged (twice|two times|three times|3 times|thrice|multiple times|several times|again and again)|"
+    r"double[- ]charged|overcharged|(lost|losing) (money|sales|customers|revenue|orders)|"
     r"money (was )?(taken|gone|missing)|can'?t (pay|get paid|sell|take payments)|payroll|"
     r"can'?t work|cannot work|can'?t do my job|business (is )?(stopped|blocked)|"
-    r"(billed|charged|debited|paid) (me )?(twice|two times|double)|duplicate (charge|payment))\b|!!!+|"
+    r"(billed|charged|debited|paid|taken) (me )?(twice|two times|three times|3 times|thrice|double|"
+    r"multiple times|several times)|duplicate (charge|payment)s?)\b|!!!+|"
     r"급해|급합|급한|시급|빨리|당장|마감|지금 바로|오늘 ?(안에|안으로|중으로|중에|까지)|내일 ?(까지|아침까지)|"
-    r"(이중|중복) ?(결제|청구|출금)|(결제|청구|출금)[^.?!\n]{0,6}(두 ?번|2번|두번|중복)|"
-    r"돈이[^.?!\n]{0,8}(빠져|나갔|빠졌)|과다 ?(청구|결제)",
+    r"(이중|중복) ?(결제|청구|출금)|"
+    r"(결제|청구|출금|빠져|빠졌|나갔)[^.?!\n]{0,6}(두 ?번|2 ?번|세 ?번|3 ?번|여러 ?번|중복)|"
+    r"(두 ?번|2 ?번|세 ?번|3 ?번|여러 ?번)[^.?!\n]{0,6}(결제|청구|출금|빠져|빠졌|나갔)|"
+    r"(카드|통장|계좌)에서[^.?!\n]{0,8}(빠져|빠졌|나갔)|돈이[^.?!\n]{0,8}(빠져|나갔|빠졌)|과다 ?(청구|결제)",
     re.IGNORECASE,
 )
 

@@ -357,7 +357,37 @@ STAKES = {  # what is at stake, said in Korean and in English: the ticket's prio
     "카메라가 안 켜져요 급합니다": "high",
     "내일까지 설치해야 하는데 카메라 연결이 안 돼요": "high",
     "I was billed twice for the subscription this month": "high",
+    # critical stakes asked as a how-to: a person looks, the case's answer does not do
+    "누군가 제 계정에 로그인했어요 비밀번호 어떻게 바꿔요?": "urgent",
+    "someone logged into my account, how do I change my password?": "urgent",
+    "누군가 제 비밀번호를 바꿨어요": "urgent",
+    "someone changed my password": "urgent",
+    "I see a login from a device I don't know": "urgent",
+    "제 계정에 모르는 기기가 로그인되어 있어요": "urgent",
+    "모르는 사람이 제 카메라를 보고 있어요": "urgent",
+    "smoke is coming out of the camera": "urgent",
+    "결제가 세 번 됐어요": "high",
+    "I was charged three times this month": "high",
 }
+
+# what a home-security product's everyday questions and faults say without anything more at stake: a
+# feature's name (intruder alerts, smoke detector, 침입 감지, 화재 감지), one household (everyone in my
+# family, nobody is home, both of my cameras: 모두), full screen (전체 화면), a disability (장애)
+NOT_RAISED = [
+    "does the app work on an Amazon Fire tablet?",
+    "can the camera integrate with my Nest smoke detector?",
+    "how do I set up intruder alerts for the backyard?",
+    "the smoke from my neighbor's bbq triggers motion alerts all the time",
+    "I don't get motion alerts when nobody is home",
+    "everyone in my family gets logged out of the app every day",
+    "is there an emergency contact number?",
+    "전체 화면으로 영상을 보려면 어떻게 하나요?",
+    "청각 장애가 있는데 알림 진동이 안 울려요",
+    "집에 아무도 없을 때 움직임 알림이 안 와요",
+    "카메라 두 대 모두 오프라인이에요",
+    "침입 감지 알림은 어떻게 설정해요?",
+    "화재 감지 기능이 있나요?",
+]
 
 
 @pytest.mark.parametrize("text", list(STAKES))
@@ -373,3 +403,43 @@ def test_the_stakes_raise_priority_in_korean_as_in_english(ko_app: Callable[...,
     want = STAKES[text]
     ranks = ["low", "normal", "high", "urgent"]
     assert ranks.index(ac.handoff.get(out.ticket_id).priority) >= ranks.index(want), (text, out.priority, out.reason)
+
+
+def test_everyday_words_of_a_security_product_raise_nothing(ko_app: Callable[..., Aftercare]) -> None:
+    """A feature's name or one household's "everyone" is not what is at stake: no urgent ticket, no wide
+    impact, no critical alert for the response team."""
+    ac = ko_app()
+    for i, text in enumerate(NOT_RAISED):
+        out = push(ac, text, customer=f"calm-{i}")
+        if out.ticket_id:
+            t = ac.handoff.get(out.ticket_id)
+            assert t.priority != "urgent" and t.impact == "single", (text, t.priority, t.impact, out.reason)
+    assert not [a for a in ac.handoff.recent_alerts(100) if a.kind == "critical"]
+
+
+@pytest.mark.parametrize(("first", "then", "want"), [
+    ("does the app work on a Samsung smart TV?", "someone else is logged into my account right now", "urgent"),
+    ("카메라가 자꾸 꺼져요", "누가 제 계정에 접속한 것 같아요", "urgent"),
+    ("카메라가 자꾸 꺼져요", "급해요 오늘 안에 해결해야 해요", "high"),
+    ("the app keeps logging me out", "now nobody in our office can log in", "urgent"),
+])
+def test_what_is_said_after_the_ticket_opened_raises_its_priority(ko_app: Callable[..., Aftercare], first: str,
+                                                                  then: str, want: str) -> None:
+    """The one priority rule applies to follow-ups: a breach, a deadline or wide impact said while a ticket is
+    open raises its priority (a critical alert when it becomes critical); nothing lowers it."""
+    ac = ko_app()
+    who = f"later-{abs(hash(first + then)) % 10**6}"
+    out = push(ac, first, customer=who)
+    if not out.ticket_id:  # answered: ask for a person to open the ticket
+        out = push(ac, "I want to talk to a person" if first.isascii() else "상담원 연결해 주세요", customer=who)
+    assert out.ticket_id, out.reason
+    before = ac.handoff.get(out.ticket_id)
+    assert before.priority != "urgent"
+    push(ac, then, customer=who)
+    after = ac.handoff.get(out.ticket_id)
+    ranks = ["low", "normal", "high", "urgent"]
+    assert ranks.index(after.priority) >= max(ranks.index(want), ranks.index(before.priority)), (then, after.priority)
+    if want == "urgent":
+        assert [a for a in ac.handoff.recent_alerts(20) if a.kind == "critical" and a.ticket == before.public_id]
+    push(ac, "ok thanks" if then.isascii() else "네 감사합니다", customer=who)
+    assert ac.handoff.get(out.ticket_id).priority == after.priority

@@ -38,6 +38,13 @@ class FirstMessage:
         conversation speaking ``lang`` with no ticket open."""
         s = self.steps
         d, vec = decided
+        if d.urgency == "critical" and d.action in ("answer", "clarify", "reply"):
+            # "someone logged into my account, how do I change my password?": a breach, lost recordings or
+            # a device on fire is a person's to look at now, whatever case would answer the words
+            human, priority = s.person_label(text)
+            d = s.router().retarget(d, "escalate", human if priority else d.label, options=(),
+                                    reason=f"critical stakes (security, safety or lost data): a person looks at it "
+                                           f"now ({d.reason})")
         meta = dmeta(d)
         if (d.action == "answer" or d.why in SEVERAL_MAY_ANSWER) and d.urgency == "normal":
             # "how do I reset my password? also how do I cancel my subscription?": two questions the vote reads

@@ -1,7 +1,8 @@
 """A message while a ticket is open (a person owns the conversation; the message is on the ticket
 already): a usage question the bot answers confidently is answered (the agent sees question and answer
 on the ticket); a fault unlike anything the customer said on the ticket is flagged to the agent with
-an internal note; everything else (follow-ups, chasing "any update?", answers to the agent) joins it."""
+an internal note; everything else (follow-ups, chasing "any update?", answers to the agent) joins it.
+What a message puts at stake (urgency, wide impact) raises the ticket's priority whatever else happens."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ class OpenTicket:
         and the message's vector, None when deciding failed) on the open ``ticket``."""
         s = self.steps
         d, vec = decided
+        if d.urgency != "normal" or d.impact == "wide":
+            # "someone is in my account right now", "사무실 전체가 안 돼요" said after the ticket opened: the
+            # one priority rule (Router.priority_of) applies to what the ticket is about now; never lowered
+            pr = s.router().priority_of(ticket.label, "escalate", d.stakes)
+            s.handoff.raise_stakes(ticket.id, pr, d.impact, reason=f"the customer wrote: {text[:300]}")
         if d.action == "answer" and d.case_id is not None and not chases(text):
             # (chasing the ticket, "언제 고쳐지나요?", is about it, never a question for a case: it joins)
             return s.answer(conv, d, message_id, key=key, lang=lang, ticket=ticket, text=text)
