@@ -6,7 +6,9 @@ byte-order marks, bidirectional marks, variation selectors, soft hyphens, the bl
 pattern. ``readable`` gives the text the bot decides on: Unicode NFC, every default-ignorable
 code point (Unicode's ``Default_Ignorable_Code_Point`` property, which covers the fillers and
 zero-width characters) and format character (category Cf) dropped, every kind of space turned
-into a plain space and runs of them folded. The stored transcript keeps what the customer sent.
+into a plain space and runs of them folded. The stored transcript keeps what the customer sent, but
+for control characters (:func:`without_controls`): a BEL or an ANSI escape sequence has no place in a
+chat message and would ring, recolour or clear an agent's terminal in ``tickets show``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import regex
 # U+202A-202E, U+2060-206F, U+3164, U+FE00-FE0F, U+FEFF, U+FFA0, U+1D173-1D17A, U+E0000-E0FFF ...
 # plus the format characters and the blank Braille pattern (U+2800), which renders as nothing.
 _INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]+")
+# C0 and C1 control characters but tab, line feed and carriage return (NUL is refused before this), and what
+# an ANSI escape sequence (ESC [ ... final byte) leaves behind once its ESC is gone
+_CONTROLS = regex.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = regex.compile(r"[^\S\n]+")  # any whitespace but a line break: tabs, NBSP, U+3000 ideographic ...
 _LINES = regex.compile(r"\s*\n\s*")
 
@@ -31,10 +36,18 @@ def readable(text: str) -> str:
     "\\u3164" and "\\u200b \\ufeff" give ""; "pass\\u200bword" gives "password";
     "비밀번호\\u3000재설정" gives "비밀번호 재설정".
     """
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", without_controls(text))
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
     text = _LINES.sub("\n", text).strip()
     if not any(unicodedata.category(ch)[0] in "LNPS" for ch in text):
         return ""
     return text
+
+
+def without_controls(text: str) -> str:
+    """``text`` without control characters (C0 and C1, but tab, line feed and carriage return) and without
+    whole ANSI escape sequences ("\\x1b[31m"): what the transcript stores and terminals print.
+
+    "how do I reset\\x07 my password\\x1b[31m" gives "how do I reset my password"."""
+    return _CONTROLS.sub("", text)

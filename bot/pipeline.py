@@ -28,7 +28,7 @@ from bot.flow.open_ticket import OpenTicket
 from bot.flow.steps import Steps
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from bot.metrics import Metrics
-from bot.normalize import readable
+from bot.normalize import readable, without_controls
 from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language
@@ -219,7 +219,7 @@ class Pipeline:
             self._spoken.pop(id(msg), None)
 
     def _handle_text(self, msg: IncomingMessage) -> Outcome:
-        original = msg.text.strip()  # kept in the transcript as sent
+        original = msg.text.strip()  # kept in the transcript as sent, but for control characters
         text = readable(msg.text)  # what is decided on: nothing invisible (bot.normalize)
         default = self.replies.language
         if looks_binary(original):
@@ -271,7 +271,8 @@ class Pipeline:
         if ticket is None and not created:  # within the reopen window after a resolution: reopen it, unless the
             # bot can answer it itself (a usage question, thanks; not a message it is unsure about)
             ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(decided[0]))
-        customer_msg = self.handoff.record(conv, "customer", original, ticket_id=ticket.id if ticket else None,
+        customer_msg = self.handoff.record(conv, "customer", without_controls(original),
+                                           ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta, key=msg.key)
         if ticket is not None:
             return self.open_ticket.takes(conv, ticket, text, customer_msg.id, decided, key=msg.key, lang=lang)

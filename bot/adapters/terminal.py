@@ -18,6 +18,7 @@ from typing import TextIO
 
 from bot.app import Aftercare
 from bot.messages import IncomingMessage
+from bot.normalize import without_controls
 
 CHANNEL = "terminal"
 PROMPT = "you> "
@@ -94,7 +95,7 @@ class _Chat:
 
     def write(self, text: str) -> None:
         with self.lock:
-            self.out.write(text)
+            self.out.write(without_controls(text))  # an agent's pasted escape sequence is not the terminal's
             self.out.flush()
 
     def show_new(self, *, unread: bool = False) -> None:
@@ -117,6 +118,7 @@ class _Chat:
             self._save_mark()
 
     def _interject(self, text: str) -> None:
+        text = without_controls(text)
         if not self.typing:
             self.out.write(text)
         elif self.readline is None:  # the typed text cannot be read back: leave it on its line

@@ -1,0 +1,36 @@
+"""Field report: control characters in a customer's message (a BEL, an ANSI colour sequence) were stored as
+sent and printed raw by ``tickets show`` and ``tickets list``: a customer could ring, recolour or clear an
+agent's terminal. They also turned an answerable question into a ticket. Tried through the web API and the
+CLI, as a customer and an agent meet them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Aftercare
+from kb.embedder import Embedder
+from tests.desk_support import Cli
+from tests.webchat import web_client
+
+ESCAPES = "\x07\x1b[31m\x1b[2J\x1b]0;pwned\x07\x9b"
+
+
+def test_control_characters_never_reach_an_agents_terminal(app: Aftercare, embedder: Embedder,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    with web_client(app) as http:
+        r = http.post("/api/messages", json={"customer": "esc", "text": "how do I reset\x07 my password\x1b[31m"})
+        assert r.status_code == 200
+        body = r.json()
+        # read as the question it is: the password case answers it, no ticket
+        assert body["action"] == "answer" and body["case_id"] == "reset-password", body
+        r = http.post("/api/messages", json={"customer": "esc",
+                                             "text": f"the camera will not turn on{ESCAPES} at all, I need a person"})
+        assert r.status_code == 200 and r.json()["ticket_id"], r.json()
+        ref = r.json()["ticket_id"]
+    stored = [m.text for m in app.handoff.transcript(app.handoff.get(ref).id) if m.author == "customer"]
+    assert stored and all("\x1b" not in t and "\x07" not in t and "\x9b" not in t for t in stored), stored
+    cli = Cli(app, monkeypatch, capsys, embedder)
+    for out in (cli("tickets", "show", ref), cli("tickets", "list")):
+        assert not any(ord(ch) < 32 and ch not in "\n\t" or 0x7F <= ord(ch) <= 0x9F for ch in out), repr(out)
+        assert "the camera will not turn on" in out
