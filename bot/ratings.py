@@ -83,12 +83,29 @@ _NOT_BEFORE = re.compile(r"^[\s,;-]*(?:not|instead\s+of)\s+(?:a\s+)?[1-5]\b\W*",
 _KO_CORRECTION = re.compile(r"(?:으로|로)?\s*(?:정정|수정|바꿀|바꿔|변경)[가-힣\s]*[.!]?$")
 
 
+# A rating said as giving one: "I'd give it a 4", "I give you 5 stars", "I would rate it 4/5", "rating: 5",
+# "my rating is 4", "I rate this 3 out of 5"
+_GIVE = re.compile(
+    r"""^\s*(?:(?:well|ok|okay|hmm|honestly|overall)\b[\s,.!:;-]*)?
+        (?:(?:i'?d|i\s+would|i'?ll|i\s+will|i|we'?d|we\s+would|we)\s+(?:give|rate|score)
+           (?:\s+(?:it|you|this|that|the\s+(?:support|service|help|experience)|your\s+(?:support|service|help)))?
+           (?:\s+(?:a|an))?
+         |(?:my\s+)?(?:rating|score)(?:\s+(?:is|would\s+be|=))?)[\s:=]*""",
+    re.I | re.X,
+)
+
+
 def parse_rating(text: str) -> TypedRating | None:
-    """A typed rating, also as a correction ("sorry, I meant 5", "make that 4 stars", "5 not 2");
-    see :func:`_parse_score`."""
+    """A typed rating, also as a correction ("sorry, I meant 5", "make that 4 stars", "5 not 2") and as
+    giving one ("I'd give it a 4", "my rating is 5"); see :func:`_parse_score`."""
     rating = _parse_score(text)
     if rating is not None:
         return rating
+    given = _GIVE.match(text)
+    if given is not None and given.group(0).strip() and text[given.end():].strip():
+        rating = _parse_score(text[given.end():])
+        if rating is not None:
+            return rating
     m = _CORRECTION.match(text)
     rest = text[m.end():] if m is not None and m.group(0).strip() else text
     rest = _KO_CORRECTION.sub("", rest).strip()

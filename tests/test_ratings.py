@@ -24,6 +24,9 @@ RATINGS = [  # (typed, score, comment stored)
     ("2 out of 5", 2, ""),
     ("1 terrible", 1, "terrible"),
     ("5 👍", 5, "👍"),
+    ("I'd give it a 4", 4, ""),
+    ("I would rate you 5 stars, thanks", 5, "thanks"),
+    ("my rating is 3", 3, ""),
 ]
 NOT_RATINGS = [
     "2 more issues",
@@ -34,6 +37,8 @@ NOT_RATINGS = [
     "3 questions about my invoice",
     "4.5",
     "5/10",
+    "I give up, 2 cameras still fail",
+    "I would give it a try but it fails",
 ]
 
 
