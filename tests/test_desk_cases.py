@@ -34,8 +34,9 @@ def test_merging_into_a_resolved_ticket_reopens_it_and_a_closed_one_is_refused(c
     cli("tickets", "resolve", first, "Update to 4.2.", "--agent", "ann")
     second = say(client, "kim", "uploading a picture makes the app crash")["ticket_id"]
     assert second and second != first
-    out = cli("tickets", "merge", second, first, "--agent", "ann", "--yes")
-    assert f"merged into {first}" in out
+    typed = f"ac-{int(second.rpartition('-')[2])}"  # as agents type it: "ac-2" is AC-000002
+    out = cli("tickets", "merge", typed, first, "--agent", "ann", "--yes")
+    assert f"{second} merged into {first}" in out, out
     t = ac.handoff.get(first)
     assert t.is_open and t.resolved_at is None  # nothing the customer reported leaves the open queue
     listing = cli("tickets", "list")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import shlex
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -133,7 +134,7 @@ def test_cli_reply_to_a_finished_ticket_prints_the_reason_and_the_text_and_reope
     cli = Cli(ac, monkeypatch, capsys, embedder)
     for name, said in (("old", "is resolved, more than 72 hours ago"), ("closed", "is closed")):
         out = cli("tickets", "reply", ids[name], TEXT, "--agent", "ann", code=1)
-        assert said in out and TEXT in out and "--reopen" in out, out
+        assert said in out and TEXT in out and f"--reopen {shlex.quote(TEXT)}" in out, out
         assert agent_replies(ac, ids[name]) == []
         out = cli("tickets", "reply", ids[name], TEXT, "--agent", "ann", "--reopen")
         assert "sent" in out and "open again" in out, out

@@ -95,7 +95,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
             print("not merged")
             return 1
         t = h.merge(args.ticket, args.into, args.agent, confirm=True)
-    print(f"{args.ticket.upper()} merged into {t.public_id} and closed ({t.public_id} is {t.status})")
+    print(f"{h.get(args.ticket).public_id} merged into {t.public_id} and closed ({t.public_id} is {t.status})")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import textwrap
 from typing import Any
@@ -76,8 +77,9 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
             print("your reply, not sent:", file=sys.stderr)
             print(textwrap.indent(args.text.strip(), "  "), file=sys.stderr)
         case = f" --case {args.case}" if args.case else ""
-        how = (f"send it on {e.merged_into}: aftercare tickets reply {e.merged_into}{case} TEXT" if e.merged_into
-               else f"reopen and send it: aftercare tickets reply {e.ticket} --reopen{case} TEXT")
+        typed = shlex.quote(args.text.strip()) if (args.text or "").strip() else "TEXT"
+        how = (f"send it on {e.merged_into}: aftercare tickets reply {e.merged_into}{case} {typed}" if e.merged_into
+               else f"reopen and send it: aftercare tickets reply {e.ticket} --reopen{case} {typed}")
         print(how, file=sys.stderr)
         return 1
     if sent.reopened_from:
