@@ -65,6 +65,15 @@ class FirstMessage:
                 meta = {**meta, "reason": d.reason, "options": list(d.options)}
             else:
                 return self.clarifier.ask(conv, text, message_id, d, meta)
+        if d.action == "answer" and d.case_id is not None and self._answered_right_before(conv, message_id, d.case_id):
+            # "that didn't help, there is no invoices menu in my app" right under the invoice answer reads as
+            # the same case again: sending the same answer twice helps nobody; a person takes it
+            human, priority = s.person_label(text)
+            d = s.router().retarget(d, "escalate", human if priority else d.label,
+                                    reason=f"case {d.case_id!r} was answered right before and the customer writes "
+                                           f"about it again: a person takes it ({d.reason})")
+            meta = {**dmeta(d), "reason": d.reason}
+            self._typed_verdict(msg, conv, message_id, text, d)
         if d.action == "answer" and d.case_id is not None:
             return s.answer(conv, d, message_id, key=msg.key, lang=lang, text=text)
         asks_person = d.why is Why.ASKS_PERSON
@@ -128,6 +137,14 @@ class FirstMessage:
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
                        label=d.label, confidence=d.confidence, priority=t.priority, impact=t.impact,
                        reason=d.reason, message_id=message_id)
+
+    def _answered_right_before(self, conv: int, message_id: int, case_id: str) -> bool:
+        """Whether the bot's message right before ``message_id`` answered with ``case_id`` (alone or among
+        the answers to several questions)."""
+        prev = self.steps.handoff.message_before(conv, message_id)
+        if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
+            return False
+        return prev.meta.get("case_id") == case_id or case_id in (prev.meta.get("case_ids") or ())
 
     def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision) -> None:
         """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that

@@ -1,0 +1,28 @@
+"""Field report: a customer who wrote again under an answer, in words near the same case ("that didn't help,
+there is no invoices menu in my app"), got the very same answer a second time. The same case's answer is
+never sent twice in a row: a person takes it, and the answer counts as not helpful for the editors."""
+
+from __future__ import annotations
+
+from tests.conftest import FakeChannel
+
+FOLLOW_UPS = [
+    ("where can I find my invoices?", "download-invoice",
+     "that didn't help, there is no billing history in my app, where are my invoices"),
+    ("how do I reset my password?", "reset-password",
+     "I did that but I never got the password reset email, how do I reset my password"),
+    ("비밀번호를 어떻게 재설정하나요?", "reset-password", "말씀하신 대로 했는데 비밀번호 재설정 메일이 안 와요"),
+]
+
+
+def test_the_same_answer_is_never_sent_twice_in_a_row(chat: FakeChannel) -> None:
+    for i, (question, case, again) in enumerate(FOLLOW_UPS):
+        who = f"again-{i}"
+        first = chat.push(question, customer=who)
+        assert first.action == "answer" and first.case_id == case, (question, first.reason)
+        out = chat.push(again, customer=who)
+        assert not (out.action == "answer" and out.case_id == case), (again, out.reason)
+        assert out.action == "escalate" and out.ticket_id, (again, out.action, out.reason)
+    # a new question after an answer is still answered
+    chat.push("where can I find my invoices?", customer="other")
+    assert chat.push("how do I reset my password?", customer="other").case_id == "reset-password"
