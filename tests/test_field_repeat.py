@@ -26,3 +26,17 @@ def test_the_same_answer_is_never_sent_twice_in_a_row(chat: FakeChannel) -> None
     # a new question after an answer is still answered
     chat.push("where can I find my invoices?", customer="other")
     assert chat.push("how do I reset my password?", customer="other").case_id == "reset-password"
+
+
+def test_a_hurried_message_without_a_question_is_asked_what_is_wrong(chat: FakeChannel) -> None:
+    """"빨리 좀 해주세요 급해요" (hurry up please, it's urgent) got "안녕하세요!" back: no greeting to someone in a
+    hurry; they are asked what is wrong, in their language."""
+    for i, text in enumerate(["빨리 좀 해주세요 급해요", "urgent!!! please help asap"]):
+        out = chat.push(text, customer=f"hurry-{i}")
+        reply = out.replies[0].text
+        assert "안녕하세요" not in reply and not reply.lower().startswith(("hi", "hello")), (text, reply)
+        assert out.action in ("reply", "escalate"), out
+        if out.action == "reply":
+            assert "?" in reply, reply
+    assert chat.push("thanks!!!", customer="glad").label == "thanks"
+    assert chat.push("hi!!!", customer="loud").label == "greeting"

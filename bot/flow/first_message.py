@@ -101,6 +101,15 @@ class FirstMessage:
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason="unclear what is wrong: asked what the customer is trying to do",
                            message_id=message_id)
+        if d.action == "reply" and d.urgency != "normal" and d.label != THANKS and d.why is not Why.ABOUT_BOT \
+                and s.router().impact.assess(text.replace("!", " ")).urgency != "normal":  # "hi!!!" is a greeting
+            # "빨리 좀 해주세요 급해요", "urgent!! please help": no greeting back to someone in a hurry; what is
+            # wrong is asked (a second time, a person takes it: the message right before is the question)
+            out = s.replies.render("ask_what", language=lang)
+            s.reply(conv, out, meta={**meta, "kind": MessageKind.ASK_WHAT}, key=msg.key)
+            return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                           reason="in a hurry without saying what is wrong: asked what the customer is trying to do",
+                           message_id=message_id)
         if d.action == "reply":
             name = f"label_{d.label}" if s.replies.has(f"label_{d.label}") else "label_default"
             out = s.replies.render(name, language=lang)
