@@ -47,7 +47,8 @@ _CRITICAL = re.compile(
     r"security breach|hacked|(data|security) breach|data (loss|leak)|lost all|deleted all|"
     r"wiped (out|clean|all|my|our|everything)|"
     r"lost (all |every )?(my|our|the) (data|files|photos|pictures|videos|recordings|footage|contacts|documents)|"
-    r"fraud|fraudulent|stolen|(someone|somebody) (else )?(has )?(logged|is logged|got|getting|is getting) in(to)?|"
+    r"fraud|fraudulent|(was|were|been|got|is|are|get) stolen|stole (my|our)|"
+    r"(someone|somebody) (else )?(has )?(logged|is logged|got|getting|is getting) in(to)?|"
     r"(someone|somebody|a stranger|strangers|hackers?) (else )?(has |have |is |are |was |were )?"
     r"(changed|reset|changing|resetting) (my|our|the) (password|email|e-mail|login)|"
     r"(someone|somebody|a stranger|strangers|hackers?) (else )?(has |have |is |are |was |were |has been |have been )?"
@@ -79,8 +80,8 @@ _CRITICAL = re.compile(
     r"(누가|누군가|다른 사람이|모르는 사람이) ?(제|내|저희) ?(계정|카메라|영상)|"
     r"모르는 (기기|장치|사람|곳)[^.?!\n]{0,12}(로그인|접속|보고|봤)|"
     r"(누가|누군가|다른 사람이)[^.?!\n]{0,10}(비밀번호|이메일|패스워드)[^.?!\n]{0,6}(바꿨|바뀌|변경|바꾼)|"
-    r"(영상|녹화|동영상|사진|파일|데이터|기록|클립)[^.?!\n]{0,12}(사라졌|사라져|지워졌|지워져|삭제됐|삭제되었|"
-    r"삭제돼|날아갔|없어졌)",
+    r"(영상|녹화|동영상|사진|파일|데이터|기록|클립)[^.?!\n]{0,12}(사라졌|지워졌|삭제됐|삭제되었|날아갔|없어졌|"
+    r"(사라져|지워져|삭제돼)(?![^.!\n]*\?))",  # "자꾸 사라져요" happens; "언제 지워져요?" asks about retention
     re.IGNORECASE,
 )
 _URGENT = re.compile(

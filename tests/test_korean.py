@@ -387,6 +387,8 @@ NOT_RAISED = [
     "카메라 두 대 모두 오프라인이에요",
     "침입 감지 알림은 어떻게 설정해요?",
     "화재 감지 기능이 있나요?",
+    "오래된 영상은 언제 지워져요?",
+    "what happens to my recordings if the camera is stolen?",
 ]
 
 
