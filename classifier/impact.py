@@ -47,7 +47,7 @@ _CRITICAL = re.compile(
     r"security breach|hacked|(data|security) breach|data (loss|leak)|lost all|deleted all|"
     r"wiped (out|clean|all|my|our|everything)|"
     r"lost (all |every )?(my|our|the) (data|files|photos|pictures|videos|recordings|footage|contacts|documents)|"
-    r"fraud|fraudulent|(was|were|been|got|is|are|get) stolen|stole (my|our)|"
+    r"fraud|fraudulent|(was|were|been|got) stolen|stole (my|our)|"
     r"(someone|somebody) (else )?(has )?(logged|is logged|got|getting|is getting) in(to)?|"
     r"(someone|somebody|a stranger|strangers|hackers?) (else )?(has |have |is |are |was |were )?"
     r"(changed|reset|changing|resetting) (my|our|the) (password|email|e-mail|login)|"
