@@ -118,6 +118,15 @@ _KO_PERSON_OR_VERDICT = """
 상담 사람 직원 담당 고객센터 매니저 관리자 챗봇 전화 통화 연결 그래도 여전히 답변 도움 말씀 그게 아니 틀렸 똑같 소용
 """
 KO_PERSON_OR_VERDICT = tuple(_KO_PERSON_OR_VERDICT.split())
+# A person named as the topic of a question, not asked for: the person the camera detects ("사람 감지",
+# "사람만 알려 주는", "사람이 나타날 때"), someone else who gets access or a camera ("다른 사람한테"), and the
+# service's hours ("고객센터 영업시간", "상담 몇 시부터 해?", "고객센터는 주말에도 해요?"). These words are
+# taken out before a Korean message is looked at for a person it asks for.
+_KO_PERSON_AS_TOPIC = re.compile(
+    r"사람\s*(?:감지|인식|탐지|만|뿐|일\s*때|이\s*(?:나타|지나|움직|감지|인식|찍)|과\s*동물|이랑\s*동물|하고\s*동물)"
+    r"|다른\s*사람"
+    r"|(?:고객\s*센터|고객\s*지원|상담|통화)\S*\s+(?:가능한?\s*)?"
+    r"(?:운영|영업|시간|몇\s*시|언제|주말|휴일|공휴일|평일|토요일|일요일|연중무휴)")
 
 
 def may_ask_for_person(text: str) -> bool:
@@ -125,11 +134,13 @@ def may_ask_for_person(text: str) -> bool:
     names a person ("talk to a human", "I want an agent about my bill"), or names nothing else ("that
     didn't help", "useless"). A typo'd question ("hw do i cancl my subscripton") names other things
     and no person, so however its neighbours lean it is not one. Korean must name a person or a verdict
-    (``KO_PERSON_OR_VERDICT``: "상담원 연결해 주세요", "그래도 안 돼요"); text in another script without
+    (``KO_PERSON_OR_VERDICT``: "상담원 연결해 주세요", "그래도 안 돼요"), and a person named only as the
+    topic of a question ("사람 감지 기능 켜는 법", "고객센터 영업시간") asks for nobody; text in another script without
     spaces between words is not judged here (True)."""
     found = words(text)
     if _HANGUL.search(text):
-        return any(stem in text for stem in KO_PERSON_OR_VERDICT) or any(w in PERSON_WORDS for w in found)
+        asked = _KO_PERSON_AS_TOPIC.sub(" ", text)  # "사람 감지 알림만 받고 싶어요" names a person as a topic
+        return any(stem in asked for stem in KO_PERSON_OR_VERDICT) or any(w in PERSON_WORDS for w in found)
     if not found or any(not w.isascii() for w in found):
         return True
     return not specifics(text) or any(w in PERSON_WORDS for w in found)
