@@ -24,6 +24,20 @@ _HANGUL = re.compile("[\u3131-\u318e\uac00-\ud7a3]")
 _MOOD = re.compile("[ㅠㅜㅋㅎㅡ]+")  # crying, laughing, annoyed: no word
 _REPEAT = re.compile(r"([?!~])[?!~]+")
 _TOKEN = re.compile(r"([^\s?!.,~]+)")
+# Spaces chat drops where standard Korean writes them, around the auxiliary words that end most questions:
+# "바꾸고싶어요" (-고 싶다), "할수있나요" (-ㄹ 수 있다/없다), "로그인할때" (-ㄹ 때), "켜는법" (-는 법), "써야돼요"
+# (-야 되다/하다), "어떻게해요", "어디서해요", "것같아요", "방법좀". USE reads "공유하고싶어요" far from "공유하고 싶어요".
+_RIEUL_FINAL = "".join(chr(0xAC00 + i) for i in range(8, 11172, 28))  # every syllable ending in ㄹ: 할 볼 쓸 ...
+_SPACING = (
+    (re.compile("(?<=[\uac00-\ud7a3])고(?=싶|있)"), "고 "),
+    (re.compile(f"(?<=[{_RIEUL_FINAL}])(수)(?=있|없)"), " 수 "),
+    (re.compile(f"(?<=[{_RIEUL_FINAL}])(?=때|땐)"), " "),
+    (re.compile("(?<=[\uac00-\ud7a3])는(?=법|방법)"), "는 "),
+    (re.compile("(?<=[\uac00-\ud7a3])야(?=돼|되|해)"), "야 "),
+    (re.compile("(어떻게|어디서)(?=[\uac00-\ud7a3])(?!든)"), "\\1 "),
+    (re.compile("(?<=[\uac00-\ud7a3])(것|거)(?=같)"), " \\1 "),
+    (re.compile("(?<=[\uac00-\ud7a3])좀(?![\uac00-\ud7a3])"), " 좀"),
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,5 +83,7 @@ def standard_korean(text: str) -> str:
     out = _MOOD.sub(" ", text)
     out = _REPEAT.sub(r"\1", out)
     out = _TOKEN.sub(lambda m: _word(m.group(1)), out)
+    for pattern, spaced in _SPACING:
+        out = pattern.sub(spaced, out)
     out = " ".join(out.split())
     return out if out.strip(" ?!.,~") else text
