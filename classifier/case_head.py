@@ -29,7 +29,7 @@ import numpy as np
 
 from classifier.model import TrainedModel
 from classifier.router import ABOUT_BOT, Decision, Router, Why
-from classifier.specifics import asks_about_bot
+from classifier.specifics import asks_about_bot, states_failure
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class HeadedRouter:
     it again."""
 
     def __init__(self, router: Router, model: TrainedModel, *, agree_vote: float = 0.5,
-                 agree_head: float = 0.2, path: Path | None = None) -> None:
+                 agree_head: float = 0.3, path: Path | None = None) -> None:
         self.router = router
         self.model = model
         self.agree_vote = agree_vote
@@ -183,6 +183,14 @@ class HeadedRouter:
         key, prob = fit.classes[top], float(p[top])
         lead = d.case_id
         score = next((h.score for h in d.hits if h.case_id == lead), 0.0)
+        if d.why is not Why.NEAR_PHRASING and states_failure(text):
+            # "펌웨어 업데이트 중에 멈춤" names firmware updates as the case's questions do, and reports a fault
+            fault = max((k for k, spec in self.router.labels.items() if spec.action == "escalate"
+                         and k != self.router.settings.human_label), key=lambda k: d.label_probs.get(k, 0.0),
+                        default=self.router.answer_label)
+            return self.router.retarget(d, "escalate", fault, threshold=self.agree_vote, why=Why.LABEL, options=(),
+                                        reason=f"states that something fails: a fault, not a question for "
+                                               f"{lead!r}")
         if lead is not None and key == CASE + lead and d.confidence >= self.agree_vote and prob >= self.agree_head \
                 and score >= self.router.settings.min_score:
             return replace(d, action="answer", label=self.router.answer_label, threshold=self.agree_vote,

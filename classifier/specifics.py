@@ -146,6 +146,29 @@ def may_ask_for_person(text: str) -> bool:
     return not specifics(text) or any(w in PERSON_WORDS for w in found)
 
 
+# Korean that states something fails ("앱이 안 열려요", "펌웨어 업데이트 중에 멈춤", "결제 오류 뜸", "화면이 하얗게
+# 나와요"), in the words or the note style chat uses, and does not ask how or whether ("안 오면 어떻게 해요?",
+# "고장 안 나나요?", "결제 안 되게 하려면요?"): a fault, even when it names a case's topic as its questions do.
+_KO_FAILS = re.compile(
+    r"안\s*(?:돼|되|됐|됨|와|왔|옴|오|나와|나왔|나옴|열려|열림|열리|켜져|켜졌|켜짐|켜지|보여|보임|보이|들려|들림|들리|떠|뜸|뜨|"
+    r"들어와|들어왔|들어옴|들어오|잡혀|잡힘|잡히|먹혀|먹힘|넘어가|눌려|눌림|눌리|울려|울림|울리)(?!게|도록)"
+    r"|못\s*(?:받|들어가|들어와|찾|쓰|써)|멈춰|멈췄|멈춤|멈추고|실패|오류|에러|먹통|꺼져|꺼졌|꺼짐|꺼지고|끊겨|끊김|끊기고"
+    r"|끊어져|끊어졌|튕겨|튕김|튕기고|고장|재부팅|깨져|깨졌|망가|이상해|이상하게|느려|하얗게|까맣게|검은\s*화면"
+    r"|반응\s*(?:이\s*)?없|풀려|풀림|만료")
+# asking how, whether or what: -려면, 방법, 수 있, -나요/-까요, a condition (-면, not 화면), 가능/ㄱㄴ, 알려 (주세요)
+_KO_ASKS = re.compile(r"어떻게|어떡|방법|하려면|려면|할\s*수|수\s*있|나요|까요|인가요|가요\?|는지|"
+                      r"(?<![화측전후표정벽])면(?:\s|요|\?|$)|되나|돼\?|됨\?|뭐|알려|(?<!불)가능|ㄱㄴ")
+
+
+def states_failure(text: str) -> bool:
+    """Whether ``text`` is Korean stating that something fails and not asking how or whether (see
+    ``_KO_FAILS`` and ``_KO_ASKS``): "비밀번호 재설정 메일이 안 와요" reports a fault, "재설정 메일이 안 오면 어떻게
+    해요?" asks a question. False for text without Hangul (English faults are read by their examples)."""
+    if not _HANGUL.search(text):
+        return False
+    return bool(_KO_FAILS.search(text)) and not _KO_ASKS.search(text)
+
+
 # A message that goes on about what was said before: "still", "again", "same", "any news", "it's been 2
 # days"; Korean 아직(도), 여전히, 계속, 또 (again), 다시, 똑같/마찬가지/그대로 (the same). One that brings up
 # something else says so: "also", "another", "other", "new", "as well"; Korean 그리고, 다른, 또 다른, 새로운.
