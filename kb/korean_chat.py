@@ -9,7 +9,9 @@ forms well and the chat ones poorly (the demo's informal dev messages: see READM
 The rewriting is a table, ``korean_chat.tsv`` beside this module (``whole``: a whole word; ``word``: a whole
 word or the start of one; ``ending``: the end of a word, longest first; ``keep``: standard words an ending
 must not change),
-plus two rules: runs of the bare jamo ㅠ ㅜ ㅋ ㅎ ㅡ become a space, and runs of ? ! ~ fold to one. Text
+plus three rules: runs of the bare jamo ㅠ ㅜ ㅋ ㅎ ㅡ become a space, runs of ? ! ~ fold to one, and the spaces
+chat drops around the auxiliary words that end most questions are put back (``_SPACING``: "하고싶어요" ->
+"하고 싶어요", "할수있나요" -> "할 수 있나요", "켜는법" -> "켜는 법", "어떻게해요" -> "어떻게 해요"). Text
 without Hangul or jamo is returned unchanged; standard Korean is a fixed point (no entry is a standard
 spelling of another word).
 """
@@ -26,7 +28,8 @@ _REPEAT = re.compile(r"([?!~])[?!~]+")
 _TOKEN = re.compile(r"([^\s?!.,~]+)")
 # Spaces chat drops where standard Korean writes them, around the auxiliary words that end most questions:
 # "바꾸고싶어요" (-고 싶다), "할수있나요" (-ㄹ 수 있다/없다), "로그인할때" (-ㄹ 때), "켜는법" (-는 법), "써야돼요"
-# (-야 되다/하다), "어떻게해요", "어디서해요", "것같아요", "방법좀". USE reads "공유하고싶어요" far from "공유하고 싶어요".
+# (-야 되다/하다), "어떻게해요", "어디서해요", "것같아요", "방법좀". USE reads "공유하고싶어요" far from
+# "공유하고 싶어요".
 _RIEUL_FINAL = "".join(chr(0xAC00 + i) for i in range(8, 11172, 28))  # every syllable ending in ㄹ: 할 볼 쓸 ...
 _SPACING = (
     (re.compile("(?<=[\uac00-\ud7a3])고(?=싶|있)"), "고 "),
