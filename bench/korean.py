@@ -24,7 +24,10 @@ Test files (``--files``): ``dev`` (kb/demo/dev_ko.csv, 93 Korean messages writte
 (kb/demo/test_ko.csv, 55 held-out Korean messages), ``en`` (kb/demo/test.csv, 55 English messages),
 ``dev-informal`` (kb/demo/dev_ko_informal.csv, 86 informal Korean chat messages - shorthand, slang, dropped
 spaces and endings - written for tuning) and ``test-informal`` (kb/demo/test_ko_informal.csv, 43 more,
-held out). ``--predictions DIR`` keeps each run's per-message decisions there.
+held out), ``dev-registers`` (kb/demo/dev_ko_registers.csv, 87 Korean messages in the registers customers write:
+bare keywords, casual banmal, formal hapsyo-che, loanwords; faults and questions no case covers among them) and
+``dev-faults`` (kb/demo/dev_ko_faults.csv, 24 casual Korean faults that name a case's topic), both written for
+tuning. ``--predictions DIR`` keeps each run's per-message decisions there.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/korean.py --designs pair,use --kbs demo,en --files dev
 """
@@ -55,7 +58,9 @@ DESIGNS = {
 FILES = {"dev": REPO / "kb" / "demo" / "dev_ko.csv", "test": REPO / "kb" / "demo" / "test_ko.csv",
          "en": REPO / "kb" / "demo" / "test.csv",
          "dev-informal": REPO / "kb" / "demo" / "dev_ko_informal.csv",
-         "test-informal": REPO / "kb" / "demo" / "test_ko_informal.csv"}
+         "test-informal": REPO / "kb" / "demo" / "test_ko_informal.csv",
+         "dev-registers": REPO / "kb" / "demo" / "dev_ko_registers.csv",
+         "dev-faults": REPO / "kb" / "demo" / "dev_ko_faults.csv"}
 HANGUL = re.compile("[\uac00-\ud7a3]")
 KEYS = ("routing_accuracy", "wrong_answer_rate", "answered_correct", "answered_wrong", "answer_rate",
         "vote_threshold", "p50_ms", "encoders")
