@@ -62,7 +62,8 @@ def test_a_korean_fault_naming_a_cases_topic_opens_a_ticket(ko_app: Callable[...
             body = http.post("/api/messages", json={"customer": f"f{i}", "text": text}).json()
             assert body["action"] == "escalate" and body["label"] == "fault" and body["ticket_id"], (text, body)
             assert "티켓" in body["replies"][0]["text"]
-        body = http.post("/api/messages", json={"customer": "q", "text": "비밀번호 재설정 메일이 안 오면 어떻게 해요?"}).json()
+        asked = "비밀번호 재설정 메일이 안 오면 어떻게 해요?"
+        body = http.post("/api/messages", json={"customer": "q", "text": asked}).json()
         assert body["action"] == "answer" and body["case_id"] == "reset-password"
 
 
@@ -76,5 +77,6 @@ def test_chat_korean_gets_its_spaces_and_words_back() -> None:
     assert standard_korean("로그인할때 인증번호 받는법좀") == "로그인할 때 인증번호 받는 법 좀"
     assert standard_korean("어플 업뎃 어케함") == "앱 업데이트 어떻게 해요"
     assert standard_korean("전원선 꼭 꽂아야됨?") == "전원선 꼭 꽂아야 돼요?"
-    for text in ("캠핑 가서 써도 되나요?", "어떻게든 해 주세요", "카메라를 공유하고 싶어요", "화면 설정은 어디서 해요?"):
+    for text in ("캠핑 가서 써도 되나요?", "어떻게든 해 주세요", "카메라를 공유하고 싶어요",
+                 "화면 설정은 어디서 해요?"):
         assert standard_korean(text) == text
