@@ -81,7 +81,8 @@ def _texts(kb: KnowledgeBase, ids: np.ndarray) -> dict[int, str]:
 
 def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
          questions: tuple[list[str], np.ndarray] | None = None,
-         language_of: Callable[[str], str | None] | None = None) -> LintReport:
+         language_of: Callable[[str], str | None] | None = None,
+         reads: Callable[[str], bool] | None = None) -> LintReport:
     """Check the knowledge base; the issues come worst first.
 
     ``questions``: texts and unit vectors of questions customers ask (the classifier's examples of
@@ -89,7 +90,10 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
     phrasing is written in (None when unclear); when given, phrasings are compared only with phrasings
     of the same language (unclear ones form one group), so that a case's Korean phrasings neither
     blur its English centroid nor collide with another case's English ones under an encoder that
-    reads one language only. Without it every phrasing is in one group."""
+    reads one language only. Without it every phrasing is in one group. ``reads``: whether the KB's encoder
+    reads a text (None: all); a phrasing or question it does not read (Korean under an English-only encoder,
+    whose vectors of Hangul are unknown tokens alike) is left out of the checks on vectors (duplicates,
+    collisions, leave-one-out routing, unanswered questions) and counts only towards ``min_phrasings``."""
     s = settings or LintSettings()
     idx = kb.index()
     ids, vecs = idx.vectors()
@@ -105,11 +109,12 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
     langs = [(language_of(text_of.get(int(i), "")) if language_of else None) or "" for i in ids]
     lang_ids = {lang: j for j, lang in enumerate(sorted(set(langs)))}
     group = np.array([lang_ids[lang] for lang in langs])
+    readable = np.array([reads(text_of.get(int(i), "")) if reads else True for i in ids], dtype=bool)
 
     # near-duplicate cases: centroid similarity, per language group (the closest group decides)
     best_csim = np.full((len(cases), len(cases)), -np.inf, dtype=np.float32)
     for g in range(len(lang_ids)):
-        members = group == g
+        members = (group == g) & readable
         cent = np.zeros((len(cases), vecs.shape[1]), dtype=np.float32)
         np.add.at(cent, owner[members], vecs[members])
         present = np.linalg.norm(cent, axis=1) > 0
@@ -132,6 +137,8 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = -np.inf  # leave the phrasing itself out
         sims[group[start : start + 1024][:, None] != group[None, :]] = -np.inf  # other languages
+        sims[:, ~readable] = -np.inf  # phrasings the encoder does not read are no neighbours
+        sims[~readable[start : start + 1024], :] = -np.inf  # and are not judged
         own = owner[start : start + 1024]
         same = owner[None, :] == own[:, None]
         own_best = np.where(same, sims, -np.inf).max(axis=1)
@@ -168,7 +175,9 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
     # thin cases
     for c in cases:
         members = np.nonzero(owner == cidx[c])[0]
-        recall = float(routed_home[members].mean()) if len(members) > 1 else 0.0
+        judged = members[readable[members]]
+        recall = float(routed_home[judged].mean()) if len(judged) > 1 else \
+            1.0 if len(members) > 1 and len(judged) == 0 else 0.0  # none read: not judged by its vectors
         reasons = []
         if len(members) < s.min_phrasings:
             reasons.append(f"only {len(members)} phrasing(s) (want at least {s.min_phrasings})")
@@ -178,8 +187,11 @@ def lint(kb: KnowledgeBase, *, settings: LintSettings | None = None,
             issues.append(Issue(kind="thin", severity=round(1.0 + (1.0 - recall) * 0.99, 4), case_id=c,
                                 other_case=None, detail="; ".join(reasons) + ": add customer phrasings",
                                 phrasings=[Offending(text_of.get(int(ids[m]), ""), "", 0.0, 0.0) for m in members]))
-    if questions is not None and len(questions[0]) and s.uncovered_similarity > 0:
-        issues += _unanswered(questions, vecs, ids, case_of, text_of, s.uncovered_similarity)
+    if questions is not None and len(questions[0]) and s.uncovered_similarity > 0 and readable.any():
+        keep = [k for k, text in enumerate(questions[0]) if reads is None or reads(text)]
+        read = np.nonzero(readable)[0]
+        issues += _unanswered(([questions[0][k] for k in keep], questions[1][keep]), vecs[read], ids[read],
+                              [case_of[int(j)] for j in read], text_of, s.uncovered_similarity)
     issues.sort(key=lambda i: (-i.severity, i.case_id, i.other_case or ""))
     return LintReport(cases=len(cases), phrasings=n, issues=issues)
 

@@ -14,7 +14,7 @@ import numpy as np
 from bot.app import Aftercare
 from bot.cli.base import open_app
 from classifier.finetune import TuneError, TuneSettings, tune
-from classifier.language import guess_language
+from classifier.language import guess_language, needs_multilingual
 from classifier.model import train
 from kb.embedder import SentenceTransformerEmbedder
 from kb.lint import LintSettings, lint
@@ -36,7 +36,8 @@ def cmd_kb_lint(args: argparse.Namespace) -> int:
     report = lint(ac.kb, settings=LintSettings(min_phrasings=args.min_phrasings, top_k=r.top_k,
                                                temperature=r.temperature,
                                                uncovered_similarity=r.uncovered_similarity),
-                  questions=_asked_questions(ac), language_of=guess_language)
+                  questions=_asked_questions(ac), language_of=guess_language,
+                  reads=lambda text: not needs_multilingual(text, ac.reads()))
     issues = report.issues[: args.limit] if args.limit else report.issues
     if args.json:
         print(json.dumps({**report.as_dict(), "issues": [i.as_dict() for i in issues]}))
