@@ -96,3 +96,18 @@ def test_the_rate_limit_count_waits_out_a_database_blip(make_app, monkeypatch) -
     with web_client(ac) as client:
         r = client.post("/api/messages", json={"customer": "blip", "text": "how do I reset my password?"})
     assert r.status_code == 200 and r.json()["action"] == "answer" and len(calls) == 2
+
+
+@pytest.mark.parametrize("typed", ["1", "none of these"])
+def test_a_typed_pick_under_did_you_mean_carries_its_ids_so_the_next_poll_repeats_nothing(client, typed) -> None:
+    # field case: "1" typed under "did you mean...?" came back with message_id/last_id null and no messages, so
+    # the page's next poll (after the last id it knew) showed the pick and its reply a second time
+    asked = client.post("/api/messages", json={"customer": "w9", "text": "how do I change my plan or cancel"}).json()
+    assert asked["action"] == "clarify", asked
+    body = client.post("/api/messages", json={"customer": "w9", "text": typed}).json()
+    assert body["action"] in ("answer", "escalate"), body
+    assert body["message_id"] is not None and body["last_id"] is not None, body
+    assert body["last_id"] > body["message_id"] > asked["last_id"]
+    assert [m["text"] for m in body["messages"]] == [r["text"] for r in body["replies"]]
+    polled = client.get("/api/messages", params={"customer": "w9", "after": body["last_id"]}).json()["messages"]
+    assert polled == []

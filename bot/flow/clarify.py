@@ -86,8 +86,8 @@ class Clarifier:
             return None
         choice = typed_choice(text, len(last.meta.get("options") or []))
         if choice is not None and self.may_pick(msg.channel, msg.customer, last, choice):
-            s.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta, key=msg.key)
-            return self.picked(last, choice, key=msg.key)
+            m = s.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta, key=msg.key)
+            return self.picked(last, choice, key=msg.key, message_id=m.id)
         if choice is None and _TYPED_PICK.match(text):  # "7" under three options: ask again, same set
             m = s.handoff.record(conv, "customer", text, author_name=msg.customer_name, meta=meta, key=msg.key)
             return self.ask_again(last, m.id, key=msg.key)
@@ -168,9 +168,10 @@ class Clarifier:
         """A typed pick ("2" under the options): valid, and the set's first press."""
         return self.pickable(m, choice) and self.claim_pick(channel, customer, m, choice) == choice
 
-    def picked(self, m: MessageView, choice: str, *, key: str = "") -> Outcome:
+    def picked(self, m: MessageView, choice: str, *, key: str = "", message_id: int | None = None) -> Outcome:
         """What choice ``choice`` under ``m`` does: answer with the option's case, or (none) join the open
-        ticket or open one for a person."""
+        ticket or open one for a person. ``message_id``: the customer's message that picked ("2" typed), None
+        for a button press (no message of theirs)."""
         s = self.steps
         options = [str(o) for o in m.meta.get("options") or []]
         asked = str(m.meta.get("asked") or "")
@@ -186,10 +187,10 @@ class Clarifier:
                                      "case_id": case.id, "confidence": 1.0, "reason": reason,
                                      "why": Why.PICKED, "picked_from": m.id, "asked": asked}, key=key)
             return Outcome(replies=[Reply(out, case_id=case.id)], action="answer", label=str(m.meta.get("label", "")),
-                           confidence=1.0, case_id=case.id, reason=reason, options=options)
+                           confidence=1.0, case_id=case.id, reason=reason, options=options, message_id=message_id)
         open_t = s.handoff.open_ticket(conv)
         if open_t is not None:
-            return s.joined(conv, open_t, None, key=key, lang=lang or "")
+            return s.joined(conv, open_t, message_id, key=key, lang=lang or "")
         human, priority = s.person_label(asked)
         reason = f"none of the offered cases fit ({', '.join(options)}); the customer asks for a person"
         try:
@@ -198,11 +199,11 @@ class Clarifier:
                                         impact="single", reason=reason,
                                         transcript_messages=s.transcript_messages)
         except OpenTicketExists as e:
-            return s.joined(conv, e.ticket, None, key=key, lang=lang or "")
+            return s.joined(conv, e.ticket, message_id, key=key, lang=lang or "")
         out = s.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority, language=lang,
                                **s.team_hours(t.team))
         s.reply(conv, out, ticket_id=t.id, meta={"kind": MessageKind.ESCALATE, "label": human, "reason": reason,
                                                  "why": Why.ASKS_PERSON, "options": options}, key=key)
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
                        label=human, confidence=1.0, priority=t.priority, impact=t.impact, reason=reason,
-                       options=options)
+                       options=options, message_id=message_id)
