@@ -27,6 +27,18 @@ def ko_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[Cal
     ("how do I reset my password? also how do I cancel my subscription?", ["reset-password", "cancel-subscription"]),
     ("how do I reset my password?\nand how do I turn on two-factor authentication?", ["reset-password", "enable-2fa"]),
     ("비밀번호를 어떻게 재설정하나요? 그리고 구독은 어떻게 해지하나요?", ["reset-password", "cancel-subscription"]),
+    # a fresh user's tryout: "and" between two questions, sentences ending with ".", a numbered list, courtesy
+    ("how do I reset my password and how do I enable two-factor authentication?", ["reset-password", "enable-2fa"]),
+    ("how long does shipping take and can I return it if I don't like it?", ["order-shipping-time", "return-policy"]),
+    ("how do I reset my password, and how do I cancel my subscription?", ["reset-password", "cancel-subscription"]),
+    ("How do I reset my password. How do I cancel my subscription.", ["reset-password", "cancel-subscription"]),
+    ("1) how do I reset my password 2) how do I cancel my subscription", ["reset-password", "cancel-subscription"]),
+    ("Hello,\nhow do I reset my password?\nhow do I cancel my subscription?\nThanks,\nJohn",
+     ["reset-password", "cancel-subscription"]),
+    ("I have two questions about my order.\nhow long does shipping take?\ncan I return it if I don't like it?",
+     ["order-shipping-time", "return-policy"]),
+    ("how do I reset my password? btw love the product. how do I cancel my subscription? have a nice day",
+     ["reset-password", "cancel-subscription"]),
 ])
 def test_two_questions_in_one_message_are_both_answered(ko_app: Callable[..., Aftercare], text: str,
                                                         cases: list[str]) -> None:
@@ -49,3 +61,45 @@ def test_a_question_with_a_fault_still_opens_a_ticket(ko_app: Callable[..., Afte
             "customer": "mixed", "text": "how do I reset my password? also my camera keeps going offline every night"
         }).json()
     assert body["action"] == "escalate" and body["ticket_id"], body
+
+
+@pytest.mark.parametrize("text", ["how do I reset my password? also can I talk to a human please",
+                                  "비밀번호를 어떻게 재설정하나요? 그리고 상담원 연결해 주세요"])
+def test_asking_for_a_person_among_questions_gets_a_person_and_the_answer(ko_app: Callable[..., Aftercare],
+                                                                          text: str) -> None:
+    ac = ko_app()
+    with web_client(ac) as http:
+        body = http.post("/api/messages", json={"customer": "person", "text": text}).json()
+    assert body["action"] == "escalate" and body["ticket_id"], body
+    said = body["replies"][0]["text"]
+    case = ac.kb.get("reset-password")
+    assert (case.translations.get("ko", case.answer) if body["language"] == "ko" else case.answer) in said
+    [ticket] = ac.handoff.list()
+    assert ticket.label == "human" and ticket.subject == text
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("이메일 주소를 바꿨는데 또 비밀번호를 재설정해야 하나요?", "change-email"),
+    ("I changed my email address and also want to enable two factor on the new one", "change-email"),
+])
+def test_a_statement_before_and_also_or_again_is_not_answered_as_a_question_of_its_own(
+        ko_app: Callable[..., Aftercare], text: str, wrong: str) -> None:
+    # "또" mid-sentence is "again"; "I changed my email address" is what happened, not a question: the message
+    # is one question, never answered "how to change your email" as if asked
+    ac = ko_app()
+    with web_client(ac) as http:
+        body = http.post("/api/messages", json={"customer": "one", "text": text}).json()
+    assert "each answered" not in (body["reason"] or ""), body
+    assert not (body["action"] == "answer" and body["case_id"] == wrong), body
+
+
+@pytest.mark.parametrize(("text", "case_id"), [
+    ("can I also use the camera outdoors when it rains?", "outdoor-use"),
+    ("밖에 설치해도 되나요 그리고 비가 와도 괜찮나요?", "outdoor-use"),
+])
+def test_one_question_with_also_or_and_is_answered_as_one(ko_app: Callable[..., Aftercare], text: str,
+                                                         case_id: str) -> None:
+    ac = ko_app()
+    with web_client(ac) as http:
+        body = http.post("/api/messages", json={"customer": "single", "text": text}).json()
+    assert body["action"] == "answer" and body["case_id"] == case_id, body

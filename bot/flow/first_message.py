@@ -52,9 +52,16 @@ class FirstMessage:
             asked = questions_in(text)
             if len(asked) > 1:
                 each = [(q, s.decide(q)) for q in asked]
-                if all(x.action == "answer" and x.case_id for _, x in each) \
-                        and len({x.case_id for _, x in each}) == len(each):
-                    return s.answer_several(conv, each, message_id, key=msg.key, lang=lang)
+                answered = [(q, x) for q, x in each if x.action == "answer" and x.case_id]
+                if any(x.why is Why.ASKS_PERSON for _, x in each):
+                    # "how do I reset my password? also can I talk to a human": a person, as asking for one
+                    # gets; the questions the bot can answer are answered in the same reply
+                    return self._person_and_answers(msg, conv, text, message_id, d, vec, answered, lang=lang)
+                told = [q for q, x in each if x.why is Why.ABOUT_BOT]
+                if answered and len(answered) + len(told) == len(each) \
+                        and len({x.case_id for _, x in answered}) == len(answered):
+                    # "are you a bot? also how do I reset my password?": told what they talk to, and answered
+                    return s.answer_several(conv, answered, message_id, key=msg.key, lang=lang, about_bot=told)
         if d.action == "clarify" and d.options:
             if s.bot_just_said(conv, message_id, MessageKind.CLARIFY):
                 # never twice in a row: the customer did not pick and is still not clear; a person takes it,
@@ -119,8 +126,11 @@ class FirstMessage:
         return self._open_ticket(msg, conv, text, message_id, d, vec, meta, lang=lang, asks_person=asks_person)
 
     def _open_ticket(self, msg: IncomingMessage, conv: int, text: str, message_id: int, d: Decision,
-                     vec: np.ndarray | None, meta: dict, *, lang: str, asks_person: bool) -> Outcome:
-        """Open a ticket for the message (or join the one the customer's other tab opened a moment ago)."""
+                     vec: np.ndarray | None, meta: dict, *, lang: str, asks_person: bool,
+                     answered: list[tuple[str, Decision]] | None = None) -> Outcome:
+        """Open a ticket for the message (or join the one the customer's other tab opened a moment ago);
+        ``answered``: questions of the message a case answers, [(question, decision)], answered in the same
+        reply before the ticket's news."""
         s = self.steps
         model = s.route(text)[0].name if vec is not None else ""  # the encoder that made ``vec``
         try:
@@ -140,12 +150,28 @@ class FirstMessage:
             template = "known_issue"
         out = s.replies.render(template, ticket_id=t.public_id, priority=t.priority, language=lang,
                                **s.team_hours(t.team))
+        if answered:
+            out = f"{s.answers_text(answered, lang=lang)}\n\n{out}"
         s.reply(conv, out, ticket_id=t.id, meta={**meta, "kind": MessageKind.ESCALATE}, key=msg.key)
         log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
                  d.impact, d.reason)
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,
                        label=d.label, confidence=d.confidence, priority=t.priority, impact=t.impact,
                        reason=d.reason, message_id=message_id)
+
+    def _person_and_answers(self, msg: IncomingMessage, conv: int, text: str, message_id: int, d: Decision,
+                            vec: np.ndarray | None, answered: list[tuple[str, Decision]], *, lang: str) -> Outcome:
+        """A message asking for a person among its questions (``answered``: the parts a case answers, as
+        [(question, decision)]): a ticket for a person, its reply answering those parts first."""
+        s = self.steps
+        human, priority = s.person_label(text)
+        d = s.router().retarget(d, "escalate", human if priority else d.label, why=Why.ASKS_PERSON, options=(),
+                                reason=f"one of the questions asks for a person: a person takes it ({d.reason})")
+        meta = {**dmeta(d), "reason": d.reason}
+        if answered:
+            meta["case_ids"] = [x.case_id for _, x in answered]
+        return self._open_ticket(msg, conv, text, message_id, d, vec, meta, lang=lang, asks_person=True,
+                                 answered=answered)
 
     def _answered_right_before(self, conv: int, message_id: int, case_id: str) -> bool:
         """Whether the bot's message right before ``message_id`` answered with ``case_id`` (alone or among

@@ -89,23 +89,33 @@ class Steps:
         encoder, router = self.route(text)
         return router().decide(text, encoder.encode([text])[0])
 
-    def answer_several(self, conv: int, asked: list[tuple[str, Decision]], message_id: int, *, key: str = "",
-                       lang: str = "") -> Outcome:
-        """One reply answering each of the questions one message asked, ``asked`` = [(question, decision with
-        action answer)], each answer under its question, in the conversation's language ``lang`` (each case's
-        answer in that language when it has one); the reply's feedback counts for the first case."""
+    def answers_text(self, asked: list[tuple[str, Decision]], *, lang: str = "",
+                     about_bot: list[str] | None = None) -> str:
+        """The text answering each of ``asked`` = [(question, decision with action answer)] under its question,
+        in language ``lang`` (each case's answer in it when it has one); ``about_bot``: questions asking
+        whether this is a bot ("are you a bot?"), told so first, under their own words."""
         lang = lang or self.replies.language
-        parts = []
+        parts = [(q, self.replies.render("label_about_bot", language=lang)) for q in about_bot or []]
         for question, d in asked:
             assert d.case_id is not None
             case = self.kb.answering(d.case_id)
             answer, answer_language = answer_for(case, lang)
             parts.append((question, self.replies.render("answer", answer=answer, case=case,
                                                         answer_language=answer_language, language=lang)))
-        out = self.replies.render("answers", parts=parts, language=lang)
+        return self.replies.render("answers", parts=parts, language=lang)
+
+    def answer_several(self, conv: int, asked: list[tuple[str, Decision]], message_id: int, *, key: str = "",
+                       lang: str = "", about_bot: list[str] | None = None) -> Outcome:
+        """One reply answering each of the questions one message asked, ``asked`` = [(question, decision with
+        action answer)], each answer under its question, in the conversation's language ``lang`` (each case's
+        answer in that language when it has one), after telling ``about_bot`` questions ("are you a bot?")
+        what they talk to; the reply's feedback counts for the first case."""
+        lang = lang or self.replies.language
+        out = self.answers_text(asked, lang=lang, about_bot=about_bot)
         first = asked[0][1]
         cases = [d.case_id for _, d in asked]
-        reason = "the message asks " + ", ".join(f"{q!r} ({d.case_id})" for q, d in asked) + ": each answered"
+        reason = "the message asks " + ", ".join([*(f"{q!r} (about the bot)" for q in about_bot or []),
+                                                  *(f"{q!r} ({d.case_id})" for q, d in asked)]) + ": each answered"
         self.reply(conv, out, meta={**dmeta(first), "kind": MessageKind.ANSWER, "case_ids": cases, "reason": reason},
                    key=key)
         return Outcome(replies=[Reply(out, case_id=first.case_id)], action="answer", label=first.label,
