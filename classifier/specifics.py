@@ -208,16 +208,29 @@ def chases(text: str) -> bool:
 # "are you a bot?", "am I talking to a real person?", "봇이에요?": the customer asks what they are talking to,
 # nothing more (a greeting or "lol" around it at most). Answered honestly, with the way to a person; not a
 # complaint, not a ticket (Intercom's and the EU AI Act's disclosure: the customer is told it is a bot).
+_KO_THING = r"(?:봇|챗봇|로봇|ai|AI|기계|자동 응답|자동응답|사람|상담원|상담사|직원)"
+_KO_IS = (r"(?:이에요|인가요|이야|이니|예요|입니까|이세요|세요|인가|임|이죠|이지요|이신가요|인거죠|인 거죠|"
+          r"이랑 (?:얘기|대화)하는 (?:거|건)가요|(?:이 | |이)?맞(?:아요|나요|죠|지요|습니까|니|지))")
 _BOT_THING = r"(?:a |an |the )?(?:bot|robot|chat ?bot|ai|a\.i\.|machine|computer|program|real (?:person|human)|" \
              r"human(?: being)?|person|automated(?: system| reply| replies)?|auto[- ]?reply)"
+_TALKING = r"(?:talking|chatting|speaking|writing) (?:to|with)"
 _ABOUT_BOT = re.compile(
     r"^(?:(?:hi|hey|hello|ok|so|wait|um|uh|lol|haha|sorry|excuse me)[,!. ]+)*"
-    rf"(?:are you|r u|are u|is this|is that|am i (?:talking|chatting|speaking|writing) (?:to|with)|"
-    rf"is (?:this|it) (?:a )?(?:real )?(?:person|human) (?:i'?m|i am) (?:talking|chatting|speaking) (?:to|with)|"
-    rf"(?:who|what) (?:am i (?:talking|chatting|speaking) (?:to|with)|are you|is this))"
-    rf"(?: {_BOT_THING})?(?: or (?:a |an )?(?:{_BOT_THING}))?(?: (?:right|then|here|lol|or not))?[ ?!.]*$"
-    r"|^(?:혹시 )?(?:이거|이건|지금|당신|너|거기)?\s*(?:봇|챗봇|로봇|ai|AI|기계|자동 응답|자동응답|사람)"
-    r"(?:이에요|인가요|이야|이니|예요|입니까|이세요|인가|임|이죠|이지요|이랑 (?:얘기|대화)하는 (?:거|건)가요)[ ?!.]*$"
+    # "are you a bot?", "am I talking to a human or a bot?", "is this a person or a bot I'm talking to?",
+    # "who am I talking to?", "are you real?"; "is this"/"is it" must name the thing ("is that a person?" may be
+    # about someone on the camera; "what is this?" about anything)
+    rf"(?:(?:(?:are you|r u|are u|am i {_TALKING}) (?:(?:a )?real(?: person| human)?|{_BOT_THING}))"
+    rf"|(?:is (?:this|it)) {_BOT_THING}"
+    rf"|is (?:this|it) (?:a )?(?:real )?(?:person|human) (?:i'?m|i am) {_TALKING}"
+    rf"|are you|r u|are u|who am i {_TALKING}|what am i {_TALKING}|who are you|what are you|who is this)"
+    rf"(?: or (?:a |an )?(?:{_BOT_THING}))?(?: (?:i'?m|i am) {_TALKING})?(?: (?:right|then|here|lol|or not))?"
+    r"[ ?!.]*$"
+    # "you're a bot, aren't you?", "you are a bot right?", "real person?", "a bot?"
+    rf"|^(?:you'?re|you are|ur|u r) {_BOT_THING}(?:,? (?:aren'?t you|right|huh|eh|then|yes|no|lol))?[ ?!.]*$"
+    r"|^(?:a )?(?:real (?:person|human)|human being|(?:ro)?bot|chat ?bot)\s*\?[ ?!.]*$"
+    # "봇이에요?", "진짜 사람이에요?", "사람 맞아요?", "상담원이세요 아니면 봇이에요?"
+    rf"|^(?:혹시 )?(?:(?:이거|이건|지금|당신|너|거기|진짜|정말|실제|실제로)\s*)*{_KO_THING}{_KO_IS}"
+    rf"(?:[ ,]*(?:아니면|혹은|or)?\s*{_KO_THING}{_KO_IS})?[ ?!.]*$"
     r"|^(?:지금 )?(?:사람|상담원|봇|챗봇)(?:이|이랑|하고|과|와) (?:얘기|대화|채팅)(?:하는|중인) (?:거|건)"
     r"(?:예요|에요|가요|죠)[ ?!.]*$",
     re.IGNORECASE)

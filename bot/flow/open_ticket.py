@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.flow.steps import Steps
+from bot.flow.steps import Steps, dmeta
 from bot.messages import Outcome, Reply
-from classifier.router import Decision
+from classifier.router import Decision, Why
 from classifier.specifics import chases, goes_on
+from handoff.models import MessageKind
 from handoff.views import TicketView
 
 
 class OpenTicket:
     """The open-ticket branch. While a ticket is open, a fault message this far (cosine under
     ``new_issue_similarity``, 0 to turn it off) from the ticket's subject and everything the customer
-    said on it is a different issue; ``fault_labels`` are the labels that count as faults."""
+    said on it is a different issue; ``fault_labels`` are the labels that count as faults. "Are you a bot?" is
+told so, and that a person has the ticket (``about_bot_ticket``)."""
 
     def __init__(self, steps: Steps, *, fault_labels: tuple[str, ...], new_issue_similarity: float) -> None:
         self.steps = steps
@@ -36,6 +38,14 @@ class OpenTicket:
             # one priority rule (Router.priority_of) applies to what the ticket is about now; never lowered
             pr = s.router().priority_of(ticket.label, "escalate", d.stakes)
             s.handoff.raise_stakes(ticket.id, pr, d.impact, reason=f"the customer wrote: {text[:300]}")
+        if d.why is Why.ABOUT_BOT:
+            # "are you a bot?" while a ticket is open: told so, and that a person has the ticket
+            out = s.replies.render("about_bot_ticket", ticket_id=ticket.public_id, language=lang or None)
+            s.reply(conv, out, ticket_id=ticket.id, meta={**dmeta(d), "kind": MessageKind.REPLY}, key=key)
+            return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="reply", label=d.label,
+                           ticket_id=ticket.public_id, message_id=message_id, confidence=d.confidence,
+                           reason=f"asks whether this is a bot while {ticket.public_id} is open: told so, and that "
+                                  f"a person has the ticket")
         if d.action == "answer" and d.case_id is not None and not chases(text):
             # (chasing the ticket, "언제 고쳐지나요?", is about it, never a question for a case: it joins)
             return s.answer(conv, d, message_id, key=key, lang=lang, ticket=ticket, text=text)
