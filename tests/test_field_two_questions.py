@@ -39,6 +39,11 @@ def ko_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[Cal
      ["order-shipping-time", "return-policy"]),
     ("how do I reset my password? btw love the product. how do I cancel my subscription? have a nice day",
      ["reset-password", "cancel-subscription"]),
+    ("what is your return policy and how long does shipping take?", ["return-policy", "order-shipping-time"]),
+    ("Hi there,\n\nI have a couple of questions:\n1. how do I reset my password?\n2. how do I cancel my subscription?"
+     "\n\nThanks in advance,\nMaria Lopez", ["reset-password", "cancel-subscription"]),
+    ("안녕하세요. 비밀번호는 어떻게 바꾸나요? 구독 해지 방법도 알려주세요. 감사합니다!",
+     ["reset-password", "cancel-subscription"]),
 ])
 def test_two_questions_in_one_message_are_both_answered(ko_app: Callable[..., Aftercare], text: str,
                                                         cases: list[str]) -> None:
@@ -63,16 +68,21 @@ def test_a_question_with_a_fault_still_opens_a_ticket(ko_app: Callable[..., Afte
     assert body["action"] == "escalate" and body["ticket_id"], body
 
 
-@pytest.mark.parametrize("text", ["how do I reset my password? also can I talk to a human please",
-                                  "비밀번호를 어떻게 재설정하나요? 그리고 상담원 연결해 주세요"])
+@pytest.mark.parametrize(("text", "case_id"), [
+    ("how do I reset my password? also can I talk to a human please", "reset-password"),
+    ("비밀번호를 어떻게 재설정하나요? 그리고 상담원 연결해 주세요", "reset-password"),
+    ("how do I cancel my subscription?\nI'd like to talk to a person", "cancel-subscription"),
+    ("구독은 어떻게 해지하나요? 그리고 상담원과 통화하고 싶어요", "cancel-subscription"),
+    ("what is your return policy? and can I speak with someone", "return-policy"),
+])
 def test_asking_for_a_person_among_questions_gets_a_person_and_the_answer(ko_app: Callable[..., Aftercare],
-                                                                          text: str) -> None:
+                                                                          text: str, case_id: str) -> None:
     ac = ko_app()
     with web_client(ac) as http:
         body = http.post("/api/messages", json={"customer": "person", "text": text}).json()
     assert body["action"] == "escalate" and body["ticket_id"], body
     said = body["replies"][0]["text"]
-    case = ac.kb.get("reset-password")
+    case = ac.kb.get(case_id)
     assert (case.translations.get("ko", case.answer) if body["language"] == "ko" else case.answer) in said
     [ticket] = ac.handoff.list()
     assert ticket.label == "human" and ticket.subject == text
@@ -81,6 +91,7 @@ def test_asking_for_a_person_among_questions_gets_a_person_and_the_answer(ko_app
 @pytest.mark.parametrize(("text", "wrong"), [
     ("이메일 주소를 바꿨는데 또 비밀번호를 재설정해야 하나요?", "change-email"),
     ("I changed my email address and also want to enable two factor on the new one", "change-email"),
+    ("비밀번호를 바꿨는데 또 이메일 주소도 바꿔야 하나요?", "reset-password"),
 ])
 def test_a_statement_before_and_also_or_again_is_not_answered_as_a_question_of_its_own(
         ko_app: Callable[..., Aftercare], text: str, wrong: str) -> None:

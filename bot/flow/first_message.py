@@ -46,14 +46,14 @@ class FirstMessage:
                                     reason=f"critical stakes (security, safety or lost data): a person looks at it "
                                            f"now ({d.reason})")
         meta = dmeta(d)
-        if (d.action == "answer" or d.why in SEVERAL_MAY_ANSWER) and d.urgency == "normal":
+        if (d.action == "answer" or d.why in SEVERAL_MAY_ANSWER or d.why is Why.ASKS_PERSON) and d.urgency == "normal":
             # "how do I reset my password? also how do I cancel my subscription?": two questions the vote reads
             # as neither (or as the first only); each answered on its own when each can be, else as decided
             asked = questions_in(text)
             if len(asked) > 1:
                 each = [(q, s.decide(q)) for q in asked]
                 answered = [(q, x) for q, x in each if x.action == "answer" and x.case_id]
-                if any(x.why is Why.ASKS_PERSON for _, x in each):
+                if d.why is Why.ASKS_PERSON or any(x.why is Why.ASKS_PERSON for _, x in each):
                     # "how do I reset my password? also can I talk to a human": a person, as asking for one
                     # gets; the questions the bot can answer are answered in the same reply
                     return self._person_and_answers(msg, conv, text, message_id, d, vec, answered, lang=lang)
