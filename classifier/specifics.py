@@ -251,7 +251,8 @@ def asks_about_bot(text: str) -> bool:
 _Q_START = (r"(?:(?:how|what|where|when|why|which|who)(?:'s|\s+(?:do|does|did|can|could|is|are|was|were|will|would|"
             r"should|long|much|many|often|soon|to|about|if))|(?:can|could|would|will|should|do|does|did|is|are|may|"
             r"might|shall|has|have)\s+(?:i|you|we|it|they|there|this|that|my|the|a|an|u|he|she))\b")
-_KO_Q_END = r"(?:나요|까요|가요|니까|는지|방법|주세요|줘요|주실래요|있어요|없어요|되요|돼요|죠|세요|싶어요|싶습니다|해줘|해 줘)"
+_KO_Q_END = (r"(?:나요|까요|가요|니까|는지|방법|주세요|줘요|주실래요|있어요|없어요|되요|돼요|죠|세요|"
+             r"싶어요|싶습니다|해줘|해 줘)")
 _SEPARATE = re.compile(
     r"(?<=[?？.!;])\s+|\n+|\s*;\s*|\s+(?=\(?\d{1,2}[).]\s)"
     r"|\s*,?\s*\b(?:(?:and |but )?also|plus|and another (?:thing|question)|one more (?:thing|question)),?\s+"
@@ -273,7 +274,8 @@ _COURTESY = re.compile(
     r"three|2|3|a\s+couple\s+of|several)\s+questions?(?:\s+(?:about|on|regarding)\s+[\w\s']+)?|(?:a\s+)?(?:quick|"
     r"two|2|three|3)\s+questions?|안녕하세요|안녕|감사합니다|고맙습니다|수고하세요|수고하십시오"
     r"|좋은 하루 (?:되세요|보내세요)"
-    r"|(?:질문|문의)(?:이|가)? (?:몇 가지|두 가지|두 개|2개|하나|좀) ?(?:있어요|있습니다|드려요|드립니다)|문의 ?드(?:립니다|려요))"
+    r"|(?:질문|문의)(?:이|가)? (?:몇 가지|두 가지|두 개|2개|하나|좀) ?(?:있어요|있습니다|드려요|드립니다)"
+    r"|문의 ?드(?:립니다|려요))"
     r"[\s,.!~:)]*$", re.IGNORECASE)
 _Q_OPENING = re.compile(
     rf"^(?:(?:and|so|also|plus|then|oh|ok|okay|btw|but|and also)[,\s]+)*(?:{_Q_START}|(?:how|what|where|when|why|"
