@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.app import Aftercare
 from bot.ratings import parse_rating
-from classifier.specifics import chases
+from classifier.specifics import chases, is_vague
 from handoff.errors import HandoffError
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
@@ -37,11 +37,14 @@ NOT_STATING = (MessageKind.ANSWER, MessageKind.REPLY, MessageKind.RATED)
 def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[MessageView]) -> list[str]:
     """The customer messages of ``messages`` (a ticket's transcript) that state the problem, unscrubbed.
 
-    Before the first agent reply; not ratings, courtesy, requests for a person, chasing, nor a
-    message the bot answered (its next bot message is an answer or a template reply)."""
+    Before the first agent reply; not ratings, courtesy, requests for a person, chasing, words that name
+    nothing ("still doesn't work"), nor a message the bot answered (its next bot message is an answer or a
+    template reply) - unless nothing else states the problem: then the question the bot answered before
+    the customer said it did not help ("비밀번호를 어떻게 재설정하나요?" before "그래도 안 돼요") is it."""
     human = ac.config.classifier.human_label
     first_agent = next((m.id for m in messages if m.author == "agent"), None)
     out: list[str] = []
+    answered: list[str] = []  # questions the bot answered, the ticket opened after: what did not help
     for i, m in enumerate(messages):
         if m.author != "customer":
             continue
@@ -52,11 +55,15 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
             continue
         answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
         if answer is not None and answer.author == "bot" and answer.kind in NOT_STATING:
+            if answer.kind is MessageKind.ANSWER and text not in answered and states_a_problem(ac, text, human=human):
+                answered.append(text)
             continue
         if not states_a_problem(ac, text, human=human):
             continue
         if text not in out:
             out.append(text)
+    if not out:
+        out = answered[-1:]
     subject = ticket.subject.strip()
     if not out and subject and states_a_problem(ac, subject, human=human):
         out.append(subject)
@@ -64,9 +71,10 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
 
 
 def states_a_problem(ac: Aftercare, text: str, *, human: str = "") -> bool:
-    """Whether ``text`` could be a solved case's phrasing: not chasing ("is it fixed yet?"), not a message
+    """Whether ``text`` could be a solved case's phrasing: not chasing ("is it fixed yet?"), not naming
+    nothing ("still broken", ``classifier.specifics.is_vague``), not a message
     the bot replies to with a template (greetings, thanks), not a request for a person."""
-    if chases(text) or parse_rating(text) is not None:
+    if chases(text) or parse_rating(text) is not None or is_vague(text):
         return False
     d = ac.pipeline.decide(text)
     return not (d.action == "reply" or d.label == (human or ac.config.classifier.human_label))

@@ -122,6 +122,22 @@ def test_resolution_notice_and_rating_in_korean(ko_app: Callable[..., Aftercare]
     assert ac.handoff.rating(out.ticket_id) == 4
 
 
+@pytest.mark.parametrize(("question", "not_helped"), [("비밀번호를 어떻게 재설정하나요?", "그래도 안 돼요"),
+                                                     ("how do I reset my password?", "still doesn't work")])
+def test_an_answer_that_did_not_help_feeds_a_draft_from_the_question(ko_app: Callable[..., Aftercare], question: str,
+                                                                       not_helped: str) -> None:
+    """"그래도 안 돼요" under an answer opens a ticket; resolved, its draft case keeps the question the answer did
+    not solve as its phrasing (not "still doesn't work", which names nothing), in Korean as in English."""
+    ac = ko_app()
+    who = f"nothelped-{question.isascii()}"
+    assert push(ac, question, customer=who).action == "answer"
+    out = push(ac, not_helped, customer=who)
+    assert out.action == "escalate" and out.ticket_id, out.reason
+    _, case = resolve_ticket(ac, out.ticket_id, "Dana", "Use the reset link in the app's login screen, then sign in.")
+    assert case is not None and case.state == "draft"
+    assert case.questions == [question], case.questions
+
+
 @pytest.mark.parametrize("text", ["😀😀😀", "가", "Lumo 앱 reset 안 돼요 ㅠㅠ", "ㅋㅋㅋ", "?!", "5G", "앱",
                                   "camera 카메라 カメラ 摄像头 камера", "비밀번호 reset 어떻게 해요 please"])
 def test_odd_korean_input_gets_a_clear_reply_or_a_person(ko_app: Callable[..., Aftercare], text: str) -> None:
