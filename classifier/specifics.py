@@ -281,7 +281,7 @@ _Q_OPENING = re.compile(
     rf"^(?:(?:and|so|also|plus|then|oh|ok|okay|btw|but|and also)[,\s]+)*(?:{_Q_START}|(?:how|what|where|when|why|"
     r"which|who|is there|are there|please|pls|i'?d like|i would like|i want(?: to know)?|i need|let me|tell me|"
     r"show me|help me|could you|can you|would you|will you)\b)", re.IGNORECASE)
-_KO_ASKS = re.compile(rf"(?:{_KO_Q_END}|어떻게|어디|언제|얼마|무엇|뭔가요|뭐예요|뭐에요|알려)[\s?？.!~]*$")
+_KO_PART_ASKS = re.compile(rf"(?:{_KO_Q_END}|어떻게|어디|언제|얼마|무엇|뭔가요|뭐예요|뭐에요|알려)[\s?？.!~]*$")
 
 
 def _courtesy(part: str, before: list[str]) -> bool:
@@ -299,7 +299,7 @@ def _asks(part: str) -> bool:
     if part.rstrip().endswith(("?", "？")):
         return True
     if _HANGUL.search(part):
-        return bool(_KO_ASKS.search(part))
+        return bool(_KO_PART_ASKS.search(part))
     return bool(_Q_OPENING.match(part))
 
 
