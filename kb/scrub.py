@@ -33,7 +33,9 @@ _KR_BRN = re.compile(r"(?<!\d)\d{3}[- ]\d{2}[- ]\d{5}(?!\d)")
 _KR_PHONE = re.compile(r"(?<![\d+])0(?:1[016789]|2|[3-6][1-5]|70|50[2-8]?)[-. ]?\d{3,4}[-. ]?\d{4}(?!\d)")
 _CARD = re.compile(r"\b(?:\d[ -]?){12,19}\b")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d")
-_ACCOUNT = re.compile(r"\b(account|acct|order|iban|customer)\s*(no\.?|number|#|id)?\s*[:#]?\s*[A-Z0-9-]{5,}\b", re.I)
+# an account, order or customer number has a digit in it: "account settings", "customer support" keep their word
+_ACCOUNT = re.compile(r"\b(account|acct|order|iban|customer)\s*(no\.?|number|#|id)?\s*[:#]?\s*"
+                      r"(?=[A-Z-]*\d)[A-Z0-9-]{5,}\b", re.I)
 
 # Words that describe a password rather than being one: "my password is not working".
 _NOT_SECRET_TEXT = """

@@ -34,3 +34,20 @@ def test_control_characters_never_reach_an_agents_terminal(app: Aftercare, embed
     for out in (cli("tickets", "show", ref), cli("tickets", "list")):
         assert not any(ord(ch) < 32 and ch not in "\n\t" or 0x7F <= ord(ch) <= 0x9F for ch in out), repr(out)
         assert "the camera will not turn on" in out
+
+
+def test_a_draft_keeps_the_words_after_account_customer_and_order(app: Aftercare) -> None:
+    """Field report: the scrubber read any word of five letters after "account", "customer" or "order" as their
+    number: a draft from "the account settings page crashes" read "the account [number] page crashes", and its
+    answer "customer [number] can help". A number has a digit; words stay, numbers still go."""
+    from bot.workflows import resolve_ticket
+    from tests.conftest import FakeChannel
+    chat = FakeChannel(app)
+    out = chat.push("the account settings page crashes every time I open it, order AB-99812", customer="acct")
+    assert out.action == "escalate" and out.ticket_id, out.reason
+    _, case = resolve_ticket(app, str(out.ticket_id), "Dana",
+                             "Update the app, then open account settings again; customer support can help "
+                             "with order AB-99812 too.")
+    assert case is not None
+    assert case.questions == ["the account settings page crashes every time I open it, order [number]"], case.questions
+    assert "open account settings again; customer support can help with order [number]" in case.answer, case.answer
