@@ -205,7 +205,8 @@ class Router(Calibrator):
 
     def priority_of(self, label: str, action: str, assessment: Assessment) -> str:
         """The priority (low | normal | high | urgent) of a message labelled ``label`` that gets ``action``:
-        the label's configured priority; escalated, one step up for high urgency (money, a deadline) and
+        the label's configured priority; escalated, one step up for high urgency (money, a deadline), one
+        step up to at most high for pressing ("asap", "급해요": how the customer feels, not what is at stake) and
         urgent for critical urgency (safety, security, lost data) or wide impact (ISO/IEC 20000's priority
         from urgency and impact). The one rule every step that opens a ticket applies."""
         spec = self.labels.get(label)
@@ -213,6 +214,8 @@ class Router(Calibrator):
         if action == "escalate":
             if assessment.urgency == "high":
                 priority = raise_priority(priority, 1)
+            elif assessment.urgency == "pressing" and priority in ("low", "normal"):
+                priority = raise_priority(priority, 1)  # "asap!": one step, never to urgent on its own
             if assessment.urgency == "critical" or assessment.impact == "wide":
                 priority = "urgent"
         return priority

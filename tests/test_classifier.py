@@ -84,7 +84,8 @@ def test_impact_scope(embedder, text: str, impact: str) -> None:
 
 def test_urgency() -> None:
     a = ImpactAssessor()
-    assert a.assess("URGENT: payment page broken").urgency == "high"
+    assert a.assess("URGENT: payment page broken").urgency == "pressing"  # how they feel, not what is at stake
+    assert a.assess("I was charged twice, I need it fixed by tomorrow").urgency == "high"
     assert a.assess("our account was hacked").urgency == "critical"
     assert a.assess("the colour of the app is odd").urgency == "normal"
 

@@ -383,6 +383,12 @@ STAKES = {  # what is at stake, said in Korean and in English: the ticket's prio
     "모르는 사람이 제 카메라를 보고 있어요": "urgent",
     "smoke is coming out of the camera": "urgent",
     "결제가 세 번 됐어요": "high",
+    "누가 지금 집에 들어왔어요": "urgent",
+    "a stranger is talking through my camera speaker": "urgent",
+    "비번이 바뀌었는데 제가 안 바꿨어요 어떻게 해요": "urgent",
+    "there's someone in my backyard right now what do I do": "urgent",
+    "계정이 털렸어요": "urgent",
+    "how do I get my account back after it was hacked": "urgent",
     "I was charged three times this month": "high",
 }
 
@@ -405,6 +411,21 @@ NOT_RAISED = [
     "화재 감지 기능이 있나요?",
     "오래된 영상은 언제 지워져요?",
     "what happens to my recordings if the camera is stolen?",
+    # hypotheticals and precautions: what could happen is a question the KB answers, not an alarm
+    "how do I enable two factor authentication to protect my account from being hacked?",
+    "what should I do if my account gets hacked?",
+    "can the battery explode in hot weather?",
+    "who do I call in case of emergency?",
+    "does the camera work during a power outage?",
+    "can multiple users share one account?",
+    "해킹당하면 어떻게 해요?",
+    "연기가 나면 알림이 오나요?",
+    "도둑이 들면 알림이 와요?",
+    "다른 사람이 제 카메라를 볼 수 있게 하려면 어떻게 해요?",
+    "앱 다운로드는 어디서 하나요?",
+    # pressing for speed says how the customer feels: one step at most, never urgent on its own
+    "my camera keeps going offline, please fix asap",
+    "카메라가 자꾸 꺼져요 빨리 해주세요",
 ]
 
 
