@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot.normalize import without_controls
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -29,6 +31,9 @@ class IncomingMessage:
             value = getattr(self, name)
             if _SURROGATE.search(value):
                 object.__setattr__(self, name, _SURROGATE.sub("\ufffd", value))
+        # a display name is shown to agents as it is (console, tickets show, Slack): no control characters
+        # nor escape sequences in it (the text keeps them until the pipeline has judged it binary or not)
+        object.__setattr__(self, "customer_name", without_controls(self.customer_name).replace("\n", " "))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,10 @@ import regex
 _INVISIBLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]+")
 # C0 and C1 control characters but tab, line feed and carriage return (NUL is refused before this), and what
 # an ANSI escape sequence (ESC [ ... final byte) leaves behind once its ESC is gone
-_CONTROLS = regex.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS = regex.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI (7- and 8-bit): colours, cursor moves, clearing
+    r"|(?:\x1b[\]P^_X]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS, PM, APC, SOS strings
+    r"|\x1b[@-Z\\-_]|[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = regex.compile(r"[^\S\n]+")  # any whitespace but a line break: tabs, NBSP, U+3000 ideographic ...
 _LINES = regex.compile(r"\s*\n\s*")
 
@@ -46,8 +49,9 @@ def readable(text: str) -> str:
 
 
 def without_controls(text: str) -> str:
-    """``text`` without control characters (C0 and C1, but tab, line feed and carriage return) and without
-    whole ANSI escape sequences ("\\x1b[31m"): what the transcript stores and terminals print.
+    """``text`` without control characters (C0 and C1, but tab and line feed; a carriage return becomes a line
+    feed) and without whole escape sequences (CSI "\\x1b[31m" or "\\x9b2J", OSC "\\x1b]0;title\\x07", DCS):
+    what the transcript stores and terminals print.
 
     "how do I reset\\x07 my password\\x1b[31m" gives "how do I reset my password"."""
-    return _CONTROLS.sub("", text)
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

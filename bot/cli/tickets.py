@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.cli.base import open_app, print_rows
 from bot.cli.desk import print_desk_details
+from bot.normalize import without_controls
 from bot.replies import customer_language
 from bot.workflows import not_sent_reason, reply_with_case, resolve_ticket
 from handoff.errors import HandoffError, TicketNotOpen
@@ -20,7 +21,12 @@ from handoff.views import TicketView
 
 def _fmt_ticket(t: TicketView) -> str:
     return (f"{t.public_id}  {t.status:9} {t.priority:7} {t.label:10} {t.impact:6} {t.channel}:{t.customer_ref}  "
-            f"{t.subject[:50]}")
+            f"{one_line(t.subject)[:50]}")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (a customer's line breaks shown as " / "), without control characters."""
+    return " / ".join(x.strip() for x in without_controls(text).split("\n") if x.strip())
 
 
 def cmd_tickets_list(args: argparse.Namespace) -> int:
@@ -41,8 +47,10 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
     if t.resolution:
         print(f"resolution: {t.resolution}")
     for m in transcript:
-        who = m.author + (f" {m.author_name}" if m.author_name else "")
-        print(f"  [{m.created_at:%Y-%m-%d %H:%M}] {who}: {m.text}")
+        who = m.author + (f" {without_controls(m.author_name)}" if m.author_name else "")
+        # a message's own lines indented under its head: a customer cannot type what looks like another entry
+        text = without_controls(m.text).replace("\n", "\n" + " " * 8 + "| ")
+        print(f"  [{m.created_at:%Y-%m-%d %H:%M}] {who}: {text}")
     print_desk_details(ac, t)  # SLA due times and the event history
     return 0
 
