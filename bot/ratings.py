@@ -95,7 +95,27 @@ _GIVE = re.compile(
 )
 
 
+# A comment saying the problem is still there: the resolution did not hold, whatever number came with it
+# ("I'd rate it 5 but the app still crashes", "1, it's still crashing", "5점 주고 싶은데 아직도 앱이 꺼져요")
+_STILL_BROKEN = re.compile(
+    r"\bstill\b(?!\s+(?:good|great|fine|happy|grateful|thankful|works?|working|love|like))|"
+    r"not (?:fixed|working|resolved)|"
+    r"(?:doesn'?t|does not|isn'?t|is not|won'?t|didn'?t|did not) (?:work|fix|help|load|open|start|connect)|"
+    r"crash(?:es|ed|ing)?\b|broken|"
+    r"아직(?:도)?|여전히|또 (?:안|꺼|멈)|안 ?(?:돼|됨|되네|되요|켜져|열려)|꺼져|꺼짐|멈춰|멈췄|고장",
+    re.IGNORECASE)
+
+
 def parse_rating(text: str) -> TypedRating | None:
+    """A typed rating that does not say the problem is still there (``_STILL_BROKEN``: that reopens the
+    ticket instead); see :func:`_parse_rating`."""
+    rating = _parse_rating(text)
+    if rating is not None and _STILL_BROKEN.search(rating.comment):
+        return None
+    return rating
+
+
+def _parse_rating(text: str) -> TypedRating | None:
     """A typed rating, also as a correction ("sorry, I meant 5", "make that 4 stars", "5 not 2") and as
     giving one ("I'd give it a 4", "my rating is 5"); see :func:`_parse_score`."""
     rating = _parse_score(text)

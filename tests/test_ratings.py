@@ -39,6 +39,9 @@ NOT_RATINGS = [
     "5/10",
     "I give up, 2 cameras still fail",
     "I would give it a try but it fails",
+    "I'd rate it 5 but the app still crashes",
+    "1, it's still crashing",
+    "5점 주고 싶은데 아직도 앱이 꺼져요",
 ]
 
 
