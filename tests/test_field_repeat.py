@@ -4,6 +4,10 @@ never sent twice in a row: a person takes it, and the answer counts as not helpf
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from handoff.clock import ManualClock
 from tests.conftest import FakeChannel
 
 FOLLOW_UPS = [
@@ -40,3 +44,19 @@ def test_a_hurried_message_without_a_question_is_asked_what_is_wrong(chat: FakeC
             assert "?" in reply, reply
     assert chat.push("thanks!!!", customer="glad").label == "thanks"
     assert chat.push("hi!!!", customer="loud").label == "greeting"
+
+
+def test_more_of_the_same_case_or_the_same_question_days_later_is_answered(make_app: Any) -> None:
+    """Not every second message about a case says the answer failed: "great, and how far can it see at night?"
+    asks more of it, and the same question three days later is a customer who forgot the steps. Both are
+    answered again; neither counts against the answer."""
+    clock = ManualClock(datetime.now(UTC) - timedelta(days=3))
+    chat = FakeChannel(make_app(clock=clock))
+    first = chat.push("does the camera have night vision?", customer="pleased")
+    assert first.action == "answer", first.reason
+    out = chat.push("great, and how far can it see at night?", customer="pleased")
+    assert out.action == "answer" and out.case_id == first.case_id, out.reason
+    assert chat.push("how do I rename my camera?", customer="forgot").action == "answer"
+    clock.advance(hours=72)
+    again = chat.push("how do I rename my camera?", customer="forgot")
+    assert again.action == "answer", again.reason
