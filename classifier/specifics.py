@@ -125,6 +125,9 @@ KO_PERSON_OR_VERDICT = tuple(_KO_PERSON_OR_VERDICT.split())
 _KO_PERSON_AS_TOPIC = re.compile(
     r"사람\s*(?:감지|인식|탐지|만|뿐|일\s*때|이\s*(?:나타|지나|움직|감지|인식|찍)|과\s*동물|이랑\s*동물|하고\s*동물)"
     r"|다른\s*사람"
+    # connecting a device or a service is no request to be connected to a person ("구글홈 연결", "알렉사랑 연결해줘")
+    r"|(?:구글\s*홈|구글|알렉사|아마존|와이\s*파이|wi-?fi|공유기|블루투스|앱|어플|카메라|캠|폰|핸드폰|스마트폰|휴대폰|"
+    r"tv|티비|네트워크|인터넷|허브|스마트\s*홈|홈\s*킷|시리|스마트\s*싱스|nas|sd\s*카드)\S{0,3}\s*연결"
     r"|(?:고객\s*센터|고객\s*지원|상담|통화)\S*\s+(?:가능한?\s*)?"
     r"(?:운영|영업|시간|몇\s*시|언제|주말|휴일|공휴일|평일|토요일|일요일|연중무휴)")
 

@@ -482,3 +482,15 @@ def test_what_is_said_after_the_ticket_opened_raises_its_priority(ko_app: Callab
         assert [a for a in ac.handoff.recent_alerts(20) if a.kind == "critical" and a.ticket == before.public_id]
     push(ac, "ok thanks" if then.isascii() else "네 감사합니다", customer=who)
     assert ac.handoff.get(out.ticket_id).priority == after.priority
+
+
+def test_connecting_a_device_is_no_request_for_a_person(ko_app: Callable[..., Aftercare]) -> None:
+    """"구글홈 연결" (connect Google Home) and "알렉사랑 연결해줘" were read as "connect me to an agent": a device or
+    a service before 연결 is what is connected; "상담원 연결해 주세요" still asks for a person."""
+    ac = ko_app()
+    out = push(ac, "구글홈 연결", customer="gh")
+    assert out.action == "answer" and out.case_id == "smart-home-integration", out.reason
+    out = push(ac, "알렉사랑 연결해줘", customer="alexa")
+    assert "asks for a person" not in out.reason, out.reason
+    assert push(ac, "상담원 연결해 주세요", customer="agent").reason == "the customer asks for a person"
+    assert push(ac, "지금 당장요!!", customer="now").replies[0].text.startswith("도와드릴게요")

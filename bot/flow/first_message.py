@@ -119,7 +119,7 @@ class FirstMessage:
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason="unclear what is wrong: asked what the customer is trying to do",
                            message_id=message_id)
-        if d.action == "reply" and d.urgency != "normal" and d.label != THANKS and d.why is not Why.ABOUT_BOT \
+        if d.action == "reply" and d.urgency != "normal" and d.why is not Why.ABOUT_BOT \
                 and s.router().impact.assess(text.replace("!", " ")).urgency != "normal":  # "hi!!!" is a greeting
             # "빨리 좀 해주세요 급해요", "urgent!! please help": no greeting back to someone in a hurry; what is
             # wrong is asked (a second time, a person takes it: the message right before is the question)
