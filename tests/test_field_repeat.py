@@ -60,3 +60,13 @@ def test_more_of_the_same_case_or_the_same_question_days_later_is_answered(make_
     clock.advance(hours=72)
     again = chat.push("how do I rename my camera?", customer="forgot")
     assert again.action == "answer", again.reason
+
+
+def test_while_a_ticket_is_open_the_same_answer_is_not_sent_again(chat: FakeChannel) -> None:
+    """With a ticket open, a question the bot answers is answered; "I did that but the camera name doesn't
+    change" right under that answer got the rename how-to again. It joins the ticket for its person."""
+    assert chat.push("I want to talk to a person please", customer="open").ticket_id
+    first = chat.push("how do I rename my camera?", customer="open")
+    assert first.action == "answer", first.reason
+    out = chat.push("I did that but the camera name doesn't change, how do I rename my camera", customer="open")
+    assert out.action != "answer", out.reason

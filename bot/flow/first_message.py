@@ -6,9 +6,7 @@ work"), asks which ticket a customer chasing one means when none is open, replie
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
-from datetime import timedelta
 
 import numpy as np
 
@@ -17,18 +15,10 @@ from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
 from classifier.router import THANKS, Decision, Why
 from classifier.specifics import chases, is_vague, questions_in
-from handoff.clock import as_utc
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 
 log = logging.getLogger("bot.pipeline")
-# how long after an answer the same case's answer counts as "sent again" rather than asked for anew
-REPEAT_WINDOW = timedelta(hours=2)
-# a follow-up that opens pleased asks more of the answer, it does not say it failed
-_PLEASED = re.compile(r"^\W*((great|thanks|thank you|thx|perfect|awesome|cool|nice|got it|ok(ay)?|good|excellent)\b|"
-                      r"좋아요|좋네요|감사|고마워|알겠|네 ?알|오 ?좋)"
-                      r"(?![^.?!]*\b(but|however|not|didn'?t|doesn'?t)\b)"
-                      r"(?![^.?!]*(근데|하지만|안 ?돼|안 ?되))", re.IGNORECASE)
 # decisions a message asking two or three things may have had only because it asks several
 SEVERAL_MAY_ANSWER = (Why.MATCH, Why.NEAR_PHRASING, Why.UNSURE, Why.TORN, Why.LABEL, Why.OUT_OF_SCOPE, Why.TOO_FAR,
                       Why.UNCOVERED)
@@ -83,7 +73,7 @@ class FirstMessage:
             else:
                 return self.clarifier.ask(conv, text, message_id, d, meta)
         if d.action == "answer" and d.case_id is not None \
-                and self._answered_right_before(conv, message_id, d.case_id, text):
+                and s.answered_right_before(conv, message_id, d.case_id, text):
             # "that didn't help, there is no invoices menu in my app" right under the invoice answer reads as
             # the same case again: sending the same answer twice helps nobody; a person takes it
             human, priority = s.person_label(text)
@@ -183,20 +173,6 @@ class FirstMessage:
             meta["case_ids"] = [x.case_id for _, x in answered]
         return self._open_ticket(msg, conv, text, message_id, d, vec, meta, lang=lang, asks_person=True,
                                  answered=answered)
-
-    def _answered_right_before(self, conv: int, message_id: int, case_id: str, text: str) -> bool:
-        """Whether the bot's message right before ``message_id`` answered with ``case_id`` (alone or among
-        the answers to several questions) within ``REPEAT_WINDOW``, and ``text`` does not open with thanks or
-        praise ("great, and how far can it see at night?" asks more of the same case; the answer again is
-        what it needs). The same question days later is answered again."""
-        prev = self.steps.handoff.message_before(conv, message_id)
-        if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
-            return False
-        if prev.meta.get("case_id") != case_id and case_id not in (prev.meta.get("case_ids") or ()):
-            return False
-        if self.steps.handoff.now() - as_utc(prev.created_at) > REPEAT_WINDOW:
-            return False
-        return not _PLEASED.match(text)
 
     def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision) -> None:
         """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that

@@ -46,7 +46,9 @@ told so, and that a person has the ticket (``about_bot_ticket``)."""
                            ticket_id=ticket.public_id, message_id=message_id, confidence=d.confidence,
                            reason=f"asks whether this is a bot while {ticket.public_id} is open: told so, and that "
                                   f"a person has the ticket")
-        if d.action == "answer" and d.case_id is not None and not chases(text):
+        if d.action == "answer" and d.case_id is not None and not chases(text) \
+                and not s.answered_right_before(conv, message_id, d.case_id, text):
+            # (the same answer right before: it did not help; the message joins the ticket for its person)
             # (chasing the ticket, "언제 고쳐지나요?", is about it, never a question for a case: it joins)
             return s.answer(conv, d, message_id, key=key, lang=lang, ticket=ticket, text=text)
         if d.action == "escalate" and d.label in self.fault_labels and vec is not None \

@@ -4,12 +4,15 @@ bot just ask this" (ask-once questions) and the label of "a person takes it"."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.messages import Outcome, Reply
 from bot.replies import LANGUAGES, Replies
 from classifier.language import guess_language
 from classifier.router import Decision, Router
+from handoff.clock import as_utc
 from handoff.models import MessageKind
 from handoff.service import Handoff
 from handoff.views import TicketView
@@ -27,6 +30,15 @@ def answer_for(case: CaseView, language: str) -> tuple[str, str | None]:
     if own is None or own == language:
         return case.answer, None
     return case.answer, own
+
+
+# how long after an answer the same case's answer counts as "sent again" rather than asked for anew
+REPEAT_WINDOW = timedelta(hours=2)
+# a follow-up that opens pleased asks more of the answer, it does not say it failed
+_PLEASED = re.compile(r"^\W*((great|thanks|thank you|thx|perfect|awesome|cool|nice|got it|ok(ay)?|good|excellent)\b|"
+                      r"좋아요|좋네요|감사|고마워|알겠|네 ?알|오 ?좋)"
+                      r"(?![^.?!]*\b(but|however|not|didn'?t|doesn'?t)\b)"
+                      r"(?![^.?!]*(근데|하지만|안 ?돼|안 ?되))", re.IGNORECASE)
 
 
 def dmeta(d: Decision) -> dict:
@@ -165,6 +177,20 @@ class Steps:
             else f"{local.month}월 {local.day}일 {weekday}"
         return {"back_at": f"{day} at {local:%H:%M} ({tz_name})", "back_at_local": f"{local:%Y-%m-%d %H:%M} {tz_name}",
                 "back_at_ko": f"{day_ko} {local:%H:%M}({tz_name})"}
+
+    def answered_right_before(self, conv: int, message_id: int, case_id: str, text: str) -> bool:
+        """Whether the bot's message right before ``message_id`` answered with ``case_id`` (alone or among
+        the answers to several questions) within ``REPEAT_WINDOW``, and ``text`` does not open with thanks or
+        praise ("great, and how far can it see at night?" asks more of the same case; the answer again is
+        what it needs). The same question days later is answered again."""
+        prev = self.handoff.message_before(conv, message_id)
+        if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
+            return False
+        if prev.meta.get("case_id") != case_id and case_id not in (prev.meta.get("case_ids") or ()):
+            return False
+        if self.handoff.now() - as_utc(prev.created_at) > REPEAT_WINDOW:
+            return False
+        return not _PLEASED.match(text)
 
     def bot_just_said(self, conv: int, message_id: int, *kinds: MessageKind) -> bool:
         """Whether the message right before ``message_id`` in ``conv`` is the bot's, of one of ``kinds``
