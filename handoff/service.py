@@ -70,7 +70,7 @@ class Handoff:
         self.create_ticket, self.open_ticket, self.get, self.list = t.create, t.open_for, t.get, t.list
         self.activity, self.transcript, self.events = t.activity, t.transcript, t.events
         self.reply, self.note, self.resolve, self.rate, self.rating = t.reply, t.note, t.resolve, t.rate, t.rating
-        self.raise_stakes = t.raise_stakes
+        self.raise_stakes = lc.raise_stakes
         # lifecycle
         self.wait, self.set_priority, self.close, self.auto_close = lc.wait, lc.set_priority, lc.close, lc.auto_close
         self.reopen, self.reopen_recent, self.awaiting_rating = lc.reopen, lc.reopen_recent, lc.awaiting_rating

@@ -130,35 +130,6 @@ class Tickets:
         return {"team": t.team, "product": t.product, "critical": critical,
                 "first_response_due": iso_utc(t.first_response_due), "resolution_due": iso_utc(t.resolution_due)}
 
-    @on_fresh_state
-    def raise_stakes(self, ref: str | int, priority: str, impact: str, *, reason: str) -> TicketView | None:
-        """What the customer said later on open ticket ``ref`` puts more at stake ("someone is in my account
-        now", "사무실 전체가 안 돼요"): its priority rises to ``priority`` and its impact to ``impact``
-        (``wide`` over ``single``), never lower. When that makes it critical (``critical_priorities`` /
-        ``critical_impacts``) and it was not, a critical alert goes out, as at intake; the ticket stays with
-        its team and agent. Returns the ticket when something changed, else None."""
-        from handoff.sla import PRIORITIES
-        d = self.ctx.settings
-        with self.ctx.sessions() as s:
-            t = self.ctx.find_open(s, ref)
-            rank = PRIORITIES.index(t.priority) if t.priority in PRIORITIES else 1
-            new_priority = priority if priority in PRIORITIES and PRIORITIES.index(priority) > rank else t.priority
-            new_impact = "wide" if impact == "wide" else t.impact
-            if (new_priority, new_impact) == (t.priority, t.impact):
-                return None
-            was_critical = t.priority in d.critical_priorities or t.impact in d.critical_impacts
-            before = t.priority, t.impact
-            t.priority, t.impact, t.updated_at = new_priority, new_impact, self.ctx.now()
-            self.sla.set_dues(t)
-            self.ctx.event(s, t.id, "bot", "priority", priority=t.priority, previous=before[0], impact=t.impact,
-                           previous_impact=before[1], reason=reason, resolution_due=iso_utc(t.resolution_due))
-            if not was_critical and (t.priority in d.critical_priorities or t.impact in d.critical_impacts):
-                why = "urgent" if t.priority in d.critical_priorities else "wide impact"
-                self.alerts.add(s, "critical", "critical", f"{t.public_id} ({why}, {t.label}): {reason[:200]}",
-                                ticket=t, priority=t.priority, impact=t.impact)
-            s.commit()
-            return ticket_view(t)
-
     # -- reading --------------------------------------------------------------------------------------
 
     def get(self, ref: str | int) -> TicketView:
