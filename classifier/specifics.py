@@ -331,3 +331,17 @@ def questions_in(text: str, *, most: int = 3) -> list[str]:
     if not 2 <= len(kept) <= most or not all(enough(p) and _asks(p) for p in kept):
         return [text]
     return kept
+
+
+# A bare acknowledgement of what the bot just said: "ok", "got it", "alright", "네", "넵", "알겠어요", "ㅇㅋ"
+_ACKNOWLEDGES = re.compile(
+    r"^\W*(?:ok(?:ay)?|k|kk|got it|alright|all right|right|i see|understood|will do|on it|let me try|"
+    r"i'?ll try(?: that)?|ok(?:ay)? let me (?:try|check)(?: that)?|"
+    r"네|넵|넹|예|알겠(?:어요|습니다|음|어)|알았(?:어요|어)|"
+    r"확인했(?:어요|습니다)|해 ?볼게요|해 ?보겠습니다|ㅇㅋ|ㅇㅇ|오케이)\W*$", re.IGNORECASE)
+
+
+def acknowledges(text: str) -> bool:
+    """Whether ``text`` only acknowledges what the bot just said ("ok", "got it, let me try", "네", "알겠어요"):
+    neither a question, a courtesy to answer with a greeting, nor a verdict."""
+    return bool(_ACKNOWLEDGES.match(text.strip()))

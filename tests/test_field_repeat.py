@@ -70,3 +70,13 @@ def test_while_a_ticket_is_open_the_same_answer_is_not_sent_again(chat: FakeChan
     assert first.action == "answer", first.reason
     out = chat.push("I did that but the camera name doesn't change, how do I rename my camera", customer="open")
     assert out.action != "answer", out.reason
+
+
+def test_ok_under_an_answer_is_acknowledged(chat: FakeChannel) -> None:
+    """"ok" under an answer got "Sorry, I'm not sure what you mean", and "네" got "안녕하세요!": an acknowledgement
+    is acknowledged, with the way back if the answer does not work out; no ticket."""
+    for who, question, ack, said in (("ok-en", "how do I reset my password?", "ok", "If it doesn't work out"),
+                                     ("ok-ko", "비밀번호를 어떻게 재설정하나요?", "네", "잘 안 되면")):
+        assert chat.push(question, customer=who).action == "answer"
+        out = chat.push(ack, customer=who)
+        assert out.action == "reply" and not out.ticket_id and said in out.replies[0].text, out

@@ -14,7 +14,7 @@ from bot.flow.clarify import Clarifier
 from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
 from classifier.router import THANKS, Decision, Why
-from classifier.specifics import chases, is_vague, questions_in
+from classifier.specifics import acknowledges, chases, is_vague, questions_in
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 
@@ -46,6 +46,12 @@ class FirstMessage:
                                     reason=f"critical stakes (security, safety or lost data): a person looks at it "
                                            f"now ({d.reason})")
         meta = dmeta(d)
+        if acknowledges(text) and s.bot_just_said(conv, message_id, MessageKind.ANSWER):
+            # "ok" / "네" under an answer: neither "not sure what you mean" nor "안녕하세요!"; the way back is said
+            out = s.replies.render("acknowledged", language=lang)
+            s.reply(conv, out, meta={**meta, "kind": MessageKind.REPLY}, key=msg.key)
+            return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                           reason="acknowledges the answer right before", message_id=message_id)
         if (d.action == "answer" or d.why in SEVERAL_MAY_ANSWER or d.why is Why.ASKS_PERSON) and d.urgency == "normal":
             # "how do I reset my password? also how do I cancel my subscription?": two questions the vote reads
             # as neither (or as the first only); each answered on its own when each can be, else as decided
