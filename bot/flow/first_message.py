@@ -41,10 +41,9 @@ class FirstMessage:
         if d.urgency == "critical" and d.action in ("answer", "clarify", "reply"):
             # "someone logged into my account, how do I change my password?": a breach, lost recordings or
             # a device on fire is a person's to look at now, whatever case would answer the words
-            human, priority = s.person_label(text)
-            d = s.router().retarget(d, "escalate", human if priority else d.label, options=(),
-                                    reason=f"critical stakes (security, safety or lost data): a person looks at it "
-                                           f"now ({d.reason})")
+            d = s.for_person(d, text, options=(),
+                             reason=f"critical stakes (security, safety or lost data): a person looks at it now "
+                                    f"({d.reason})")
         meta = dmeta(d)
         if acknowledges(text) and s.bot_just_said(conv, message_id, MessageKind.ANSWER):
             # "ok" / "네" under an answer: neither "not sure what you mean" nor "안녕하세요!"; the way back is said
@@ -82,10 +81,8 @@ class FirstMessage:
                 and s.answered_right_before(conv, message_id, d.case_id, text):
             # "that didn't help, there is no invoices menu in my app" right under the invoice answer reads as
             # the same case again: sending the same answer twice helps nobody; a person takes it
-            human, priority = s.person_label(text)
-            d = s.router().retarget(d, "escalate", human if priority else d.label,
-                                    reason=f"case {d.case_id!r} was answered right before and the customer writes "
-                                           f"about it again: a person takes it ({d.reason})")
+            d = s.for_person(d, text, reason=f"case {d.case_id!r} was answered right before and the customer writes "
+                                             f"about it again: a person takes it ({d.reason})")
             meta = {**dmeta(d), "reason": d.reason}
             self._typed_verdict(msg, conv, message_id, text, d)
         if d.action == "answer" and d.case_id is not None:
@@ -171,9 +168,8 @@ class FirstMessage:
         """A message asking for a person among its questions (``answered``: the parts a case answers, as
         [(question, decision)]): a ticket for a person, its reply answering those parts first."""
         s = self.steps
-        human, priority = s.person_label(text)
-        d = s.router().retarget(d, "escalate", human if priority else d.label, why=Why.ASKS_PERSON, options=(),
-                                reason=f"one of the questions asks for a person: a person takes it ({d.reason})")
+        d = s.for_person(d, text, why=Why.ASKS_PERSON, options=(),
+                         reason=f"one of the questions asks for a person: a person takes it ({d.reason})")
         meta = {**dmeta(d), "reason": d.reason}
         if answered:
             meta["case_ids"] = [x.case_id for _, x in answered]

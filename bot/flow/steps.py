@@ -198,6 +198,13 @@ class Steps:
         prev = self.handoff.message_before(conv, message_id)
         return prev is not None and prev.author == "bot" and prev.kind in kinds
 
+    def for_person(self, d: Decision, text: str, **changes: object) -> Decision:
+        """``d`` escalated for a person to take: the "a person takes it" label (:meth:`person_label`, the
+        decision's own label when the labels do not list it), its priority from what ``text`` puts at stake;
+        ``changes`` are other fields of :class:`classifier.router.Decision` to set (reason, why, options...)."""
+        human, priority = self.person_label(text)
+        return self.router().retarget(d, "escalate", human if priority else d.label, **changes)
+
     def person_label(self, text: str = "") -> tuple[str, str]:
         """The label of "a person takes it" (``classifier.human_label``) and its priority: the configured one
         ("" when the labels do not list it), raised by what ``text`` (the customer's words) puts at stake
