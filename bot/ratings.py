@@ -1,7 +1,11 @@
 """Satisfaction typed as text: after a resolution the customer is asked for a 1-5 rating; on channels
 without buttons (web chat, terminal) a reply that reads as a rating answers it: "4", "4/5", "5 stars",
-"five", "★★★★☆", "4 thanks, quick fix". A number that counts things ("2 more issues", "5 cameras are
-broken") is not a rating and goes the normal way. Knows no platform: the pipeline asks it before the
+"five", "★★★★☆", "4 thanks, quick fix", and on a 1-10 scale ("10/10", "8 out of 10", "10점 만점에 8점": read
+as half, rounded up, and the reply says so). Right after the rating request, the scale's own words and their
+close variants are that rating too ("great", "poor", "excellent, thanks", "매우 만족합니다", "불만족이에요",
+"보통", "별로예요"; :mod:`bot.rating_words`). A number that counts things ("2 more issues", "5 cameras are
+broken") is not a rating and goes the normal way; a rating that says the problem is still there ("great but
+it dropped again") reopens the ticket. Knows no platform: the pipeline asks it before the
 resolved ticket would reopen."""
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bot.messages import IncomingMessage, Outcome, Reply
+from bot.rating_words import in_words, on_ten
 from bot.replies import Replies
 from handoff.models import MessageKind
 from handoff.service import Handoff
@@ -50,6 +55,7 @@ _COMMENT_WORDS = frozenset(_COMMENT_TEXT.split())
 _COMMENT_PREFIXES = ("감사", "고맙", "고마", "좋", "최고", "만족", "친절", "빠르", "빨", "훌륭", "괜찮", "별로",
                      "느리", "느려", "아쉽", "불만", "수고")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
+_LAST = 2**31 - 1  # above every message id: the message before it is the conversation's last
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class TypedRating:
     score: int
     comment: str
     correction: bool = False
+    said: str = ""  # what was read as the score when it is not a plain 1-5 ("10/10", "great")
 
 
 def _reads_as_comment(rest: str) -> bool:
@@ -101,8 +108,9 @@ _STILL_BROKEN = re.compile(
     r"\bstill\b(?!\s+(?:good|great|fine|happy|grateful|thankful|works?|working|love|like))|"
     r"not (?:fixed|working|resolved)|"
     r"(?:doesn'?t|does not|isn'?t|is not|won'?t|didn'?t|did not) (?:work|fix|help|load|open|start|connect)|"
-    r"crash(?:es|ed|ing)?\b|broken|"
-    r"아직(?:도)?|여전히|또 (?:안|꺼|멈)|안 ?(?:돼|됨|되네|되요|켜져|열려)|꺼져|꺼짐|멈춰|멈췄|고장",
+    r"crash(?:es|ed|ing)?\b|broken|(?<!thanks )(?<!thank you )\bagain\b|"
+    r"아직(?:도)?|여전히|(?:또|다시|또다시)\s*(?:안|꺼|멈|끊|고장|오류|에러|나가|떨어)|"
+    r"안 ?(?:돼|됨|되네|되요|켜져|열려)|꺼져|꺼짐|멈춰|멈췄|고장",
     re.IGNORECASE)
 
 
@@ -113,6 +121,22 @@ def parse_rating(text: str) -> TypedRating | None:
     if rating is not None and _STILL_BROKEN.search(rating.comment):
         return None
     return rating
+
+
+def parse_said_rating(text: str) -> TypedRating | None:
+    """A rating said in the words of the scale or close to them ("great, thanks!", "poor", "매우 만족합니다",
+    "별로예요"; :func:`bot.rating_words.in_words`), the rest read as its comment when it reads as one; None
+    when it says the problem is still there (``_STILL_BROKEN``) or is not one. Only right after the rating
+    request does such a message answer it (:func:`take_rating`)."""
+    said = in_words(text)
+    if said is None:
+        return None
+    score, rest, words, set_off = said
+    if rest and not set_off and not _reads_as_comment(rest):  # "poor signal in the garden", "good morning"
+        return None
+    if _STILL_BROKEN.search(rest):
+        return None
+    return TypedRating(score, rest[:2000], said=words)
 
 
 def _parse_rating(text: str) -> TypedRating | None:
@@ -132,7 +156,7 @@ def _parse_rating(text: str) -> TypedRating | None:
     if not rest or rest == text.strip():
         return None
     rating = _parse_score(rest)
-    return None if rating is None else TypedRating(rating.score, rating.comment, correction=True)
+    return None if rating is None else TypedRating(rating.score, rating.comment, correction=True, said=rating.said)
 
 
 def _parse_score(text: str) -> TypedRating | None:
@@ -145,6 +169,12 @@ def _parse_score(text: str) -> TypedRating | None:
         score = 5 if n is None else int(n) if n.isdigit() else _KO_NUMBERS[n]
         rest = text[ko.end():].strip(" \t\n-–—:;,.!?)")
         return TypedRating(score, rest[:2000])
+    ten = on_ten(text)
+    if ten is not None:  # "10/10", "8 out of 10 thanks", "10점 만점에 8점"
+        score, rest, said, set_off = ten
+        if rest and not set_off and not _reads_as_comment(rest):
+            return None
+        return TypedRating(score, rest[:2000], said=said)
     m = _HEAD.match(text)
     if m is None:
         return None
@@ -170,12 +200,19 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
     stays resolved. Once rated, a bare score ("3") keeps the rating and is answered with it and how to
     correct it ("I meant 3"), never reopening the ticket. None when the message is not a rating (or
     nothing was asked)."""
-    rating = parse_rating(text)
-    if rating is None:
+    typed = parse_rating(text)
+    said = parse_said_rating(text) if typed is None else None
+    if typed is None and said is None:
         return None
     t = handoff.awaiting_rating(conv)
     if t is None:
         return None
+    if typed is None:  # words answer the rating request only right under it
+        last = handoff.message_before(conv, _LAST)
+        if last is None or last.author != "system" or last.kind is not MessageKind.RESOLVED:
+            return None
+    rating = typed or said
+    assert rating is not None
     given = handoff.rating(t.id)
     if not rating.correction and given is not None:
         # rated already: a bare number ("3") is not a new rating (a correction says so), nor a new problem
@@ -190,7 +227,7 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
     m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
                        meta={"rating": rating.score}, key=msg.key)
     handoff.rate(t.id, rating.score, comment=rating.comment)
-    out = replies.render("rated", ticket_id=t.public_id, score=rating.score, language=language)
+    out = replies.render("rated", ticket_id=t.public_id, score=rating.score, said=rating.said, language=language)
     handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.RATED},
                    key=f"{msg.key}#reply" if msg.key else "")
     return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="rated", ticket_id=t.public_id,

@@ -36,7 +36,7 @@ NOT_RATINGS = [
     "1. the camera still fails to start",
     "3 questions about my invoice",
     "4.5",
-    "5/10",
+    "5/10 cameras fail",
     "I give up, 2 cameras still fail",
     "I would give it a try but it fails",
     "I'd rate it 5 but the app still crashes",
