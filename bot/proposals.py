@@ -27,8 +27,8 @@ from kb.errors import KBError
 from kb.scrub import scrub
 from kb.service import CaseView
 
-__all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "problem_statements", "propose_from_ticket",
-           "scrub", "check_publishable"]
+__all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "followed_answers", "phrasing_note",
+           "problem_statements", "propose_from_ticket", "scrub", "check_publishable"]
 
 # the bot's reply kinds that mean the message was handled already
 NOT_STATING = (MessageKind.ANSWER, MessageKind.REPLY, MessageKind.RATED)
@@ -39,12 +39,13 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
 
     Before the first agent reply; not ratings, courtesy, requests for a person, chasing, words that name
     nothing ("still doesn't work"), nor a message the bot answered (its next bot message is an answer or a
-    template reply) - unless nothing else states the problem: then the question the bot answered before
-    the customer said it did not help ("비밀번호를 어떻게 재설정하나요?" before "그래도 안 돼요") is it."""
+    template reply): a question the bot answered with a case is that case's, and a follow-up saying the answer
+    did not help ("still broken", "그래도 안 돼요") states no problem of its own. The ticket's subject counts
+    only when nothing else does and it is not made of such an answered question (:func:`followed_answers`).
+    An empty list when nothing states the problem."""
     human = ac.config.classifier.human_label
     first_agent = next((m.id for m in messages if m.author == "agent"), None)
     out: list[str] = []
-    answered: list[str] = []  # questions the bot answered, the ticket opened after: what did not help
     for i, m in enumerate(messages):
         if m.author != "customer":
             continue
@@ -55,19 +56,50 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
             continue
         answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
         if answer is not None and answer.author == "bot" and answer.kind in NOT_STATING:
-            if answer.kind is MessageKind.ANSWER and text not in answered and states_a_problem(ac, text, human=human):
-                answered.append(text)
             continue
         if not states_a_problem(ac, text, human=human):
             continue
         if text not in out:
             out.append(text)
-    if not out:
-        out = answered[-1:]
     subject = ticket.subject.strip()
-    if not out and subject and states_a_problem(ac, subject, human=human):
+    answered = [q for q, _ in followed_answers(messages)]
+    if not out and subject and not any(q in subject for q in answered) and states_a_problem(ac, subject, human=human):
         out.append(subject)
     return out
+
+
+def followed_answers(messages: list[MessageView]) -> list[tuple[str, str]]:
+    """``(question, case id)`` of each customer message of ``messages`` (a ticket's transcript) that the bot
+    answered with a case before the first agent reply, in order: what the ticket followed when the customer
+    then said the answer did not help. These are the answering case's questions, never a draft's phrasing."""
+    first_agent = next((m.id for m in messages if m.author == "agent"), None)
+    out: list[tuple[str, str]] = []
+    for i, m in enumerate(messages):
+        if m.author != "customer" or (first_agent is not None and m.id > first_agent):
+            continue
+        answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
+        case_id = answer.meta.get("case_id") if answer is not None and answer.author == "bot" else None
+        if answer is not None and answer.kind is MessageKind.ANSWER and case_id and m.text.strip():
+            out.append((m.text.strip(), str(case_id)))
+    return out
+
+
+def phrasing_note(ac: Aftercare, case: CaseView) -> str:
+    """What an editor is told about draft ``case`` when it has no phrasing yet: the questions its ticket
+    followed, each answered by another case whose answer did not help, and the command that writes the
+    phrasing. '' when the draft has phrasings (or is not from a ticket)."""
+    if case.questions:
+        return ""
+    followed: list[tuple[str, str]] = []
+    if case.source_ref:
+        try:
+            followed = followed_answers(ac.handoff.transcript(ac.handoff.get(case.source_ref).id))
+        except HandoffError:
+            followed = []
+    why = "; ".join(f"“{scrub(q)}” was answered with case {c} and that answer did not help" for q, c in followed)
+    return ((why + ": that question stays case " + followed[-1][1] + "'s. " if followed else "")
+            + f"Draft {case.id} has no phrasing yet: write the problem as customers state it "
+            f"(aftercare kb review edit {case.id} -q \"...\"), then approve it.")
 
 
 def states_a_problem(ac: Aftercare, text: str, *, human: str = "") -> bool:
@@ -86,8 +118,9 @@ class NothingToPropose(HandoffError):
 
 def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
     """A draft case from a resolved ticket: the problem statements as phrasings, the resolution as the
-    answer, both scrubbed. Raises HandoffError when the ticket is not resolved, NothingToPropose when no
-    message states a problem."""
+    answer, both scrubbed; no phrasing at all when the ticket only followed an answer that did not help
+    (:func:`phrasing_note` tells the editor). Raises HandoffError when the ticket is not resolved,
+    NothingToPropose when no message states a problem and no answer was followed."""
     t = ac.handoff.get(ref)
     if t.status not in ("resolved", "closed") or not t.resolution:
         raise HandoffError(f"ticket {t.public_id} is {t.status}: only resolved tickets can be proposed")
@@ -96,9 +129,12 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
         clean = scrub(q)
         if clean not in questions:
             questions.append(clean)
-    if not questions:  # the customer only asked for a person, greeted, thanked: nothing to answer next time
+    if not questions and not followed_answers(ac.handoff.transcript(t.id)):
+        # the customer only asked for a person, greeted, thanked: nothing to answer next time
         raise NothingToPropose(f"ticket {t.public_id} has no message stating a problem (only requests for a "
                                "person, greetings or thanks): no draft case proposed")
+    # a ticket that followed an answer which did not help: the fix is kept as a draft with no phrasing (the
+    # answered question is the other case's), for the editor to write how customers state this failure
     case_id = ac.kb.next_case_id(f"ticket-{t.public_id.lower()}")
     return ac.kb.add_case(case_id, questions, scrub(t.resolution), tags=[t.label] if t.label else [],
                           state="draft", source="ticket", source_ref=t.public_id)
@@ -131,7 +167,7 @@ class PhrasingCheck:
             return False
         if self.own_score is not None:
             return self.other_score > self.own_score and (self.taken or self.other_score >= self.duplicate_score)
-        return self.other_score >= self.duplicate_score
+        return self.taken or self.other_score >= self.duplicate_score
 
     @property
     def reason(self) -> str:
@@ -140,7 +176,10 @@ class PhrasingCheck:
         if self.own_score is not None:
             return (f"“{self.text}” is nearer to case {self.other_case} ({self.other_score:.2f}) than to this "
                     f"case's other phrasings ({self.own_score:.2f})")
-        return f"“{self.text}” is nearly the same as a phrasing of case {self.other_case} ({self.other_score:.2f})"
+        if self.other_score >= self.duplicate_score:
+            return f"“{self.text}” is nearly the same as a phrasing of case {self.other_case} ({self.other_score:.2f})"
+        return (f"“{self.text}” is answered with case {self.other_case} today ({self.other_score:.2f}): published "
+                "here it would take that question from it")
 
 
 def check_phrasings(ac: Aftercare, case_id: str, phrasings: list[str]) -> list[PhrasingCheck]:
@@ -163,7 +202,7 @@ def check_phrasings(ac: Aftercare, case_id: str, phrasings: list[str]) -> list[P
         sims = siblings[st.embedder.name] @ vec
         own = max((float(sims[j]) for j in range(len(qs)) if j != i), default=None)
         taken = False
-        if other is not None and own is not None and float(other.score) > own:
+        if other is not None and (own is None or float(other.score) > own):
             d = ac.pipeline.decide(q)  # would a customer writing this get the other case today?
             taken = d.case_id == other.case_id and d.action == "answer" or other.case_id in d.options
         out.append(PhrasingCheck(text=q, other_case=other.case_id if other else None,
@@ -189,7 +228,7 @@ def approve_draft(ac: Aftercare, case_id: str, *, keep: list[str] | None = None,
                       "or edit the draft's phrasings first (aftercare kb review edit ID -q ...).")
     phrasings = [q.strip() for q in (c.questions if keep is None else keep) if q.strip()]
     if not phrasings:
-        raise KBError("tick at least one phrasing to approve")
+        raise KBError(phrasing_note(ac, c) if not c.questions else "tick at least one phrasing to approve")
     if not any(states_a_problem(ac, p) for p in phrasings):
         raise KBError(f"not approved: no phrasing of {case_id} states a problem (" + ", ".join(
             repr(p) for p in phrasings) + " asks for a person, greets or thanks); the bot would answer that "

@@ -208,12 +208,14 @@ class CaseStore:
         product: str = "", state: str = "published", source: str = "editor", source_ref: str | None = None,
         translations: dict[str, str] | None = None,
     ) -> CaseView:
-        """Create a case; ``translations`` maps a language code to the answer in that language."""
+        """Create a case; ``translations`` maps a language code to the answer in that language. Raises
+        KBError for a bad id, state or source, an empty answer, an id taken, or no phrasing (a draft may
+        have none: its editor writes them before it is published)."""
         trans = _clean_translations(translations or {})
         questions = _clean_questions(questions)
         if not CASE_ID.match(case_id):
             raise KBError(f"case id {case_id!r} must be letters, digits, '-', '_', '.', ':' (at most 120)")
-        if not questions:
+        if not questions and state != "draft":  # a draft may wait for its editor to write them
             raise KBError("a case needs at least one customer phrasing")
         if not answer.strip():
             raise KBError("a case needs an answer")
@@ -263,6 +265,8 @@ class CaseStore:
                 if state not in CASE_STATES:
                     raise KBError(f"state must be one of {', '.join(CASE_STATES)}")
                 c.state = state
+            if c.state == "published" and not c.phrasings:  # a draft proposed without one: written first
+                raise KBError(f"not published: case {case_id} has no customer phrasing; write one first")
             c.updated_at, c.revision = utcnow(), c.revision + 1
             bump_revision(s)
             s.commit()

@@ -259,3 +259,42 @@ def test_a_case_approved_from_a_fault_ticket_answers_that_fault_and_try_agrees(a
         # a different fault still goes to a person
         assert _web(client, "ida", "my doorbell camera shows a black screen since this morning")["action"] == \
             "escalate"
+
+
+# -- an answer that did not help: its question stays the answering case's --------------------------
+
+
+@pytest.mark.parametrize("question, not_helped", [
+    ("how do i turn on night vision", "still broken"),
+    ("how do i turn on night vision", "that didn't help"),
+    ("야간 모드는 어떻게 켜요?", "그래도 안 돼요"),
+])
+def test_a_draft_from_an_answer_that_did_not_help_does_not_take_the_answered_question(
+        ac: Aftercare, cli: Cli, question: str, not_helped: str) -> None:
+    """The ticket opened by "still broken" under the night-vision answer is resolved with the real cause; its
+    draft gets no phrasing (the answered question is night-vision's), the editor is told to write one, and
+    approving the question as it stands is refused as taking it from night-vision."""
+    fix = "Night vision was forced off in Camera settings > Video; set it to Auto."
+    with web_client(ac) as client:
+        first = _web(client, "nora", question)
+        assert first["action"] == "answer" and first["case_id"] == "night-vision", first
+        tid = _web(client, "nora", not_helped)["ticket_id"]
+        assert tid
+        out = cli("tickets", "resolve", tid, fix, "--agent", "ann")
+        case_id = f"ticket-{tid.lower()}"
+        assert "without a phrasing" in out and "night-vision" in out and f"kb review edit {case_id}" in out, out
+        assert ac.kb.get(case_id).questions == []
+        assert "night-vision" in cli("kb", "review")
+        refused = cli("kb", "review", "approve", case_id, code=1)
+        assert "no phrasing" in refused and ac.kb.get(case_id).state == "draft"
+        assert "not published" in cli("kb", "publish", case_id, code=1)
+        # written as the answered question: refused as that case's
+        cli("kb", "review", "edit", case_id, "-q", question)
+        refused = cli("kb", "review", "approve", case_id, code=1)
+        assert "not approved" in refused and "night-vision" in refused, refused
+        # written as the failure it is: published, and the question stays night-vision's
+        cli("kb", "review", "edit", case_id, "-q", "night vision stays off at night even though it is enabled")
+        cli("kb", "review", "approve", case_id)
+        again = _web(client, "otto", question)
+        assert again["action"] == "answer" and again["case_id"] == "night-vision", again
+

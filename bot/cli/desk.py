@@ -180,9 +180,12 @@ def cmd_problems_resolve(args: argparse.Namespace) -> int:
 def cmd_kb_review(args: argparse.Namespace) -> int:
     ac = open_app(args)
     if args.action == "list":
+        from bot.proposals import phrasing_note
+
         print_rows(ac.kb.list(state="draft"),
                    lambda c: f"{c.id:32} from {c.source_ref or c.source:12} {(c.questions or [''])[0][:50]}\n"
-                             f"{'':32} answer: {c.answer[:70]}",
+                             f"{'':32} answer: {c.answer[:70]}"
+                             + (f"\n{'':32} {phrasing_note(ac, c)}" if not c.questions else ""),
                    empty="no drafts to review")
         return 0
     if not args.case_id:

@@ -98,7 +98,11 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
 def cmd_tickets_resolve(args: argparse.Namespace) -> int:
     ac = open_app(args)
     t, case = resolve_ticket(ac, args.ticket, args.agent, args.resolution)
-    if case is not None:
+    if case is not None and not case.questions:
+        from bot.proposals import phrasing_note
+
+        print(f"{t.public_id} resolved; draft case {case.id} proposed without a phrasing. {phrasing_note(ac, case)}")
+    elif case is not None:
         print(f"{t.public_id} resolved; draft case {case.id} proposed: review it with: aftercare kb review")
     else:
         print(f"{t.public_id} resolved")

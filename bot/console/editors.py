@@ -14,7 +14,7 @@ from bot.console.kit import Kit, back, days_param, safe_next, secure, storable, 
 from bot.console.users import LoginSession
 from bot.console.views import near_duplicates
 from bot.errors import UnstorableValue
-from bot.proposals import approve_draft, check_phrasings, check_publishable, scrub
+from bot.proposals import approve_draft, check_phrasings, check_publishable, phrasing_note, scrub
 from bot.unanswered import unanswered
 from kb.errors import KBError
 
@@ -153,8 +153,9 @@ def editor_routes(kit: Kit) -> APIRouter:
         # each phrasing with its tick box (ticked unless the editor unticked it) and the case it collides with
         checks = {c.id: check_phrasings(ac, c.id, c.questions) for c in drafts}
         ticked = {c.id: set(c.questions if kept is None or c.id not in kept else kept[c.id]) for c in drafts}
+        notes = {c.id: phrasing_note(ac, c) for c in drafts}  # a draft with no phrasing: what to write, and why
         return page("review.html", sess, request, title="Review queue", drafts=drafts, dupes=dupes, checks=checks,
-                    ticked=ticked, error=error, status=status)
+                    ticked=ticked, notes=notes, error=error, status=status)
 
     @r.get("/console/review", include_in_schema=False)
     def review(request: Request, sess: LoginSession = editor) -> Response:
