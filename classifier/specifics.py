@@ -177,7 +177,8 @@ def states_failure(text: str) -> bool:
 # days"; Korean 아직(도), 여전히, 계속, 또 (again), 다시, 똑같/마찬가지/그대로 (the same). One that brings up
 # something else says so: "also", "another", "other", "new", "as well"; Korean 그리고, 다른, 또 다른, 새로운.
 _GOES_ON = re.compile(
-    r"\b(?:still|again|same|any\s+(?:news|update|progress)|anymore|any\s+more|yet|keeps?|it'?s\s+been)\b"
+    r"\b(?:still|again|same|any\s+(?:news|update|progress)|anymore|any\s+more|yet|keeps?|it'?s\s+been"
+    r"|once\s+more)\b"
     r"|아직|여전히|계속|다시|똑같|마찬가지|그대로|또(?!\s*다른)", re.IGNORECASE)
 _SOMETHING_ELSE = re.compile(r"\b(?:also|another|other|new|as\s+well|too|different)\b|그리고|다른|새로운|추가로",
                              re.IGNORECASE)

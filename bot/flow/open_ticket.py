@@ -12,6 +12,7 @@ from bot.flow.steps import Steps, dmeta
 from bot.messages import Outcome, Reply
 from classifier.router import Decision, Why
 from classifier.specifics import chases, goes_on
+from classifier.troubles import same_trouble_again
 from handoff.models import MessageKind
 from handoff.views import TicketView
 
@@ -63,7 +64,10 @@ told so, and that a person has the ticket (``about_bot_ticket``)."""
             # "it crashed again just now" goes on about the report in other words: only a message far
             # from everything said (half the similarity) is flagged then
             floor = self.new_issue_similarity * (0.5 if goes_on(text) else 1.0)
-            if not answering and closest < floor:
+            # "it dropped again", "또 끊겼어요" on a ticket about the camera dropping off the wifi: the same
+            # report, never a new issue
+            again = same_trouble_again(text, [ticket.subject, *said])
+            if not answering and not again and closest < floor:
                 s.handoff.note(ticket.id, "Aftercare", f"Possibly a new issue, unlike this ticket's subject "
                                f"(similarity {closest:.2f}): {text}")
                 out = s.replies.render("joined_new_issue", ticket_id=ticket.public_id, language=lang or None)

@@ -1,0 +1,51 @@
+"""What kind of trouble a message names, by its words (English and Korean): the connection drops, the app
+crashes, the device freezes, will not power on, shows no picture, cannot log in, makes no sound, sends no
+alerts, records nothing. A short follow-up that says it happened again ("it dropped again", "또 끊겼어요",
+"still offline") and names the same kind of trouble as the report (or none: "it happened again") is the same
+report, whatever its words' similarity to the first one."""
+
+from __future__ import annotations
+
+import re
+
+from classifier.specifics import goes_on
+
+_KINDS = {
+    "connection": r"disconnect|\bdrop(?:s|ped|ping)?\b|offline|\bconnect|connection|signal|wi-?fi|internet|network"
+                  r"|unreachable|cut(?:s|ting)?\s+out|lost\s+(?:the\s+)?(?:feed|stream)|끊|연결|오프라인|접속|와이파이"
+                  r"|네트워크|신호|나가|나갔",
+    "crash": r"crash|clos(?:e|es|ed|ing)\b|quit|force\s+clos|kick(?:s|ed)?\s+me\s+out|튕|꺼져|꺼졌|꺼지|종료",
+    "freeze": r"freez|froze|frozen|stuck|\bhang(?:s|ing)?\b|\bhung\b|\blag|unresponsive|not\s+responding"
+              r"|멈|먹통|렉|버벅|반응",
+    "power": r"power|turn(?:s|ed)?\s+(?:on|off)|switch(?:es|ed)?\s+(?:on|off)|shut(?:s|ting)?\s+(?:down|off)|\bdead\b"
+             r"|reboot|restart|battery|charg|안\s*켜|켜지|켜져|꺼져|꺼졌|꺼지|재부팅|전원|배터리|충전",
+    "display": r"black|blank|\bdark\b|no\s+(?:video|picture|image)|screen|화면|까맣|검은|하얗|영상이\s*안",
+    "login": r"log\s*(?:in|out)|sign\s*(?:in|out)|password|locked\s+out|로그인|로그아웃|비밀번호|잠겼|잠김",
+    "sound": r"sound|audio|\bmic|hear|speaker|소리|마이크|스피커|음성",
+    "alerts": r"notif|alert|push|알림|푸시",
+    "recording": r"record|clip|footage|녹화|저장",
+}
+_KIND_RES = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _KINDS.items()}
+SHORT_WORDS = 10  # a follow-up of at most this many words
+
+
+def troubles(text: str) -> frozenset[str]:
+    """The kinds of trouble ``text`` names (see ``_KINDS``): e.g. {"connection"} for "it dropped again",
+    {"crash"} for "앱이 또 튕겨요"; empty when it names none ("it happened again")."""
+    return frozenset(kind for kind, pattern in _KIND_RES.items() if pattern.search(text))
+
+
+def same_trouble_again(text: str, reported: list[str]) -> bool:
+    """Whether ``text`` is a short follow-up (at most ``SHORT_WORDS`` words) saying the trouble happened
+    again or is still there (:func:`classifier.specifics.goes_on`: again, still, 또, 다시, 여전히; not "also",
+    "another", "다른") and naming the same kind of trouble as something in ``reported`` (the ticket's subject
+    and what the customer said on it), or none at all."""
+    if len(text.split()) > SHORT_WORDS or not goes_on(text):
+        return False
+    named = troubles(text)
+    if not named:
+        return True
+    before: set[str] = set()
+    for said in reported:
+        before |= troubles(said)
+    return bool(named & before)
