@@ -6,7 +6,9 @@ to anyone who asks. :func:`scrub` replaces, each with a bracketed placeholder:
 - e-mail addresses (``[email]``), IBANs whole, spaced or not (``[IBAN]``);
 - Korean resident registration numbers ``YYMMDD-NNNNNNN`` (``[resident number]``) and business
   registration numbers ``NNN-NN-NNNNN`` (``[business number]``);
-- passwords given in words ("my password is ...", "temporary password: ...", "비밀번호는 ..."),
+- passwords given in words ("my password is ...", "temporary password: ...", "비밀번호는 ...", "set the PIN
+  to 1234"; "reset it to ..." only where the text speaks of a password or logging in, and only a value that
+  looks like a secret: "set it to Auto", "reset it to factory settings", "set it to 1080p" stay),
   API keys and tokens (known prefixes such as ``sk-``, ``xoxb-``, ``ghp_``, ``AKIA``, JWTs, "API key
   ...", "Bearer ...", and long random strings of letters and digits), one-time codes ("verification
   code 482913", "OTP: 1234", "인증번호 123456") as ``[password]``, ``[secret]`` and ``[code]``;
@@ -57,19 +59,28 @@ def _secret_value(name: str) -> str:
 _SECRET_VALUE = _secret_value("v")
 _PASSWORD = re.compile(
     r"(?P<k>\b(?:(?:temporary|temp|new|initial|one[- ]time|default|current|old|wifi|wi-fi|admin)\s+)?"
-    r"(?:pass(?:word|code|phrase)|pwd|pw|pin)\b"
-    r"(?:\s+(?:is|was|are|will\s+be|would\s+be|has\s+been|set\s+to|reset\s+to|changed\s+to|now|still|:))*"
+    r"(?:pass(?:word|code|phrase)|pwd|pw|pin)(?:\s+(?:code|number))?\b"
+    r"(?:\s+(?:is|was|are|will\s+be|would\s+be|has\s+been|set\s+to|reset\s+to|changed\s+to|to|as|now|still|:))*"
     r"(?:\s*[:=]\s*|\s+))" + _SECRET_VALUE,
     re.I,
 )
+# a PIN or passcode is digits (or looks like a secret): "the PIN is four digits" keeps its words
+_PIN_KEY = re.compile(r"\b(?:pin|passcode)\b", re.I)
+# the text speaks of a credential: only then is "reset it to X" read as a password given
+_CREDENTIAL = re.compile(r"\b(?:pass(?:word|code|phrase)s?|pwd|pin|log[- ]?in|sign[- ]?in|credentials?)\b"
+                         r"|비밀\s*번호|비번|패스워드|암호|로그인", re.I)
+# a setting's value, not a secret: 1080p, 4K, 30fps, 2.4GHz, 80%, 10s, version 2.3.1
+_SETTING_VALUE = re.compile(r"^(?:\d+(?:[.,]\d+)?\s*(?:p|i|k|x|fps|hz|khz|mhz|ghz|mp|kb|mb|gb|tb|kbps|mbps|db|w|v|mah|"
+                            r"ms|s|sec|secs|min|mins|h|hrs?|m|cm|mm|ft|%|°[cf]?)|v?\d+(?:\.\d+)+)$", re.I)
 # "I reset it to X", "reset your password to X", "changed it to X", "log in with X"
 _RESET_TO = re.compile(
     r"(?P<k>\b(?:re)?set\s+(?:it|this|your\s+password|the\s+password|yours)\s+(?:to|as)\s+)" + _SECRET_VALUE
     + r"|(?P<k2>\b(?:temporary|temp|initial)\s+(?:login|log-in|access)\s*[:=]?\s*)" + _secret_value("w"),
     re.I,
 )
-_KO_PASSWORD = re.compile(r"(?P<k>(?:임시\s*)?(?:비밀\s*번호|비번|패스워드|암호)\s*(?:는|은|가|이|을|를)?\s*"
-                          r"(?:[:=]\s*)?)(?P<v>[^\s\"'”’»,]+)")
+# the value stops at Hangul: "비밀번호를 1234로 바꿨어요" keeps its 로
+_KO_PASSWORD = re.compile(r"(?P<k>(?:임시\s*)?(?:비밀\s*번호|비번|패스워드|암호|PIN\s*(?:번호)?|핀\s*번호)\s*"
+                          r"(?:는|은|가|이|을|를)?\s*(?:[:=]\s*)?)(?P<v>[^\s\"'”’»,가-힣]+)", re.I)
 # one-time codes: qualified ("verification code", "OTP", "2FA code", "인증번호"), never a bare "error code"
 _OTP = re.compile(
     r"(?P<k>\b(?:(?:one[- ]time|verification|security|login|log-in|sms|2fa|two[- ]factor|mfa|confirmation|"
@@ -97,12 +108,17 @@ _KEYED_SECRET = re.compile(
 _RANDOM = re.compile(r"(?<![\w/.-])[A-Za-z0-9_\-+/]{20,}={0,2}(?![\w/.-])")
 
 
-_CONNECTED = re.compile(r"(?:[:=]|\b(?:is|was|are|be|been|to|as|now|still)\b)\s*$", re.I)
+# "password is sunshine", "password: sunshine": the word after is the password whatever it looks like;
+# after "set to", "reset to" it must look like one ("reset the password to default" keeps its word)
+_CONNECTED = re.compile(r"(?:[:=]|\b(?:is|was|are|be|been|now|still)\b)\s*$", re.I)
 
 
 def _password_like(value: str) -> bool:
-    """Digits, symbols or inner capitals: 'Xy7-kQ2p', 'hunter2'; not a plain word like 'field'."""
+    """Digits, symbols or inner capitals: 'Xy7-kQ2p', 'hunter2', '1234'; not a plain word like 'field' or
+    'Auto', nor a setting's value like '1080p', '4K', '2.4GHz' or a version '2.3.1'."""
     core = value.strip(".,;:!?()")
+    if _SETTING_VALUE.match(core):
+        return False
     return any(c.isdigit() for c in core) or any(not c.isalnum() for c in core) or any(c.isupper() for c in core[1:])
 
 
@@ -120,7 +136,7 @@ def _keep_key(repl: str, *, strict: bool = False) -> Callable[[re.Match[str]], s
         bare = value.lower().strip(".,;:!?()")
         if bare in _NOT_SECRET or value.startswith("[") or not any(c.isalnum() for c in bare):
             return m.group(0)
-        if (strict or not _CONNECTED.search(key)) and not _password_like(value):
+        if (strict or not _CONNECTED.search(key) or _PIN_KEY.search(key)) and not _password_like(value):
             return m.group(0)
         tail = value[len(value.rstrip(".,;:!?)")):]
         return f"{key}{repl}{tail}"
@@ -146,7 +162,8 @@ def scrub(text: str) -> str:
     text = _TOKEN_PREFIX.sub("[secret]", text)
     text = _KEYED_SECRET.sub(_keep_key("[secret]", strict=True), text)
     text = _PASSWORD.sub(_keep_key("[password]"), text)
-    text = _RESET_TO.sub(_keep_key("[password]"), text)
+    if _CREDENTIAL.search(text):  # "set it to Auto", "reset it to factory settings" give no password
+        text = _RESET_TO.sub(_keep_key("[password]", strict=True), text)
     text = _KO_PASSWORD.sub(_keep_key("[password]", strict=True), text)
     text = _OTP.sub(_keep_key("[code]"), text)
     text = _IBAN.sub(lambda m: "[IBAN]" if sum(c.isdigit() for c in m.group(0)) >= 8 else m.group(0), text)

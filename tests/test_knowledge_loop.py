@@ -139,6 +139,9 @@ def test_passwords_keys_and_codes_are_scrubbed_from_the_draft(ac: Aftercare, cli
     ("refund to NL91 ABNA 0417 1643 00 thanks", ["NL91", "ABNA", "0417", "1643"], ["thanks"]),
     ("비밀번호는 abc123!x 입니다", ["abc123"], ["비밀번호는"]),
     ("인증번호 123456 이 안 와요", ["123456"], ["인증번호", "안 와요"]),
+    ("set the PIN to 1234", ["1234"], ["set the PIN to"]),
+    ("my pin code is 0917, it says wrong PIN", ["0917"], ["pin code is", "wrong PIN"]),
+    ("비번 0000으로 초기화했어요", ["0000"], ["비번", "으로 초기화했어요"]),
     ("mail me at a.b@example.com or +49 30 1234567", ["a.b@example.com", "1234567"], ["mail me"]),
 ])
 def test_scrubber_removes_secrets_and_personal_data_of_each_kind(text: str, gone: list[str], kept: list[str]) -> None:
@@ -153,6 +156,8 @@ def test_scrubber_removes_secrets_and_personal_data_of_each_kind(text: str, gone
     "password field is greyed out", "the token expired yesterday", "error code 500 when uploading",
     "ticket AC-000123 still open, app version 2.3.14 on iOS 17.2", "비밀번호를 잊어버렸어요",
     "see https://example.com/docs/getting-started-with-the-app", "the file IMG_20240101_123456.jpg fails",
+    "set it to Auto.", "Reset it to factory settings", "set it to 1080p and log in again", "the PIN is four digits",
+    "reset the password to default in the app", "화질을 1080p로 설정하세요",
 ])
 def test_scrubber_leaves_ordinary_support_text_alone(text: str) -> None:
     assert scrub(text) == text
@@ -298,3 +303,26 @@ def test_a_draft_from_an_answer_that_did_not_help_does_not_take_the_answered_que
         again = _web(client, "otto", question)
         assert again["action"] == "answer" and again["case_id"] == "night-vision", again
 
+
+# -- a password is what the text calls one, and looks like one -------------------------------------
+
+
+@pytest.mark.parametrize("resolution, kept, gone", [
+    ("Night vision was forced off in Camera settings > Video; set it to Auto.", ["set it to Auto."], []),
+    ("Reset it to factory settings, then pair it again.", ["Reset it to factory settings"], []),
+    ("Motion sensitivity was too low: set it to High, and the stream to 1080p.", ["set it to High", "1080p"], []),
+    ("The lock's keypad was locked: I set the PIN to 1234, change it in the app.", ["set the PIN to"], ["1234"]),
+    ("Your passcode is now 482615; log in and change it.", ["passcode is now"], ["482615"]),
+    ("화질을 자동으로 설정하고 비밀번호를 5821로 바꿨어요.", ["자동으로 설정", "비밀번호를", "로 바꿨어요"], ["5821"]),
+    ("PIN 번호는 0917입니다. 앱에서 바꿔 주세요.", ["PIN 번호는", "앱에서 바꿔 주세요"], ["0917"]),
+])
+def test_a_resolution_keeps_its_settings_and_loses_its_pins(ac: Aftercare, cli: Cli, resolution: str,
+                                                            kept: list[str], gone: list[str]) -> None:
+    """The draft's answer keeps "set it to Auto" and "factory settings" (no password is given) and loses the PIN
+    the agent typed after PIN, passcode or 비밀번호."""
+    tid = FakeChannel(ac).push("my doorbell camera shows a black screen since this morning", customer="sid").ticket_id
+    assert tid
+    cli("tickets", "resolve", tid, resolution, "--agent", "ann")
+    answer = ac.kb.get(f"ticket-{tid.lower()}").answer
+    assert all(k in answer for k in kept) and all(g not in answer for g in gone), answer
+    assert "[password]" in answer if gone else "[password]" not in answer, answer
