@@ -22,6 +22,9 @@ class IncomingMessage:
     # idempotency key ("telegram:<update_id>", "slack:<event_id>", a web client's Idempotency-Key): the
     # message is stored and answered once however often it is handled; empty: no key
     key: str = ""
+    # the language of the customer's page or app (ISO code): the conversation's until their words say
+    # otherwise, when it has none yet; empty: none given
+    language: str = ""
 
     def __post_init__(self) -> None:
         # bytes that were not UTF-8 (a terminal's input decoded with surrogateescape) arrive as lone

@@ -167,11 +167,13 @@ class Pipeline:
         told = replace(out.replies[0], text=first.text, buttons=[], ticket_id=ticket)
         return replace(out, replies=[told], ticket_id=ticket)
 
-    def language_of(self, conv: int, text: str) -> str:
-        """The conversation's language after the customer wrote ``text`` (kept on the conversation)."""
-        current = self.handoff.language(conv)
+    def language_of(self, conv: int, text: str, *, hint: str = "") -> str:
+        """The conversation's language after the customer wrote ``text`` (kept on the conversation); ``hint``
+        (the page's or app's language, an ISO code) stands for it while the conversation has none."""
+        stored = self.handoff.language(conv)
+        current = stored or (hint if hint in LANGUAGES else None)
         lang = conversation_language(text, current=current, default=self.replies.language, available=LANGUAGES)
-        if lang != current:
+        if lang != stored:
             self.handoff.set_language(conv, lang)
         return lang
 
@@ -232,12 +234,13 @@ class Pipeline:
                            action="refused", reason="message too long", language=lang)
         if text:  # decided before any write: the encoder never runs while this message holds a write lock
             decided = self._decide(text)
-        first = conversation_language(text, current=None, default=default, available=LANGUAGES)
+        hint = msg.language if msg.language in LANGUAGES else ""
+        first = conversation_language(text, current=hint or None, default=default, available=LANGUAGES)
         conv, created = self.handoff.conversations.open_new(msg.channel, msg.customer, name=msg.customer_name,
                                                             language=first)
         # a conversation created just now has no ticket and no message: nothing to look up
         ticket = None if created else self.handoff.open_ticket(conv)
-        lang = self.language_of(conv, text)
+        lang = self.language_of(conv, text, hint=hint)
         self._spoken[id(msg)] = lang
         if not text:
             if msg.attachments and ticket is not None:

@@ -20,6 +20,28 @@ CUSTOMER_VISIBLE = ("bot", "agent", "system")
 KEY_CHARS = 200  # idempotency keys are cut to the column's width
 
 
+
+ABSENT_KEYS = "absent_message_keys"  # Session.info: idempotency keys a unit of work found not stored
+
+
+def key_row(s: Session, key: str) -> MessageKey | None:
+    """The stored row of idempotency ``key`` (None when it is not stored). Inside a unit of work (one
+    message's transaction, ``bot.db.UnitSessions``) a key found absent is remembered for the rest of the
+    unit, with its reply's key ``<key>#reply`` (a reply's key is only ever stored after its message's key, by
+    the same handling): asked again, it costs no statement. Another worker storing it meanwhile makes this
+    unit's insert fail on the unique key, and the message is handled again call by call (``bot.pipeline``)."""
+    k = key[:KEY_CHARS]
+    lent = bool(getattr(s, "lent", False))
+    if lent and k in s.info.get(ABSENT_KEYS, ()):
+        return None
+    row = s.get(MessageKey, k)
+    if row is None and lent:
+        absent = s.info.setdefault(ABSENT_KEYS, set())
+        absent.add(k)
+        if "#" not in key:
+            absent.add(f"{key}#reply"[:KEY_CHARS])
+    return row
+
 class Conversations:
     """Stores and reads customers' conversations; a customer's message on a ticket waiting on them
     wakes it (through :meth:`handoff.lifecycle.Lifecycle.customer_wrote`, in the same transaction)."""
@@ -97,6 +119,7 @@ class Conversations:
             if key:
                 s.flush()
                 s.add(MessageKey(key=key[:KEY_CHARS], message_id=m.id, created_at=self.ctx.now()))
+                s.info.get(ABSENT_KEYS, set()).discard(key[:KEY_CHARS])
             try:
                 s.commit()
             except IntegrityError:  # the same key stored at the same moment by another worker: theirs stands
@@ -109,7 +132,7 @@ class Conversations:
 
     @staticmethod
     def _keyed_message(s: Session, key: str) -> Message | None:
-        row = s.get(MessageKey, key[:KEY_CHARS])
+        row = key_row(s, key)
         return s.get(Message, row.message_id) if row is not None else None
 
     def keyed_message(self, key: str) -> MessageView | None:
@@ -123,13 +146,13 @@ class Conversations:
     def keyed_outcome(self, key: str) -> dict[str, Any] | None:
         """The outcome stored for an idempotency key once its message was fully handled, else None."""
         with self.ctx.sessions() as s:
-            row = s.get(MessageKey, key[:KEY_CHARS])
+            row = key_row(s, key)
             return dict(row.outcome) if row is not None and row.outcome is not None else None
 
     def save_outcome(self, key: str, outcome: dict[str, Any]) -> None:
         """Remember what handling the keyed message gave (JSON-able), for a retry to return as it is."""
         with self.ctx.sessions() as s:
-            row = s.get(MessageKey, key[:KEY_CHARS])
+            row = key_row(s, key)
             if row is not None:
                 row.outcome = outcome
                 s.commit()
@@ -168,11 +191,9 @@ class Conversations:
         ``with_own`` adds the customer's own messages (a page open in two tabs shows both sides)."""
         authors = ("customer", *CUSTOMER_VISIBLE) if with_own else CUSTOMER_VISIBLE
         with self.ctx.sessions() as s:
-            conv = self._conversation_id(s, channel, customer_ref)
-            if conv is None:
-                return []
-            rows = s.scalars(select(Message).where(Message.conversation_id == conv, Message.id > after,
-                                                   Message.author.in_(authors)).order_by(Message.id))
+            rows = s.scalars(select(Message).join(Conversation, Conversation.id == Message.conversation_id)
+                             .where(Conversation.channel == channel, Conversation.customer_ref == customer_ref,
+                                    Message.id > after, Message.author.in_(authors)).order_by(Message.id))
             return [message_view(m) for m in rows]
 
     def message_of(self, channel: str, customer_ref: str, message_id: int) -> MessageView | None:

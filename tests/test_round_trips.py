@@ -139,3 +139,42 @@ def test_a_message_routed_between_the_two_encoders_reads_the_kb_revision_once(ma
     out = ac.pipeline.handle(IncomingMessage(channel="web", customer="rv2", text="how can I reset my password"))
     assert out.action == "answer" and out.case_id == "reset-password"
     assert sum("kb_state" in st for st in statements) == 1, [st for st in statements if "kb_" in st]
+
+
+def _web_message_statements(ac, customer: str, text: str, language: str = "en") -> tuple[dict, int]:
+    from tests.webchat import web_client
+
+    client = web_client(ac)
+    client.key_for(customer)
+    seen = _count(ac)
+    r = client.post("/api/messages", json={"customer": customer, "text": text, "language": language})
+    assert r.status_code == 200, r.text
+    return r.json(), seen["statements"]
+
+
+def test_a_web_chat_message_costs_few_statements(make_app) -> None:
+    """A message posted to the web chat's API, all of it (its key, the page's language, the pipeline, the
+    messages shown back with their buttons): an answer 19 statements at most, 26 before (the page's language
+    read and written apart from the message, the idempotency key looked up four times, the conversation's
+    language once per message shown); an escalation 28, 35 before."""
+    ac = make_app()
+    ac.warm()
+    for customer, text, action, most in (
+            ("wc1", "how do I reset my password?", "answer", 19),
+            ("wc2", "the app crashes every time I open the camera", "escalate", 28)):
+        body, statements = _web_message_statements(ac, customer, text)
+        assert body["action"] == action, body
+        assert statements <= most, (text, statements)
+        assert body["messages"] and body["messages"][0]["buttons"] or action != "answer", body
+
+
+def test_the_page_language_still_sets_a_new_conversation_language(make_app) -> None:
+    """The page's language is the conversation's until the customer's words say otherwise (folded into the
+    message's own transaction)."""
+    ac = make_app()
+    body, _ = _web_message_statements(ac, "wl1", "ok", language="ko")
+    assert body["language"] == "ko", body
+    body, _ = _web_message_statements(ac, "wl2", "how do I reset my password?", language="ko")
+    assert body["language"] == "en", body  # the words say English
+    body, _ = _web_message_statements(ac, "wl1", "thanks", language="en")
+    assert body["language"] == "ko", body  # kept: the page's language is only for a conversation without one

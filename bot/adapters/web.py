@@ -177,9 +177,12 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
             return JSONResponse({"error": "this key does not speak for that customer"}, status_code=403)
         return customer
 
-    def shown(customer: str, rows: list[MessageView]) -> list[dict[str, Any]]:
+    def shown(customer: str, rows: list[MessageView], language: str | None = None) -> list[dict[str, Any]]:
         """Messages as the page shows them: text, author, ticket id, and the buttons every channel
-        puts under them (left off once pressed)."""
+        puts under them (left off once pressed), in ``language`` (read once from the conversation when not
+        given)."""
+        if language is None and rows:
+            language = ac.handoff.language(rows[0].conversation_id)
         tickets: dict[int, TicketView | None] = {}
         for m in rows:
             if m.ticket_id is not None and m.ticket_id not in tickets:
@@ -192,7 +195,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         out = []
         for m in rows:
             ticket = tickets.get(m.ticket_id) if m.ticket_id is not None else None
-            buttons = render(ac, m, ticket).buttons if m.author != "customer" else []
+            buttons = render(ac, m, ticket, language=language).buttons if m.author != "customer" else []
             if m.id in verdicts or (m.ticket_id in rated and all(a.startswith("rate:") for _, a in buttons)):
                 buttons = []
             out.append({"id": m.id, "author": m.author, "author_name": m.author_name, "text": m.text,
@@ -236,15 +239,9 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         given = request.headers.get("idempotency-key", "")[:100]
         scoped = hashlib.sha256(f"{customer}\n{given}".encode()).hexdigest()  # one customer's keys only
         key = f"web:{scoped}" if given else f"web:{uuid.uuid4().hex}"
-        if body.language in LANGUAGES:
-            try:  # as Telegram's app language does: the page's language until the customer's words say otherwise
-                conv = ac.handoff.conversation(CHANNEL, customer, name=body.name)
-                if ac.handoff.language(conv) is None:
-                    ac.handoff.set_language(conv, body.language)
-            except DatabaseUnavailable:
-                pass  # the pipeline answers 503 below
+        # as Telegram's app language does: the page's language until the customer's words say otherwise
         msg = IncomingMessage(channel=CHANNEL, customer=customer, text=body.text, customer_name=body.name,
-                              key=key)
+                              key=key, language=body.language if body.language in LANGUAGES else "")
         out = ac.pipeline.handle(msg)
         payload: dict[str, Any] = {
             "replies": [{"text": r.text, "kind": r.kind, "case_id": r.case_id} for r in out.replies],
@@ -261,7 +258,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
                                 status_code=422)
         if out.message_id is not None:
             seen = ac.handoff.customer_messages(CHANNEL, customer, after=out.message_id)
-            payload["messages"] = shown(customer, seen)
+            payload["messages"] = shown(customer, seen, out.language)
             payload["last_id"] = max((m.id for m in seen), default=out.message_id)
         return JSONResponse(payload)
 

@@ -18,9 +18,10 @@ HELPED = "That helped"  # the answer buttons' labels in English; each language's
 HUMAN = "Talk to a person"
 
 
-def render(ac: Aftercare, m: MessageView, ticket: TicketView | None) -> Reply:
-    """The text and buttons of one customer-visible message, in the conversation's language."""
-    lang = ac.handoff.language(m.conversation_id)
+def render(ac: Aftercare, m: MessageView, ticket: TicketView | None, *, language: str | None = None) -> Reply:
+    """The text and buttons of one customer-visible message, in the conversation's language (``language``
+    when the caller knows it, else read from the conversation)."""
+    lang = language or ac.handoff.language(m.conversation_id)
     if m.author == "agent":
         return Reply(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text, language=lang),
                      kind="agent")
