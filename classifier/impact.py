@@ -87,7 +87,8 @@ _CRITICAL = re.compile(
     r"burglari[sz]ed)|intruders? (is|are|was|were|in|inside|at|got)|burglars? (is|are|was|were|in|inside|got|"
     r"broke|came))\b"
     r"|긴급(?! ?(연락|번호|출동|모드|알림|버튼|호출|전화|상황))|해킹(을 ?)?(당|됐|되었|된 ?것|된 ?거)|"
-    r"도난(을 ?)?(당|됐|되었|신고)|"
+    r"도난 ?(을 ?)?(당|됐|되었|신고)|도둑 ?(을 ?)?맞(았|은 ?(것|거|듯))|"
+    r"훔쳐 ?(갔|가 ?버렸|가버렸|간 ?(것|거|듯|사람)|가셨|달아났)|훔쳤|훔친 ?(것|거|듯)|"
     r"(개인 ?정보|정보|영상|비밀번호)(가|이)? ?"
     r"유출(됐|되었|된 ?것|된 ?거|당)|화재가 (났|발생)|불이 (났|붙었|붙어)|(연기|불꽃)(가|이) (나|났|피어|올라)|"
     r"타는 냄새|감전(됐|되었|될 ?뻔|당)|폭발(했|할 ?것|하|해)|과열(돼|되|됐|되어)|도용(당|됐|되었|된 ?것|된 ?거)|"
@@ -103,11 +104,19 @@ _CRITICAL = re.compile(
     r"(사라져|지워져|삭제돼)(?![^.!\n]*\?))",  # "자꾸 사라져요" happens; "언제 지워져요?" asks about retention
     re.IGNORECASE,
 )
+# A deadline: leaving, a trip, a flight or a meeting at a time soon ("I'm leaving for vacation tomorrow", "my
+# flight is tonight"; "내일 여행 가요", "출국하기 전에")
+_GOING = (r"(leav(e|es|ing)|fly(ing)?|flight|travel(l?ing)?|trip|(vacation|holiday)(?! mode)|out of town|going abroad|"
+          r"meeting|presentation|exam|interview|wedding|moving out|move out)")
+_WHEN = (r"(tomorrow|tonight|today|this (morning|afternoon|evening|weekend)|on (monday|tuesday|wednesday|thursday|"
+         r"friday|saturday|sunday)|in (an|one|two|three|\d+) (hours?|days?))")
 _URGENT = re.compile(
     r"\b(deadline|"
     r"by (tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|the end of the day)|"
     r"before (the|my|our) (meeting|event|flight|launch|presentation|exam|demo|deadline)|due (today|tomorrow)|"
     r"(need|needs|needed) (it|this|that)? ?(fixed |done |sorted |solved )?today|"
+    rf"{_GOING}[^.?!\n]{{0,30}}\b{_WHEN}|{_WHEN}[^.?!\n]{{0,30}}\b{_GOING}|"
+    r"before (i|we) (leave|go|fly|travel|head off)|before (my|our) (trip|vacation|holiday|travels?)|"
     r"within (an|the|one|two|\d+) (hour|hours|minutes)|in (an|one|two|\d+) hours?|"
     r"charged (twice|two times|three times|3 times|thrice|multiple times|several times|again and again)|"
     r"double[- ]charged|overcharged|(lost|losing) (money|sales|customers|revenue|orders)|"
@@ -116,6 +125,9 @@ _URGENT = re.compile(
     r"(billed|charged|debited|paid|taken) (me )?(twice|two times|three times|3 times|thrice|double|"
     r"multiple times|several times)|duplicate (charge|payment)s?)\b|"
     r"마감|오늘 ?(안에|안으로|중으로|중에|까지)|내일 ?(까지|아침까지)|"
+    r"(내일|오늘|모레|이번 ?주말|주말에|[월화수목금토일]요일)[^.?!\n]{0,12}"
+    r"(여행|출국|출장|휴가|떠나|비행기|이사|행사|발표|시험)|"
+    r"(여행|출국|출장|휴가|비행기)[^.?!\n]{0,8}(가기|떠나기|출발하기|하기|타기) ?전|"
     r"(이중|중복) ?(결제|청구|출금)|"
     r"(결제|청구|출금|빠져|빠졌|나갔)[^.?!\n]{0,6}(두 ?번|2 ?번|세 ?번|3 ?번|여러 ?번|중복)|"
     r"(두 ?번|2 ?번|세 ?번|3 ?번|여러 ?번)[^.?!\n]{0,6}(결제|청구|출금|빠져|빠졌|나갔)|"
