@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e '.[telegram,slack,dev]'
 	$(PY) -m kb.onnx_embedder --int8  # the serving encoder (int8), exported once from the packaged weights
 	$(PY) -m kb.onnx_embedder  # its fp32 export (embedding.quantize: false)
+	$(PY) -m kb.use_encoder  # the multilingual encoder's word-piece table and lean vocabulary, saved once
 	touch $(STAMP)
 
 run: $(STAMP)

