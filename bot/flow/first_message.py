@@ -63,10 +63,15 @@ class FirstMessage:
                     # gets; the questions the bot can answer are answered in the same reply
                     return self._person_and_answers(msg, conv, text, message_id, d, vec, answered, lang=lang)
                 told = [q for q, x in each if x.why is Why.ABOUT_BOT]
-                if answered and len(answered) + len(told) == len(each) \
-                        and len({x.case_id for _, x in answered}) == len(answered):
-                    # "are you a bot? also how do I reset my password?": told what they talk to, and answered
-                    return s.answer_several(conv, answered, message_id, key=msg.key, lang=lang, about_bot=told)
+                rest = [(q, x) for q, x in each if (q, x) not in answered and x.why is not Why.ABOUT_BOT]
+                if answered and len({x.case_id for _, x in answered}) == len(answered):
+                    if not rest:
+                        # "are you a bot? also how do I reset my password?": told what they talk to, and answered
+                        return s.answer_several(conv, answered, message_id, key=msg.key, lang=lang, about_bot=told)
+                    if all(x.action in ("escalate", "clarify") for _, x in rest):
+                        # "can I use it outside? also why does my camera keep rebooting?": what a case answers
+                        # is answered now, the rest goes to a person in a ticket about the rest alone
+                        return self._rest_to_person(msg, conv, message_id, vec, answered, rest, lang=lang)
         if d.action == "clarify" and d.options:
             if s.bot_just_said(conv, message_id, MessageKind.CLARIFY):
                 # never twice in a row: the customer did not pick and is still not clear; a person takes it,
@@ -174,6 +179,23 @@ class FirstMessage:
         if answered:
             meta["case_ids"] = [x.case_id for _, x in answered]
         return self._open_ticket(msg, conv, text, message_id, d, vec, meta, lang=lang, asks_person=True,
+                                 answered=answered)
+
+    def _rest_to_person(self, msg: IncomingMessage, conv: int, message_id: int, vec: np.ndarray | None,
+                        answered: list[tuple[str, Decision]], rest: list[tuple[str, Decision]], *,
+                        lang: str) -> Outcome:
+        """A message of several questions, some answered by a case (``answered``) and the others not
+        (``rest``: escalated or unsure, as [(question, decision)]): a ticket whose subject is the rest, its
+        reply answering the answered parts first. The ticket's label and priority are the first unanswered
+        part's."""
+        s = self.steps
+        first = rest[0][1]
+        subject = " ".join(q for q, _ in rest)
+        d = s.router().retarget(first, "escalate", first.label,
+                                reason=f"{len(answered)} of {len(answered) + len(rest)} questions answered; a person "
+                                       f"takes the rest ({first.reason})")
+        meta = {**dmeta(d), "reason": d.reason, "case_ids": [x.case_id for _, x in answered]}
+        return self._open_ticket(msg, conv, subject, message_id, d, vec, meta, lang=lang, asks_person=False,
                                  answered=answered)
 
     def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision) -> None:
