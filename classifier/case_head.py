@@ -38,6 +38,7 @@ import numpy as np
 from classifier.model import TrainedModel
 from classifier.router import ABOUT_BOT, Decision, Router, Why
 from classifier.specifics import asks_about_bot, states_failure
+from kb.errors import KBError
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +179,28 @@ class HeadedRouter:
                 self._fitted_at = idx.kb_revision
             return self._fit
 
+    def answers_failure(self, case_id: str | None) -> bool:
+        """Whether published case ``case_id`` is the fix for a failure rather than a how-to: tagged with a
+        label that escalates (a case approved from a fault ticket is tagged 'fault') or one of its phrasings
+        states that something fails ("움직임 알림이 어제부터 안 와요"). False for None or an unknown case."""
+        if case_id is None:
+            return False
+        try:
+            case = self.router.kb.answering(case_id)
+        except KBError:
+            return False
+        return bool(self.failure_labels() & set(case.tags)) or any(states_failure(q) for q in case.questions)
+
+    def failure_labels(self) -> set[str]:
+        """The labels that escalate a failure (fault, complaint...): every escalating label but asking for a
+        person."""
+        labels = self.router.labels
+        return {k for k, spec in labels.items() if spec.action == "escalate"} - {self.router.settings.human_label}
+
     def decide(self, text: str, vector: np.ndarray) -> Decision:
-        """The router's decision; one about which case answers stands only when the head agrees."""
+        """The router's decision; one about which case answers stands only when the head agrees. A message
+        stating that something fails is a fault, not the how-to its words name, unless the leading case is
+        itself the fix for a failure (:meth:`answers_failure`)."""
         d = self.router.decide(text, vector)
         if d.why not in ABOUT_CASES:
             return d
@@ -191,7 +212,17 @@ class HeadedRouter:
         key, prob = fit.classes[top], float(p[top])
         lead = d.case_id
         score = next((h.score for h in d.hits if h.case_id == lead), 0.0)
-        if d.why is not Why.NEAR_PHRASING and states_failure(text):
+        fails = states_failure(text) or key in {LABEL + t for t in self.failure_labels()}  # the head reads a fault
+        fix = fails and self.answers_failure(lead)
+        if fix and lead is not None and d.confidence >= self.agree_vote and score >= self.router.settings.min_score \
+                and not (key.startswith(CASE) and key != CASE + lead and self.answers_failure(key[len(CASE):])):
+            # the failure a fix was published for: the head, which a one-phrasing case barely moves, may lean to
+            # the fault examples or to the how-to of the same topic; neither answers a failure this case fixes
+            return replace(d, action="answer", label=self.router.answer_label, threshold=self.agree_vote,
+                           score=round(score, 4), why=Why.MATCH, options=(),
+                           reason=f"case {lead!r}, the fix for a failure this message states: vote "
+                                  f"{d.confidence:.2f} (>= {self.agree_vote:.2f}); the case head leans to {key!r}")
+        if d.why is not Why.NEAR_PHRASING and states_failure(text) and not fix:
             # "펌웨어 업데이트 중에 멈춤" names firmware updates as the case's questions do, and reports a fault
             fault = max((k for k, spec in self.router.labels.items() if spec.action == "escalate"
                          and k != self.router.settings.human_label), key=lambda k: d.label_probs.get(k, 0.0),

@@ -326,3 +326,38 @@ def test_a_resolution_keeps_its_settings_and_loses_its_pins(ac: Aftercare, cli: 
     answer = ac.kb.get(f"ticket-{tid.lower()}").answer
     assert all(k in answer for k in kept) and all(g not in answer for g in gone), answer
     assert "[password]" in answer if gone else "[password]" not in answer, answer
+
+
+# -- a case published from a fault ticket answers that failure, in Korean as in English ---------------
+
+
+@pytest.mark.parametrize("fault, fix, same, other", [
+    ("움직임 알림이 어제부터 안 와요", "휴대폰 설정에서 Lumo 앱의 알림 권한이 꺼져 있었어요. 알림을 허용해 주세요.",
+     ["움직임 알림이 어제부터 안 와요", "움직임 알림이 안 와요", "모션 알림이 안 와요 ㅠ",
+      "움직임 감지 알림이 안 옵니다"],
+     ["카메라가 안 켜져요", "야간 모드가 안 켜져요", "앱이 안 열려요"]),
+    ("motion alerts stopped arriving since yesterday", "The Lumo app's notification permission was off in the "
+     "phone's settings: allow notifications again.",
+     ["motion alerts stopped arriving since yesterday", "Motion alerts stopped arriving!"],
+     ["the camera will not turn on", "night vision stopped working since yesterday"]),
+])
+def test_a_case_from_a_fault_ticket_answers_the_same_failure(ac: Aftercare, cli: Cli, fault: str, fix: str,
+                                                             same: list[str], other: list[str]) -> None:
+    """Approved ("answered from now on"), the case made from a fault ticket answers the next customers stating
+    that failure (its own phrasing first); other failures still go to a person, and the how-to of the same topic
+    keeps its question."""
+    with web_client(ac) as client:
+        first = _web(client, "kim", fault)
+        assert first["action"] == "escalate" and first["ticket_id"]
+        cli("tickets", "resolve", first["ticket_id"], fix, "--agent", "ann")
+        case_id = f"ticket-{first['ticket_id'].lower()}"
+        assert "answered from now on" in cli("kb", "review", "approve", case_id)
+        for i, text in enumerate(same):
+            out = _web(client, f"next-{i}", text)
+            assert out["action"] == "answer" and out["case_id"] == case_id, (text, out)
+        for i, text in enumerate(other):
+            out = _web(client, f"other-{i}", text)
+            assert out["action"] == "escalate" and out["case_id"] != case_id, (text, out)
+        how_to = "움직임 알림 설정은 어떻게 하나요?" if fault[0] == "움" else "how do I set up motion alerts?"
+        how = _web(client, "how", how_to)
+        assert how["case_id"] != case_id, how
