@@ -127,8 +127,10 @@ def language_name(code: str) -> str:
     return NAMES.get(code, code)
 
 
-def _has_script(text: str, prefix: str) -> bool:
-    return any(ch.isalpha() and unicodedata.name(ch, "").startswith(prefix) for ch in text)
+def _has_hangul(text: str) -> bool:
+    """Whether ``text`` has a Hangul letter (a syllable or a bare consonant or vowel; not a filler)."""
+    return any(ch.isalpha() and (name := unicodedata.name(ch, "")).startswith("HANGUL") and "FILLER" not in name
+               for ch in text)
 
 
 def conversation_language(text: str, *, current: str | None, default: str,
@@ -139,13 +141,15 @@ def conversation_language(text: str, *, current: str | None, default: str,
 
     A message that is not clearly in one language keeps the conversation's: "ok", "5", an emoji, a
     product name (the first such message gets ``default``, ``app.language``). Any Hangul in a mixed
-    message ("Lumo 앱 reset 안 돼요") reads as Korean."""
+    message ("Lumo 앱 reset 안 돼요", "how do I 비밀번호 reset?", however many English words) reads as Korean.
+    A language without replies (Japanese, say) keeps the conversation's: its replies reach the customer in
+    that language, and agents are shown the customer's own (:func:`bot.replies.customer_language`)."""
     lang = guess_language(text)
+    if "ko" in available and _has_hangul(text) and (lang is None or lang == "ko" or lang in FUNCTION_WORDS):
+        # Hangul among English (or other Latin-script) words: "how do I 비밀번호 reset?", "how to change 와이파이?"
+        return "ko"
     if lang is not None and lang in available:
         return lang
-    if lang is None and "ko" in available and _has_script(text, "HANGUL") and \
-            (current is None or current == "ko" or _script_language(text) is None):
-        return "ko"
     if current in available:
         return current  # type: ignore[return-value]
     return default if default in available else available[0]
