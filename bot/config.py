@@ -310,6 +310,8 @@ class AssignmentSettings:
 class ProblemSettings:
     fault_labels: list[str] = _s(["fault"], "Ticket labels grouped into problems by meaning.")
     similarity: float = _s(0.75, "Cosine similarity of subjects that makes two faults the same problem.")
+    multilingual_similarity: float = _s(0.80, "The same, for subjects the multilingual encoder read (its cosines "
+                                              "run higher: different faults of one device reach 0.75 there).")
     window_minutes: float = _s(240.0, "Only faults this recent are grouped; a problem this quiet takes no more.")
     incident_tickets: int = _s(3, "This many tickets of one problem within incident_minutes raise an "
                                   "incident alert (0 turns grouping off).")
@@ -581,6 +583,10 @@ def build_desk_settings(config: Config) -> DeskSettings:
         )
     if not 0 < p.similarity <= 1:
         raise ConfigError("problems.similarity: must be in (0, 1]")
+    if not 0 < p.multilingual_similarity <= 1:
+        raise ConfigError("problems.multilingual_similarity: must be in (0, 1]")
+    by_model = ((config.embedding.multilingual.strip(), p.multilingual_similarity),) \
+        if config.embedding.multilingual.strip() else ()
     return DeskSettings(
         reopen_window_hours=config.tickets.reopen_window_hours,
         auto_close_hours=config.tickets.auto_close_hours,
@@ -597,6 +603,7 @@ def build_desk_settings(config: Config) -> DeskSettings:
         problems=DeskProblemSettings(
             labels=tuple(p.fault_labels),
             similarity=p.similarity,
+            similarity_by_model=by_model,
             window_minutes=p.window_minutes,
             incident_tickets=p.incident_tickets,
             incident_minutes=p.incident_minutes,

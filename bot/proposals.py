@@ -118,7 +118,9 @@ class NothingToPropose(HandoffError):
 
 def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
     """A draft case from a resolved ticket: the problem statements as phrasings, the resolution as the
-    answer, both scrubbed; no phrasing at all when the ticket only followed an answer that did not help
+    answer, both scrubbed (one case per problem: a ticket of a problem that has its draft adds its phrasings
+    to that draft, and proposes nothing once that case is published); no phrasing at all when the ticket
+    only followed an answer that did not help
     (:func:`phrasing_note` tells the editor). Raises HandoffError when the ticket is not resolved,
     NothingToPropose when no message states a problem and no answer was followed."""
     t = ac.handoff.get(ref)
@@ -135,9 +137,27 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
                                "person, greetings or thanks): no draft case proposed")
     # a ticket that followed an answer which did not help: the fix is kept as a draft with no phrasing (the
     # answered question is the other case's), for the editor to write how customers state this failure
+    same = problem_case(ac, t)
+    if same is not None:  # one case per problem: this ticket's words join the draft of its problem's first ticket
+        if same.state != "draft":
+            raise NothingToPropose(f"ticket {t.public_id}'s problem has case {same.id} ({same.state}) already: "
+                                   "no second draft proposed")
+        for q in questions:
+            ac.kb.add_phrasing(same.id, q)
+        return ac.kb.get(same.id)
     case_id = ac.kb.next_case_id(f"ticket-{t.public_id.lower()}")
     return ac.kb.add_case(case_id, questions, scrub(t.resolution), tags=[t.label] if t.label else [],
                           state="draft", source="ticket", source_ref=t.public_id)
+
+
+def problem_case(ac: Aftercare, ticket: TicketView) -> CaseView | None:
+    """The draft or published case proposed from another ticket of ``ticket``'s problem, if any (None when
+    the ticket is linked to no problem)."""
+    if ticket.problem_id is None:
+        return None
+    siblings = [ref for ref in ac.handoff.problem(ticket.problem_id).tickets if ref != ticket.public_id]
+    cases = [c for ref in siblings for c in ac.kb.list(source_ref=ref) if c.source == "ticket"]
+    return next((c for state in ("draft", "published") for c in cases if c.state == state), None)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from classifier.specifics import states_failure
 from handoff.alerts import AlertLog
 from handoff.clock import as_utc
 from handoff.context import DeskContext
@@ -22,6 +23,13 @@ from handoff.races import on_fresh_state
 from handoff.tickets import Tickets
 from handoff.vectors import from_bytes, unit
 from handoff.views import ProblemLink, ProblemView, TicketView
+
+
+def same_fault(a: str, b: str) -> bool:
+    """Whether two similar fault subjects may be one fault by what they say: both state that something fails,
+    or neither does ("카메라가 안켜져요" and "내 카메라 도둑맞았어요" name one device, not one fault). Only Korean
+    is read so (``classifier.specifics.states_failure``); other text is left to the similarity."""
+    return states_failure(a) == states_failure(b)
 
 
 class ProblemNotFound(HandoffError):
@@ -59,15 +67,18 @@ class ProblemBook:
                 return None
             now = self.ctx.now()
             since = as_utc(now) - timedelta(minutes=cfg.window_minutes)
+            need = cfg.similarity_for(own)
             best: tuple[float, Problem] | None = None
+            open_ticket = select(Ticket.id).where(Ticket.problem_id == Problem.id, Ticket.status.in_(OPEN_STATES))
             for p in s.scalars(
-                select(Problem).where(Problem.status == "open", Problem.last_seen_at >= since)
+                select(Problem).where(Problem.status == "open", Problem.last_seen_at >= since,
+                                      Problem.label == t.label, open_ticket.exists())
             ):
                 pv = from_bytes(p.vector)
-                if pv is None or pv.shape != v.shape or p.vector_model != own:
+                if pv is None or pv.shape != v.shape or p.vector_model != own or not same_fault(p.title, t.subject):
                     continue
                 score = float(pv @ v)
-                if score >= cfg.similarity and (best is None or score > best[0]):
+                if score >= need and (best is None or score > best[0]):
                     best = (score, p)
             if best is not None:
                 p = best[1]
@@ -81,13 +92,14 @@ class ProblemBook:
                     Ticket.id != t.id,
                     Ticket.created_at >= since,
                     Ticket.problem_id.is_(None),
-                    Ticket.label.in_(cfg.labels),
+                    Ticket.label == t.label,
                     Ticket.subject_vector.is_not(None),
                     Ticket.subject_model.is_(None) if own is None else Ticket.subject_model == own,
                 )
             ):
                 ov = from_bytes(o.subject_vector)
-                if ov is not None and ov.shape == v.shape and float(ov @ v) >= cfg.similarity:
+                if ov is not None and ov.shape == v.shape and float(ov @ v) >= need \
+                        and same_fault(o.subject, t.subject):
                     group.append(o)
             if not group:
                 s.commit()
@@ -196,6 +208,25 @@ class ProblemBook:
         """Problem ``ref`` (``PRB-0007`` or 7); ProblemNotFound otherwise."""
         with self.ctx.sessions() as s:
             return self._view(s, self._find(s, ref))
+
+    def settle(self, ticket: TicketView) -> ProblemView | None:
+        """After ``ticket`` was resolved on its own: its open problem is resolved with it when no linked ticket
+        is open any more (the ticket's resolution is the problem's; nobody is told the problem is being worked
+        on after that). Returns the problem so resolved, None otherwise."""
+        if ticket.problem_id is None:
+            return None
+        with self.ctx.sessions() as s:
+            p = s.get(Problem, ticket.problem_id)
+            if p is None or p.status != "open":
+                return None
+            still = s.scalar(select(func.count()).select_from(Ticket)
+                             .where(Ticket.problem_id == p.id, Ticket.status.in_(OPEN_STATES))) or 0
+            if still:
+                return None
+            p.status, p.resolution, p.resolved_at = "resolved", ticket.resolution or "", self.ctx.now()
+            self.ctx.event(s, ticket.id, "bot", "problem_resolved", problem=problem_public_id(p.id))
+            s.commit()
+            return self._view(s, p)
 
     def resolve(
         self, ref: str | int, agent: str, resolution: str, *, notice: Callable[[TicketView], str]

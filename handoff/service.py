@@ -69,7 +69,7 @@ class Handoff:
         # tickets
         self.create_ticket, self.open_ticket, self.get, self.list = t.create, t.open_for, t.get, t.list
         self.activity, self.transcript, self.events = t.activity, t.transcript, t.events
-        self.reply, self.note, self.resolve, self.rate, self.rating = t.reply, t.note, t.resolve, t.rate, t.rating
+        self.reply, self.note, self.rate, self.rating = t.reply, t.note, t.rate, t.rating
         self.raise_stakes = lc.raise_stakes
         # lifecycle
         self.wait, self.set_priority, self.close, self.auto_close = lc.wait, lc.set_priority, lc.close, lc.auto_close
@@ -86,6 +86,13 @@ class Handoff:
         # problems
         self.link_problem, self.problems, self.problem, self.resolve_problem = (
             self.problem_book.link, self.problem_book.list, self.problem_book.get, self.problem_book.resolve)
+
+    def resolve(self, ref: str | int, agent: str, resolution: str, *, notice: str) -> TicketView:
+        """Resolve ticket ``ref`` (:meth:`handoff.tickets.Tickets.resolve`, errors included); a problem whose
+        last open ticket this was is resolved with it (:meth:`handoff.problems.ProblemBook.settle`)."""
+        t = self.tickets.resolve(ref, agent, resolution, notice=notice)
+        self.problem_book.settle(t)
+        return t
 
     @property
     def now(self) -> Clock:

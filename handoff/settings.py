@@ -43,9 +43,15 @@ class ProblemSettings:
 
     labels: tuple[str, ...] = ("fault",)
     similarity: float = 0.75
+    similarity_by_model: tuple[tuple[str, float], ...] = ()  # (encoder name, cosine) where it differs
     window_minutes: float = 240.0
     incident_tickets: int = 3
     incident_minutes: float = 30.0
+
+    def similarity_for(self, model: str | None) -> float:
+        """The cosine two subjects embedded by encoder ``model`` need to be one problem (``similarity``
+        unless ``similarity_by_model`` names that encoder)."""
+        return dict(self.similarity_by_model).get(model or "", self.similarity)
 
 
 @dataclass(frozen=True)
