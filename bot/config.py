@@ -434,9 +434,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-# AFTERCARE_ variables that are not settings: the config file, the data dir, the encoder cache, and the
-# test suite's and benchmarks' own knobs
-ENV_NAMES = ("AFTERCARE_CONFIG", "AFTERCARE_DATA_DIR", "AFTERCARE_CACHE_DIR")
+# AFTERCARE_ variables that are not settings: the config file, the data dir, the encoder cache, the agent
+# the desk commands act as, and the test suite's and benchmarks' own knobs
+ENV_NAMES = ("AFTERCARE_CONFIG", "AFTERCARE_DATA_DIR", "AFTERCARE_CACHE_DIR", "AFTERCARE_AGENT")
 ENV_PREFIXES = ("AFTERCARE_TEST_", "AFTERCARE_FUZZ_", "AFTERCARE_CRASH_", "AFTERCARE_BENCH_")
 
 

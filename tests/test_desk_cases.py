@@ -288,7 +288,7 @@ def test_a_reply_with_a_solved_case_reaches_the_customer_in_their_language_from_
     assert not any(reset.answer in t for t in shown), "the English answer is not what a Korean customer reads"
     assert "needs text or --case" in cli("tickets", "reply", tid, "--agent", "ann", code=1)
     assert "cannot carry" in cli("tickets", "reply", tid, "--case", "reset-password", "--note", code=1)
-    assert "no-such-case" in cli("tickets", "reply", tid, "--case", "no-such-case", code=1)
+    assert "no-such-case" in cli("tickets", "reply", tid, "--case", "no-such-case", "--agent", "ann", code=1)
 
     login(client, "ann")
     page = client.get(f"/console/tickets/{tid}")

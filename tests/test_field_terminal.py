@@ -63,7 +63,7 @@ def test_aftercare_chat_shows_the_conversation_only_and_logs_to_the_data_dir(tmp
 
     monkeypatch.setenv("AFTERCARE_DATA_DIR", str(data))
     ticket = re.search(r"AC-\d{6}", res.stdout).group(0)  # type: ignore[union-attr]
-    assert main(["tickets", "reply", ticket, "Please hold the reset button for 10 seconds."]) == 0
+    assert main(["tickets", "reply", ticket, "Please hold the reset button for 10 seconds.", "--agent", "ann"]) == 0
     capsys.readouterr()
     back = _chat(data, "term-pat", "")
     assert back.returncode == 0, back.stderr[-2000:]

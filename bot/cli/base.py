@@ -32,3 +32,25 @@ def print_rows(rows: Sequence[T], line: Callable[[T], str], *, empty: str = "") 
         print(line(row))
     if not rows and empty:
         print(empty)
+
+
+def acting_agent(ac: Aftercare, name: str | None) -> str:
+    """Who acts in an agent's command (reply, note, claim, resolve): ``name`` (``--agent``), else the
+    ``AFTERCARE_AGENT`` environment variable, else ``$USER``. When the desk has agents (the console's agents
+    and admins, ``aftercare agents set``) the name must be an active one, as ``tickets assign`` requires.
+    Raises HandoffError naming the active agents when it is not one, or when no name is known at all."""
+    import os
+
+    from bot.console.users import active_agents
+    from handoff.errors import HandoffError
+
+    who = (name or os.environ.get("AFTERCARE_AGENT") or os.environ.get("USER") or "").strip()
+    roster = active_agents(ac.sessions, [a.name for a in ac.handoff.agents()])
+    listed = ", ".join(roster)
+    if not who:
+        raise HandoffError("who is acting? give --agent NAME (or set AFTERCARE_AGENT)"
+                           + (f" (active agents: {listed})" if roster else ""))
+    if roster and who not in roster:
+        raise HandoffError(f"{who!r} is not an active agent (active agents: {listed}); "
+                           f"give --agent NAME (or set AFTERCARE_AGENT)")
+    return who

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Aftercare
-from bot.cli.base import open_app, print_rows
+from bot.cli.base import acting_agent, open_app, print_rows
 from handoff.errors import HandoffError
 from handoff.views import TicketView
 
@@ -56,7 +56,8 @@ def _show(t: TicketView, what: str) -> int:
 
 
 def cmd_claim(args: argparse.Namespace) -> int:
-    r = open_app(args).handoff.claim(args.ticket, args.agent)
+    ac = open_app(args)
+    r = ac.handoff.claim(args.ticket, acting_agent(ac, args.agent))
     print(f"{args.ticket} claimed by {r.owner}" if r.won else f"{args.ticket} is already held by {r.owner}")
     return 0 if r.won else 1
 
@@ -264,7 +265,11 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
         k.set_defaults(func=fn)
         return k
 
-    ticket_cmd("claim", cmd_claim, "take an open ticket (of two agents at once, one wins)")
+    k = tickets.add_parser("claim", help="take an open ticket (of two agents at once, one wins)")
+    k.add_argument("ticket")
+    k.add_argument("--agent", help="who claims it (default: $AFTERCARE_AGENT, else $USER; an active agent when "
+                                       "the desk has agents)")
+    k.set_defaults(func=cmd_claim)
     ticket_cmd("assign", cmd_assign, "(re)assign to an agent").add_argument("to")
     ticket_cmd("priority", cmd_priority, "change the priority; SLA due times follow").add_argument(
         "priority", type=str.lower, choices=["low", "normal", "high", "urgent"]

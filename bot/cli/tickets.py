@@ -4,13 +4,12 @@ priority, wait, reopen, merge and close are added by :mod:`bot.cli.desk`.)"""
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 import textwrap
 from typing import Any
 
-from bot.cli.base import open_app, print_rows
+from bot.cli.base import acting_agent, open_app, print_rows
 from bot.cli.desk import print_desk_details
 from bot.normalize import without_controls
 from bot.replies import customer_language
@@ -68,6 +67,14 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
     if not args.case and not (args.text or "").strip():
         raise HandoffError("a reply needs text or --case")
     ac = open_app(args)
+    try:
+        args.agent = acting_agent(ac, args.agent)
+    except HandoffError as e:  # an unknown agent: nothing sent, the text kept for the agent to send again
+        print(f"aftercare: {e}", file=sys.stderr)
+        if (args.text or "").strip():
+            print("your reply, not sent:", file=sys.stderr)
+            print(textwrap.indent(args.text.strip(), "  "), file=sys.stderr)
+        return 1
     if args.note:
         ac.handoff.note(args.ticket, args.agent, args.text)
         print("internal note added")
@@ -97,7 +104,7 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
 
 def cmd_tickets_resolve(args: argparse.Namespace) -> int:
     ac = open_app(args)
-    t, case = resolve_ticket(ac, args.ticket, args.agent, args.resolution)
+    t, case = resolve_ticket(ac, args.ticket, acting_agent(ac, args.agent), args.resolution)
     if case is not None and not case.questions:
         from bot.proposals import phrasing_note
 
@@ -123,7 +130,8 @@ def add_ticket_commands(sub: Any) -> Any:
     k = t.add_parser("reply")
     k.add_argument("ticket")
     k.add_argument("text", nargs="?", default="")
-    k.add_argument("--agent", default=os.environ.get("USER", "agent"))
+    k.add_argument("--agent", help="who does it (default: $AFTERCARE_AGENT, else $USER; an active agent when the "
+                                    "desk has agents)")
     k.add_argument("--note", action="store_true", help="internal note: never shown to the customer")
     k.add_argument("--case", help="send this published solved case's answer (in the customer's language when "
                                   "it has one), after the text if given")
@@ -132,6 +140,7 @@ def add_ticket_commands(sub: Any) -> Any:
     k = t.add_parser("resolve")
     k.add_argument("ticket")
     k.add_argument("resolution")
-    k.add_argument("--agent", default=os.environ.get("USER", "agent"))
+    k.add_argument("--agent", help="who does it (default: $AFTERCARE_AGENT, else $USER; an active agent when the "
+                                    "desk has agents)")
     k.set_defaults(func=cmd_tickets_resolve)
     return t

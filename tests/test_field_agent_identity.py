@@ -1,0 +1,69 @@
+"""Field cases of who acts in an agent's command: ``tickets reply``, ``tickets claim`` and ``tickets resolve``
+refuse a name that is no active agent, as ``tickets assign`` does, when the desk has agents; without
+``--agent`` the identity comes from ``AFTERCARE_AGENT`` (else ``$USER``) and, when there is none, the
+command asks for one instead of acting as "agent"; the resolution notice the customer sees in the web chat
+is authored by the agent who resolved."""
+
+from __future__ import annotations
+
+import pytest
+
+FAULT = "my camera will not power on at all"
+
+
+@pytest.fixture(autouse=True)
+def _no_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("USER", raising=False)
+    monkeypatch.delenv("AFTERCARE_AGENT", raising=False)
+
+
+def _ticket(client, customer: str) -> str:
+    r = client.post("/api/messages", json={"customer": customer, "text": FAULT}).json()
+    assert r["action"] == "escalate" and r["ticket_id"], r
+    return str(r["ticket_id"])
+
+
+def test_an_unknown_agent_is_refused_as_assign_refuses_it(ac, cli, client, monkeypatch) -> None:
+    tid = _ticket(client, "who1")
+    refused = cli("tickets", "assign", tid, "mia", code=1)
+    assert "'mia' is not an active agent (active agents: ann, bob, root)" in refused
+    out = cli("tickets", "reply", tid, "We are on it.", "--agent", "mia", code=1)
+    assert "'mia' is not an active agent (active agents: ann, bob, root)" in out and "We are on it." in out
+    out = cli("tickets", "claim", tid, "--agent", "eve", code=1)  # an editor is no agent
+    assert "'eve' is not an active agent" in out
+    out = cli("tickets", "resolve", tid, "Battery replaced", "--agent", "mia", code=1)
+    assert "'mia' is not an active agent" in out
+    t = ac.handoff.get(tid)
+    assert t.assignee is None and t.status == "new"
+    assert not [m for m in ac.handoff.transcript(tid) if m.author in ("agent", "system")]
+    # without --agent and without an identity: asked, never "agent"
+    out = cli("tickets", "claim", tid, code=1)
+    assert "give --agent NAME" in out and "active agents: ann, bob, root" in out
+    assert ac.handoff.get(tid).assignee is None
+    monkeypatch.setenv("AFTERCARE_AGENT", "bob")
+    assert f"{tid} claimed by bob" in cli("tickets", "claim", tid)
+    monkeypatch.setenv("USER", "mia")  # $USER is not an agent either
+    monkeypatch.delenv("AFTERCARE_AGENT")
+    assert "'mia' is not an active agent" in cli("tickets", "reply", tid, "Hello", code=1)
+
+
+def test_the_resolution_notice_is_authored_by_the_agent(ac, cli, client) -> None:
+    tid = _ticket(client, "who2")
+    cli("tickets", "reply", tid, "Which model is it?", "--agent", "ann")
+    assert ac.handoff.get(tid).assignee == "ann"
+    cli("tickets", "resolve", tid, "Battery replaced", "--agent", "ann")
+    shown = client.get("/api/history", params={"customer": "who2"}).json()["messages"]
+    notice = [m for m in shown if m["author"] == "system"][-1]
+    assert "Battery replaced" in notice["text"] and notice["author_name"] == "ann", notice
+    agent = [m for m in shown if m["author"] == "agent"][-1]
+    assert agent["author_name"] == "ann"
+
+
+def test_without_agents_configured_the_identity_is_asked_for(app, cli, client, monkeypatch) -> None:
+    tid = _ticket(client, "who3")
+    out = cli("tickets", "reply", tid, "We are on it.", code=1)
+    assert "give --agent NAME" in out and "We are on it." in out
+    assert not [m for m in app.handoff.transcript(tid) if m.author == "agent"]
+    monkeypatch.setenv("USER", "alex")
+    cli("tickets", "reply", tid, "We are on it.")
+    assert app.handoff.get(tid).assignee == "alex"
