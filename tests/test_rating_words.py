@@ -68,3 +68,13 @@ def test_words_answer_only_the_request_right_before(chat: FakeChannel) -> None:
     tid = _resolved(chat, "signal", "en")
     out = chat.push("poor signal in the garden, the camera drops off", customer="signal")
     assert out.action != "rated" and ac.handoff.rating(tid) is None
+
+
+def test_a_rating_button_is_thanked_with_the_score(client, app) -> None:
+    """The 1-5 buttons under the notice (web chat, Telegram, Slack) rate without words read: the thanks says
+    the score and nothing of a scale."""
+    tid = client.post("/api/messages", json={"customer": "btn", "text": FAULTS["en"]}).json()["ticket_id"]
+    resolve_ticket(app, tid, "sam", "Fixed in app 4.2", propose=False)
+    r = client.post("/api/buttons", json={"customer": "btn", "action": f"rate:{tid}:4"})
+    assert r.status_code == 200 and r.json()["text"] == f"Thank you: you rated ticket {tid} 4 out of 5.", r.text
+    assert app.handoff.rating(tid) == 4
