@@ -178,8 +178,12 @@ class Pipeline:
         return lang
 
     def decide(self, text: str) -> Decision:
-        """What the bot would do with ``text``, changing nothing (eval, 'try the bot')."""
-        return self.steps.decide(readable(text))
+        """What the bot would do with ``text``, changing nothing (eval, 'try the bot'): in one read-only
+        transaction, so the KB revision is read once (it was read two or three times a call)."""
+        if self.unit is None:
+            return self.steps.decide(readable(text))
+        with self.unit():
+            return self.steps.decide(readable(text))
 
     def team_hours(self, team: str) -> dict[str, str]:
         """The team's hours for the escalation templates (:meth:`bot.flow.steps.Steps.team_hours`)."""

@@ -178,3 +178,18 @@ def test_the_page_language_still_sets_a_new_conversation_language(make_app) -> N
     assert body["language"] == "en", body  # the words say English
     body, _ = _web_message_statements(ac, "wl1", "thanks", language="en")
     assert body["language"] == "ko", body  # kept: the page's language is only for a conversation without one
+
+
+def test_deciding_a_text_reads_the_kb_revision_once(make_app) -> None:
+    """``aftercare eval`` and the console's "try the bot" decide texts without storing anything: the KB
+    revision is read once a call (two or three times before)."""
+    ac = make_app()
+    ac.warm()
+    ac.pipeline.decide("how do I reset my password?")
+    ac.pipeline.decide("구독은 어떻게 해지하나요?")  # loads the multilingual half
+    statements: list[str] = []
+    event.listen(ac.engine, "before_cursor_execute", lambda _c, _cur, st, *_a: statements.append(st))
+    for text in ("how can I reset my password", "비밀번호를 어떻게 재설정하나요?", "my camera is broken"):
+        statements.clear()
+        ac.pipeline.decide(text)
+        assert sum("kb_state" in st for st in statements) == 1, (text, statements)
