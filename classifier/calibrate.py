@@ -113,7 +113,7 @@ class Calibrator:
         try:
             data = json.loads(self.calibration_file.read_text(encoding="utf-8"))
             if data.get("key") != key:
-                log.info("saved calibration is stale (the knowledge base, settings or examples changed)")
+                log.debug("saved calibration is stale (the knowledge base, settings or examples changed)")
                 return None
             return Calibration(**data["calibration"])
         except FileNotFoundError:
@@ -233,7 +233,7 @@ class Calibrator:
         if cal.threshold < s.min_vote_threshold:
             # The encoder was tuned on these very phrasings: their leave-one-out votes are surer than a new
             # message's. The tune's held-out slice set the floor.
-            log.info("vote threshold %.2f from leave-one-out raised to the tuned encoder's held-out %.2f",
+            log.debug("vote threshold %.2f from leave-one-out raised to the tuned encoder's held-out %.2f",
                      cal.threshold, s.min_vote_threshold)
             cal = Calibration(threshold=round(s.min_vote_threshold, 2), precision=cal.precision,
                               coverage=cal.coverage, points=cal.points)
@@ -365,10 +365,10 @@ class Calibrator:
         c = choose_threshold(np.array(shares), np.array(correct), target=s.clarify_precision, ceiling=1.0)
         if not c.precision >= s.clarify_precision:  # not even a unanimous split holds the right case often enough
             if np.isnan(c.precision):
-                log.info("clarification off: none of %d option sets reaches the goal %.2f", len(shares),
+                log.debug("clarification off: none of %d option sets reaches the goal %.2f", len(shares),
                          s.clarify_precision)
             else:
-                log.info("clarification off: options hold the right case %.2f of the time at best (goal %.2f)",
+                log.debug("clarification off: options hold the right case %.2f of the time at best (goal %.2f)",
                          c.precision, s.clarify_precision)
             return replace(cal, clarify_threshold=NEVER, clarify_precision=c.precision, clarify_points=len(shares))
         offered = int((np.array(shares) >= c.threshold).sum())

@@ -151,7 +151,7 @@ def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, 
                 break
         if not np.isnan(prec):
             if not confident:
-                log.warning("too few calibration points to show precision %.2f with confidence; "
+                log.info("too few calibration points to show precision %.2f with confidence; "
                             "threshold %.2f reaches it only on average", target, chosen)
             break
     if np.isnan(prec):
@@ -159,18 +159,18 @@ def choose_threshold(shares: np.ndarray, correct: np.ndarray, *, target: float, 
         cov = float(mask.mean())
         if mask.any():
             prec = float(correct[mask].mean())
-            log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
+            log.info("the knowledge base is too thin to reach precision %.2f by calibration; using the "
                         "ceiling %.2f (estimated precision %.3f on %d of %d points)", target, chosen, prec,
                         int(mask.sum()), len(shares))
         else:  # no point at the ceiling: no precision to estimate (it would be 0/0)
-            log.warning("the knowledge base is too thin to reach precision %.2f by calibration; using the "
+            log.info("the knowledge base is too thin to reach precision %.2f by calibration; using the "
                         "ceiling %.2f, which none of the %d calibration points reaches (highest share %.3f)",
                         target, chosen, len(shares), float(shares.max()))
     if np.isnan(prec):
-        log.info("calibrated vote threshold %.2f (no calibration point at or above it, %d points)",
+        log.debug("calibrated vote threshold %.2f (no calibration point at or above it, %d points)",
                  chosen, len(shares))
     else:
-        log.info("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
+        log.debug("calibrated vote threshold %.2f (precision %.3f, coverage %.3f, %d points)",
                  chosen, prec, cov, len(shares))
     return Calibration(threshold=round(chosen, 2), precision=prec, coverage=cov, points=len(shares))
 

@@ -39,7 +39,7 @@ from bot.limits import BodyLimit, BodyTooLarge, too_large
 from bot.loop import Service
 from bot.messages import IncomingMessage
 from bot.metrics import CONTENT_TYPE as METRICS_TYPE
-from bot.outbox.render import action_problem, feedback, pressed_message, render
+from bot.outbox.render import action_problem, feedback, press_problem, pressed_message, render
 from bot.ratelimit import window
 from bot.replies import LANGUAGES
 from handoff.errors import HandoffError
@@ -303,6 +303,9 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         if problem is not None:
             return JSONResponse({"error": problem}, status_code=400)
         try:
+            problem = press_problem(ac, CHANNEL, who, body.action)
+            if problem is not None:  # a rating of a ticket that is not this customer's
+                return JSONResponse({"error": problem}, status_code=400)
             before = ac.handoff.history(CHANNEL, who, limit=1)
             text = feedback(ac, CHANNEL, who, name=body.name, action=body.action)
             after = before[-1].id if before else 0

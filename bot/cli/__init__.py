@@ -62,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "sentence_transformers", "transformers", "faiss", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if not getattr(args, "serves", False) and not args.verbose:
+        # a one-shot command (kb review approve, tickets reply...) shows what it did and the warnings about it;
+        # the background work it sets off (calibration, the index) logs at info and debug, for the servers' log
+        for background in ("classifier.vote", "classifier.calibrate", "classifier.case_head", "classifier.crosslingual",
+                           "kb.service"):
+            logging.getLogger(background).setLevel(max(level, logging.WARNING))
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # here, so that a reader gone away is caught below

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.app import Aftercare
 from bot.cli.base import acting_agent, open_app, print_rows
+from bot.cli.kb import review_parser
 from handoff.errors import HandoffError
 from handoff.views import TicketView
 
@@ -317,13 +318,7 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
     k.add_argument("--agent", default=AGENT)
     k.set_defaults(func=cmd_problems_resolve)
 
-    k = kb.add_parser("review", help="review draft cases: list, approve ID, edit ID --answer ..., reject ID")
-    k.add_argument("action", nargs="?", default="list", choices=["list", "approve", "edit", "reject"])
-    k.add_argument("case_id", nargs="?")
-    k.add_argument("--answer", "-a")
-    k.add_argument("--question", "-q", action="append",
-                   help="replace the phrasings (repeatable); with approve: the phrasings to keep")
-    k.set_defaults(func=cmd_kb_review, late_positionals=("case_id",))
+    review_parser(kb, cmd_kb_review)
 
     k = sub.add_parser("report", help="desk report: volume, problems, times, SLA, CSAT, deflection")
     k.add_argument("--since", default="30d", help="30d, 12h, 2w or a date (default 30d)")

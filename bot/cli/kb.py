@@ -174,3 +174,28 @@ def add_kb_commands(sub: Any) -> Any:
                    choices=["draft", "published", "retired", "rejected"])
     k.set_defaults(func=cmd_kb_publish)
     return kb
+
+
+# ``aftercare kb review --help``: what each action does (the parser is registered with the desk commands)
+REVIEW_ACTIONS = """actions:
+  list                  the draft cases waiting for review, proposed from resolved tickets (the default)
+  approve ID [-q Q ...] publish draft ID: customers are answered from it at once; -q keeps only those
+                        phrasings, -a replaces the answer first
+  edit ID -a A / -q Q   change the answer (-a) or replace the phrasings (-q, repeatable) of a case; a draft
+                        stays a draft until approved
+  reject ID             reject draft ID: it is never published (kept, marked rejected)
+"""
+
+
+def review_parser(kb: Any, func: Any) -> None:
+    """Register ``kb review [list|approve|edit|reject] [ID]`` on the ``kb`` sub-parsers, run by ``func``."""
+    k = kb.add_parser("review", help="review draft cases: list, approve ID, edit ID --answer ..., reject ID",
+                      description="Review the draft cases proposed from resolved tickets.", epilog=REVIEW_ACTIONS,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    k.add_argument("action", nargs="?", default="list", choices=["list", "approve", "edit", "reject"],
+                   help="what to do (list by default; see the actions below)")
+    k.add_argument("case_id", nargs="?", help="the case to approve, edit or reject")
+    k.add_argument("--answer", "-a", help="the case's new answer (edit, approve)")
+    k.add_argument("--question", "-q", action="append",
+                   help="replace the phrasings (repeatable); with approve: the phrasings to keep")
+    k.set_defaults(func=func, late_positionals=("case_id",))

@@ -113,7 +113,7 @@ def add_serve_commands(sub: Any) -> None:
     r.add_argument("--port", type=int)
     r.add_argument("--workers", type=int, default=1,
                    help="worker processes sharing the port (each loads the encoder and the index; default 1)")
-    r.set_defaults(func=cmd_run)
+    r.set_defaults(func=cmd_run, serves=True)
 
     c = sub.add_parser("chat", help="chat with the bot in this terminal (logs: <data_dir>/logs/chat.log, "
                                     "or the terminal's stderr with --verbose)")
@@ -121,7 +121,7 @@ def add_serve_commands(sub: Any) -> None:
     c.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                    help="log to this terminal's stderr (debug level) instead of the log file")
     c.add_argument("--demo", action="store_true", help="load the demo knowledge base when the KB is empty")
-    c.set_defaults(func=cmd_chat)
+    c.set_defaults(func=cmd_chat, serves=True)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)

@@ -51,6 +51,13 @@ class FirstMessage:
             s.reply(conv, out, meta={**meta, "kind": MessageKind.REPLY}, key=msg.key)
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason="acknowledges the answer right before", message_id=message_id)
+        if acknowledges(text) and d.action != "answer" and d.urgency == "normal" \
+                and s.nothing_said_before(conv, message_id):
+            # "ok" / "네" as the first word of a conversation: nothing to thank for or acknowledge; the way in
+            out = s.replies.render("label_greeting", language=lang)
+            s.reply(conv, out, meta={**meta, "kind": MessageKind.REPLY}, key=msg.key)
+            return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
+                           reason="acknowledges nothing yet said: asked for the question", message_id=message_id)
         if (d.action == "answer" or d.why in SEVERAL_MAY_ANSWER or d.why is Why.ASKS_PERSON) and d.urgency == "normal":
             # "how do I reset my password? also how do I cancel my subscription?": two questions the vote reads
             # as neither (or as the first only); each answered on its own when each can be, else as decided

@@ -192,6 +192,12 @@ class Steps:
             return False
         return not _PLEASED.match(text)
 
+    def nothing_said_before(self, conv: int, message_id: int) -> bool:
+        """Whether nothing was said to the customer before ``message_id`` in ``conv``: no message at all, or
+        only the customer's own (nothing of the bot's, an agent's or a notice to acknowledge or thank for)."""
+        prev = self.handoff.message_before(conv, message_id)
+        return prev is None or prev.author == "customer"
+
     def bot_just_said(self, conv: int, message_id: int, *kinds: MessageKind) -> bool:
         """Whether the message right before ``message_id`` in ``conv`` is the bot's, of one of ``kinds``
         (what makes "ask once, then act" questions ask only once)."""

@@ -65,6 +65,25 @@ def action_problem(action: str) -> str | None:
     return f"malformed button action {action[:40]!r}: expected {shapes[kind]}"
 
 
+def press_problem(ac: Aftercare, channel: str, customer: str, action: str) -> str | None:
+    """Why a well-formed press (:func:`action_problem` found none) cannot be acted on, for a 400: a rating
+    (``rate:<ticket>:<n>``) of a ticket that does not exist or is not this customer's (the same words for
+    both: nobody learns of another's ticket), or of one not resolved yet. None when it can be."""
+    kind, _, rest = action.partition(":")
+    if kind != "rate":
+        return None
+    ref = rest.rpartition(":")[0]
+    try:
+        t = ac.handoff.get(ref)
+    except HandoffError:
+        t = None
+    if t is None or t.channel != channel or t.customer_ref != customer:
+        return f"no ticket {ref} of yours to rate"
+    if t.status not in ("resolved", "closed"):
+        return f"ticket {t.public_id} is not resolved yet: a rating answers its resolution"
+    return None
+
+
 def feedback(ac: Aftercare, channel: str, customer: str, *, name: str = "", action: str) -> str | None:
     """Act on a button press (``fb:helped:<id>``, ``fb:human:<id>``, ``rate:<ticket>:<n>``,
     ``pick:<id>:<option|none>``); the text to show the customer, or None when the outbox will say it (a new
