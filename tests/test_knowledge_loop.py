@@ -361,3 +361,29 @@ def test_a_case_from_a_fault_ticket_answers_the_same_failure(ac: Aftercare, cli:
         how_to = "움직임 알림 설정은 어떻게 하나요?" if fault[0] == "움" else "how do I set up motion alerts?"
         how = _web(client, "how", how_to)
         assert how["case_id"] != case_id, how
+
+
+@pytest.mark.parametrize("question, not_helped, case_id", [
+    ("how do i turn on night vision", "still broken", "night-vision"),
+    ("how do i turn on night vision", "that didn't help", "night-vision"),
+    ("how do I reset my password?", "still doesn't work", "reset-password"),
+    ("야간 모드는 어떻게 켜요?", "그래도 안 돼요", "night-vision"),
+])
+def test_a_ticket_after_an_answer_that_did_not_help_names_the_question(ac: Aftercare, cli: Cli, question: str,
+                                                                       not_helped: str, case_id: str) -> None:
+    """The ticket opened by "still broken" under an answer is about the question that answer was for, not
+    "still broken"; the answer counts as not helpful on the Unanswered page and in the report, as "that didn't
+    help" does."""
+    import json
+
+    with web_client(ac) as client:
+        assert _web(client, "rae", question)["case_id"] == case_id
+        out = _web(client, "rae", not_helped)
+    assert out["action"] == "escalate" and out["ticket_id"], out
+    subject = ac.handoff.get(out["ticket_id"]).subject
+    assert subject.startswith(question + " — ") and subject != not_helped, subject
+    assert subject[:40] in cli("tickets", "list")
+    page = cli("kb", "unanswered")
+    assert "did not help" in page and question in page.split("did not help", 1)[1] and case_id in page, page
+    report = json.loads(cli("report", "--since", "30d", "--format", "json"))
+    assert report["deflection"]["not_helpful"] == 1 and report["not_helpful_cases"] == [{"key": case_id, "n": 1}]

@@ -149,8 +149,12 @@ class FirstMessage:
         reply before the ticket's news."""
         s = self.steps
         model = s.route(text)[0].name if vec is not None else ""  # the encoder that made ``vec``
+        subject = self._not_helped(msg, conv, message_id, text, d, lang=lang) or text
+        if subject != text and vec is not None:  # the problem it names, not "still broken", links problems
+            encoder = s.route(subject)[0]
+            vec, model = encoder.encode([subject])[0], encoder.name
         try:
-            t = s.handoff.create_ticket(conv, subject=text, label=d.label, confidence=d.confidence,
+            t = s.handoff.create_ticket(conv, subject=subject, label=d.label, confidence=d.confidence,
                                         priority=d.priority, impact=d.impact, reason=d.reason,
                                         transcript_messages=s.transcript_messages,
                                         product=str(msg.meta.get("product", ""))[:120],
@@ -204,6 +208,26 @@ class FirstMessage:
         meta = {**dmeta(d), "reason": d.reason, "case_ids": [x.case_id for _, x in answered]}
         return self._open_ticket(msg, conv, subject, message_id, d, vec, meta, lang=lang, asks_person=False,
                                  answered=answered)
+
+    def _not_helped(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision, *,
+                    lang: str) -> str:
+        """The subject of a ticket opened by a message saying the answer right before did not help ("still
+        broken", "그래도 안 돼요": it names nothing else, or its nearest case is the answer's): the question that
+        answer was for, "— answer did not help", and the message when it says more. The message counts as that
+        answer's "Talk to a person" (:meth:`_typed_verdict`). '' for any other message."""
+        s = self.steps
+        prev = s.handoff.message_before(conv, message_id)
+        if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
+            return ""
+        vague = is_vague(text)
+        if not vague and not (d.hits and d.hits[0].case_id == prev.meta.get("case_id")):
+            return ""
+        asked = s.handoff.message_before(conv, prev.id)
+        if asked is None or asked.author != "customer" or not asked.text.strip():
+            return ""
+        self._typed_verdict(msg, conv, message_id, text, d)
+        said = " — 답변으로 해결되지 않음" if lang == "ko" else " — answer did not help"
+        return f"{asked.text.strip()}{said}" + ("" if vague else f": {text}")
 
     def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision) -> None:
         """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that
