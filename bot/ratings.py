@@ -108,7 +108,8 @@ _STILL_BROKEN = re.compile(
     r"\bstill\b(?!\s+(?:good|great|fine|happy|grateful|thankful|works?|working|love|like))|"
     r"not (?:fixed|working|resolved)|"
     r"(?:doesn'?t|does not|isn'?t|is not|won'?t|didn'?t|did not) (?:work|fix|help|load|open|start|connect)|"
-    r"crash(?:es|ed|ing)?\b|broken|(?<!thanks )(?<!thank you )\bagain\b|"
+    r"crash(?:es|ed|ing)?\b|broken|"
+    r"(?<!thanks )(?<!thank you )(?<!works )(?<!working )(?<!online )(?<!fine )(?<!normal )\bagain\b|"
     r"아직(?:도)?|여전히|(?:또|다시|또다시)\s*(?:안|꺼|멈|끊|고장|오류|에러|나가|떨어)|"
     r"안 ?(?:돼|됨|되네|되요|켜져|열려)|꺼져|꺼짐|멈춰|멈췄|고장",
     re.IGNORECASE)

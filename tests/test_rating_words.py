@@ -18,6 +18,7 @@ SAID = [  # (language, typed, score, in the reply)
     ("ko", "아주 만족해요", 5, ""), ("ko", "보통이에요", 3, ""), ("ko", "별로예요", 2, ""), ("ko", "만족합니다", 4, ""),
     ("ko", "최고예요 감사합니다", 5, ""), ("ko", "10점 만점에 8점", 4, "8/10"),
     # what worked before keeps working
+    ("en", "5, works again now", 5, ""), ("en", "great, it's working again", 5, ""),
     ("en", "4/5 took a while", 4, ""), ("en", "five stars", 5, ""), ("ko", "5점이요", 5, ""),
     ("ko", "별 다섯 개요", 5, ""),
 ]
