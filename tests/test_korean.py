@@ -252,6 +252,17 @@ async def test_telegram_korean_customer(telegram: tuple[Aftercare, FakeBotAPI]) 
     assert buttons(notice[-1]) == ["1", "2", "3", "4", "5"] and "해결되었습니다" in notice[0]["text"]
 
 
+async def test_telegram_app_language_is_the_first_message_language(telegram: tuple[Aftercare, FakeBotAPI]) -> None:
+    """A customer whose Telegram app is in Korean and whose first message says nothing in words (an emoji)
+    is answered in Korean, as /start would have been; it was answered in English."""
+    _ac, api = telegram
+    first = api.update_text(CHAT, "🙏")
+    first["message"]["from"]["language_code"] = "ko"
+    api.push(first)
+    said = await api.wait_for("sendMessage", lambda p: int(p["chat_id"]) == CHAT)
+    assert korean(said[0]["text"]), said[0]["text"]
+
+
 # -- Slack ------------------------------------------------------------------------------------------
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -313,6 +313,7 @@ class TelegramChannel:
             return
         chat_id, name = self._who(update)
         text = msg.text or msg.caption or ""
+        user = update.effective_user
         incoming = IncomingMessage(
             channel=CHANNEL,
             customer=chat_id,
@@ -321,6 +322,8 @@ class TelegramChannel:
             attachments=attachments_of(msg),
             meta={"telegram_message_id": msg.message_id},
             key=f"telegram:{update.update_id}",  # handled once, however often the update is processed
+            # the customer's Telegram app's language until their words say otherwise (as /start does)
+            language=((user.language_code if user else None) or "").split("-")[0].lower(),
         )
         out = await self._pipeline(incoming)
         if out.action in ("refused", "error"):  # nothing was recorded: answer here
