@@ -170,7 +170,10 @@ class PhrasingCheck:
     other case (or offers that case among "did you mean" options). A phrasing collides when it is nearer
     to the other case than to its own case's other phrasings and either the bot takes it for that case
     or it is nearly the same as one of that case's phrasings (``duplicate_score``); alone, when it is
-    nearly the same as the other case's phrasing. Two phrasings of one new case asking two different things
+    nearly the same as the other case's phrasing, or is a question the draft's own ticket had answered with
+    that case and the bot still does (the question whose answer did not help is that case's: published alone
+    here it would be taken from it; an editor may otherwise write a case for a question another case answers
+    today, which is how answers improve). Two phrasings of one new case asking two different things
     ("can it be gift-wrapped?", "can I buy it in a shop?") are far from each other; that alone does not
     make one of them another case's."""
 
@@ -216,19 +219,36 @@ def check_phrasings(ac: Aftercare, case_id: str, phrasings: list[str]) -> list[P
         if st.embedder.name not in siblings:
             siblings[st.embedder.name] = np.asarray(st.embedder.encode(qs))
     dup = ac.config.console.duplicate_score
+    answered = _answered_on_ticket(ac, case_id)
     out: list[PhrasingCheck] = []
     for i, (q, (st, vec)) in enumerate(zip(qs, routed, strict=True)):
         other = next((h for h in st.kb.search_vector(vec, 5) if h.case_id != case_id), None)
         sims = siblings[st.embedder.name] @ vec
         own = max((float(sims[j]) for j in range(len(qs)) if j != i), default=None)
         taken = False
-        if other is not None and (own is None or float(other.score) > own):
+        # alone, a phrasing is taken only when it is a question the draft's ticket had answered by that case
+        # (an editor may write a new case for a question another case answers today: that is how answers improve)
+        if other is not None and (own is not None and float(other.score) > own
+                                  or own is None and (q.casefold(), other.case_id) in answered):
             d = ac.pipeline.decide(q)  # would a customer writing this get the other case today?
             taken = d.case_id == other.case_id and d.action == "answer" or other.case_id in d.options
         out.append(PhrasingCheck(text=q, other_case=other.case_id if other else None,
                                  other_score=float(other.score) if other else 0.0, own_score=own,
                                  duplicate_score=dup, taken=taken))
     return out
+
+
+def _answered_on_ticket(ac: Aftercare, case_id: str) -> set[tuple[str, str]]:
+    """``(question casefolded and scrubbed, case id)`` of each question the bot answered on the ticket case
+    ``case_id`` was proposed from (:func:`followed_answers`); empty for another case or a new one."""
+    try:
+        case = ac.kb.get(case_id)
+        if case.source != "ticket" or not case.source_ref:
+            return set()
+        messages = ac.handoff.transcript(ac.handoff.get(case.source_ref).id)
+    except (KBError, HandoffError):
+        return set()
+    return {(scrub(q).casefold(), c) for q, c in followed_answers(messages)}
 
 
 def approve_draft(ac: Aftercare, case_id: str, *, keep: list[str] | None = None,
