@@ -216,10 +216,12 @@ class FirstMessage:
         answer was for, "— answer did not help", and the message when it says more. The message counts as that
         answer's "Talk to a person" (:meth:`_typed_verdict`). '' for any other message."""
         s = self.steps
+        vague = is_vague(text)
+        if not vague and d.why is not Why.ASKS_PERSON and "answered right before" not in d.reason:
+            return ""  # a message naming its own problem is its ticket's subject (and costs no look back)
         prev = s.handoff.message_before(conv, message_id)
         if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
             return ""
-        vague = is_vague(text)
         if not vague and not (d.hits and d.hits[0].case_id == prev.meta.get("case_id")):
             return ""
         asked = s.handoff.message_before(conv, prev.id)
