@@ -22,6 +22,8 @@ KEY_CHARS = 200  # idempotency keys are cut to the column's width
 
 
 ABSENT_KEYS = "absent_message_keys"  # Session.info: idempotency keys a unit of work found not stored
+LAST_ID = 2**31 - 1  # message ids are 32-bit integers: "before LAST_ID" is the conversation's last message
+BEFORE = "message_before"  # Session.info: (conversation, message id) -> the message before it, in a unit of work
 
 
 def key_row(s: Session, key: str) -> MessageKey | None:
@@ -114,6 +116,7 @@ class Conversations:
             m = Message(conversation_id=conversation_id, ticket_id=ticket_id, author=author,
                         author_name=author_name, text=text, meta=meta or {}, created_at=self.ctx.now())
             s.add(m)
+            s.info.pop(BEFORE, None)
             if author == "customer" and ticket_id is not None:
                 self.lifecycle.customer_wrote(s, ticket_id)
             if key:
@@ -168,11 +171,21 @@ class Conversations:
     # -- reading ----------------------------------------------------------------------------------------
 
     def message_before(self, conversation_id: int, message_id: int) -> MessageView | None:
-        """The conversation's message just before ``message_id`` (any author), if there is one."""
+        """The conversation's message just before ``message_id`` (any author), if there is one. Inside a unit
+        of work (one message's transaction) the answer is kept for the rest of it: the flow's steps ask it
+        several times about the same message, one statement in all."""
         with self.ctx.sessions() as s:
+            # kept for a stored message's id only (later messages get higher ids), never for "the last one"
+            seen: dict[tuple[int, int], MessageView | None] | None = (
+                s.info.setdefault(BEFORE, {}) if getattr(s, "lent", False) and message_id < LAST_ID else None)
+            if seen is not None and (conversation_id, message_id) in seen:
+                return seen[(conversation_id, message_id)]
             m = s.scalar(select(Message).where(Message.conversation_id == conversation_id, Message.id < message_id)
                          .order_by(Message.id.desc()).limit(1))
-            return message_view(m) if m is not None else None
+            view = message_view(m) if m is not None else None
+            if seen is not None:
+                seen[(conversation_id, message_id)] = view
+            return view
 
     def customer_sent_since(self, channel: str, customer_ref: str, since: datetime) -> tuple[int, datetime | None]:
         """How many messages the customer wrote since ``since``, and when the oldest of them was."""
