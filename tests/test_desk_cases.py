@@ -108,7 +108,8 @@ def test_a_rating_correction_replaces_the_first_and_the_ticket_stays_resolved(cl
 
 
 def test_assign_takes_only_active_agents_on_the_command_line_and_in_the_console(client, ac: Aftercare,
-                                                                                 cli: Cli) -> None:
+                                                                                 cli: Cli, monkeypatch) -> None:
+    monkeypatch.setenv("AFTERCARE_AGENT", "root")  # who assigns: an active agent, as every desk command needs
     tid = say(client, "sol", "the app crashes every time I upload a photo")["ticket_id"]
     out = cli("tickets", "assign", tid, "nobody-here", code=1)
     assert "not an active agent" in out and "ann" in out

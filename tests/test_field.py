@@ -227,7 +227,7 @@ def test_agents_may_type_a_ticket_id_short(app, cli) -> None:
         assert "AC-000001" in cli("tickets", "show", ref), ref
     assert "no ticket" in cli("tickets", "show", "AC-2", code=1)
     assert "no ticket" in cli("tickets", "show", "XY-1", code=1)
-    cli("tickets", "priority", "ac-1", "URGENT")  # and a value in capitals
+    cli("tickets", "priority", "ac-1", "URGENT", "--agent", "ann")  # and a value in capitals
     assert app.handoff.get(tid).priority == "urgent"
 
 

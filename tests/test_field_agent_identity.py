@@ -1,8 +1,8 @@
-"""Field cases of who acts in an agent's command: ``tickets reply``, ``tickets claim`` and ``tickets resolve``
-refuse a name that is no active agent, as ``tickets assign`` does, when the desk has agents; without
-``--agent`` the identity comes from ``AFTERCARE_AGENT`` (else ``$USER``) and, when there is none, the
-command asks for one instead of acting as "agent"; the resolution notice the customer sees in the web chat
-is authored by the agent who resolved."""
+"""Field cases of who acts in an agent's command: ``tickets reply``, ``claim``, ``resolve`` and every other
+desk command (assign, priority, wait, reopen, merge, close, problems resolve) refuse a name that is no active
+agent, as ``tickets assign`` does, when the desk has agents; without ``--agent`` the identity comes from
+``AFTERCARE_AGENT`` (else ``$USER``) and, when there is none, the command asks for one instead of acting as
+"agent"; the resolution notice the customer sees in the web chat is authored by the agent who resolved."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _ticket(client, customer: str) -> str:
 
 def test_an_unknown_agent_is_refused_as_assign_refuses_it(ac, cli, client, monkeypatch) -> None:
     tid = _ticket(client, "who1")
-    refused = cli("tickets", "assign", tid, "mia", code=1)
+    refused = cli("tickets", "assign", tid, "mia", "--agent", "ann", code=1)
     assert "'mia' is not an active agent (active agents: ann, bob, root)" in refused
     out = cli("tickets", "reply", tid, "We are on it.", "--agent", "mia", code=1)
     assert "'mia' is not an active agent (active agents: ann, bob, root)" in out and "We are on it." in out
@@ -67,3 +67,24 @@ def test_without_agents_configured_the_identity_is_asked_for(app, cli, client, m
     monkeypatch.setenv("USER", "alex")
     cli("tickets", "reply", tid, "We are on it.")
     assert app.handoff.get(tid).assignee == "alex"
+
+
+def test_every_desk_command_acts_as_an_active_agent(ac, cli, client, monkeypatch) -> None:
+    """wait, priority, reopen, close, merge and problems resolve took $USER (or "agent") unchecked: the
+    ticket's history named someone who is no agent. They refuse such a name as reply does, and act as
+    AFTERCARE_AGENT when no --agent is given."""
+    tid = _ticket(client, "who4")
+    other = _ticket(client, "who5")
+    for args in (("wait", tid), ("priority", tid, "urgent"), ("close", tid), ("reopen", tid),
+                 ("merge", other, tid, "--yes")):
+        out = cli("tickets", *args, "--agent", "mia", code=1)
+        assert "'mia' is not an active agent" in out, (args, out)
+        out = cli("tickets", *args, code=1)  # no identity at all: asked for
+        assert "give --agent NAME" in out, (args, out)
+    assert ac.handoff.get(tid).status == "new" and ac.handoff.get(tid).priority != "urgent"
+    assert "'mia' is not an active agent" in cli("problems", "resolve", "PRB-1", "fixed", "--agent", "mia", code=1)
+    monkeypatch.setenv("AFTERCARE_AGENT", "bob")
+    cli("tickets", "wait", tid)
+    cli("tickets", "priority", tid, "urgent")
+    actors = [e.actor for e in ac.handoff.events(tid) if e.actor != "bot"]
+    assert actors and set(actors) == {"bob"}, actors

@@ -81,6 +81,7 @@ def test_reassign_priority_merge_close(app, cli: Cli) -> None:  # type: ignore[n
     assert a and b and a != b
     due_before = app.handoff.get(a).resolution_due
     cli("agents", "set", "dan", "--away")
+    cli("agents", "set", "lead", "--away")  # the team lead acts on tickets; an agent, away from the rotation
     cli("tickets", "assign", a, "dan", "--agent", "lead")
     assert app.handoff.get(a).assignee == "dan"
     cli("tickets", "priority", a, "urgent", "--agent", "lead", "--reason", "VIP customer")

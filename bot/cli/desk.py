@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from bot.cli.kb import review_parser
 from handoff.errors import HandoffError
 from handoff.views import TicketView
 
-AGENT = os.environ.get("USER", "agent")
+AGENT_HELP = "who does it (default: $AFTERCARE_AGENT, else $USER; an active agent when the desk has agents)"
 
 
 def _when(t: datetime | None) -> str:
@@ -67,42 +66,49 @@ def cmd_assign(args: argparse.Namespace) -> int:
     from bot.console.users import active_agents
 
     ac = open_app(args)
+    actor = acting_agent(ac, args.agent)
     roster = active_agents(ac.sessions, [a.name for a in ac.handoff.agents()])
-    return _show(ac.handoff.assign(args.ticket, args.to, actor=args.agent, roster=roster), f"assigned to {args.to}")
+    return _show(ac.handoff.assign(args.ticket, args.to, actor=actor, roster=roster), f"assigned to {args.to}")
 
 
 def cmd_priority(args: argparse.Namespace) -> int:
-    t = open_app(args).handoff.set_priority(args.ticket, args.priority, actor=args.agent, reason=args.reason or "")
+    ac = open_app(args)
+    t = ac.handoff.set_priority(args.ticket, args.priority, actor=acting_agent(ac, args.agent),
+                                reason=args.reason or "")
     return _show(t, f"priority set; resolution due {_when(t.resolution_due)} UTC")
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    return _show(open_app(args).handoff.wait(args.ticket, args.agent), "waits on the customer (SLA clock paused)")
+    ac = open_app(args)
+    return _show(ac.handoff.wait(args.ticket, acting_agent(ac, args.agent)), "waits on the customer (SLA clock paused)")
 
 
 def cmd_reopen(args: argparse.Namespace) -> int:
-    return _show(open_app(args).handoff.reopen(args.ticket, args.agent, reason=args.reason or ""), "reopened")
+    ac = open_app(args)
+    return _show(ac.handoff.reopen(args.ticket, acting_agent(ac, args.agent), reason=args.reason or ""), "reopened")
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from handoff.errors import MergeNeedsConfirmation
 
-    h = open_app(args).handoff
+    ac = open_app(args)
+    h, agent = ac.handoff, acting_agent(ac, args.agent)
     try:
-        t = h.merge(args.ticket, args.into, args.agent, confirm=args.yes)
+        t = h.merge(args.ticket, args.into, agent, confirm=args.yes)
     except MergeNeedsConfirmation as e:
         if not sys.stdin.isatty():
             raise MergeNeedsConfirmation(f"{e} (pass --yes to confirm)") from e
         if input(f"{e} [y/N] ").strip().lower() not in ("y", "yes"):
             print("not merged")
             return 1
-        t = h.merge(args.ticket, args.into, args.agent, confirm=True)
+        t = h.merge(args.ticket, args.into, agent, confirm=True)
     print(f"{h.get(args.ticket).public_id} merged into {t.public_id} and closed ({t.public_id} is {t.status})")
     return 0
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    return _show(open_app(args).handoff.close(args.ticket, args.agent, reason=args.reason or ""), "closed")
+    ac = open_app(args)
+    return _show(ac.handoff.close(args.ticket, acting_agent(ac, args.agent), reason=args.reason or ""), "closed")
 
 
 def cmd_agents_list(args: argparse.Namespace) -> int:
@@ -171,7 +177,8 @@ def cmd_problems_show(args: argparse.Namespace) -> int:
 def cmd_problems_resolve(args: argparse.Namespace) -> int:
     from bot.workflows import resolve_problem
 
-    done = resolve_problem(open_app(args), args.problem, args.agent, args.resolution)
+    ac = open_app(args)
+    done = resolve_problem(ac, args.problem, acting_agent(ac, args.agent), args.resolution)
     print(
         f"{args.problem.upper()} resolved; {len(done)} tickets resolved and their customers notified: "
         + ", ".join(t.public_id for t in done)
@@ -262,14 +269,13 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
     def ticket_cmd(name: str, fn: Any, help: str) -> argparse.ArgumentParser:
         k: argparse.ArgumentParser = tickets.add_parser(name, help=help)
         k.add_argument("ticket")
-        k.add_argument("--agent", default=AGENT, help="who does it (default: $USER)")
+        k.add_argument("--agent", help=AGENT_HELP)
         k.set_defaults(func=fn)
         return k
 
     k = tickets.add_parser("claim", help="take an open ticket (of two agents at once, one wins)")
     k.add_argument("ticket")
-    k.add_argument("--agent", help="who claims it (default: $AFTERCARE_AGENT, else $USER; an active agent when "
-                                       "the desk has agents)")
+    k.add_argument("--agent", help=AGENT_HELP)
     k.set_defaults(func=cmd_claim)
     ticket_cmd("assign", cmd_assign, "(re)assign to an agent").add_argument("to")
     ticket_cmd("priority", cmd_priority, "change the priority; SLA due times follow").add_argument(
@@ -315,7 +321,7 @@ def add_desk_commands(sub: Any, tickets: Any, kb: Any) -> None:
     k = pr.add_parser("resolve", help="resolve the problem and every linked ticket; customers are notified")
     k.add_argument("problem")
     k.add_argument("resolution")
-    k.add_argument("--agent", default=AGENT)
+    k.add_argument("--agent", help=AGENT_HELP)
     k.set_defaults(func=cmd_problems_resolve)
 
     review_parser(kb, cmd_kb_review)
