@@ -113,6 +113,13 @@ def chat_of(body: str) -> str:
     return f"update:{data.get('update_id')}"
 
 
+def _app_language(update: Update) -> str:
+    """The language of the customer's Telegram app (``language_code`` without its region, lower case:
+    "ko" for "ko-KR"), "" when Telegram does not say."""
+    user = update.effective_user
+    return ((user.language_code if user else None) or "").split("-")[0].lower()
+
+
 def keyboard(buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
@@ -284,8 +291,7 @@ class TelegramChannel:
         conv = h.conversation(CHANNEL, chat_id, name=name)
         lang = h.language(conv)
         if lang is None:
-            user = update.effective_user
-            code = ((user.language_code if user else None) or "").split("-")[0].lower()
+            code = _app_language(update)
             lang = code if code in LANGUAGES else self.ac.replies.language
             h.set_language(conv, lang)
         return lang
@@ -313,7 +319,6 @@ class TelegramChannel:
             return
         chat_id, name = self._who(update)
         text = msg.text or msg.caption or ""
-        user = update.effective_user
         incoming = IncomingMessage(
             channel=CHANNEL,
             customer=chat_id,
@@ -323,7 +328,7 @@ class TelegramChannel:
             meta={"telegram_message_id": msg.message_id},
             key=f"telegram:{update.update_id}",  # handled once, however often the update is processed
             # the customer's Telegram app's language until their words say otherwise (as /start does)
-            language=((user.language_code if user else None) or "").split("-")[0].lower(),
+            language=_app_language(update),
         )
         out = await self._pipeline(incoming)
         if out.action in ("refused", "error"):  # nothing was recorded: answer here
