@@ -13,7 +13,8 @@ messages joining an open ticket are mixed as on a desk.
 
 Printed per worker count: messages, throughput (messages/s over the whole run), p50/p99 latency of a
 message (request to response), HTTP errors, the server's CPU time per message (its processes, from /proc:
-a figure other jobs on the machine disturb far less than the wall-clock ones), and the ratio of the
+a figure other jobs on the machine disturb far less than the wall-clock ones), the database transactions
+and rows read per message (``pg_stat_database``: round trips the desk's own work costs), and the ratio of the
 throughput to the serving encoder's batched throughput (``--batch`` texts per call, in this process):
 how close the whole desk gets to the encoder's own ceiling. Bounded: ``--max-seconds`` per run (default
 180) stops sending; every process is stopped at the end.
@@ -102,6 +103,25 @@ def drop_database(name: str) -> None:
     admin.dispose()
 
 
+def database_counts(name: str) -> tuple[int, int]:
+    """Transactions (committed + rolled back) and rows read (returned + fetched) of database ``name`` so far,
+    from ``pg_stat_database`` (as its server processes last reported them: read after they exit for exact
+    figures). (0, 0) where the view cannot be read."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+            row = c.execute(sa.text("SELECT xact_commit + xact_rollback, tup_returned + tup_fetched "
+                                    "FROM pg_stat_database WHERE datname = :n"), {"n": name}).one_or_none()
+    except sa.exc.SQLAlchemyError:
+        return 0, 0
+    finally:
+        admin.dispose()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
 def cpu_seconds(root: int) -> float:
     """CPU time (user + system, seconds) of process ``root`` and its descendants, from /proc (Linux; 0 where
     /proc cannot be read): what the server under test spent, whatever else the machine runs."""
@@ -181,6 +201,7 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
                              "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     latencies: list[float] = []
+    tx0 = tx1 = (0, 0)
     errors = silent = 0
     server_cpu = 0.0
     silenced: list[tuple[int, int, str]] = []  # Telegram messages processed without a reply: chat, update, text
@@ -190,8 +211,12 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
 
     watch = sa.create_engine(db_url, pool_size=4)
 
+    polls = 0
+
     def processed(update_id: str) -> bool:
         """Whether the worker has processed the stored Telegram update (its inbox row is done or failed)."""
+        nonlocal polls
+        polls += 1
         with watch.connect() as conn:
             status = conn.execute(sa.text("SELECT status FROM inbound_updates WHERE source = 'telegram' "
                                           "AND external_id = :u"), {"u": update_id}).scalar()
@@ -264,6 +289,9 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
 
             t0 = time.perf_counter()
             cpu0 = cpu_seconds(proc.pid)
+            await asyncio.sleep(1.1)  # the warm-up's statistics reach pg_stat_database (reported every second)
+            tx0 = database_counts(db_name)
+            polls = 0
             await asyncio.gather(*(conversation(c) for c in range(args.conversations)))
             wall = time.perf_counter() - t0
             server_cpu = cpu_seconds(proc.pid) - cpu0
@@ -282,12 +310,17 @@ async def run_once(workers: int, args: argparse.Namespace, pool: list[str]) -> d
         except subprocess.TimeoutExpired:
             proc.kill()
         await bot_api.stop()
-        watch.dispose()
+        watch.dispose()  # its server processes exit and report: the counts below are complete
+        time.sleep(0.5)
+        tx1 = database_counts(db_name)
         drop_database(db_name)
         shutil.rmtree(data, ignore_errors=True)
     ms = np.asarray(latencies) * 1000
     return {"workers": workers, "messages": len(latencies), "seconds": round(wall, 2),
             "server_cpu_ms_per_message": round(1000 * server_cpu / max(1, len(latencies)), 1),
+            # the load test's own polls of the inbox are one transaction each: not the server's
+            "transactions_per_message": round((tx1[0] - tx0[0] - polls) / max(1, len(latencies)), 1),
+            "rows_read_per_message": round((tx1[1] - tx0[1]) / max(1, len(latencies)), 1),
             "throughput": round(len(latencies) / wall, 1), "p50_ms": round(float(np.percentile(ms, 50)), 1),
             "p99_ms": round(float(np.percentile(ms, 99)), 1), "errors": errors, "silent": silent,
             "telegram_sends": len(bot_api.of("sendMessage")), "silenced": silenced, "lost": lost}
@@ -323,7 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {r['errors']} errors, {r['silent']} Telegram messages "
               f"processed without a reply within 5 s ({r['lost']} still without one 30 s after the run); "
               f"ratio to the batched encoder {r['ratio_to_batched_encoder']}; the server's CPU "
-              f"{r['server_cpu_ms_per_message']} ms a message; 1-min load average after "
+              f"{r['server_cpu_ms_per_message']} ms a message, {r['transactions_per_message']} database "
+              f"transactions and "
+              f"{r['rows_read_per_message']} rows read a message; 1-min load average after "
               f"{r['load_1min']} ({os.cpu_count()} CPUs)")
         for chat, update_id, text in r["silenced"]:
             print(f"  no reply within 5 s: chat {chat}, update {update_id}: {text!r}")

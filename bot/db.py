@@ -85,9 +85,47 @@ def make_engine(url: str, *, pool_size: int = 5, sqlite_synchronous: str = "norm
 
         event.listen(engine, "before_cursor_execute", refuse_unstorable)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    # LIFO: the connection used last is lent next, so a busy worker's connections never sit idle long
+    # enough to need a ping (ping_when_idle), and the ones a quiet worker keeps are the few it needs
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_use_lifo=True)
     event.listen(engine, "before_cursor_execute", refuse_unstorable)
+    ping_when_idle(engine)
     return engine
+
+
+PING_AFTER_IDLE_S = 1.0  # a pooled connection unused for longer is pinged before it is lent out
+
+
+def ping_when_idle(engine: Engine, idle_s: float | None = None) -> None:
+    """Ping a pooled connection before lending it out only when it has been idle for more than ``idle_s``
+    seconds (a fresh one never): SQLAlchemy's ``pool_pre_ping`` pings at every checkout, a round trip of its
+    own before each transaction (a quarter of all statements under load, ``bench/load.py``). A connection
+    the server dropped while it sat idle (a restart, a network cut) fails the ping and is replaced before
+    anyone uses it, as with ``pool_pre_ping`` (SQLAlchemy's "pessimistic" disconnect handling, by its
+    checkout-event recipe); one that breaks within ``idle_s`` of its last use fails its first statement
+    instead, which invalidates the pool (SQLAlchemy's "optimistic" handling) and reaches the caller as a
+    transient error: the message pipeline retries it (:func:`with_retries`), a web call answers 503.
+    ``idle_s`` defaults to :data:`PING_AFTER_IDLE_S` as it is when the engine is made."""
+    limit = PING_AFTER_IDLE_S if idle_s is None else idle_s
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since <= limit:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:  # noqa: BLE001 - any failure: the pool connects anew (up to three times)
+            raise DisconnectionError(f"pooled connection failed its ping: {e.__class__.__name__}") from e
 
 
 class UnitConflict(Exception):
