@@ -76,6 +76,10 @@ def test_a_question_with_a_fault_still_opens_a_ticket(ko_app: Callable[..., Afte
     ("what wifi does the camera need? also can i use it outside?", "outdoor-use", "what wifi does the camera need?"),
     ("비밀번호는 어떻게 재설정하나요? 그리고 카메라가 왜 계속 재부팅되나요?", "reset-password",
      "카메라가 왜 계속 재부팅되나요?"),
+    # a short Korean question beside an answered one was dropped without a word: the whole was one question
+    ("비밀번호는 어떻게 바꿔요? 그리고 학생 할인 있나요?", "reset-password", "학생 할인 있나요?"),
+    ("how do I reset my password? also is there a student discount?", "reset-password",
+     "is there a student discount?"),
 ])
 def test_questions_a_case_answers_are_answered_when_another_goes_to_a_person(
         ko_app: Callable[..., Aftercare], text: str, case_id: str, rest: str) -> None:
