@@ -307,6 +307,12 @@ def _asks(part: str) -> bool:
     return bool(_Q_OPENING.match(part))
 
 
+def asks(text: str) -> bool:
+    """Whether ``text`` is a question or a request by its form: it ends with a question mark, opens as one
+    ("how do I...", "is there...", "please..."), or (Korean) ends as one ("...나요", "...어때요", "...주세요")."""
+    return _asks(text.strip())
+
+
 def questions_in(text: str, *, most: int = 3) -> list[str]:
     """The separate questions of a message that asks two or three things ("how do I reset my password? also
     how do I cancel my subscription?", "how long does shipping take and can I return it?", "1) ... 2) ...",
