@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from bot.db import UNIT_CONFLICTS, DatabaseUnavailable, is_transient, with_retries
+from bot.flow.after_resolution import AfterResolution
 from bot.flow.clarify import Clarifier, could_pick
 from bot.flow.first_message import FirstMessage
 from bot.flow.open_ticket import OpenTicket
@@ -32,7 +33,7 @@ from bot.normalize import readable, without_controls
 from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language
-from classifier.router import UNSURE, Decision, Router, Why
+from classifier.router import Decision, Router, Why
 from handoff.models import MessageKind
 from handoff.service import Handoff
 from kb.embedder import Embedder
@@ -88,6 +89,8 @@ class Pipeline:
         self.open_ticket = OpenTicket(self.steps, fault_labels=fault_labels,
                                       new_issue_similarity=new_issue_similarity)
         self.first_message = FirstMessage(self.steps, self.clarifier)
+        self.after_resolution = AfterResolution(self.steps, fault_labels=fault_labels,
+                                                new_issue_similarity=new_issue_similarity)
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         """Handle one message. With ``msg.key`` it is handled once whatever is retried: a retry after a
@@ -210,10 +213,6 @@ class Pipeline:
             self.metrics.decided(time.perf_counter() - t0)
         return d, v
 
-    @staticmethod
-    def _bot_handles(d: Decision) -> bool:
-        return d.action == "answer" or (d.action == "reply" and d.label != UNSURE)
-
     def _handle(self, msg: IncomingMessage) -> Outcome:
         """``_handle_text``, its Outcome marked with the language its replies speak."""
         try:
@@ -275,9 +274,10 @@ class Pipeline:
             rated = take_rating(self.handoff, self.replies, conv, msg, text, language=lang)
             if rated is not None:
                 return rated
-        if ticket is None and not created:  # within the reopen window after a resolution: reopen it, unless the
-            # bot can answer it itself (a usage question, thanks; not a message it is unsure about)
-            ticket = self.handoff.reopen_recent(conv, unless=lambda: self._bot_handles(decided[0]))
+        if ticket is None and not created:  # within the reopen window after a resolution: reopen it when the
+            # message is about the same issue (bot.flow.after_resolution); a new question or fault starts afresh
+            ticket = self.handoff.reopen_recent(
+                conv, unless=lambda: not self.after_resolution.reopens(conv, text, decided))
         customer_msg = self.handoff.record(conv, "customer", without_controls(original),
                                            ticket_id=ticket.id if ticket else None,
                                            author_name=msg.customer_name, meta=meta, key=msg.key)

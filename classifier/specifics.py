@@ -34,7 +34,7 @@ fix fixed sort sorted happen happened happening happens
 app apps application program software system service site website device product account thing
 answer answers answered reply response question questions ask asked that's thats
 person human agent someone somebody people real live staff support team operator representative
-talk speak chat want need let connect transfer call contact same
+talk speak chat want need let connect transfer call contact same back recur recurs recurring recurred
 """
 GENERIC = frozenset(_GENERIC_WORDS.split())
 
@@ -60,7 +60,7 @@ _KO_GENERIC_STEMS = """
 이거 그거 저거 뭔가 뭐가 뭐지 무슨 어떻게 왜요 이렇게 그렇게 어플 애플 기기 제품 서비스 프로그램 시스템
 상담 사람 직원 담당 연결 답변 대답 소용 쓸모 확인 처리 해주 해 줘 주세요 부탁 있어 있어요 없어 없어요 있는
 해요 했어 했는 하는 하고 싶어 싶은 같아 같은 것 거 게 건 걸 네요 나요 났어 났는 나는 나서 생겼 생긴
-안녕 감사 고마 고맙 죄송 미안 네 예 아니 아뇨 그리고 근데 그런데 하지만 그래서 혹시 다른
+안녕 감사 고마 고맙 죄송 미안 네 예 아니 아뇨 그리고 근데 그런데 하지만 그래서 혹시 다른 그래 재발
 """
 KO_GENERIC_STEMS = tuple(sorted(set(_KO_GENERIC_STEMS.split()), key=len, reverse=True))
 _KO_SHORT_WORDS = """
@@ -89,7 +89,8 @@ def is_vague(text: str) -> bool:
     "아직도 고장났어요", "도와주세요" (any word that is not a generic stem with its endings names
     something: "카메라가 안 켜져요" is not vague). Text in another script without spaces between words
     (Japanese, Chinese) is never judged vague here."""
-    found = words(text)
+    # bare jamo ("ㅠㅠ" crying, "ㅋㅋ" laughter) beside words name nothing; alone they are no words
+    found = [w for w in words(text) if not all("\u3131" <= ch <= "\u318e" for ch in w)]
     if not found:
         return False
     for w in found:
@@ -178,16 +179,16 @@ def states_failure(text: str) -> bool:
 # something else says so: "also", "another", "other", "new", "as well"; Korean 그리고, 다른, 또 다른, 새로운.
 _GOES_ON = re.compile(
     r"\b(?:still|again|same|any\s+(?:news|update|progress)|anymore|any\s+more|yet|keeps?|it'?s\s+been"
-    r"|once\s+more)\b"
-    r"|아직|여전히|계속|다시|똑같|마찬가지|그대로|또(?!\s*다른)", re.IGNORECASE)
+    r"|once\s+more|(?:it'?s|it\s+is|is|came|comes|coming|are)\s+back|recurr\w*)\b"
+    r"|아직|여전히|계속|다시|똑같|마찬가지|그대로|재발|또(?!\s*다른)", re.IGNORECASE)
 _SOMETHING_ELSE = re.compile(r"\b(?:also|another|other|new|as\s+well|too|different)\b|그리고|다른|새로운|추가로",
                              re.IGNORECASE)
 
 
 def goes_on(text: str) -> bool:
     """Whether ``text`` goes on about what the customer already reported ("it crashed again just now",
-    "any news? it still shows black", "아직도 검은 화면이에요") rather than bringing up something else
-    ("also the app won't open now", "또 다른 문제가 있어요"): a message on an open ticket that does is
+    "any news? it still shows black", "it's back", "아직도 검은 화면이에요", "재발했어요") rather than bringing
+    up something else ("also the app won't open now", "또 다른 문제가 있어요"): a message on an open ticket that does is
     never flagged as a new issue, however little its words resemble the first report."""
     return bool(_GOES_ON.search(text)) and not _SOMETHING_ELSE.search(text)
 

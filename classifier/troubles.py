@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from classifier.specifics import goes_on
+from classifier.specifics import _SOMETHING_ELSE, goes_on
 
 _KINDS = {
     "connection": r"disconnect|\bdrop(?:s|ped|ping)?\b|offline|\bconnect|connection|signal|wi-?fi|internet|network"
@@ -27,12 +27,55 @@ _KINDS = {
 }
 _KIND_RES = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _KINDS.items()}
 SHORT_WORDS = 10  # a follow-up of at most this many words
+# kinds a customer cannot tell apart: a camera that went offline and one that turned off ("또 꺼졌어요" on a
+# ticket about the camera going offline) look the same from the app
+_RELATED = {"connection": frozenset({"power"}), "power": frozenset({"connection"})}
+# "works again now, thanks", "still fine": the trouble is gone, not back (unless a "not"/"안" says otherwise)
+_FINE = re.compile(r"\b(?:works?|worked|working|fine|good|great|perfect|thanks?|thank\s+you|helped|solved|fixed)\b"
+                   r"|잘\s*(?:돼|되|됩|됐)|괜찮|감사|고마|해결\s*(?:됐|되었)", re.IGNORECASE)
+_NOT = re.compile(r"\b(?:not|no|never|nope)\b|n['’]?t\b|안\s*|못\s*|broken|fail|offline|crash|dead|error",
+                  re.IGNORECASE)
 
 
 def troubles(text: str) -> frozenset[str]:
     """The kinds of trouble ``text`` names (see ``_KINDS``): e.g. {"connection"} for "it dropped again",
     {"crash"} for "앱이 또 튕겨요"; empty when it names none ("it happened again")."""
     return frozenset(kind for kind, pattern in _KIND_RES.items() if pattern.search(text))
+
+
+def something_else(text: str) -> bool:
+    """Whether ``text`` says it brings up something besides what was reported ("also", "another", "too",
+    "new", "by the way ... too"; Korean 그리고, 다른, 새로운, 추가로)."""
+    return bool(_SOMETHING_ELSE.search(text))
+
+
+def related(kinds: frozenset[str] | set[str]) -> frozenset[str]:
+    """``kinds`` of trouble and those a customer cannot tell apart from them (offline and off: ``_RELATED``)."""
+    return frozenset(kinds).union(*(_RELATED.get(k, frozenset()) for k in kinds))
+
+
+def recurs(text: str) -> bool:
+    """Whether ``text`` is a short message (at most ``SHORT_WORDS`` words) saying a trouble is back or still
+    there ("again", "same problem again", "happening again :(", "it's back", "또요", "또 그래요 ㅠㅠ", "다시
+    그래요", "재발했어요"; :func:`classifier.specifics.goes_on`), not that it works now ("works again now,
+    thanks", "still fine") nor that something else is wrong ("another problem")."""
+    if len(text.split()) > SHORT_WORDS or not goes_on(text):
+        return False
+    return not (_FINE.search(text) and not _NOT.search(text))
+
+
+def other_trouble(text: str, reported: list[str]) -> bool:
+    """Whether ``text`` names a kind of trouble (:func:`troubles`) and none of it is, or looks like, a kind
+    named in ``reported`` (a ticket's subject and what the customer said on it): "the app crashes when I
+    upload a photo" after a ticket about a camera going offline. False when it names none ("5 cameras are
+    broken") or a kind reported before."""
+    named = troubles(text)
+    if not named:
+        return False
+    before: set[str] = set()
+    for said in reported:
+        before |= troubles(said)
+    return not (named & related(before))
 
 
 def same_trouble_again(text: str, reported: list[str]) -> bool:
@@ -48,4 +91,4 @@ def same_trouble_again(text: str, reported: list[str]) -> bool:
     before: set[str] = set()
     for said in reported:
         before |= troubles(said)
-    return bool(named & before)
+    return bool(named & related(before))

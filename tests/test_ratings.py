@@ -79,11 +79,14 @@ def test_a_number_that_counts_things_is_not_a_rating(chat: FakeChannel) -> None:
         out = chat.push(typed, customer=customer)
         assert out.action != "rated", (typed, out)
         assert ac.handoff.rating(tid) is None, typed
-        # handled like any message after a resolution: the ticket reopens and takes it, unless the
-        # bot answers it itself; the rating question stays open only then
+        # handled like any message after a resolution: the ticket reopens and takes it when it is about
+        # the same issue; a different question is a new ticket; the bot answers what it can, and the rating
+        # question stays open then
         if out.action == "joined":
             assert out.ticket_id == tid and ac.handoff.get(tid).status != "resolved", typed
             assert typed in [m.text for m in ac.handoff.transcript(tid) if m.author == "customer"]
+        elif out.action == "escalate":
+            assert out.ticket_id != tid and ac.handoff.get(tid).status == "resolved", typed
         else:
             assert out.action in ("answer", "reply"), (typed, out)
             assert ac.handoff.get(tid).status == "resolved", typed
