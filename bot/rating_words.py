@@ -17,17 +17,29 @@ _KO_TEN = re.compile(r"^\s*10\s*점\s*만점에\s*(?P<n>10|[0-9])\s*점(?:이에
                      r"\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$", re.S)
 
 
+# 1-100: a fifth, rounded up (100 -> 5, 85 -> 5, 80 -> 4, 1 -> 1; 0 -> 1)
+_HUNDRED = re.compile(r"""^\s*(?P<n>100|[1-9]?[0-9])(?![\d.,]\d)
+    (?P<scale>\s*/\s*100|\s+(?:out\s+)?of\s+(?:100|a\s+hundred))(?![\d.,]\d|\d)
+    (?:\s*(?:points?)\b)?\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$""", re.S | re.I | re.X)
+_KO_HUNDRED = re.compile(r"^\s*100\s*점\s*만점에\s*(?P<n>100|[1-9]?[0-9])\s*점"
+                         r"(?:이에요|이예요|입니다|이요|요)?(?![가-힣])"
+                         r"\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$", re.S)
+
+
 def on_ten(text: str) -> tuple[int, str, str, bool] | None:
-    """A score on a 1-10 scale at the start of ``text`` as ``(score 1-5, rest, "n/10", set off)``: set off
-    is whether a separator ("!", "-", ",") comes before the rest. None when there is none."""
-    m = _TEN.match(text) or _KO_TEN.match(text)
+    """A score on a 1-10 scale (or 1-100: "85/100", "100점 만점에 90점") at the start of ``text`` as ``(score
+    1-5, rest, "n/10", set off)``: set off is whether a separator ("!", "-", ",") comes before the rest.
+    None when there is none."""
+    m, of = _TEN.match(text) or _KO_TEN.match(text), 10
+    if m is None:
+        m, of = _HUNDRED.match(text) or _KO_HUNDRED.match(text), 100
     if m is None:
         return None
     n = int(m.group("n"))
     rest = m.group("rest").strip()
     if rest[:1].isdigit() or rest[:1] == "/":
         return None
-    return max(1, math.ceil(n / 2)), rest, f"{n}/10", bool(set("!-–—,") & set(m.group("sep")))
+    return max(1, math.ceil(n * 5 / of)), rest, f"{n}/{of}", bool(set("!-–—,") & set(m.group("sep")))
 
 
 _EN = {  # the English words of a rating and their scores; "very"/"really"... raise a 4 to 5, a 2 to 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.rating_words import in_words, on_ten
 from bot.replies import Replies
+from classifier.router import THANKS_SYMBOLS
 from handoff.models import MessageKind
 from handoff.service import Handoff
 
@@ -26,6 +27,8 @@ _KO_ENDING = (r"(?:이에요|이예요|입니다|이요|이오|요|이|을|를|�
               r"(?:\s*(?:드려요|드립니다|드릴게요|줄게요|주고\s*싶어요|입니다))?")
 _KO_STARS = re.compile(r"^\s*별점?\s*(?P<n>[1-5]|하나|한|둘|두|셋|세|넷|네|다섯)\s*(?:개|점)?"
                        + _KO_ENDING + r"(?![가-힣])", re.S)
+# "다섯 개요", "세 개 줄게요", "4개": a count of stars without the word 별 (the rest must read as a comment)
+_KO_COUNT = re.compile(r"^\s*(?P<n>[1-5]|하나|한|둘|두|셋|세|넷|네|다섯)\s*개" + _KO_ENDING + r"(?![가-힣])", re.S)
 _KO_FULL = re.compile(r"^\s*(?:5\s*점\s*)?만점" + _KO_ENDING + r"(?![가-힣])")
 # "5점 만점에 4점이요": the second number is the score
 _KO_OUT_OF = re.compile(r"^\s*5\s*점\s*만점에\s*(?P<n>[1-5])\s*점" + _KO_ENDING + r"(?![가-힣])")
@@ -49,7 +52,8 @@ _COMMENT_TEXT = """
     awesome amazing brilliant fantastic superb wonderful lovely cool super best happy satisfied pleased
     helpful quick quickly fast speedy prompt slow slowly bad poor terrible awful horrible meh decent solid
     well very really so pretty quite too much love loved like liked appreciated appreciate resolved fixed
-    sorted solved works working done overall because since but though although star stars
+    sorted solved works working done overall because since but though although star stars would
+    recommend recommended highly definitely totally
 """
 _COMMENT_WORDS = frozenset(_COMMENT_TEXT.split())
 _COMMENT_PREFIXES = ("감사", "고맙", "고마", "좋", "최고", "만족", "친절", "빠르", "빨", "훌륭", "괜찮", "별로",
@@ -91,11 +95,12 @@ _KO_CORRECTION = re.compile(r"(?:으로|로)?\s*(?:정정|수정|바꿀|바꿔|�
 
 
 # A rating said as giving one: "I'd give it a 4", "I give you 5 stars", "I would rate it 4/5", "rating: 5",
-# "my rating is 4", "I rate this 3 out of 5"
+# "my rating is 4", "I rate this 3 out of 5", "I'd say a 2", "give you guys a 5"
 _GIVE = re.compile(
     r"""^\s*(?:(?:well|ok|okay|hmm|honestly|overall)\b[\s,.!:;-]*)?
-        (?:(?:i'?d|i\s+would|i'?ll|i\s+will|i|we'?d|we\s+would|we)\s+(?:give|rate|score)
-           (?:\s+(?:it|you|this|that|the\s+(?:support|service|help|experience)|your\s+(?:support|service|help)))?
+        (?:(?:(?:i'?d|i\s+would|i'?ll|i\s+will|i|we'?d|we\s+would|we|let'?s)\s+)?(?:give|rate|score|say)
+           (?:\s+(?:it|you(?:\s+guys|\s+all)?|u|y'?all|this|that|the\s+(?:support|service|help|experience|team)
+              |your\s+(?:support|service|help|team)))?
            (?:\s+(?:a|an))?
          |(?:my\s+)?(?:rating|score)(?:\s+(?:is|would\s+be|=))?)[\s:=]*""",
     re.I | re.X,
@@ -115,10 +120,18 @@ _STILL_BROKEN = re.compile(
     re.IGNORECASE)
 
 
+_KEYCAP = re.compile("([0-9])\ufe0f?\u20e3")
+
+
+def keycaps(text: str) -> str:
+    """``text`` with keycap emoji read as the digits they show ("4️⃣" -> "4", "🔟" -> "10"), nothing left of them."""
+    return _KEYCAP.sub(r"\1", text.replace("\U0001f51f", "10"))
+
+
 def parse_rating(text: str) -> TypedRating | None:
     """A typed rating that does not say the problem is still there (``_STILL_BROKEN``: that reopens the
     ticket instead); see :func:`_parse_rating`."""
-    rating = _parse_rating(text)
+    rating = _parse_rating(keycaps(text))
     if rating is not None and _STILL_BROKEN.search(rating.comment):
         return None
     return rating
@@ -129,7 +142,7 @@ def parse_said_rating(text: str) -> TypedRating | None:
     "별로예요"; :func:`bot.rating_words.in_words`), the rest read as its comment when it reads as one; None
     when it says the problem is still there (``_STILL_BROKEN``) or is not one. Only right after the rating
     request does such a message answer it (:func:`take_rating`)."""
-    said = in_words(text)
+    said = in_words(keycaps(text))
     if said is None:
         return None
     score, rest, words, set_off = said
@@ -146,6 +159,11 @@ def _parse_rating(text: str) -> TypedRating | None:
     rating = _parse_score(text)
     if rating is not None:
         return rating
+    said = in_words(text)  # "solid 9/10", "great, 5 stars": the number says it more exactly than the word
+    if said is not None and said[1]:
+        rating = _parse_score(said[1])
+        if rating is not None:
+            return rating
     given = _GIVE.match(text)
     if given is not None and given.group(0).strip() and text[given.end():].strip():
         rating = _parse_score(text[given.end():])
@@ -164,11 +182,13 @@ def _parse_score(text: str) -> TypedRating | None:
     """A typed rating and its comment, or None when the text does not read as one: the score comes
     first; after a bare number the rest must be empty, a symbol or emoji, set off by "!", "-" or ",",
     or start with thanks or praise ("4 thanks"); "2 more issues" and "3 questions" are not ratings."""
-    ko = _KO_OUT_OF.match(text) or _KO_STARS.match(text) or _KO_FULL.match(text)
-    if ko is not None:  # "별 다섯 개", "별 4개요 친절했어요", "만점이요"
+    ko = _KO_OUT_OF.match(text) or _KO_STARS.match(text) or _KO_FULL.match(text) or _KO_COUNT.match(text)
+    if ko is not None:  # "별 다섯 개", "별 4개요 친절했어요", "만점이요", "세 개 줄게요"
         n = ko.groupdict().get("n")
         score = 5 if n is None else int(n) if n.isdigit() else _KO_NUMBERS[n]
         rest = text[ko.end():].strip(" \t\n-–—:;,.!?)")
+        if ko.re is _KO_COUNT and rest and not _reads_as_comment(rest):  # "두 개 더 고장났어요" counts things
+            return None
         return TypedRating(score, rest[:2000])
     ten = on_ten(text)
     if ten is not None:  # "10/10", "8 out of 10 thanks", "10점 만점에 8점"
@@ -195,23 +215,51 @@ def _parse_score(text: str) -> TypedRating | None:
     return TypedRating(score, rest[:2000], correction=rest != given)
 
 
+# A number that is no score on the 1-5 scale: "0", "6 stars", "10", "11/10", "10점이요", "I'd give you 7"
+_OFF_SCALE = re.compile(
+    r"""^\s*(?P<n>\d{1,4})(?:\s*(?:/|out\s+of|of)\s*\d{1,4})?\s*(?:stars?|points?|pts|\*|[★⭐🌟]\ufe0f?|점|개)?
+        \s*(?:이에요|이예요|입니다|이요|요|줄게요|드려요|드립니다|드릴게요)?\s*[.!~)]*\s*$""", re.I | re.X)
+
+
+def _given(text: str) -> str:
+    """``text`` without "I'd give it", "I'd say", "my rating is" before the number."""
+    m = _GIVE.match(text)
+    return text[m.end():] if m is not None and m.group(0).strip() and text[m.end():].strip() else text
+
+
+def _junk(text: str) -> bool:
+    """Whether ``text`` says nothing: at most one letter or digit and no thanks symbol ("x", "?", ".")."""
+    t = "".join(text.split())
+    return bool(t) and sum(ch.isalnum() for ch in t) <= 1 and not set(t) & THANKS_SYMBOLS
+
+
 def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str, *,
                 language: str | None = None) -> Outcome | None:
     """Store ``text`` as the rating of the conversation's resolved ticket when it is one; the ticket
     stays resolved. Once rated, a bare score ("3") keeps the rating and is answered with it and how to
-    correct it ("I meant 3"), never reopening the ticket. None when the message is not a rating (or
-    nothing was asked)."""
+    correct it ("I meant 3"), never reopening the ticket. A number off the 1-5 scale ("0", "6 stars", "10")
+    while the request is open, or junk ("x") right under it, is asked again ("please rate from 1 to 5"),
+    never reopening the ticket. None when the message is not a rating (or nothing was asked)."""
     typed = parse_rating(text)
     said = parse_said_rating(text) if typed is None else None
-    if typed is None and said is None:
+    off_scale = typed is None and said is None and bool(_OFF_SCALE.match(keycaps(_given(text))))
+    if typed is None and said is None and not off_scale and not _junk(text):
         return None
     t = handoff.awaiting_rating(conv)
     if t is None:
         return None
-    if typed is None:  # words answer the rating request only right under it
+    if typed is None and not off_scale:  # words (and junk) answer the rating request only right under it
         last = handoff.message_before(conv, _LAST)
-        if last is None or last.author != "system" or last.kind is not MessageKind.RESOLVED:
+        if last is None or not (last.author == "system" and last.kind is MessageKind.RESOLVED
+                                or last.author == "bot" and last.meta.get("rate_again")):
             return None
+    if typed is None and said is None:  # "0", "6 stars", "10", "x": asked again, the ticket stays resolved
+        m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name, key=msg.key)
+        out = replies.render("rate_again", ticket_id=t.public_id, language=language)
+        handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.REPLY, "rate_again": True},
+                       key=f"{msg.key}#reply" if msg.key else "")
+        return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="reply", ticket_id=t.public_id,
+                       reason="no score on the 1-5 scale: asked to rate from 1 to 5", message_id=m.id)
     rating = typed or said
     assert rating is not None
     given = handoff.rating(t.id)
@@ -228,7 +276,9 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
     m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
                        meta={"rating": rating.score}, key=msg.key)
     handoff.rate(t.id, rating.score, comment=rating.comment)
-    out = replies.render("rated", ticket_id=t.public_id, score=rating.score, said=rating.said, language=language)
+    replaced = given if rating.correction and given is not None and given != rating.score else None
+    out = replies.render("rated", ticket_id=t.public_id, score=rating.score, said=rating.said, replaced=replaced,
+                         language=language)
     handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.RATED},
                    key=f"{msg.key}#reply" if msg.key else "")
     return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="rated", ticket_id=t.public_id,

@@ -32,9 +32,11 @@ def josa(word: object, after_consonant: str, after_vowel: str) -> str:
     """``word`` followed by the Korean particle its last sound takes: ``after_consonant`` (이, 을, 은) when
     it ends in a consonant, else ``after_vowel`` (가, 를, 는). A Hangul syllable by its final consonant,
     a digit as Korean reads the number ("AC-000045" ends in 오: 가; "AC-000010" in 십: 이), a Latin
-    letter by how its name ends in Korean (L, M, N, R: consonant). Anything else gets both ("이(가)")."""
+    letter by how its name ends in Korean (L, M, N, R: consonant); closing quotes and brackets are read past
+    ('"별로예요"' takes 를). Anything else gets both ("이(가)")."""
     text = str(word)
-    last = text.rstrip()[-1:] if text.strip() else ""
+    core = text.rstrip().rstrip("\"'”’」』)]")
+    last = core[-1:] if core.strip() else ""
     if "가" <= last <= "힣":
         closed = (ord(last) - 0xAC00) % 28 != 0
     elif last.isdigit():
