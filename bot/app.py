@@ -29,6 +29,7 @@ from bot.replies import Replies
 from classifier.case_head import HeadedRouter
 from classifier.crosslingual import CrossLingualRouter
 from classifier.finetune import adopted_model, adopted_threshold
+from classifier.gloss import default_glossary
 from classifier.impact import ImpactAssessor
 from classifier.language import needs_multilingual
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
@@ -42,6 +43,7 @@ from kb.index import AnnSettings
 from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
+GLOSS_THRESHOLD = 0.85  # the cross-lingual vote's share to answer with the gloss as a third view (classifier.gloss)
 
 
 def default_examples() -> Path:
@@ -317,10 +319,15 @@ class Aftercare:
                     self._parent.config.embedding.multilingual_head else router
                 pe = self._parent.config.embedding if self._parent is not None else None
                 second = pe.crosslingual.strip() if pe is not None else ""
-                if pe is not None and second and second != self.embedder.name:
+                if self._parent is not None and pe is not None and second and second != self.embedder.name:
                     # a message in a writing system the KB lacks: read by a second encoder too
+                    parent = self._parent  # the main (English) half: its encoder reads the gloss
                     self._router = cast(Router, CrossLingualRouter(
-                        self._router, model, lambda: self._second_encoder(second), min_cases=pe.crosslingual_min_cases))
+                        self._router, model, lambda: self._second_encoder(second), min_cases=pe.crosslingual_min_cases,
+                        gloss=default_glossary().gloss if pe.crosslingual_gloss else None,
+                        gloss_encoder=lambda: parent.embedder,
+                        # three views vote more sharply than two: a surer share answers (classifier.gloss)
+                        threshold=GLOSS_THRESHOLD if pe.crosslingual_gloss else 0.7))
                 self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None
                 if self._parent is not None:
                     main = self._parent.model_dir / "model.json"

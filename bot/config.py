@@ -115,6 +115,9 @@ class EmbeddingSettings:
                                                         "encoders' similarities choose the case, only examples in "
                                                         "the KB's writing systems voting; empty: the multilingual "
                                                         "encoder alone.")
+    crosslingual_gloss: bool = _s(True, "With crosslingual: a Korean message's word-for-word English gloss "
+                                        "(classifier/data/gloss_ko_en.tsv) is read by the main (English) encoder "
+                                        "as a third view against the English phrasings.")
     crosslingual_min_cases: float = _s(0.5, "The share of published cases with a phrasing in a message's writing "
                                             "system under which the message is read across languages "
                                             "(crosslingual).")

@@ -46,10 +46,13 @@ KEEP = frozenset({Why.ASKS_PERSON, Why.ABOUT_BOT, Why.NO_WORDS, Why.LANGUAGE, Wh
 
 class _Voters:
     """The voters for one KB revision: keys (``case:<id>`` or ``label:<name>``), both encoders' unit vectors
-    of them (n x dim each) and each encoder's spread of similarity between phrasings."""
+    of them (n x dim each) and each encoder's spread of similarity between phrasings; with a gloss reader, its
+    encoder's vectors of them (``third``, n x dim) and spread (``third_spread``)."""
 
-    def __init__(self, keys: list[str], first: np.ndarray, second: np.ndarray, spreads: tuple[float, float]) -> None:
+    def __init__(self, keys: list[str], first: np.ndarray, second: np.ndarray, spreads: tuple[float, float],
+                 third: np.ndarray | None = None, third_spread: float = 1.0) -> None:
         self.keys, self.first, self.second, self.spreads = keys, first, second, spreads
+        self.third, self.third_spread = third, third_spread
 
 
 def spread(vectors: np.ndarray, sample: int = 400) -> float:
@@ -73,10 +76,14 @@ class CrossLingualRouter:
 
     def __init__(self, router: Router, model: TrainedModel, second: Callable[[], Embedder], *,
                  min_cases: float = 0.5, top_k: int = 10, temperature: float = 0.5,
-                 threshold: float = 0.7) -> None:
+                 threshold: float = 0.7, gloss: Callable[[str], str] | None = None,
+                 gloss_encoder: Callable[[], Embedder] | None = None, gloss_weight: float = 1.0) -> None:
         self.router = router
         self.model = model
         self._second = second
+        self._gloss = gloss
+        self._gloss_encoder = gloss_encoder if gloss is not None else None
+        self.gloss_weight = gloss_weight
         self.min_cases = min_cases
         self.top_k = top_k
         self.temperature = temperature
@@ -121,8 +128,12 @@ class CrossLingualRouter:
             first = np.vstack([first_ph, self.model.vectors[ex]]) if ex else first_ph
             spreads = (spread(first_ph), spread(second[: len(ids)]))
             keys = ["case:" + c for c in cases] + ["label:" + self.model.labels[i] for i in ex]
+            third, third_spread = None, 1.0
+            if self._gloss_encoder is not None and texts:  # the English encoder's view of the same voters
+                third = np.ascontiguousarray(self._gloss_encoder().encode(texts), dtype=np.float32)
+                third_spread = spread(third[: len(ids)])
             self._voters = _Voters(keys, np.ascontiguousarray(first, dtype=np.float32),
-                                   np.ascontiguousarray(second, dtype=np.float32), spreads)
+                                   np.ascontiguousarray(second, dtype=np.float32), spreads, third, third_spread)
             self._at = idx.kb_revision
             log.info("cross-lingual voters: %d phrasings, %d examples (writing systems %s)", len(ids), len(ex),
                      ", ".join(sorted(own)) or "none")
@@ -169,6 +180,10 @@ class CrossLingualRouter:
             return d
         q2 = self._second().encode([text])[0]
         s = (v.first @ vector) / v.spreads[0] + (v.second @ q2) / v.spreads[1]
+        glossed = self._gloss(text) if self._gloss is not None and v.third is not None else ""
+        if glossed and self._gloss_encoder is not None and v.third is not None:
+            # the message's English gloss read by the English encoder (classifier.gloss): a third view
+            s = s + self.gloss_weight * (v.third @ self._gloss_encoder().encode([glossed])[0]) / v.third_spread
         k = min(self.top_k, s.shape[0])
         top = np.argpartition(-s, k - 1)[:k]
         w = np.exp((s[top] - s[top].max()) / self.temperature)
