@@ -24,7 +24,7 @@ from handoff.errors import HandoffError
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
 from kb.errors import KBError
-from kb.scrub import scrub
+from kb.scrub import mostly_personal, scrub
 from kb.service import CaseView
 
 __all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "followed_answers", "phrasing_note",
@@ -129,7 +129,7 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
     questions: list[str] = []
     for q in problem_statements(ac, t, ac.handoff.transcript(t.id)):
         clean = scrub(q)
-        if clean not in questions:
+        if clean not in questions and not mostly_personal(clean):  # "my password is [password]": no problem
             questions.append(clean)
     if not questions and not followed_answers(ac.handoff.transcript(t.id)):
         # the customer only asked for a person, greeted, thanked: nothing to answer next time
@@ -281,8 +281,14 @@ def check_publishable(ac: Aftercare, case_id: str, phrasings: list[str], *, refu
                       fix: str = "Edit these phrasings, or remove them.") -> None:
     """The check every way of publishing a case applies (review approve, the console's case page and
     state buttons, ``kb add``, ``kb publish``): raises KBError starting with ``refused`` and naming each
-    of ``phrasings`` that collides with another published case (:func:`check_phrasings`), then ``fix``;
+    of ``phrasings`` that is mostly personal data (:func:`kb.scrub.mostly_personal`) or collides with
+    another published case (:func:`check_phrasings`), then ``fix``;
     returns None when none does."""
+    personal = [p for p in phrasings if mostly_personal(scrub(p))]
+    if personal:
+        raise KBError(f"{refused}: " + ", ".join(f"“{scrub(p)}”" for p in personal) + " is mostly a customer's "
+                      "personal data (passwords, card or id numbers), not a problem another customer could "
+                      f"state: it would be shown to other customers. {fix}")
     clashes = [p for p in check_phrasings(ac, case_id, phrasings) if p.collides]
     if clashes:
         raise KBError(f"{refused}: " + "; ".join(p.reason for p in clashes) + f". {fix}")

@@ -12,8 +12,18 @@ to anyone who asks. :func:`scrub` replaces, each with a bracketed placeholder:
   API keys and tokens (known prefixes such as ``sk-``, ``xoxb-``, ``ghp_``, ``AKIA``, JWTs, "API key
   ...", "Bearer ...", and long random strings of letters and digits), one-time codes ("verification
   code 482913", "OTP: 1234", "인증번호 123456") as ``[password]``, ``[secret]`` and ``[code]``;
-- card numbers (``[number]``), phone numbers, Korean mobile and landline numbers with or without
-  dashes included (``[phone]``), and account, order and customer numbers (``account [number]``).
+- passwords of a Wi-Fi, router or account ("the password for the wifi is ...", "와이파이 비번은 ...",
+  "비밀번호 ...입니다"), always the whole value ("Hunter2!!" leaves no "!!");
+- card numbers (``[number]``), a card's expiry ("exp 12/28", "유효기간 12/28": ``[expiry]``, where the text
+  speaks of a card) and security code ("cvv 123", "CVC: 987": ``[card code]``), phone numbers, Korean mobile
+  and landline numbers with or without dashes included (``[phone]``), and account, order and customer
+  numbers (``account [number]``);
+- US social security numbers ``NNN-NN-NNNN`` and passport, driving-licence, national or tax id numbers
+  (``[id number]``), user names and login ids ("user id hong_gildong", "my username is ...", "ID: ...",
+  "아이디는 ...": ``[user id]``; "ticket ID", "device ID" stay).
+
+:func:`mostly_personal` tells a scrubbed text that is mostly such data ("my password is [password]"): it
+states no problem and is never proposed or published as a phrasing.
 
 Error codes and ticket ids stay ("error code 500", "AC-000123"): agents and editors need them.
 """
@@ -33,7 +43,35 @@ _KR_BRN = re.compile(r"(?<!\d)\d{3}[- ]\d{2}[- ]\d{5}(?!\d)")
 # Korean phone numbers: mobile 01X, Seoul 02, regional 0[3-6]X, 070 and 050X; dashes, dots, spaces or none.
 # Not bounded by \b: Korean writes particles right after the number ("010-1234-5678로").
 _KR_PHONE = re.compile(r"(?<![\d+])0(?:1[016789]|2|[3-6][1-5]|70|50[2-8]?)[-. ]?\d{3,4}[-. ]?\d{4}(?!\d)")
-_CARD = re.compile(r"\b(?:\d[ -]?){12,19}\b")
+# 13-19 digits, grouped by spaces or dashes; the space after the number is not part of it
+_CARD = re.compile(r"\b(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{5}|\d(?:[ -]?\d){12,18})\b")
+# a card's expiry and security code: "exp 12/28", "valid thru 12/2028", "유효기간 12/28", "cvv 123", "CVC: 9876"
+_CARD_CONTEXT = re.compile(r"\b(?:card|cvv2?|cvc2?|visa|master\s*card|amex|credit|debit)\b|카드|\[number\]", re.I)
+_EXPIRY = re.compile(
+    r"(?P<k>(?:\b(?:exp(?:iry|iration|ires|ired|ire|\.)?|valid\s+(?:thru|through|until|to)|good\s+thru)"
+    r"(?:\s+(?:date|is|on|:))*|유효\s*기간|만료\s*일?)\s*(?:은|는|이|:)?\s*|\[number\]\s+)"
+    r"(?P<v>(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:\d{4}|\d{2}))(?![\d/])", re.I)
+_CVV = re.compile(r"(?P<k>\b(?:cvv2?|cvc2?|cvn|csc|card\s+(?:security|verification)\s+(?:code|number|value))\b"
+                  r"(?:\s*(?:is|:|=|code|number|번호는?|는|은))*\s*)(?P<v>\d{3,4})(?!\d)", re.I)
+# a US social security number, and id numbers named as such: passport, driving licence, national or tax id
+_SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+_ID_NUMBER = re.compile(
+    r"(?P<k>\b(?:ssn|social\s+security(?:\s+(?:number|no\.?|#))?|passport(?:\s+(?:number|no\.?|#))?|"
+    r"driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|national\s+id(?:\s+(?:number|no\.?|#))?|"
+    r"tax\s+id(?:\s+(?:number|no\.?|#))?)\b(?:\s+(?:is|was|:))*\s*[:#]?\s*|(?:여권|운전\s*면허|외국인\s*등록)\s*번호"
+    r"\s*(?:는|은|:)?\s*)(?P<v>(?=[A-Z-]*\d)[A-Z0-9-]{5,})(?![\w-])", re.I)
+# a user name or login id: "user id hong_gildong", "my username is ...", "ID: ...", "아이디는 ..."
+_USER_ID = re.compile(
+    r"(?P<k>(?:\b(?:user\s*(?:name|id)|login\s*(?:id|name)|account\s*(?:name|id)|member\s*id|id)(?![a-z0-9_])(?:는|은|가|이)?"
+    r"(?:\s+(?:is|was|:|=))*|(?:아이디|사용자\s*(?:이름|아이디|ID)|계정\s*(?:이름|아이디|ID)?|회원\s*(?:아이디|ID))"
+    r"\s*(?P<p>는|은|가|이|:)?)(?:\s*[:=]\s*|\s+|(?<=[는은가이:])))(?P<v>[^\s\"'”’»,가-힣]+)", re.I)
+# the word before a bare "ID" that makes it a ticket's, an error's or a device's id, not a person's
+_THING_ID = re.compile(r"\b(?:ticket|case|error|order|request|transaction|device|serial|session|message|product|"
+                       r"model|reference|ref|tracking|camera|app|apple|network|wifi|wi-fi)\s*$", re.I)
+_TICKET_REF = re.compile(r"^[A-Z]{2,}-\d+$")
+# words after "username" that describe it: "my username is taken"
+_NOT_USER_TEXT = "taken unknown unavailable duplicate registered different shown displayed changed locked disabled"
+_NOT_USER = frozenset((_NOT_USER_TEXT + " blocked suspended deleted").split())
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d")
 # an account, order or customer number has a digit in it: "account settings", "customer support" keep their word
 _ACCOUNT = re.compile(r"\b(account|acct|order|iban|customer)\s*(no\.?|number|#|id)?\s*[:#]?\s*"
@@ -60,6 +98,8 @@ _SECRET_VALUE = _secret_value("v")
 _PASSWORD = re.compile(
     r"(?P<k>\b(?:(?:temporary|temp|new|initial|one[- ]time|default|current|old|wifi|wi-fi|admin)\s+)?"
     r"(?:pass(?:word|code|phrase)|pwd|pw|pin)(?:\s+(?:code|number))?\b"
+    r"(?:\s+(?:for|of|to|on)\s+(?:the\s+|my\s+|our\s+|your\s+|this\s+)?(?:[\w-]+\s+)?"
+    r"(?:wifi|wi-fi|network|router|account|app|admin|camera|hub|device|login|email|e-mail)\b)?"
     r"(?:\s+(?:is|was|are|will\s+be|would\s+be|has\s+been|set\s+to|reset\s+to|changed\s+to|to|as|now|still|:))*"
     r"(?:\s*[:=]\s*|\s+))" + _SECRET_VALUE,
     re.I,
@@ -79,8 +119,10 @@ _RESET_TO = re.compile(
     re.I,
 )
 # the value stops at Hangul: "비밀번호를 1234로 바꿨어요" keeps its 로
-_KO_PASSWORD = re.compile(r"(?P<k>(?:임시\s*)?(?:비밀\s*번호|비번|패스워드|암호|PIN\s*(?:번호)?|핀\s*번호)\s*"
-                          r"(?:는|은|가|이|을|를)?\s*(?:[:=]\s*)?)(?P<v>[^\s\"'”’»,가-힣]+)", re.I)
+# a Latin value after a particle ("비번은 sunshine") or before a copula ("비밀번호 qwerty입니다") is the password
+_KO_PASSWORD = re.compile(r"(?P<k>(?:임시\s*)?(?:(?:와이파이|wifi|wi-fi)\s*)?"
+                          r"(?:비밀\s*번호|비번|패스워드|암호|PIN\s*(?:번호)?|핀\s*번호)\s*(?:는|은|가|이|을|를)?\s*(?:[:=]\s*)?)(?P<v>[^\s\"'”’»,가-힣]+)"
+                          r"(?=\s*(?P<cop>입니다|이에요|예요|이고|이요|요)?)", re.I)
 # one-time codes: qualified ("verification code", "OTP", "2FA code", "인증번호"), never a bare "error code"
 _OTP = re.compile(
     r"(?P<k>\b(?:(?:one[- ]time|verification|security|login|log-in|sms|2fa|two[- ]factor|mfa|confirmation|"
@@ -110,7 +152,7 @@ _RANDOM = re.compile(r"(?<![\w/.-])[A-Za-z0-9_\-+/]{20,}={0,2}(?![\w/.-])")
 
 # "password is sunshine", "password: sunshine": the word after is the password whatever it looks like;
 # after "set to", "reset to" it must look like one ("reset the password to default" keeps its word)
-_CONNECTED = re.compile(r"(?:[:=]|\b(?:is|was|are|be|been|now|still)\b)\s*$", re.I)
+_CONNECTED = re.compile(r"(?:[:=]|\b(?:is|was|are|be|been|now|still)\b|[는은가이])\s*$", re.I)
 
 
 def _password_like(value: str) -> bool:
@@ -136,12 +178,39 @@ def _keep_key(repl: str, *, strict: bool = False) -> Callable[[re.Match[str]], s
         bare = value.lower().strip(".,;:!?()")
         if bare in _NOT_SECRET or value.startswith("[") or not any(c.isalnum() for c in bare):
             return m.group(0)
-        if (strict or not _CONNECTED.search(key) or _PIN_KEY.search(key)) and not _password_like(value):
+        connected = _CONNECTED.search(key) or groups.get("cop")
+        if (strict or not connected or _PIN_KEY.search(key)) and not _password_like(value):
             return m.group(0)
-        tail = value[len(value.rstrip(".,;:!?)")):]
-        return f"{key}{repl}{tail}"
+        return f"{key}{repl}{_tail(value)}"
 
     return sub
+
+
+def _tail(value: str) -> str:
+    """What ends the sentence after a secret, kept after its placeholder: one "." or "," (or a ")" the value
+    did not open); "!", "?" and every other character are part of the secret ("Hunter2!!" goes whole)."""
+    if value.endswith(")") and "(" not in value:
+        return ")"
+    if len(value) > 1 and value[-1] in ".," and value[-2] not in ".,":
+        return value[-1]
+    return ""
+
+
+def _user_id(m: re.Match[str]) -> str:
+    """``[user id]`` for the value of a user name or login id; a bare "ID" after a thing ("ticket ID",
+    "device ID"), a ticket reference and a word describing the id ("is wrong") stay. Without "is"/":" the
+    value must look like an id (a digit, "_", "." or "@" in it), except after Korean "아이디"."""
+    key, value = m.group("k"), m.group("v")
+    bare = value.lower().strip(".,;:!?()")
+    if (bare in _NOT_SECRET or bare in _NOT_USER or value.startswith("[") or _TICKET_REF.match(value.strip(".,"))
+            or not any(c.isalnum() for c in bare)):
+        return m.group(0)
+    if key.strip().lower().startswith("id") and _THING_ID.search(m.string[: m.start()]):
+        return m.group(0)
+    korean = any("가" <= c <= "힣" for c in key)
+    if not korean and not _CONNECTED.search(key) and not any(c.isdigit() or c in "_.@" for c in bare):
+        return m.group(0)
+    return f"{key}[user id]{_tail(value)}"
 
 
 def _looks_random(m: re.Match[str]) -> str:
@@ -164,7 +233,10 @@ def scrub(text: str) -> str:
     text = _PASSWORD.sub(_keep_key("[password]"), text)
     if _CREDENTIAL.search(text):  # "set it to Auto", "reset it to factory settings" give no password
         text = _RESET_TO.sub(_keep_key("[password]", strict=True), text)
-    text = _KO_PASSWORD.sub(_keep_key("[password]", strict=True), text)
+    text = _KO_PASSWORD.sub(_keep_key("[password]"), text)
+    text = _ID_NUMBER.sub(_keep_key("[id number]"), text)
+    text = _SSN.sub("[id number]", text)
+    text = _USER_ID.sub(_user_id, text)
     text = _OTP.sub(_keep_key("[code]"), text)
     text = _IBAN.sub(lambda m: "[IBAN]" if sum(c.isdigit() for c in m.group(0)) >= 8 else m.group(0), text)
     text = _RANDOM.sub(_looks_random, text)
@@ -172,6 +244,46 @@ def scrub(text: str) -> str:
     text = _KR_BRN.sub("[business number]", text)
     text = _KR_PHONE.sub("[phone]", text)
     text = _CARD.sub("[number]", text)
+    if _CARD_CONTEXT.search(text):  # "expires 12/28" of a subscription keeps its date
+        text = _EXPIRY.sub(lambda m: f"{m.group('k')}[expiry]", text)
+    text = _CVV.sub(lambda m: f"{m.group('k')}[card code]", text)
     text = _PHONE.sub("[phone]", text)
     text = _ACCOUNT.sub(lambda m: f"{m.group(1)} [number]", text)
     return text
+
+
+# the placeholders :func:`scrub` writes
+PLACEHOLDER = re.compile(r"\[(?:email|IBAN|resident number|business number|password|secret|code|number|phone|"
+                         r"expiry|card code|id number|user id)\]")
+# words that only introduce personal data ("my password is", "card", "주민번호 ... 로 본인인증"), and filler
+_PERSONAL_TEXT = """
+    password passcode passphrase pin pwd pw code card cvv cvv2 cvc exp expiry expires number no id user username
+    login name account ssn social security phone mobile email mail iban wifi wi fi token key api otp verification
+    my is are was and the a an your our it its for of to here this that these me i with please also so
+    his her their resident business customer member call at reach contact text send on via
+"""
+_PERSONAL_WORDS = frozenset(_PERSONAL_TEXT.split())
+_PERSONAL_KO = ("비밀번호", "비번", "패스워드", "암호", "주민번호", "주민등록번호", "본인인증", "본인", "인증",
+                "아이디", "카드", "번호", "인증번호", "전화번호", "휴대폰", "이메일", "계정", "와이파이",
+                "유효기간", "보안코드")
+_KO_FILLER_TEXT = "로 으로 는 은 이 가 을 를 이에요 예요 입니다 이요 요 도 고 이고 인데 제"
+_KO_FILLER = frozenset(_KO_FILLER_TEXT.split())
+
+
+def mostly_personal(text: str) -> bool:
+    """Whether ``text`` (scrubbed) is mostly personal data: it has a placeholder, and once its placeholders,
+    the words that introduce them ("my password is", "card", "주민번호") and filler are taken out, no more
+    words are left than it had placeholders (or fewer than two). "my password is [password] and my pin is
+    [password]" and "주민번호 [resident number] 로 본인인증 하래요" are; "the app crashes when I pay, card
+    [number]" is not. Such a text states no problem another customer could have: it is never a phrasing."""
+    holders = len(PLACEHOLDER.findall(text))
+    if not holders:
+        return False
+    left = 0
+    for w in re.findall(r"\w+", PLACEHOLDER.sub(" ", text).lower()):
+        if w in _PERSONAL_WORDS or w in _KO_FILLER or w.isdigit():
+            continue
+        if any(w.startswith(k) for k in _PERSONAL_KO):
+            continue
+        left += 1
+    return left < 2 or left <= holders

@@ -1,7 +1,8 @@
 """The "did you mean...?" step: when the bot is torn between a few solved cases it offers them as
-buttons (each case's first phrasing) and "None of these". A press (or "2", "none" typed right under it
-on channels without buttons) answers with the chosen case or opens a ticket for a person; a number
-that is none of the options asks again with the same set. One press per set of buttons counts."""
+buttons (each case's first phrasing free of scrubbed personal data) and "None of these". A press (or
+"2", "none" typed right under it on channels without buttons) answers with the chosen case or opens a
+ticket for a person; a number that is none of the options asks again with the same set. One press per
+set of buttons counts."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from classifier.router import Decision, Why
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 from handoff.service import MessageView
+from kb.scrub import PLACEHOLDER
+from kb.views import CaseView
 
 PICK = "pick:"  # button action ids of a "did you mean...?": pick:<message id>:<option index | none>
 NONE = "none"
@@ -48,6 +51,23 @@ def could_pick(text: str) -> bool:
     return bool(_TYPED_NONE.match(text) or _TYPED_PICK.match(text))
 
 
+def case_label(case: CaseView) -> str:
+    """What a button offering ``case`` says: its first phrasing that carries no placeholder of scrubbed
+    personal data; else the words of its first phrasing before the first placeholder (its clause), when
+    they are at least three; else its answer's first sentence. A phrasing is another customer's message:
+    "card [number] exp [expiry]" is never shown to a customer."""
+    clean = next((q for q in case.questions if not PLACEHOLDER.search(q)), None)
+    if clean is not None:
+        return clean
+    if case.questions:
+        head = re.split(r"[,;:(]?\s*[^\s,;:(]*\s*" + PLACEHOLDER.pattern, case.questions[0], maxsplit=1)[0]
+        head = head.rstrip(" ,;:-")
+        if len(head.split()) >= 3 and not PLACEHOLDER.search(head):
+            return head
+    answer = PLACEHOLDER.sub("", case.answer).strip()
+    return re.split(r"(?<=[.!?。])\s", answer, maxsplit=1)[0] if answer else case.id
+
+
 def option_label(question: str) -> str:
     """A case's first phrasing as a button label, at most BUTTON_CHARS characters."""
     q = " ".join(question.split())
@@ -66,7 +86,7 @@ class Clarifier:
     def ask(self, conv: int, text: str, message_id: int, d: Decision, meta: dict) -> Outcome:
         """Ask "did you mean...?" with the offered cases ``d.options`` as buttons (their first phrasings)."""
         s = self.steps
-        labels = [option_label(s.kb.get(c).questions[0] if s.kb.get(c).questions else c) for c in d.options]
+        labels = [option_label(case_label(s.kb.get(c))) for c in d.options]
         lang = s.handoff.language(conv)
         out = s.replies.render("clarify", language=lang)
         mid = s.reply(conv, out, meta={**meta, "kind": MessageKind.CLARIFY, "options": list(d.options),
