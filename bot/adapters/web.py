@@ -21,15 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.adapters.base import Channel
 from bot.adapters.chat_labels import PAGE_LABELS, page_language
 from bot.adapters.web_access import ButtonIn, IdentityRefused, MessageIn, SessionIn, WebChatKeys
+from bot.adapters.web_api import ApiRequests, api_error
 from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
@@ -75,6 +78,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
                     log.exception("stopping %s failed", svc.name)
 
     app = FastAPI(title="Aftercare", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
+    app.add_middleware(ApiRequests)  # /api/: a JSON body whatever its content type
     app.add_middleware(BodyLimit, max_bytes=ac.config.web.max_body_bytes)  # every route, chunked or not
     proxies = [p.strip() for p in ac.config.web.trusted_proxies.split(",") if p.strip()]
     if proxies:  # X-Forwarded-For believed only from these addresses; otherwise the connection's own address
@@ -90,6 +94,11 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         reason = f"{'.'.join(str(x) for x in first['loc'][1:]) or 'request'}: {first['msg']}"
         body = json.dumps({"error": reason, "detail": details}, ensure_ascii=True, default=str)
         return Response(body, status_code=422, media_type="application/json")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """``{"error": ...}`` on the chat API, the framework's answer elsewhere."""
+        return api_error(request, exc) or await http_exception_handler(request, exc)
 
     @app.exception_handler(UnstorableValue)
     async def _unstorable(_request: Request, exc: UnstorableValue) -> JSONResponse:
@@ -231,6 +240,10 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         customer = caller(request, body.customer)
         if isinstance(customer, JSONResponse):
             return customer
+        language = body.language.strip().lower().split("-")[0].split("_")[0]
+        if language and language not in LANGUAGES:
+            return JSONResponse({"error": f"language {body.language[:16]!r} is not supported: use one of "
+                                          f"{', '.join(LANGUAGES)}, or leave it out"}, status_code=400)
         refused = too_many(request, customer)
         if refused is not None:
             return refused
@@ -241,7 +254,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         key = f"web:{scoped}" if given else f"web:{uuid.uuid4().hex}"
         # as Telegram's app language does: the page's language until the customer's words say otherwise
         msg = IncomingMessage(channel=CHANNEL, customer=customer, text=body.text, customer_name=body.name,
-                              key=key, language=body.language if body.language in LANGUAGES else "")
+                              key=key, language=language)
         out = ac.pipeline.handle(msg)
         payload: dict[str, Any] = {
             "replies": [{"text": r.text, "kind": r.kind, "case_id": r.case_id} for r in out.replies],
@@ -304,7 +317,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
             return JSONResponse({"error": problem}, status_code=400)
         try:
             problem = press_problem(ac, CHANNEL, who, body.action)
-            if problem is not None:  # a rating of a ticket that is not this customer's
+            if problem is not None:  # a rating of a ticket not this customer's, feedback on no answer of theirs
                 return JSONResponse({"error": problem}, status_code=400)
             before = ac.handoff.history(CHANNEL, who, limit=1)
             text = feedback(ac, CHANNEL, who, name=body.name, action=body.action)

@@ -63,7 +63,7 @@ class MessageIn(BaseModel):
     text: Annotated[str, AfterValidator(_storable_text)] = Field(default="", max_length=200_000)
     name: Storable = Field(default="", max_length=200)
     # the page's language (its ?lang= or the browser's): the conversation's until the customer's words say
-    # otherwise, so that a refusal of their very first message speaks it; an unknown code is ignored
+    # otherwise, so that a refusal of their very first message speaks it; another code is refused (400)
     language: str = Field(default="", max_length=16)
 
 

@@ -7,7 +7,7 @@ import re
 
 from bot.app import Aftercare
 from bot.feedback import record_feedback
-from bot.flow.clarify import PICK, clarify_buttons
+from bot.flow.clarify import PICK, Clarifier, clarify_buttons
 from bot.messages import Reply
 from bot.workflows import escalate_to_person
 from handoff.errors import HandoffError
@@ -68,8 +68,19 @@ def action_problem(action: str) -> str | None:
 def press_problem(ac: Aftercare, channel: str, customer: str, action: str) -> str | None:
     """Why a well-formed press (:func:`action_problem` found none) cannot be acted on, for a 400: a rating
     (``rate:<ticket>:<n>``) of a ticket that does not exist or is not this customer's (the same words for
-    both: nobody learns of another's ticket), or of one not resolved yet. None when it can be."""
+    both: nobody learns of another's ticket), or of one not resolved yet; feedback (``fb:...:<id>``) on a
+    message that is not an answer this customer was given; a pick (``pick:<id>:<choice>``) under a message
+    that is not this customer's "did you mean...?" or of a choice it did not offer. None when it can be."""
     kind, _, rest = action.partition(":")
+    if kind in ("fb", "pick"):
+        first, _, last = rest.partition(":")
+        mid = last if kind == "fb" else first
+        m = ac.handoff.message_of(channel, customer, int(mid)) if mid.isdigit() and int(mid) < 2**31 else None
+        if kind == "fb" and (m is None or m.author != "bot" or m.meta.get("kind") != "answer"):
+            return f"no answer {mid} of yours to give feedback on"
+        if kind == "pick" and (m is None or not Clarifier.pickable(m, last)):
+            return f"no choice {last!r} under a \"did you mean\" message {mid} of yours"
+        return None
     if kind != "rate":
         return None
     ref = rest.rpartition(":")[0]

@@ -1,0 +1,76 @@
+"""Field cases of the web chat's HTTP API: a JSON body is taken whatever its Content-Type, no key is 401
+whatever the content type, every error is ``{"error": ...}``, a button under no message of the customer's is a
+clear 400, and an unsupported language is refused naming the supported ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.app import Aftercare
+from tests.webchat import web_client
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_json_body_is_taken_whatever_its_content_type(ac: Aftercare, content_type: str | None) -> None:
+    with web_client(ac) as client:
+        key = client.key_for("ria")
+        headers = {"Authorization": f"Bearer {key}"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        body = json.dumps({"text": "how do I reset my password?"}).encode()
+        r = client.post("/api/messages", content=body, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["action"] == "answer"
+        # a body that is no JSON at all: the 422 of invalid JSON, in the API's error shape
+        r = client.post("/api/messages", content=b"text=hello", headers=headers)
+        assert r.status_code == 422 and "error" in r.json()
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/json"])
+def test_no_key_is_401_whatever_the_content_type(ac: Aftercare, content_type: str | None) -> None:
+    with web_client(ac) as client:
+        headers = {"Content-Type": content_type} if content_type else {}
+        for body in (b'{"text": "hi"}', b'{"text": "how do I reset my password?", "language": "en"}'):
+            r = client.post("/api/messages", content=body, headers=headers)
+            assert r.status_code == 401, (body, r.text)
+            assert "Authorization" in r.json()["error"]
+        r = client.post("/api/buttons", content=b'{"action": "fb:helped:1"}', headers=headers)
+        assert r.status_code == 401 and "error" in r.json()
+
+
+def test_a_body_not_in_utf8_gets_the_apis_error_shape(ac: Aftercare) -> None:
+    with web_client(ac) as client:
+        headers = {"Authorization": f"Bearer {client.key_for('sol')}", "Content-Type": "application/json"}
+        r = client.post("/api/messages", content='{"text": "café crème"}'.encode("latin-1"), headers=headers)
+        assert r.status_code == 400, r.text
+        body = r.json()
+        assert set(body) == {"error"} and "UTF-8" in body["error"]
+
+
+@pytest.mark.parametrize("action", ["fb:helped:999999", "fb:human:999999", "pick:999999:0", "pick:999999:none"])
+def test_a_button_under_no_message_of_the_customers_is_a_clear_error(ac: Aftercare, action: str) -> None:
+    with web_client(ac) as client:
+        r = client.post("/api/buttons", json={"customer": "tia", "action": action})
+        assert r.status_code == 400, r.text
+        assert "999999" in r.json()["error"]
+        # an answer that is another customer's is no answer of this one's either
+        answered = client.post("/api/messages", json={"customer": "uma", "text": "how do I reset my password?"})
+        mid = next(m["id"] for m in answered.json()["messages"] if m["author"] == "bot")
+        r = client.post("/api/buttons", json={"customer": "tia", "action": f"fb:helped:{mid}"})
+        assert r.status_code == 400 and str(mid) in r.json()["error"]
+        r = client.post("/api/buttons", json={"customer": "uma", "action": f"fb:helped:{mid}"})
+        assert r.status_code == 200 and r.json()["text"]
+
+
+@pytest.mark.parametrize("language", ["zz", "fr", "english"])
+def test_an_unsupported_language_is_refused_naming_the_supported_ones(ac: Aftercare, language: str) -> None:
+    with web_client(ac) as client:
+        r = client.post("/api/messages", json={"customer": "vic", "text": "hello", "language": language})
+        assert r.status_code == 400, r.text
+        error = r.json()["error"]
+        assert language in error and "en" in error and "ko" in error
+        for ok in ("ko", "KO", "en-US", ""):
+            r = client.post("/api/messages", json={"customer": "vic", "text": "hello", "language": ok})
+            assert r.status_code == 200, (ok, r.text)
