@@ -22,6 +22,16 @@ from handoff.views import AgentView, ClaimResult, TicketView
 ASSIGN_ATTEMPTS = 20
 
 
+
+def roster_name(name: str, roster: Collection[str]) -> str | None:
+    """The name of ``roster`` that ``name`` means: trimmed, the same name, else the one name equal to it
+    ignoring case ("Alice", " alice" mean "alice"); None when none is, or several are ("Ann" and "ann")."""
+    want = name.strip()
+    if want in roster:
+        return want
+    same = [r for r in roster if r.casefold() == want.casefold()]
+    return same[0] if len(same) == 1 else None
+
 class Assignment:
     """Agents, claims, reassignment and round-robin over the ``new`` unassigned tickets."""
 
@@ -89,9 +99,12 @@ class Assignment:
             raise HandoffError("assigning needs an agent name")
         if roster is None:
             roster = [a.name for a in self.agents()] or None
-        if roster is not None and agent.strip() not in roster:
-            listed = ", ".join(sorted(roster)) or "none yet: add one with 'aftercare users add NAME --role agent'"
-            raise HandoffError(f"{agent.strip()!r} is not an active agent (active agents: {listed})")
+        if roster is not None:
+            named = roster_name(agent, roster)
+            if named is None:
+                listed = ", ".join(sorted(roster)) or "none yet: add one with 'aftercare users add NAME --role agent'"
+                raise HandoffError(f"{agent.strip()!r} is not an active agent (active agents: {listed})")
+            agent = named
         with self.ctx.sessions() as s:
             t = self.ctx.find_open(s, ref)
             before = t.assignee

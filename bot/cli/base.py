@@ -37,11 +37,13 @@ def print_rows(rows: Sequence[T], line: Callable[[T], str], *, empty: str = "") 
 def acting_agent(ac: Aftercare, name: str | None) -> str:
     """Who acts in an agent's command (reply, note, claim, resolve): ``name`` (``--agent``), else the
     ``AFTERCARE_AGENT`` environment variable, else ``$USER``. When the desk has agents (the console's agents
-    and admins, ``aftercare agents set``) the name must be an active one, as ``tickets assign`` requires.
+    and admins, ``aftercare agents set``) the name must be an active one, as ``tickets assign`` requires
+    (trimmed and matched ignoring case: the stored name is returned).
     Raises HandoffError naming the active agents when it is not one, or when no name is known at all."""
     import os
 
     from bot.console.users import active_agents
+    from handoff.assignment import roster_name
     from handoff.errors import HandoffError
 
     who = (name or os.environ.get("AFTERCARE_AGENT") or os.environ.get("USER") or "").strip()
@@ -50,7 +52,10 @@ def acting_agent(ac: Aftercare, name: str | None) -> str:
     if not who:
         raise HandoffError("who is acting? give --agent NAME (or set AFTERCARE_AGENT)"
                            + (f" (active agents: {listed})" if roster else ""))
-    if roster and who not in roster:
+    if not roster:
+        return who
+    named = roster_name(who, roster)  # " Alice" is "alice": trimmed, case ignored, the stored name kept
+    if named is None:
         raise HandoffError(f"{who!r} is not an active agent (active agents: {listed}); "
                            f"give --agent NAME (or set AFTERCARE_AGENT)")
-    return who
+    return named

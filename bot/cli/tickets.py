@@ -55,8 +55,9 @@ def cmd_tickets_show(args: argparse.Namespace) -> int:
 
 
 def cmd_tickets_reply(args: argparse.Namespace) -> int:
-    """A reply (or ``--note``); ``--case ID`` sends that published case's answer, in the customer's
-    language when the case has it, after the text if one is given. A ticket no longer open takes the reply
+    """A reply (or ``--note``); ``--case ID`` (or text ``!case ID [words]``, the Slack thread's marker) sends
+    that published case's answer, in the customer's language when the case has it, after the text if one is
+    given. A ticket no longer open takes the reply
     as it would the customer's message (resolved within the reopen window: reopened and sent); otherwise
     nothing is sent: the reason and the unsent text are printed and the exit code is 1, unless ``--reopen``
     reopens it first (a merged ticket never reopens: the reason names the ticket to reply on)."""
@@ -75,6 +76,14 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
             print("your reply, not sent:", file=sys.stderr)
             print(textwrap.indent(args.text.strip(), "  "), file=sys.stderr)
         return 1
+    marker = ac.config.slack.case_marker or "!case"  # "!case ID [words]" as in a Slack thread
+    if (args.text or "").strip().startswith(marker):
+        case_ref, _, words = args.text.strip()[len(marker):].strip().partition(" ")
+        if args.note or args.case or not case_ref:
+            raise HandoffError(f"{marker} <case id> [words] sends a solved case's answer: "
+                               + ("a note cannot carry one" if args.note else "give --case or the marker, not both"
+                                  if args.case else f"give the case id after {marker}") + "; nothing sent")
+        args.case, args.text = case_ref.strip("`*_<>"), words.strip()
     if args.note:
         ac.handoff.note(args.ticket, args.agent, args.text)
         print("internal note added")
