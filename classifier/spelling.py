@@ -9,9 +9,9 @@ Norvig's corrector ("How to Write a Spelling Corrector", 2007) picks by frequenc
 away are found through a deletion index (SymSpell, Garbe 2012).
 
 Only words it can tell are misspelt are touched: letters a-z, five letters or more, neither a word of
-the knowledge base nor one the encoder's vocabulary holds whole (nor such a word with a common ending:
-"crackling", "uploaded"), nor an apostrophe-less contraction ("whats", "didnt"). Two edits only for
-words of eight letters or more: shorter words are too near too many others.
+the knowledge base nor one the encoder's vocabulary holds whole (nor such a word with a common ending or
+prefix: "crackling", "uploaded", "rebooting", "unpairing"), nor an apostrophe-less contraction ("whats",
+"didnt"). Two edits only for words of eight letters or more: shorter words are too near too many others.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ TWO_EDITS_FROM = 8  # words this long may be two edits from the right one ("firm
 # endings that make a known word into another known word ("crack" + "ling", "upload" + "ed")
 ENDINGS = ("s", "es", "ed", "d", "ing", "ling", "ly", "er", "ers", "est", "ness", "ment", "able", "ful", "less",
            "ion", "ions", "y", "ies")
+# prefixes that make a known word into another real one ("re" + "booting", "un" + "pairing", "dis" + "connected")
+PREFIXES = ("re", "un", "dis", "de", "pre", "mis", "non", "over", "under", "out", "sub", "auto", "multi", "inter",
+            "co", "up", "down", "cross", "self")
 CONTRACTIONS = frozenset({"dont", "cant", "wont", "didnt", "doesnt", "isnt", "wasnt", "werent", "havent", "hasnt",
                           "ive", "whats", "thats", "theres", "youre", "couldnt", "wouldnt", "shouldnt", "arent",
                           "im", "ill", "id", "lets", "hows", "wheres", "whos", "theyre", "youve", "weve"})
@@ -79,7 +82,16 @@ class Speller:
                     self._deleted.setdefault(d, []).append(w)
 
     def is_known(self, word: str) -> bool:
-        """True when ``word`` (lowercase) is a word of the KB or of the encoder, or one with a common ending."""
+        """True when ``word`` (lowercase) is a word of the KB or of the encoder, or one with a common ending
+        or prefix ("rebooting" is re + boot + ing, "unpairing" un + pair + ing: real words, never read as
+        another word such as "reporting")."""
+        if self._known_stem(word):
+            return True
+        return any(word.startswith(p) and len(word) - len(p) >= 4 and self._known_stem(word[len(p):])
+                   for p in PREFIXES)
+
+    def _known_stem(self, word: str) -> bool:
+        """``word`` is known as it is, or with one of ENDINGS taken off."""
         if word in self.known:
             return True
         for end in ENDINGS:
