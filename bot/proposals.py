@@ -119,7 +119,8 @@ class NothingToPropose(HandoffError):
 def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
     """A draft case from a resolved ticket: the problem statements as phrasings, the resolution as the
     answer, both scrubbed (one case per problem: a ticket of a problem that has its draft adds its phrasings
-    to that draft, and proposes nothing once that case is published); no phrasing at all when the ticket
+    to that draft and its resolution becomes the draft's answer, the latest as the problem's; nothing is
+    proposed once that case is published); no phrasing at all when the ticket
     only followed an answer that did not help
     (:func:`phrasing_note` tells the editor). Raises HandoffError when the ticket is not resolved,
     NothingToPropose when no message states a problem and no answer was followed."""
@@ -144,7 +145,8 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
                                    "no second draft proposed")
         for q in questions:
             ac.kb.add_phrasing(same.id, q)
-        return ac.kb.get(same.id)
+        # the latest resolution is the problem's ("fixed in 3.2.1" after "fixed in 3.2"): the draft says the same
+        return ac.kb.update_case(same.id, answer=scrub(t.resolution))
     case_id = ac.kb.next_case_id(f"ticket-{t.public_id.lower()}")
     return ac.kb.add_case(case_id, questions, scrub(t.resolution), tags=[t.label] if t.label else [],
                           state="draft", source="ticket", source_ref=t.public_id)

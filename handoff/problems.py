@@ -32,6 +32,17 @@ def same_fault(a: str, b: str) -> bool:
     return states_failure(a) == states_failure(b)
 
 
+# the subject ending of a ticket opened because the bot's answer did not help ("how do I reset my password? —
+# answer did not help"): that answer's gap for the editors, no fault of the product; never grouped as one
+NOT_HELPED = (" — answer did not help", " — 답변으로 해결되지 않음")
+
+
+def answer_did_not_help(subject: str) -> bool:
+    """Whether a ticket's ``subject`` says it was opened because an answer did not help (NOT_HELPED), so that
+    several such tickets about one question never form a fault problem nor an incident."""
+    return any(mark in subject for mark in NOT_HELPED)
+
+
 class ProblemNotFound(HandoffError):
     """No problem with that reference."""
 
@@ -62,7 +73,7 @@ class ProblemBook:
             t = self.ctx.find(s, ref)
             if t.subject_vector != v.tobytes() or t.subject_model != own:  # tickets.create may have stored it
                 t.subject_vector, t.subject_model = v.tobytes(), own
-            if t.label not in cfg.labels or cfg.incident_tickets <= 0:
+            if t.label not in cfg.labels or cfg.incident_tickets <= 0 or answer_did_not_help(t.subject):
                 s.commit()
                 return None
             now = self.ctx.now()
@@ -99,7 +110,7 @@ class ProblemBook:
             ):
                 ov = from_bytes(o.subject_vector)
                 if ov is not None and ov.shape == v.shape and float(ov @ v) >= need \
-                        and same_fault(o.subject, t.subject):
+                        and same_fault(o.subject, t.subject) and not answer_did_not_help(o.subject):
                     group.append(o)
             if not group:
                 s.commit()
