@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from handoff.clock import as_utc, iso_utc
 from handoff.context import DeskContext
+from handoff.desk_models import Problem
 from handoff.errors import HandoffError
 from handoff.links import followed
 from handoff.models import OPEN_STATES, Ticket
@@ -114,13 +115,18 @@ class Lifecycle:
             return self.ctx.ticket(t.id)
 
     def reopen_row(self, s: Session, t: Ticket, actor: str, *, reason: str) -> None:
-        """Back to the queue (or its agent) in ``s``: the time since the resolution is paused time."""
+        """Back to the queue (or its agent) in ``s``: the time since the resolution is paused time. A resolved
+        problem of the ticket reopens with it (the next report of that fault joins it, not a new problem)."""
         self.sla.resume(t, since=t.resolved_at)
         t.status = "assigned" if t.assignee else "new"
         t.resolved_at = t.closed_at = None
         t.updated_at = self.ctx.now()
         self.sla.set_dues(t)
         self.ctx.event(s, t.id, actor, "reopened", reason=reason, resolution_due=iso_utc(t.resolution_due))
+        p = s.get(Problem, t.problem_id) if t.problem_id is not None else None
+        if p is not None and p.status == "resolved":  # its fault is back: the problem is worked on again
+            p.status, p.resolved_at, p.last_seen_at = "open", None, self.ctx.now()
+            self.ctx.event(s, t.id, actor, "problem_reopened", problem=f"PRB-{p.id:04d}")
 
     def reopen_for_reply(self, s: Session, t: Ticket, agent: str, *, asked: bool) -> str:
         """Before ``agent``'s reply on ``t``, in ``s``: an open ticket stays as it is (returns ''); one

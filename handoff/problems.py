@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from classifier.specifics import states_failure
@@ -63,7 +63,8 @@ class ProblemBook:
     @on_fresh_state
     def link(self, ref: str | int, vector: np.ndarray, *, model: str = "") -> ProblemLink | None:
         """Store the ticket's subject vector (made by the encoder ``model``) and group it with similar
-        recent faults, if any: only with tickets and problems whose vectors the same encoder made (two
+        recent faults, if any (a resolved problem one of whose tickets was reopened is reopened and takes
+        the ticket): only with tickets and problems whose vectors the same encoder made (two
         encoders' vectors are not comparable, even of one length: all-MiniLM-L6-v2 and multilingual-e5-small
         both give 384 numbers)."""
         cfg = self.ctx.settings.problems
@@ -81,10 +82,12 @@ class ProblemBook:
             need = cfg.similarity_for(own)
             best: tuple[float, Problem] | None = None
             open_ticket = select(Ticket.id).where(Ticket.problem_id == Problem.id, Ticket.status.in_(OPEN_STATES))
-            for p in s.scalars(
-                select(Problem).where(Problem.status == "open", Problem.last_seen_at >= since,
-                                      Problem.label == t.label, open_ticket.exists())
-            ):
+            # an open problem still seen; or a resolved one whose fault is back, a ticket of it reopened ("다시 안
+            # 돼요"): the new report reopens it (no second problem of one title). A problem whose tickets are all
+            # resolved takes no new ticket: after the fix nobody is told it is being worked on.
+            live = and_(Problem.status == "open", Problem.last_seen_at >= since, open_ticket.exists())
+            back = and_(Problem.status == "resolved", open_ticket.exists())
+            for p in s.scalars(select(Problem).where(Problem.label == t.label, or_(live, back))):
                 pv = from_bytes(p.vector)
                 if pv is None or pv.shape != v.shape or p.vector_model != own or not same_fault(p.title, t.subject):
                     continue
@@ -93,6 +96,9 @@ class ProblemBook:
                     best = (score, p)
             if best is not None:
                 p = best[1]
+                if p.status != "open":  # its fault is back: the problem is worked on again
+                    p.status, p.resolved_at = "open", None
+                    self.ctx.event(s, t.id, "bot", "problem_reopened", problem=problem_public_id(p.id))
                 self._link(s, p, t, score=best[0], update_vector=True)
                 self._maybe_incident(s, p)
                 s.commit()

@@ -47,3 +47,24 @@ def test_a_problems_draft_says_the_latest_resolution_as_the_problem_does(ac, cli
     drafts = [c for c in ac.kb.list(state="draft") if c.source == "ticket"]
     assert len(drafts) == 1
     assert drafts[0].answer == problem.resolution
+
+
+@pytest.mark.parametrize(("faults", "again"), [
+    (["I can't pay, the checkout page gives error 500", "payment page shows error 500 at checkout",
+      "checkout gives me error 500 when I try to pay"], "it fails again with error 500"),
+    (["카메라가 안켜져요", "카메라가 안 켜져요 ㅠㅠ", "카메라가 안 켜져요"], "다시 안 돼요"),
+])
+def test_a_reopened_ticket_reopens_its_problem_and_the_next_report_joins_it(ac, cli: Cli, faults: list[str],
+                                                                          again: str) -> None:
+    chat = FakeChannel(ac)
+    outs = [chat.push(text, customer=f"ro{n}") for n, text in enumerate(faults[:2])]
+    [p] = ac.handoff.problems()
+    for o in outs:
+        cli("tickets", "resolve", o.ticket_id, "Fixed in app 3.2.", "--agent", "ann")
+    assert ac.handoff.problem(p.id).status == "resolved"
+    back = chat.push(again, customer="ro0")  # the fault is back for the first customer: the ticket reopens
+    assert ac.handoff.get(outs[0].ticket_id).status in ("new", "assigned"), back
+    assert ac.handoff.problem(p.id).status == "open"
+    later = chat.push(faults[2], customer="ro9")
+    assert ac.handoff.get(later.ticket_id).problem_id == p.id
+    assert [x.public_id for x in ac.handoff.problems(status=None)] == [p.public_id]
