@@ -89,8 +89,7 @@ def is_vague(text: str) -> bool:
     "아직도 고장났어요", "도와주세요" (any word that is not a generic stem with its endings names
     something: "카메라가 안 켜져요" is not vague). Text in another script without spaces between words
     (Japanese, Chinese) is never judged vague here."""
-    # bare jamo ("ㅠㅠ" crying, "ㅋㅋ" laughter) beside words name nothing; alone they are no words
-    found = [w for w in words(text) if not all("\u3131" <= ch <= "\u318e" for ch in w)]
+    found = [w for w in words(text) if not all("\u3131" <= ch <= "\u318e" for ch in w)]  # "ㅠㅠ" names nothing
     if not found:
         return False
     for w in found:

@@ -92,3 +92,24 @@ def same_trouble_again(text: str, reported: list[str]) -> bool:
     for said in reported:
         before |= troubles(said)
     return bool(named & related(before))
+
+
+# "that didn't help", "still broken", "I tried that, no luck", "해봤는데 여전히 안 되네요", "말씀하신 대로 했는데도
+# 안 돼요", "소용없어요": what the customer says of advice that did not solve the trouble
+_NOT_HELPED = re.compile(
+    r"\b(?:didn'?t|did\s+not|doesn'?t|does\s+not|wasn'?t|won'?t|not)\s+(?:help|work|fix|change|solve)\w*"
+    r"|\b(?:no|zero)\s+(?:luck|change|difference|help)\b|\bnot\s+helpful\b|\buseless\b|\bsame\s+(?:thing|result)\b"
+    r"|\btried\s+(?:that|it|this|everything|all|those|these)\b|\bdid\s+(?:that|this|what\s+you\s+said)\b"
+    r"|\bstill\s+(?:not|doesn'?t|won'?t|can'?t|broken|the\s+same|happening|failing|fails|there)\b"
+    r"|(?:해\s*봤|했|대로|그래도|여전히|아직|또|다시)[가-힣\s]*(?:안\s*(?:돼|되|됨|됩|바뀌)|소용\s*없|똑같|그대로|마찬가지)"
+    r"|소용\s*(?:이\s*)?없|도움이?\s*안\s*(?:돼|됐|되)", re.IGNORECASE)
+
+
+def says_not_helped(text: str) -> bool:
+    """Whether ``text``, typed right under a bot answer, says the answer did not help: a short message (at most
+    ``SHORT_WORDS`` + 2 words, no question) that says so ("that didn't help", "still broken", "I tried that, no
+    luck", "해봤는데 여전히 안 되네요", "말씀하신 대로 했는데도 안 돼요") or that the trouble is back ("again",
+    "또 그래요": :func:`recurs`)."""
+    if "?" in text or len(text.split()) > SHORT_WORDS + 2 or something_else(text):
+        return False
+    return bool(_NOT_HELPED.search(text)) or recurs(text)

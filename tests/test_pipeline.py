@@ -119,7 +119,8 @@ FOLLOW_UPS = [
     ("also another problem", "reply", {"greeting"}),
     ("ok thanks, one more question", "reply", {"greeting"}),
     ("got another issue", "reply", {"greeting"}),
-    ("nope, still the same", "reply", {"unsure"}),
+    ("nope, still the same", "escalate", {"human"}),  # the answer changed nothing: it did not help
+    ("hmm", "reply", {"unsure", "greeting"}),
 ]
 
 

@@ -15,6 +15,7 @@ from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
 from classifier.router import THANKS, Decision, Why
 from classifier.specifics import acknowledges, chases, is_vague, questions_in
+from classifier.troubles import other_trouble, says_not_helped
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 
@@ -58,6 +59,12 @@ class FirstMessage:
             s.reply(conv, out, meta={**meta, "kind": MessageKind.REPLY}, key=msg.key)
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason="acknowledges nothing yet said: asked for the question", message_id=message_id)
+        if d.why is not Why.ASKS_PERSON and self._says_not_helped(conv, message_id, text):
+            # "still broken", "해봤는데 여전히 안 되네요", "again", "또 그래요" right under an answer: it did not help,
+            # as "that didn't help" says; every wording takes that one way (a person, the same subject and priority)
+            d = s.for_person(d, text, why=Why.ASKS_PERSON, options=(),
+                             reason=f"says the answer right before did not help: a person takes it ({d.reason})")
+            meta = {**dmeta(d), "reason": d.reason}
         if (d.action == "answer" or d.why in SEVERAL_MAY_ANSWER or d.why is Why.ASKS_PERSON) and d.urgency == "normal":
             # "how do I reset my password? also how do I cancel my subscription?": two questions the vote reads
             # as neither (or as the first only); each answered on its own when each can be, else as decided
@@ -216,7 +223,7 @@ class FirstMessage:
         answer was for, "— answer did not help", and the message when it says more. The message counts as that
         answer's "Talk to a person" (:meth:`_typed_verdict`). '' for any other message."""
         s = self.steps
-        vague = is_vague(text)
+        vague = is_vague(text) or self._says_not_helped(conv, message_id, text)
         if not vague and d.why is not Why.ASKS_PERSON and "answered right before" not in d.reason:
             return ""  # a message naming its own problem is its ticket's subject (and costs no look back)
         prev = s.handoff.message_before(conv, message_id)
@@ -231,6 +238,17 @@ class FirstMessage:
         said = " — 답변으로 해결되지 않음" if lang == "ko" else " — answer did not help"
         return f"{asked.text.strip()}{said}" + ("" if vague else f": {text}")
 
+    def _says_not_helped(self, conv: int, message_id: int, text: str) -> bool:
+        """Whether ``text`` is typed right under a bot answer and says it did not help
+        (:func:`classifier.troubles.says_not_helped`) without naming another trouble than the question asked
+        ("the camera still won't connect" under the password answer is a new problem)."""
+        s = self.steps
+        if not says_not_helped(text) or not s.bot_just_said(conv, message_id, MessageKind.ANSWER):
+            return False
+        prev = s.handoff.message_before(conv, message_id)
+        asked = s.handoff.message_before(conv, prev.id) if prev is not None else None
+        return asked is None or not other_trouble(text, [asked.text])
+
     def _typed_verdict(self, msg: IncomingMessage, conv: int, message_id: int, text: str, d: Decision) -> None:
         """"That didn't help" or "let me talk to a person" typed right under a bot answer counts as that
         answer's "Talk to a person" button: the report's not-helpful figure and the editors see it. Only
@@ -243,5 +261,5 @@ class FirstMessage:
         if prev is None or prev.author != "bot" or prev.kind is not MessageKind.ANSWER:
             return
         same_case = bool(d.hits) and d.hits[0].case_id == prev.meta.get("case_id")
-        if is_vague(text) or same_case:
+        if is_vague(text) or same_case or self._says_not_helped(conv, message_id, text):
             s.answer_feedback(msg.channel, msg.customer, prev.id, "human")
