@@ -5,11 +5,16 @@ button never shows another customer's scrubbed message with its placeholders."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.adapters.web import create_web_app
 from bot.app import Aftercare
 from kb.scrub import scrub
+from tests.console_support import login
 from tests.desk_support import Cli
 from tests.webchat import web_client
 
@@ -92,3 +97,18 @@ def test_a_did_you_mean_button_never_shows_another_customers_scrubbed_message(ac
     labels = [b["label"] for m in out["messages"] for b in m["buttons"]]
     assert labels and not any("[" in label for label in labels), labels
     assert "I want to change my plan" in labels or case.questions[0] in labels
+
+
+def test_the_review_page_never_ticks_a_phrasing_that_is_mostly_personal_data(ac: Aftercare) -> None:
+    personal = "my password is [password] and my pin is [password]"
+    ac.kb.add_case("ticket-ac-000065", ["the app crashes when I pay", personal], "Fixed in app 3.2.",
+                   state="draft", source="ticket", source_ref="AC-000065")
+    with TestClient(create_web_app(ac)) as client:
+        login(client, "eve")
+        page = client.get("/console/review")
+        assert page.status_code == 200
+        boxes = re.findall(r'<input type="checkbox" name="keep" value="([^"]*)"( checked)?>', page.text)
+        ticked = {html.unescape(v): bool(c) for v, c in boxes}
+        assert ticked["the app crashes when I pay"] is True
+        assert ticked[personal] is False, ticked
+        assert "personal data" in page.text

@@ -17,6 +17,7 @@ from bot.errors import UnstorableValue
 from bot.proposals import approve_draft, check_phrasings, check_publishable, phrasing_note, scrub
 from bot.unanswered import unanswered
 from kb.errors import KBError
+from kb.scrub import mostly_personal
 
 NEARLY_SAME = "This case is nearly the same as an existing one. Save anyway?"
 
@@ -152,10 +153,13 @@ def editor_routes(kit: Kit) -> APIRouter:
                  for c in drafts}
         # each phrasing with its tick box (ticked unless the editor unticked it) and the case it collides with
         checks = {c.id: check_phrasings(ac, c.id, c.questions) for c in drafts}
-        ticked = {c.id: set(c.questions if kept is None or c.id not in kept else kept[c.id]) for c in drafts}
+        # a phrasing that is mostly personal data ("my password is [password]") is never ticked: it is refused
+        personal = {c.id: {q for q in c.questions if mostly_personal(q)} for c in drafts}
+        ticked = {c.id: set(c.questions if kept is None or c.id not in kept else kept[c.id]) - personal[c.id]
+                  for c in drafts}
         notes = {c.id: phrasing_note(ac, c) for c in drafts}  # a draft with no phrasing: what to write, and why
         return page("review.html", sess, request, title="Review queue", drafts=drafts, dupes=dupes, checks=checks,
-                    ticked=ticked, notes=notes, error=error, status=status)
+                    ticked=ticked, personal=personal, notes=notes, error=error, status=status)
 
     @r.get("/console/review", include_in_schema=False)
     def review(request: Request, sess: LoginSession = editor) -> Response:
