@@ -29,7 +29,7 @@ from bot.replies import Replies
 from classifier.case_head import HeadedRouter
 from classifier.crosslingual import CrossLingualRouter
 from classifier.finetune import adopted_model, adopted_threshold
-from classifier.gloss import default_glossary
+from classifier.gloss import GlossView, default_glossary
 from classifier.impact import ImpactAssessor
 from classifier.language import needs_multilingual
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
@@ -314,9 +314,10 @@ class Aftercare:
                 router = Router(self.kb, model, self.config.labels, settings, impact=self.impact)
                 router.calibration_file = self.data_dir / "calibration.json"  # loaded at the next start
                 # the multilingual half's neighbours vote poorly (USE): its case head decides which case answers
-                self._router = cast(Router, HeadedRouter(router, model, path=self.data_dir / CASE_HEAD_FILE)) \
-                    if self._parent is not None and \
-                    self._parent.config.embedding.multilingual_head else router
+                self._router = cast(Router, HeadedRouter(
+                    router, model, path=self.data_dir / CASE_HEAD_FILE, gloss_case=self._gloss_view().nearest
+                    if self._parent.config.embedding.crosslingual_gloss else None)) \
+                    if self._parent is not None and self._parent.config.embedding.multilingual_head else router
                 pe = self._parent.config.embedding if self._parent is not None else None
                 second = pe.crosslingual.strip() if pe is not None else ""
                 if self._parent is not None and pe is not None and second and second != self.embedder.name:
@@ -334,6 +335,13 @@ class Aftercare:
                     self._router_version = f"{self._router_version}/" \
                                            f"{main.stat().st_mtime_ns if main.exists() else None}"
             return self._router
+
+    def _gloss_view(self) -> GlossView:
+        """The English encoder's reading of a Korean message's gloss against the KB's English phrasings (the main
+        half's index), for the multilingual half's case head (classifier.gloss). Raises AssertionError on the
+        main half."""
+        assert self._parent is not None
+        return GlossView(self._parent.kb, self._parent.embedder)
 
     def _second_encoder(self, name: str) -> Embedder:
         """The cross-lingual second encoder ``name`` (``embedding.crosslingual``), loaded once per process."""

@@ -26,10 +26,22 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifier.language import writing_system
 
 GLOSSARY = Path(__file__).resolve().parent / "data" / "gloss_ko_en.tsv"
+# glosses that say nothing of what a support question is about (its asking, the product itself, time words):
+# a message glossing to these alone ("카메라 렌탈 가능해?": "camera possible can") gets no gloss
+GENERIC = frozenset({"how", "where", "when", "why", "what", "who", "how many", "can", "possible can", "camera",
+                     "app", "tell me", "want", "need", "use", "can use", "ok fine", "how to way", "new", "first time",
+                     "this", "next", "last", "all", "one", "two", "three", "today", "yesterday", "tomorrow", "lately",
+                     "keeps", "again", "home", "see visible", "watch see", "get receive", "fast quickly"})
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _TOKENS = re.compile(r"[\uac00-\ud7a3]+|[A-Za-z0-9]+")
 
@@ -52,7 +64,7 @@ class Glossary:
 
     def gloss(self, text: str) -> str:
         """The English words of ``text``'s known Korean stems and its Latin words, in order (see the module);
-        "" when there are none."""
+        "" when there are none, or when its stems only ask or name the product (:data:`GENERIC`)."""
         out: list[str] = []
         for token in _TOKENS.findall(text):
             if not _HANGUL.search(token):
@@ -71,10 +83,49 @@ class Glossary:
                         found.append((i, english))
             out += [english for _, english in sorted(found)]
         out += [english for phrase, english in self._phrases if phrase in text]
-        return " ".join(out)
+        return " ".join(out) if any(w not in GENERIC for w in out) else ""
 
 
 @lru_cache(maxsize=1)
 def default_glossary() -> Glossary:
     """The shipped glossary (``classifier/data/gloss_ko_en.tsv``), read once per process."""
     return Glossary()
+
+
+class GlossView:
+    """The English encoder's reading of a Korean message's gloss against the knowledge base's phrasings in
+    Latin letters: :meth:`nearest` gives the case of the nearest such phrasing and its cosine similarity.
+    ``kb`` is the knowledge base of the English encoder (its index holds that encoder's vectors of every
+    phrasing), ``embedder`` that encoder. Which phrasings are in Latin letters is read once per KB revision."""
+
+    def __init__(self, kb: Any, embedder: Any, glossary: Glossary | None = None) -> None:
+        self.kb = kb
+        self.embedder = embedder
+        self.glossary = glossary or default_glossary()
+        self._latin: tuple[int, np.ndarray, list[str]] | None = None
+        self._lock = threading.Lock()
+
+    def _phrasings(self) -> tuple[np.ndarray, list[str]]:
+        idx = self.kb.index()
+        with self._lock:
+            if self._latin is not None and self._latin[0] == idx.kb_revision:
+                return self._latin[1], self._latin[2]
+            latin = {pid for pid, _, text in self.kb.store.phrasing_rows() if writing_system(text) == "latin"}
+            ids, vectors = idx.vectors()
+            keep = [i for i, pid in enumerate(ids) if int(pid) in latin]
+            cases = [idx.case_of[int(ids[i])] for i in keep]
+            self._latin = (idx.kb_revision, np.ascontiguousarray(vectors[keep], dtype=np.float32), cases)
+            return self._latin[1], self._latin[2]
+
+    def nearest(self, text: str) -> tuple[str | None, float]:
+        """(case id, cosine similarity) of the Latin-letter phrasing nearest to ``text``'s gloss; (None, 0.0)
+        when the gloss is empty or no phrasing is in Latin letters."""
+        glossed = self.glossary.gloss(text)
+        if not glossed:
+            return None, 0.0
+        vectors, cases = self._phrasings()
+        if not cases:
+            return None, 0.0
+        sims = vectors @ self.embedder.encode([glossed])[0]
+        j = int(sims.argmax())
+        return cases[j], float(sims[j])

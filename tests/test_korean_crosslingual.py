@@ -161,3 +161,26 @@ def test_the_glossary_reads_stems_not_syllables_inside_other_words() -> None:
     assert "rain" not in g.gloss("서비스 비용")  # 비 (rain) only where it starts a word
     assert "talk" not in g.gloss("강아지 말고 사람만")  # 말고 is "except", not 말 (talk)
     assert g.gloss("ㅋㅋ") == "" and g.gloss("Lumo 앱") == "lumo app"
+
+
+@pytest.mark.parametrize(("text", "case"), [("눈 오는 날 밖에 둬도 괜찮아요?", "outdoor-use"),
+                                            ("어두울 때도 찍혀?", "night-vision")])
+def test_the_english_gloss_confirms_the_vote_when_the_case_head_is_unsure(ko_app: Callable[..., Aftercare],
+                                                                         text: str, case: str) -> None:
+    """From the Korean dev files: the vote led with the right case but the case head was unsure (under 0.3),
+    so a person got them; the English gloss ("snow outside ok fine", "dark") read against the demo KB's
+    English phrasings finds the same case: answered, in Korean."""
+    ac = ko_app()
+    with web_client(ac) as http:
+        body = http.post("/api/messages", json={"customer": "head", "text": text}).json()
+    assert body["action"] == "answer" and body["case_id"] == case, body
+    assert body["language"] == "ko"
+
+
+def test_a_gloss_of_only_generic_words_confirms_nothing(ko_app: Callable[..., Aftercare]) -> None:
+    """"카메라 렌탈 가능해?" (can I rent a camera?) glosses to "camera possible can": nothing of what it asks;
+    no case covers rentals, and a person takes it."""
+    ac = ko_app()
+    with web_client(ac) as http:
+        body = http.post("/api/messages", json={"customer": "rent", "text": "카메라 렌탈 가능해?"}).json()
+    assert body["action"] == "escalate", body
