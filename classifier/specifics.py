@@ -317,10 +317,10 @@ def questions_in(text: str, *, most: int = 3) -> list[str]:
     """The separate questions of a message that asks two or three things ("how do I reset my password? also
     how do I cancel my subscription?", "how long does shipping take and can I return it?", "1) ... 2) ...",
     "비밀번호는 어떻게 바꿔요? 그리고 구독 해지는요?"), each with at least three words (Korean: two words and
-    five syllables); a greeting, a sign-off or a preamble around them ("Hello,", "I have two questions.", "Thanks,
-    John") is left out. ``[text]`` when it asks one thing, more than ``most``, or when any other part is no
-    question or request ("I changed my email and also want to...", "이메일을 바꿨는데 또 ...하나요?"): such a
-    message is decided whole."""
+    five syllables, or four and a question mark); a greeting, a sign-off or a preamble around them ("Hello,",
+    "I have two questions.", "Thanks, John") is left out. ``[text]`` when it asks one thing, more than
+    ``most``, or when any other part is no question or request ("I changed my email and also want to...",
+    "이메일을 바꿨는데 또 ...하나요?"): such a message is decided whole."""
     parts = [_LEADING_AND.sub("", _LIST_MARK.sub("", p)).strip(" ,.!;") for p in _SEPARATE.split(text.strip()) if p]
     kept: list[str] = []
     seen: list[str] = []
@@ -335,7 +335,9 @@ def questions_in(text: str, *, most: int = 3) -> list[str]:
         # Korean packs a word's worth into two or three syllables: "학생 할인 있나요?" (7) asks as much as
         # "is there a student discount?"; a lone word ("알려주세요") is no question of its own
         hangul = sum(1 for ch in p if "\uac00" <= ch <= "\ud7a3")
-        return hangul >= 5 and len(p.split()) >= 2 if hangul else len(words(p)) >= 3
+        if hangul:  # "학생할인?" asks with its question mark what "학생 할인 있나요" asks in words
+            return (hangul >= 5 and len(p.split()) >= 2) or (hangul >= 4 and p.rstrip().endswith(("?", "？")))
+        return len(words(p)) >= 3
 
     if not 2 <= len(kept) <= most or not all(enough(p) and _asks(p) for p in kept):
         return [text]

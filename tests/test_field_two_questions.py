@@ -78,6 +78,7 @@ def test_a_question_with_a_fault_still_opens_a_ticket(ko_app: Callable[..., Afte
      "카메라가 왜 계속 재부팅되나요?"),
     # a short Korean question beside an answered one was dropped without a word: the whole was one question
     ("비밀번호는 어떻게 바꿔요? 그리고 학생 할인 있나요?", "reset-password", "학생 할인 있나요?"),
+    ("야간 모드 켜는 법? 그리고 학생할인?", "night-vision", "학생할인?"),
     ("how do I reset my password? also is there a student discount?", "reset-password",
      "is there a student discount?"),
 ])

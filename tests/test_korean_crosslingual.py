@@ -163,18 +163,29 @@ def test_the_glossary_reads_stems_not_syllables_inside_other_words() -> None:
     assert g.gloss("ㅋㅋ") == "" and g.gloss("Lumo 앱") == "lumo app"
 
 
-@pytest.mark.parametrize(("text", "case"), [("눈 오는 날 밖에 둬도 괜찮아요?", "outdoor-use"),
+@pytest.mark.parametrize(("text", "case"), [("자동 갱신 해지 어떻게 해요?", "cancel-subscription"),
                                             ("어두울 때도 찍혀?", "night-vision")])
 def test_the_english_gloss_confirms_the_vote_when_the_case_head_is_unsure(ko_app: Callable[..., Aftercare],
                                                                          text: str, case: str) -> None:
     """From the Korean dev files: the vote led with the right case but the case head was unsure (under 0.3),
-    so a person got them; the English gloss ("snow outside ok fine", "dark") read against the demo KB's
+    so a person got them; the English gloss ("automatic cancel how", "dark") read against the demo KB's
     English phrasings finds the same case: answered, in Korean."""
     ac = ko_app()
     with web_client(ac) as http:
         body = http.post("/api/messages", json={"customer": "head", "text": text}).json()
     assert body["action"] == "answer" and body["case_id"] == case, body
     assert body["language"] == "ko"
+
+
+def test_the_gloss_never_overrules_a_case_head_that_reads_another_case(ko_app: Callable[..., Aftercare]) -> None:
+    """A fresh user's tryout: "다른 사람이랑 카메라를 같이 보려면 어떻게 해요?" (watch the camera with someone else)
+    glosses to "someone else another user camera ...", nearest to transferring the camera to someone else, as
+    the vote; the case head read sharing. It was answered with the transfer (which deletes recordings)."""
+    ac = ko_app()
+    with web_client(ac) as http:
+        body = http.post("/api/messages",
+                         json={"customer": "share", "text": "다른 사람이랑 카메라를 같이 보려면 어떻게 해요?"}).json()
+    assert body.get("case_id") != "transfer-ownership", body
 
 
 def test_a_gloss_of_only_generic_words_confirms_nothing(ko_app: Callable[..., Aftercare]) -> None:
