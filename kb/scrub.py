@@ -12,7 +12,10 @@ to anyone who asks. :func:`scrub` replaces, each with a bracketed placeholder:
   API keys and tokens (known prefixes such as ``sk-``, ``xoxb-``, ``ghp_``, ``AKIA``, JWTs, "API key
   ...", "Bearer ...", and long random strings of letters and digits), one-time codes ("verification
   code 482913", "OTP: 1234", "인증번호 123456") as ``[password]``, ``[secret]`` and ``[code]``;
-- passwords of a Wi-Fi, router or account ("the password for the wifi is ...", "와이파이 비번은 ...",
+- a Wi-Fi network's name where the text names it ("network HomeNet5G", "SSID: Kim_5G"; a name has a digit or
+  an inner capital) as ``[network]``, and a phone number with its area code in brackets;
+- passwords of a Wi-Fi, router or account ("the password for the wifi is ...", "wifi pass: ...", "wifi key
+  is ...", "와이파이 비번은 ...",
   "비밀번호 ...입니다"), always the whole value ("Hunter2!!" leaves no "!!");
 - card numbers (``[number]``), a card's expiry ("exp 12/28", "유효기간 12/28": ``[expiry]``, where the text
   speaks of a card) and security code ("cvv 123", "CVC: 987": ``[card code]``), phone numbers, Korean mobile
@@ -72,7 +75,12 @@ _TICKET_REF = re.compile(r"^[A-Z]{2,}-\d+$")
 # words after "username" that describe it: "my username is taken"
 _NOT_USER_TEXT = "taken unknown unavailable duplicate registered different shown displayed changed locked disabled"
 _NOT_USER = frozenset((_NOT_USER_TEXT + " blocked suspended deleted").split())
-_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()./-]{7,}\d")
+_PHONE = re.compile(r"(?<!\w)(?:\+|\((?=\d{2,4}\)))?\d[\d ()./-]{7,}\d")
+# a Wi-Fi network's name (SSID) where the text names it: "network HomeNet5G", "SSID: Kim_5G", "my wifi is called
+# Olleh_GiGA_1234"; a name has a digit or an inner capital ("network settings", "wifi 6" and "5GHz" stay)
+_NETWORK = re.compile(
+    r"(?P<k>\b(?i:ssid|network\s+name|wi-?fi\s+name|network|wi-?fi)(?i:\s+(?:is|was|called|named|:))*\s*[:=]?\s*)"
+    r"(?P<v>(?=[^\s,]*[A-Za-z])(?=[^\s,]*(?:\d|[a-z][A-Z]))[A-Za-z0-9_\-]{4,})(?![\w-])")
 # an account, order or customer number has a digit in it: "account settings", "customer support" keep their word
 _ACCOUNT = re.compile(r"\b(account|acct|order|iban|customer)\s*(no\.?|number|#|id)?\s*[:#]?\s*"
                       r"(?=[A-Z-]*\d)[A-Z0-9-]{5,}\b", re.I)
@@ -97,7 +105,8 @@ def _secret_value(name: str) -> str:
 _SECRET_VALUE = _secret_value("v")
 _PASSWORD = re.compile(
     r"(?P<k>\b(?:(?:temporary|temp|new|initial|one[- ]time|default|current|old|wifi|wi-fi|admin)\s+)?"
-    r"(?:pass(?:word|code|phrase)|pwd|pw|pin)(?:\s+(?:code|number))?\b"
+    r"(?:pass(?:word|code|phrase)|passkey|pwd|pw|pin|(?<=wifi\s)(?:pass|key)|(?<=wi-fi\s)(?:pass|key)"
+    r"|(?<=network\s)key)(?:\s+(?:code|number))?\b"
     r"(?:\s+(?:for|of|to|on)\s+(?:the\s+|my\s+|our\s+|your\s+|this\s+)?(?:[\w-]+\s+)?"
     r"(?:wifi|wi-fi|network|router|account|app|admin|camera|hub|device|login|email|e-mail)\b)?"
     r"(?:\s+(?:is|was|are|will\s+be|would\s+be|has\s+been|set\s+to|reset\s+to|changed\s+to|to|as|now|still|:))*"
@@ -213,6 +222,13 @@ def _user_id(m: re.Match[str]) -> str:
     return f"{key}[user id]{_tail(value)}"
 
 
+def _network(m: re.Match[str]) -> str:
+    """``[network]`` for a Wi-Fi network's name; a setting's value ("5GHz", "2.4GHz") stays."""
+    if _SETTING_VALUE.match(m.group("v")):
+        return m.group(0)
+    return f"{m.group('k')}[network]"
+
+
 def _looks_random(m: re.Match[str]) -> str:
     s = m.group(0)
     digits = sum(c.isdigit() for c in s)
@@ -248,13 +264,14 @@ def scrub(text: str) -> str:
         text = _EXPIRY.sub(lambda m: f"{m.group('k')}[expiry]", text)
     text = _CVV.sub(lambda m: f"{m.group('k')}[card code]", text)
     text = _PHONE.sub("[phone]", text)
+    text = _NETWORK.sub(_network, text)
     text = _ACCOUNT.sub(lambda m: f"{m.group(1)} [number]", text)
     return text
 
 
 # the placeholders :func:`scrub` writes
 PLACEHOLDER = re.compile(r"\[(?:email|IBAN|resident number|business number|password|secret|code|number|phone|"
-                         r"expiry|card code|id number|user id)\]")
+                         r"expiry|card code|id number|user id|network)\]")
 # words that only introduce personal data ("my password is", "card", "주민번호 ... 로 본인인증"), and filler
 _PERSONAL_TEXT = """
     password passcode passphrase pin pwd pw code card cvv cvv2 cvc exp expiry expires number no id user username

@@ -41,6 +41,13 @@ def _web(client: TestClient, customer: str, text: str) -> dict:
     ("ID: hong_gildong", ["hong_gildong"], "[user id]"),
     ("ssn 123-45-6789", ["123-45-6789", "[phone]"], "[id number]"),
     ("my social security number is 123-45-6789", ["6789", "[code]"], "[id number]"),
+    # the end-of-session tryout: a Wi-Fi "pass"/"key", a network's name, a phone number in brackets
+    ("wifi pass: MyHome_2024!! and camera wont connect, it blinks red", ["MyHome_2024", "!!"], "[password]"),
+    ("my wifi key is OrangeCat77, camera offline", ["OrangeCat77"], "[password]"),
+    ("the camera will not join my wifi, network HomeNet5G password is x1y2", ["HomeNet5G", "x1y2"], "[network]"),
+    ("SSID: Kim_5G and the camera says offline", ["Kim_5G"], "[network]"),
+    ("my wifi is called Olleh_GiGA_1234", ["Olleh_GiGA_1234"], "[network]"),
+    ("call me at (415) 555-0133", ["415", "0133", "(["], "[phone]"),
 ])
 def test_personal_data_of_each_kind_is_scrubbed_whole(text: str, gone: list[str], label: str) -> None:
     out = scrub(text)
@@ -52,7 +59,9 @@ def test_personal_data_of_each_kind_is_scrubbed_whole(text: str, gone: list[str]
 
 @pytest.mark.parametrize("text", ["my password is not working", "set it to 1080p", "ticket ID AC-000123",
                                   "error code 500", "I forgot my ID", "my device ID: ABC123",
-                                  "my subscription expires 12/28", "비밀번호 변경이 안 돼요"])
+                                  "my subscription expires 12/28", "비밀번호 변경이 안 돼요",
+                                  "does it support wifi 6?", "change the network settings", "the network is down",
+                                  "use the 5GHz wifi", "my wifi password is not working", "keys are lost"])
 def test_words_that_are_no_personal_data_stay(text: str) -> None:
     assert scrub(text) == text
 
