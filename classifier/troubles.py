@@ -64,18 +64,18 @@ def recurs(text: str) -> bool:
     return not (_FINE.search(text) and not _NOT.search(text))
 
 
+def _reported_kinds(reported: list[str]) -> set[str]:
+    """Every kind of trouble (:func:`troubles`) named in any of the texts ``reported``."""
+    return set().union(*(troubles(said) for said in reported))
+
+
 def other_trouble(text: str, reported: list[str]) -> bool:
     """Whether ``text`` names a kind of trouble (:func:`troubles`) and none of it is, or looks like, a kind
     named in ``reported`` (a ticket's subject and what the customer said on it): "the app crashes when I
     upload a photo" after a ticket about a camera going offline. False when it names none ("5 cameras are
     broken") or a kind reported before."""
     named = troubles(text)
-    if not named:
-        return False
-    before: set[str] = set()
-    for said in reported:
-        before |= troubles(said)
-    return not (named & related(before))
+    return bool(named) and not (named & related(_reported_kinds(reported)))
 
 
 def same_trouble_again(text: str, reported: list[str]) -> bool:
@@ -86,12 +86,7 @@ def same_trouble_again(text: str, reported: list[str]) -> bool:
     if len(text.split()) > SHORT_WORDS or not goes_on(text):
         return False
     named = troubles(text)
-    if not named:
-        return True
-    before: set[str] = set()
-    for said in reported:
-        before |= troubles(said)
-    return bool(named & related(before))
+    return not named or bool(named & related(_reported_kinds(reported)))
 
 
 # "that didn't help", "still broken", "I tried that, no luck", "해봤는데 여전히 안 되네요", "말씀하신 대로 했는데도
