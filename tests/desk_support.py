@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +41,22 @@ class Cli:
         out = self.capsys.readouterr()
         assert rc == code, out.err + out.out
         return out.out + out.err
+
+
+# a fault the classifier escalates: each desk test opens its ticket with it
+FAULT = "my camera will not power on at all"
+
+
+@pytest.fixture
+def no_agent_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixture: no ``$USER`` and no ``AFTERCARE_AGENT``: a desk command acts only as the ``--agent`` it is given."""
+    monkeypatch.delenv("USER", raising=False)
+    monkeypatch.delenv("AFTERCARE_AGENT", raising=False)
+
+
+def open_ticket(client: Any, customer: str, text: str = FAULT) -> str:
+    """The public id of the ticket ``customer``'s ``text`` (a fault) opens through the web chat API;
+    ``client`` is a :class:`tests.webchat.WebChatClient`."""
+    r = client.post("/api/messages", json={"customer": customer, "text": text}).json()
+    assert r["action"] == "escalate" and r["ticket_id"], r
+    return str(r["ticket_id"])

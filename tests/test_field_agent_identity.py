@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-FAULT = "my camera will not power on at all"
+from tests.desk_support import no_agent_identity, open_ticket  # noqa: F401 (no_agent_identity: a fixture)
 
-
-@pytest.fixture(autouse=True)
-def _no_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("USER", raising=False)
-    monkeypatch.delenv("AFTERCARE_AGENT", raising=False)
-
-
-def _ticket(client, customer: str) -> str:
-    r = client.post("/api/messages", json={"customer": customer, "text": FAULT}).json()
-    assert r["action"] == "escalate" and r["ticket_id"], r
-    return str(r["ticket_id"])
+pytestmark = pytest.mark.usefixtures("no_agent_identity")
 
 
 def test_an_unknown_agent_is_refused_as_assign_refuses_it(ac, cli, client, monkeypatch) -> None:
-    tid = _ticket(client, "who1")
+    tid = open_ticket(client, "who1")
     refused = cli("tickets", "assign", tid, "mia", "--agent", "ann", code=1)
     assert "'mia' is not an active agent (active agents: ann, bob, root)" in refused
     out = cli("tickets", "reply", tid, "We are on it.", "--agent", "mia", code=1)
@@ -48,7 +38,7 @@ def test_an_unknown_agent_is_refused_as_assign_refuses_it(ac, cli, client, monke
 
 
 def test_the_resolution_notice_is_authored_by_the_agent(ac, cli, client) -> None:
-    tid = _ticket(client, "who2")
+    tid = open_ticket(client, "who2")
     cli("tickets", "reply", tid, "Which model is it?", "--agent", "ann")
     assert ac.handoff.get(tid).assignee == "ann"
     cli("tickets", "resolve", tid, "Battery replaced", "--agent", "ann")
@@ -60,7 +50,7 @@ def test_the_resolution_notice_is_authored_by_the_agent(ac, cli, client) -> None
 
 
 def test_without_agents_configured_the_identity_is_asked_for(app, cli, client, monkeypatch) -> None:
-    tid = _ticket(client, "who3")
+    tid = open_ticket(client, "who3")
     out = cli("tickets", "reply", tid, "We are on it.", code=1)
     assert "give --agent NAME" in out and "We are on it." in out
     assert not [m for m in app.handoff.transcript(tid) if m.author == "agent"]
@@ -73,8 +63,8 @@ def test_every_desk_command_acts_as_an_active_agent(ac, cli, client, monkeypatch
     """wait, priority, reopen, close, merge and problems resolve took $USER (or "agent") unchecked: the
     ticket's history named someone who is no agent. They refuse such a name as reply does, and act as
     AFTERCARE_AGENT when no --agent is given."""
-    tid = _ticket(client, "who4")
-    other = _ticket(client, "who5")
+    tid = open_ticket(client, "who4")
+    other = open_ticket(client, "who5")
     for args in (("wait", tid), ("priority", tid, "urgent"), ("close", tid), ("reopen", tid),
                  ("merge", other, tid, "--yes")):
         out = cli("tickets", *args, "--agent", "mia", code=1)

@@ -7,24 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-FAULT = "my camera will not power on at all"
+from tests.desk_support import no_agent_identity, open_ticket  # noqa: F401 (no_agent_identity: a fixture)
 
-
-@pytest.fixture(autouse=True)
-def _no_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("USER", raising=False)
-    monkeypatch.delenv("AFTERCARE_AGENT", raising=False)
-
-
-def _ticket(client, customer: str) -> str:
-    r = client.post("/api/messages", json={"customer": customer, "text": FAULT}).json()
-    assert r["action"] == "escalate" and r["ticket_id"], r
-    return str(r["ticket_id"])
+pytestmark = pytest.mark.usefixtures("no_agent_identity")
 
 
 @pytest.mark.parametrize("typed", ["Ann", " ann "])
 def test_an_agent_name_is_trimmed_and_matched_ignoring_case(ac, cli, client, typed: str) -> None:
-    tid = _ticket(client, "nam1")
+    tid = open_ticket(client, "nam1")
     assert f"{tid} claimed by ann" in cli("tickets", "claim", tid, "--agent", typed)
     cli("tickets", "reply", tid, "We are on it.", "--agent", typed)
     assert [m.author_name for m in ac.handoff.transcript(tid) if m.author == "agent"] == ["ann"]
@@ -34,7 +24,7 @@ def test_an_agent_name_is_trimmed_and_matched_ignoring_case(ac, cli, client, typ
 
 
 def test_the_case_marker_sends_the_cases_answer_not_the_marker(ac, cli, client) -> None:
-    tid = _ticket(client, "nam2")
+    tid = open_ticket(client, "nam2")
     case = ac.kb.get("reset-password")
     out = cli("tickets", "reply", tid, "!case reset-password Here is how:", "--agent", "ann")
     assert "reply with case reset-password sent" in out
