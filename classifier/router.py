@@ -27,7 +27,8 @@ from classifier.impact import Assessment, ImpactAssessor
 from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
-from classifier.specifics import asks, asks_about_bot, may_ask_for_person, states_failure
+from classifier.questions import asks
+from classifier.specifics import asks_about_bot, may_ask_for_person, states_failure
 from classifier.spelling import Speller
 from classifier.troubles import troubles
 from classifier.vote import CASE, LABEL, UNCOVERED, Calibration, RouterSettings, Vote, _vote, two_stage_vote

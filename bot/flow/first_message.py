@@ -13,8 +13,9 @@ import numpy as np
 from bot.flow.clarify import Clarifier
 from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
+from classifier.questions import questions_in
 from classifier.router import THANKS, Decision, Why
-from classifier.specifics import acknowledges, chases, is_vague, questions_in
+from classifier.specifics import acknowledges, chases, is_vague
 from classifier.troubles import other_trouble, says_not_helped
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
