@@ -24,7 +24,8 @@ from handoff.errors import HandoffError
 from handoff.models import MessageKind
 from handoff.views import MessageView, TicketView
 from kb.errors import KBError
-from kb.scrub import mostly_personal, scrub
+from kb.personal import mostly_personal
+from kb.scrub import scrub
 from kb.service import CaseView
 
 __all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "followed_answers", "phrasing_note",
@@ -283,7 +284,7 @@ def check_publishable(ac: Aftercare, case_id: str, phrasings: list[str], *, refu
                       fix: str = "Edit these phrasings, or remove them.") -> None:
     """The check every way of publishing a case applies (review approve, the console's case page and
     state buttons, ``kb add``, ``kb publish``): raises KBError starting with ``refused`` and naming each
-    of ``phrasings`` that is mostly personal data (:func:`kb.scrub.mostly_personal`) or collides with
+    of ``phrasings`` that is mostly personal data (:func:`kb.personal.mostly_personal`) or collides with
     another published case (:func:`check_phrasings`), then ``fix``;
     returns None when none does."""
     personal = [p for p in phrasings if mostly_personal(scrub(p))]

@@ -25,8 +25,8 @@ to anyone who asks. :func:`scrub` replaces, each with a bracketed placeholder:
   (``[id number]``), user names and login ids ("user id hong_gildong", "my username is ...", "ID: ...",
   "아이디는 ...": ``[user id]``; "ticket ID", "device ID" stay).
 
-:func:`mostly_personal` tells a scrubbed text that is mostly such data ("my password is [password]"): it
-states no problem and is never proposed or published as a phrasing.
+:func:`kb.personal.mostly_personal` tells a scrubbed text that is mostly such data ("my password is
+[password]"): it states no problem and is never proposed or published as a phrasing.
 
 Error codes and ticket ids stay ("error code 500", "AC-000123"): agents and editors need them.
 """
@@ -59,14 +59,16 @@ _CVV = re.compile(r"(?P<k>\b(?:cvv2?|cvc2?|cvn|csc|card\s+(?:security|verificati
 # a US social security number, and id numbers named as such: passport, driving licence, national or tax id
 _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _ID_NUMBER = re.compile(
-    r"(?P<k>\b(?:ssn|social\s+security(?:\s+(?:number|no\.?|#))?|passport(?:\s+(?:number|no\.?|#))?|"
-    r"driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|national\s+id(?:\s+(?:number|no\.?|#))?|"
-    r"tax\s+id(?:\s+(?:number|no\.?|#))?)\b(?:\s+(?:is|was|:))*\s*[:#]?\s*|(?:여권|운전\s*면허|외국인\s*등록)\s*번호"
+    r"(?P<k>\b(?:ssn|social\s+security|passport|driver'?s?\s+licen[cs]e|national\s+id|tax\s+id)"
+    r"(?:\s+(?:number|no\.?|#))?\b(?:\s+(?:is|was|:))*\s*[:#]?\s*|(?:여권|운전\s*면허|외국인\s*등록)\s*번호"
     r"\s*(?:는|은|:)?\s*)(?P<v>(?=[A-Z-]*\d)[A-Z0-9-]{5,})(?![\w-])", re.I)
-# a user name or login id: "user id hong_gildong", "my username is ...", "ID: ...", "아이디는 ..."
+# a user name or login id: "user id hong_gildong", "my username is ...", "ID: ...", "아이디는 ...", "my login is
+# jsmith", "user: jsmith", "I log in as jsmith"
 _USER_ID = re.compile(
-    r"(?P<k>(?:\b(?:user\s*(?:name|id)|login\s*(?:id|name)|account\s*(?:name|id)|member\s*id|id)(?![a-z0-9_])(?:는|은|가|이)?"
-    r"(?:\s+(?:is|was|:|=))*|(?:아이디|사용자\s*(?:이름|아이디|ID)|계정\s*(?:이름|아이디|ID)?|회원\s*(?:아이디|ID))"
+    r"(?P<k>(?:\b(?P<as>(?:log(?:ged)?|sign(?:ed)?)[- ]?in\s+as)"
+    r"|\b(?:(?:user|login|log-in|account)\s*(?:name|id)|member\s*id|id|(?P<bare>log-?in|user(?=\s*[:=])))"
+    r"(?![a-z0-9_])(?:는|은|가|이)?(?:\s+(?:is|was|:|=))*"
+    r"|(?:아이디|(?:사용자|계정|회원)\s*(?:이름|아이디|ID)|계정)"
     r"\s*(?P<p>는|은|가|이|:)?)(?:\s*[:=]\s*|\s+|(?<=[는은가이:])))(?P<v>[^\s\"'”’»,가-힣]+)", re.I)
 # the word before a bare "ID" that makes it a ticket's, an error's or a device's id, not a person's
 _THING_ID = re.compile(r"\b(?:ticket|case|error|order|request|transaction|device|serial|session|message|product|"
@@ -74,7 +76,8 @@ _THING_ID = re.compile(r"\b(?:ticket|case|error|order|request|transaction|device
 _TICKET_REF = re.compile(r"^[A-Z]{2,}-\d+$")
 # words after "username" that describe it: "my username is taken"
 _NOT_USER_TEXT = "taken unknown unavailable duplicate registered different shown displayed changed locked disabled"
-_NOT_USER = frozenset((_NOT_USER_TEXT + " blocked suspended deleted").split())
+_NOT_USER = frozenset((_NOT_USER_TEXT + " blocked suspended deleted broken slow stuck down failing usual normal "
+                                       "guest admin always before page screen button fails").split())
 _PHONE = re.compile(r"(?<!\w)(?:\+|\((?=\d{2,4}\)))?\d[\d ()./-]{7,}\d")
 # a Wi-Fi network's name (SSID) where the text names it: "network HomeNet5G", "SSID: Kim_5G", "my wifi is called
 # Olleh_GiGA_1234"; a name has a digit or an inner capital ("network settings", "wifi 6" and "5GHz" stay)
@@ -113,6 +116,63 @@ _PASSWORD = re.compile(
     r"(?:\s*[:=]\s*|\s+))" + _SECRET_VALUE,
     re.I,
 )
+# a secret of several words: after "password:" (or "="), "비밀번호:", "비번은", and after "passphrase" however it is
+# given ("my passphrase is red fox jumps"), the clause up to ",", ";", a sentence's end, a joining word ("and",
+# "but") or a Korean word is the secret ("password: correct horse battery staple" leaves none of its words)
+_MULTI_WORD = re.compile(
+    r"(?P<k>\b(?:(?:temporary|temp|new|initial|default|current|old|wifi|wi-fi|admin|account|login)\s+)?"
+    r"(?:pass(?:word|code)|pwd|pw|(?<=wifi\s)pass|(?<=wi-fi\s)pass)\s*[:=]\s*"
+    r"|\bpass\s*phrase(?:\s+(?:is|was|:|=))*(?:\s*[:=]\s*|\s+)"
+    r"|(?:비밀\s*번호|비번|패스워드|암호)\s*(?:(?:는|은)\s*(?:[:=]\s*)?|[:=]\s*))(?P<v>[^\n]*)", re.I)
+# words that end the clause a secret of several words is in
+_JOINS_TEXT = "and but or so then because when while which though although if after before since until"
+_JOINS = frozenset(_JOINS_TEXT.split())
+# words that describe a password rather than being one, beside ``_NOT_SECRET`` ("password: doesn't work anymore")
+_DESCRIBES_TEXT = """
+    doesn't doesnt does don't dont isn't isnt won't wont work works accept accepts accepting keeps keep fails failing
+    anymore again today yesterday since after before update error message says said shows app phone should
+    thanks thank thx please pls help
+"""
+_DESCRIBES = frozenset(_DESCRIBES_TEXT.split())
+
+
+def _clause(rest: str) -> int:
+    """Where the clause at the start of ``rest`` ends: before a joining word or a Korean word, after a word
+    ending in ",", ";" or a sentence's end; a quoted secret ends at its closing quote."""
+    lead = rest.lstrip()
+    if lead[:1] in "\"'“‘«":
+        close = {"“": "”", "‘": "’", "«": "»"}.get(lead[0], lead[0])
+        at = lead.find(close, 1)
+        if at > 0:
+            return len(rest) - len(lead) + at + 1
+    end = 0
+    for tok in re.finditer(r"\S+", rest):
+        word = tok.group(0)
+        if word.lower() in _JOINS:
+            break
+        hangul = next((i for i, c in enumerate(word) if "가" <= c <= "힣"), None)
+        if hangul is not None:
+            end = tok.start() + hangul if hangul else end
+            break
+        end = tok.end()
+        if word[-1] in ",;" or (word.endswith(".") and not word.endswith("..")):
+            break
+    return end
+
+
+def _several_words(m: re.Match[str]) -> str:
+    """``[password]`` for a secret of several words (see ``_MULTI_WORD``); one word is left to the passes of
+    one-word secrets, and a clause of words that describe the password ("not working anymore") stays."""
+    key, rest = m.group("k"), m.group("v")
+    end = _clause(rest)
+    secret, after = rest[:end], rest[end:]
+    said = [w.lower().strip(".,;:!?()\"'“”‘’«»") for w in secret.split()]
+    describing = sum(w in _NOT_SECRET or w in _DESCRIBES for w in said)
+    if len(said) < 2 or secret.lstrip().startswith("[") or describing >= len(said) - describing:
+        return key + secret + _MULTI_WORD.sub(_several_words, after)
+    return f"{key}[password]{_tail(secret)}" + _MULTI_WORD.sub(_several_words, after)
+
+
 # a PIN or passcode is digits (or looks like a secret): "the PIN is four digits" keeps its words
 _PIN_KEY = re.compile(r"\b(?:pin|passcode)\b", re.I)
 # the text speaks of a credential: only then is "reset it to X" read as a password given
@@ -207,8 +267,8 @@ def _tail(value: str) -> str:
 
 def _user_id(m: re.Match[str]) -> str:
     """``[user id]`` for the value of a user name or login id; a bare "ID" after a thing ("ticket ID",
-    "device ID"), a ticket reference and a word describing the id ("is wrong") stay. Without "is"/":" the
-    value must look like an id (a digit, "_", "." or "@" in it), except after Korean "아이디"."""
+    "device ID"), a ticket reference and a word describing the id ("is wrong", "login is failing") stay. Without
+    "is"/":" the value must look like an id (a digit, "_", "." or "@" in it), except after Korean "아이디"."""
     key, value = m.group("k"), m.group("v")
     bare = value.lower().strip(".,;:!?()")
     if (bare in _NOT_SECRET or bare in _NOT_USER or value.startswith("[") or _TICKET_REF.match(value.strip(".,"))
@@ -217,7 +277,11 @@ def _user_id(m: re.Match[str]) -> str:
     if key.strip().lower().startswith("id") and _THING_ID.search(m.string[: m.start()]):
         return m.group(0)
     korean = any("가" <= c <= "힣" for c in key)
-    if not korean and not _CONNECTED.search(key) and not any(c.isdigit() or c in "_.@" for c in bare):
+    looks_like_id = any(c.isdigit() or c in "_.@" for c in bare)
+    if m.group("bare") or m.group("as"):  # "my login is jsmith", "log in as jsmith"; "login is failing" stays
+        if (m.group("bare") and not _CONNECTED.search(key)) or (not looks_like_id and bare.endswith(("ing", "ed"))):
+            return m.group(0)
+    elif not korean and not _CONNECTED.search(key) and not looks_like_id:
         return m.group(0)
     return f"{key}[user id]{_tail(value)}"
 
@@ -246,6 +310,7 @@ def scrub(text: str) -> str:
     text = _EMAIL.sub("[email]", text)
     text = _TOKEN_PREFIX.sub("[secret]", text)
     text = _KEYED_SECRET.sub(_keep_key("[secret]", strict=True), text)
+    text = _MULTI_WORD.sub(_several_words, text)
     text = _PASSWORD.sub(_keep_key("[password]"), text)
     if _CREDENTIAL.search(text):  # "set it to Auto", "reset it to factory settings" give no password
         text = _RESET_TO.sub(_keep_key("[password]", strict=True), text)
@@ -272,35 +337,3 @@ def scrub(text: str) -> str:
 # the placeholders :func:`scrub` writes
 PLACEHOLDER = re.compile(r"\[(?:email|IBAN|resident number|business number|password|secret|code|number|phone|"
                          r"expiry|card code|id number|user id|network)\]")
-# words that only introduce personal data ("my password is", "card", "주민번호 ... 로 본인인증"), and filler
-_PERSONAL_TEXT = """
-    password passcode passphrase pin pwd pw code card cvv cvv2 cvc exp expiry expires number no id user username
-    login name account ssn social security phone mobile email mail iban wifi wi fi token key api otp verification
-    my is are was and the a an your our it its for of to here this that these me i with please also so
-    his her their resident business customer member call at reach contact text send on via
-"""
-_PERSONAL_WORDS = frozenset(_PERSONAL_TEXT.split())
-_PERSONAL_KO = ("비밀번호", "비번", "패스워드", "암호", "주민번호", "주민등록번호", "본인인증", "본인", "인증",
-                "아이디", "카드", "번호", "인증번호", "전화번호", "휴대폰", "이메일", "계정", "와이파이",
-                "유효기간", "보안코드")
-_KO_FILLER_TEXT = "로 으로 는 은 이 가 을 를 이에요 예요 입니다 이요 요 도 고 이고 인데 제"
-_KO_FILLER = frozenset(_KO_FILLER_TEXT.split())
-
-
-def mostly_personal(text: str) -> bool:
-    """Whether ``text`` (scrubbed) is mostly personal data: it has a placeholder, and once its placeholders,
-    the words that introduce them ("my password is", "card", "주민번호") and filler are taken out, no more
-    words are left than it had placeholders (or fewer than two). "my password is [password] and my pin is
-    [password]" and "주민번호 [resident number] 로 본인인증 하래요" are; "the app crashes when I pay, card
-    [number]" is not. Such a text states no problem another customer could have: it is never a phrasing."""
-    holders = len(PLACEHOLDER.findall(text))
-    if not holders:
-        return False
-    left = 0
-    for w in re.findall(r"\w+", PLACEHOLDER.sub(" ", text).lower()):
-        if w in _PERSONAL_WORDS or w in _KO_FILLER or w.isdigit():
-            continue
-        if any(w.startswith(k) for k in _PERSONAL_KO):
-            continue
-        left += 1
-    return left < 2 or left <= holders

@@ -17,7 +17,7 @@ from bot.errors import UnstorableValue
 from bot.proposals import approve_draft, check_phrasings, check_publishable, phrasing_note, scrub
 from bot.unanswered import unanswered
 from kb.errors import KBError
-from kb.scrub import mostly_personal
+from kb.personal import mostly_personal
 
 NEARLY_SAME = "This case is nearly the same as an existing one. Save anyway?"
 
