@@ -73,6 +73,16 @@ def resolve_problem(
     return done
 
 
+def after_marker(text: str, marker: str) -> str | None:
+    """The words after ``marker`` (an agent's command such as "!case" or "//") when ``text`` starts with it,
+    letter case ignored ("!CASE id" and "!Case id" are "!case id"), stripped; None when it does not or
+    ``marker`` is empty."""
+    text = text.lstrip()
+    if not marker or text[: len(marker)].lower() != marker.lower():
+        return None
+    return text[len(marker):].strip()
+
+
 def reply_with_case(ac: Aftercare, ticket: str | int, agent: str, case_ref: str, words: str = "", *,
                     key: str = "", reopen: bool = False) -> SentReply:
     """The agent's reply on ``ticket``: ``words`` (if any), then the published case ``case_ref``'s answer;

@@ -37,3 +37,16 @@ def test_the_case_marker_sends_the_cases_answer_not_the_marker(ac, cli, client) 
     out = cli("tickets", "reply", tid, "!case", "--agent", "ann", code=1)
     assert "case id" in out
     assert len([m for m in ac.handoff.transcript(tid) if m.author == "agent"]) == 1
+
+
+@pytest.mark.parametrize("marker", ["!CASE", "!Case", " !case"])
+def test_the_case_marker_is_read_whatever_its_letter_case(ac, cli, client, marker: str) -> None:
+    tid = open_ticket(client, f"nam3{marker.strip()}")
+    case = ac.kb.get("reset-password")
+    out = cli("tickets", "reply", tid, f"{marker} reset-password Here is how:", "--agent", "ann")
+    assert "reply with case reset-password sent" in out, out
+    sent = [m.text for m in ac.handoff.transcript(tid) if m.author == "agent"]
+    assert sent and not any(marker.strip().lower() in t.lower() for t in sent), sent
+    assert "Here is how:" in sent[-1] and case.answer.splitlines()[0] in sent[-1]
+    out = cli("tickets", "reply", tid, marker, "--agent", "ann", code=1)  # the marker alone: the case id asked
+    assert "case id" in out

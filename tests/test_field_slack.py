@@ -93,3 +93,27 @@ async def test_slack_markup_is_decoded_once_in_and_escaped_once_out(
     stored = [m.text for m in ac.handoff.transcript(ticket.public_id) if m.author == "agent"]
     assert stored == ["Open <Settings> & pick Update (https://ex.com/u)"]
     assert "Open &lt;Settings&gt; &amp; pick" in told["text"] and "&amp;amp;" not in told["text"]
+
+
+async def test_an_agents_thread_command_is_read_whatever_its_letter_case(
+    http_mode: tuple[Any, FakeSlack, Signed],  # noqa: F811
+) -> None:
+    """"!CASE id" and "!Case id" in the agents' thread send the case's answer as "!case id" does, never the
+    literal command."""
+    ac, api, signed = http_mode
+    assert (await signed.event(event_callback(dm(CRASH, user="UCASE")))).status_code == 200
+    post = (await api.wait_for("chat.postMessage", lambda p: p.get("channel") == AGENTS))[0]
+    ticket = ac.handoff.list()[0]
+
+    def in_thread(text: str) -> dict[str, Any]:
+        return event_callback({"type": "message", "channel": AGENTS, "user": "UDANA", "text": text,
+                               "ts": f"{time.time():.6f}", "thread_ts": post["_ts"], "channel_type": "channel"})
+
+    for n, command in enumerate(("!CASE", "!Case")):
+        await signed.event(in_thread(f"{command} `night-vision` Try this ({n}):"))
+        said = f"Try this ({n}):"
+        sent = (await api.wait_for("chat.postMessage",
+                                   lambda p, said=said: p.get("channel") == DM and said in p.get("text", "")))[0]
+        assert "infrared night vision" in sent["text"] and command not in sent["text"], sent["text"]
+    said = [m.text for m in ac.handoff.transcript(ticket.public_id) if m.author == "agent"]
+    assert len(said) == 2 and not any("!c" in t.lower() for t in said), said

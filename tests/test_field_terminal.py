@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.adapters.terminal import run_terminal
 from bot.cli import main
 from bot.workflows import resolve_ticket
@@ -74,3 +76,12 @@ def test_aftercare_chat_shows_the_conversation_only_and_logs_to_the_data_dir(tmp
     assert verbose.returncode == 0, verbose.stderr[-2000:]
     assert re.search(r"INFO bot\.[a-z_.]+: ticket AC-\d+ opened", verbose.stderr), verbose.stderr
     assert not LOG_LINE.search(verbose.stdout), verbose.stdout
+
+
+@pytest.mark.parametrize("command", ["/QUIT", "/Exit"])
+def test_a_command_is_read_whatever_its_letter_case(app, command: str) -> None:
+    out = io.StringIO()
+    run_terminal(app, customer="term-case", inp=io.StringIO(f"{command}\nmy camera will not power on at all\n"),
+                 out=out, poll_seconds=0)
+    assert "bot>" not in out.getvalue(), out.getvalue()  # the chat ended at the command: nothing was sent
+    assert app.handoff.list() == []

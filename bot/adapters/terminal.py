@@ -196,7 +196,7 @@ def run_terminal(ac: Aftercare, *, customer: str, inp: TextIO = sys.stdin, out: 
         while True:
             chat.show_new()
             text = chat.read_line(inp)
-            if text is None or text.strip() in ("/quit", "/exit"):
+            if text is None or text.strip().lower() in ("/quit", "/exit"):  # "/QUIT" too: commands ignore case
                 break
             if not text.strip():
                 continue

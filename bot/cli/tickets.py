@@ -13,7 +13,7 @@ from bot.cli.base import acting_agent, open_app, print_rows
 from bot.cli.desk import print_desk_details
 from bot.normalize import without_controls
 from bot.replies import customer_language
-from bot.workflows import not_sent_reason, reply_with_case, resolve_ticket
+from bot.workflows import after_marker, not_sent_reason, reply_with_case, resolve_ticket
 from handoff.errors import HandoffError, TicketNotOpen
 from handoff.views import TicketView
 
@@ -77,8 +77,9 @@ def cmd_tickets_reply(args: argparse.Namespace) -> int:
             print(textwrap.indent(args.text.strip(), "  "), file=sys.stderr)
         return 1
     marker = ac.config.slack.case_marker or "!case"  # "!case ID [words]" as in a Slack thread
-    if (args.text or "").strip().startswith(marker):
-        case_ref, _, words = args.text.strip()[len(marker):].strip().partition(" ")
+    after = after_marker(args.text or "", marker)  # "!CASE ID" is "!case ID": commands ignore letter case
+    if after is not None:
+        case_ref, _, words = after.partition(" ")
         if args.note or args.case or not case_ref:
             raise HandoffError(f"{marker} <case id> [words] sends a solved case's answer: "
                                + ("a note cannot carry one" if args.note else "give --case or the marker, not both"

@@ -21,7 +21,7 @@ from bot.adapters.slack.models import AgentThread
 from bot.adapters.slack.workspace import Workspace
 from bot.outbox import AGENTS, Outgoing
 from bot.unanswered import suggested_cases
-from bot.workflows import not_sent_reason, reply_with_case, resolve_ticket
+from bot.workflows import after_marker, not_sent_reason, reply_with_case, resolve_ticket
 from handoff.errors import HandoffError, TicketNotOpen
 from handoff.views import AlertView, MessageView, SentReply, TicketView
 from kb.errors import KBError
@@ -79,8 +79,9 @@ class Agents:
         # the reply's idempotency key: its Slack message (a Reopen and send press under it sends it once)
         key = f"slack-agent:{channel}:{event.get('ts')}" if event.get("ts") else ""
         try:
-            if marker and text.startswith(marker):
-                m = await asyncio.to_thread(ws.ac.handoff.note, thread.ticket_id, agent, text[len(marker) :].strip())
+            note = after_marker(text, marker)
+            if note is not None:
+                m = await asyncio.to_thread(ws.ac.handoff.note, thread.ticket_id, agent, note)
                 from_case = False
             else:
                 m, from_case = await asyncio.to_thread(self._send, thread.ticket_id, agent, text, key=key)
@@ -99,10 +100,9 @@ class Agents:
         """The agent's thread message as a reply: a case's answer after the case marker, else the text;
         returns (the reply, whether it carried a case's answer). TicketNotOpen as
         :meth:`handoff.tickets.Tickets.reply` raises it (``reopen``: reopen the ticket first)."""
-        case_marker = self.ws.settings.case_marker
-        if case_marker and text.startswith(case_marker):
-            return self._reply_with_case(ticket_id, agent, text[len(case_marker) :].strip(), key=key,
-                                         reopen=reopen), True
+        after = after_marker(text, self.ws.settings.case_marker)  # "!CASE id" too: letter case is ignored
+        if after is not None:
+            return self._reply_with_case(ticket_id, agent, after, key=key, reopen=reopen), True
         return self.ws.ac.handoff.reply(ticket_id, agent, text, key=key, reopen=reopen), False
 
     async def _sent(self, thread: AgentThread, agent: str, m: MessageView, from_case: bool) -> None:
