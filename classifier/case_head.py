@@ -142,6 +142,26 @@ def load_head(path: Path, digest: str) -> HeadFit | None:
     return HeadFit(classes=classes, coef=coef, intercept=intercept)
 
 
+def failure_labels(router: Router) -> set[str]:
+    """The labels of ``router`` that escalate a failure (fault, complaint...): every escalating label but
+    asking for a person."""
+    return {k for k, spec in router.labels.items() if spec.action == "escalate"} - {router.settings.human_label}
+
+
+def answers_failure(router: Router, case_id: str | None) -> bool:
+    """Whether published case ``case_id`` of ``router``'s knowledge base is the fix for a failure rather than a
+    how-to: tagged with a label that escalates (a case approved from a fault ticket is tagged 'fault') or one
+    of its phrasings states that something fails ("움직임 알림이 어제부터 안 와요"). False for None or an
+    unknown case."""
+    if case_id is None:
+        return False
+    try:
+        case = router.kb.answering(case_id)
+    except KBError:
+        return False
+    return bool(failure_labels(router) & set(case.tags)) or any(states_failure(q) for q in case.questions)
+
+
 class HeadedRouter:
     """A :class:`classifier.router.Router` whose answers need its case head's agreement (see the module).
     Everything else (``settings``, ``labels``, ``calibration``...) is the router's. The head follows the
@@ -193,22 +213,12 @@ class HeadedRouter:
             return self._fit
 
     def answers_failure(self, case_id: str | None) -> bool:
-        """Whether published case ``case_id`` is the fix for a failure rather than a how-to: tagged with a
-        label that escalates (a case approved from a fault ticket is tagged 'fault') or one of its phrasings
-        states that something fails ("움직임 알림이 어제부터 안 와요"). False for None or an unknown case."""
-        if case_id is None:
-            return False
-        try:
-            case = self.router.kb.answering(case_id)
-        except KBError:
-            return False
-        return bool(self.failure_labels() & set(case.tags)) or any(states_failure(q) for q in case.questions)
+        """Whether published case ``case_id`` is the fix for a failure (:func:`answers_failure`)."""
+        return answers_failure(self.router, case_id)
 
     def failure_labels(self) -> set[str]:
-        """The labels that escalate a failure (fault, complaint...): every escalating label but asking for a
-        person."""
-        labels = self.router.labels
-        return {k for k, spec in labels.items() if spec.action == "escalate"} - {self.router.settings.human_label}
+        """The labels that escalate a failure (:func:`failure_labels`)."""
+        return failure_labels(self.router)
 
     def decide(self, text: str, vector: np.ndarray) -> Decision:
         """The router's decision; one about which case answers stands only when the head agrees. A message

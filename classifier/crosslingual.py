@@ -32,9 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from classifier.case_head import answers_failure, failure_labels
 from classifier.language import writing_system
 from classifier.model import TrainedModel
 from classifier.router import Decision, Router, Why
+from classifier.specifics import states_failure
 from kb.embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -193,6 +195,13 @@ class CrossLingualRouter:
         winner = max(votes, key=lambda key: votes[key])
         share = votes[winner] / float(w.sum())
         inner = self._inner()
+        if winner.startswith("case:") and share >= self.threshold and states_failure(text) \
+                and not answers_failure(inner, winner[len("case:"):]):
+            # "로그인이 안되요", "펌웨어 업데이트 중에 멈춤": the topic of a how-to, and a fault (classifier.case_head)
+            fault = max(failure_labels(inner), key=lambda k: d.label_probs.get(k, 0.0), default=inner.answer_label)
+            return inner.retarget(d, "escalate", fault, threshold=self.threshold, why=Why.LABEL, options=(),
+                                  reason=f"states that something fails: a fault, not a question for {winner!r} "
+                                         f"({share:.2f} of the vote)")
         if winner.startswith("case:") and share >= self.threshold:
             case_id = winner[len("case:"):]
             score = max((h.score for h in d.hits if h.case_id == case_id), default=0.0)

@@ -195,3 +195,20 @@ def test_a_gloss_of_only_generic_words_confirms_nothing(ko_app: Callable[..., Af
     with web_client(ac) as http:
         body = http.post("/api/messages", json={"customer": "rent", "text": "카메라 렌탈 가능해?"}).json()
     assert body["action"] == "escalate", body
+
+
+def test_a_korean_fault_naming_a_how_to_topic_opens_a_ticket_against_an_english_only_kb(
+        bare_app: Callable[..., Aftercare], english_kb: Path) -> None:
+    """A Korean message that states something fails and asks nothing ("로그인이 안 돼요") names a how-to's
+    topic (logging in) as that case's phrasings do; against English phrasings only, the encoders' vote read
+    the topic and answered the how-to. It is a fault: a ticket, as against the demo KB's Korean phrasings;
+    the same topic asked about is still answered."""
+    ac = bare_app(demo=False)
+    ac.kb.import_rows(parse_file(english_kb), source="import")
+    with web_client(ac) as http:
+        fails = ["로그인이 안 돼요", "펌웨어 업데이트하다가 멈췄어요", "카메라 이름 바꾼 게 저장이 안 돼요"]
+        for i, text in enumerate(fails):
+            body = http.post("/api/messages", json={"customer": f"fails-{i}", "text": text}).json()
+            assert body["action"] == "escalate" and body["ticket_id"], (text, body)
+        body = http.post("/api/messages", json={"customer": "asks", "text": "펌웨어 업데이트는 어떻게 해요?"}).json()
+        assert body["action"] == "answer" and body["case_id"] == "firmware-update", body
