@@ -74,3 +74,38 @@ def test_an_unsupported_language_is_refused_naming_the_supported_ones(ac: Afterc
         for ok in ("ko", "KO", "en-US", ""):
             r = client.post("/api/messages", json={"customer": "vic", "text": "hello", "language": ok})
             assert r.status_code == 200, (ok, r.text)
+
+
+MALFORMED = [  # (method, path, what the request carries that the route would refuse as 422)
+    ("POST", "/api/messages", {"content": b"{not json"}),
+    ("POST", "/api/messages", {"content": b'{"text": 5, "customer": []}'}),
+    ("POST", "/api/messages", {"content": b'{"text": "hi"}', "headers": {"Content-Type": "text/plain"}}),
+    ("POST", "/api/buttons", {"content": b"[1, 2]"}),
+    ("GET", "/api/messages", {"params": {"after": "abc"}}),
+    ("GET", "/api/history", {"params": {"limit": "0"}}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "sent"), MALFORMED)
+def test_no_key_is_401_before_the_body_or_the_query_is_read(ac: Aftercare, method: str, path: str,
+                                                           sent: dict) -> None:
+    sent = dict(sent)
+    given = sent.pop("headers", {})
+    with web_client(ac) as client:
+        for auth in ({}, {"Authorization": "Bearer not-a-key"}, {"Authorization": "Basic YWxpY2U6eA=="}):
+            r = client.request(method, path, headers={**given, **auth}, **sent)
+            assert r.status_code == 401, (auth, r.text)
+            assert set(r.json()) == {"error"} and "key" in r.json()["error"]
+        # with a key, the same request gets the answer its body or query calls for
+        r = client.request(method, path, headers={**given, "Authorization": f"Bearer {client.key_for('wes')}"},
+                           **sent)
+        assert r.status_code in (200, 422), r.text
+        assert r.status_code == 200 or "error" in r.json()
+
+
+def test_the_consoles_json_api_is_401_before_its_query_is_read(ac: Aftercare) -> None:
+    with web_client(ac) as client:
+        r = client.get("/console/api/tickets/AC-000001", params={"after": "abc"})
+        assert r.status_code == 401, r.text
+        r = client.get("/console/api/queue", params={"limit": "abc"})
+        assert r.status_code == 401, r.text

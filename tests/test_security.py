@@ -44,18 +44,23 @@ FORM = "application/x-www-form-urlencoded"
                                             ("/console/tickets/1/reply", FORM), ("/console/try", FORM),
                                             ("/console/cases/new", "multipart/form-data; boundary=xyz")])
 def test_a_chunked_body_over_the_limit_gets_413_on_every_route(client, path, kind) -> None:
-    """No Content-Length (chunked transfer encoding): the limit holds on the bytes actually read."""
-    r = client.post(path, content=_chunks(2 * 1024 * 1024), headers={"content-type": kind})
+    """No Content-Length (chunked transfer encoding): the limit holds on the bytes actually read (the chat
+    API reads a body only with a key: without one it is 401 before any byte is read)."""
+    headers = {"content-type": kind}
+    if path.startswith("/api/"):
+        headers["Authorization"] = f"Bearer {client.key_for('big')}"
+    r = client.post(path, content=_chunks(2 * 1024 * 1024), headers=headers)
     assert r.status_code == 413, r.text
     assert "larger than 262144 bytes" in r.json()["error"]
 
 
 def test_a_false_content_length_does_not_open_the_limit(client) -> None:
+    key = f"Bearer {client.key_for('liar')}"  # without a key the body is never read: 401
     r = client.post("/api/messages", content=b"x" * 300_000,
-                    headers={"content-type": "application/json", "content-length": "10"})
+                    headers={"content-type": "application/json", "content-length": "10", "Authorization": key})
     assert r.status_code in (400, 413)
     r = client.post("/api/messages", content=b"{}", headers={"content-type": "application/json",
-                                                                  "content-length": "-5"})
+                                                                  "content-length": "-5", "Authorization": key})
     assert r.status_code == 400
 
 
@@ -240,19 +245,21 @@ def _count(ac, table) -> int:  # type: ignore[no-untyped-def]
 def _bad_web_input(ac) -> None:  # type: ignore[no-untyped-def]
     UserStore(ac.sessions).add("ann", "agent", PASSWORD)
     with TestClient(create_web_app(ac)) as client:
+        # a customer's key: without one every chat call is 401 before its body or query is read
+        key = {"Authorization": f"Bearer {client.post('/api/session').json()['key']}"}
         before = (_count(ac, Message), _count(ac, Conversation))
         for body in ({"customer": "a\x00b", "text": "hello"}, {"customer": "c1", "name": "Ann\x00", "text": "hi"},
                      {"customer": "\ud800", "text": "hello"}, {"customer": "c2", "text": "hi \udfff there"}):
             raw = json.dumps(body)  # \u escapes: what a client can send
-            r = client.post("/api/messages", content=raw, headers={"content-type": "application/json"})
+            r = client.post("/api/messages", content=raw, headers={"content-type": "application/json", **key})
             assert r.status_code == 422, (body, r.text)
             assert any(w in r.json()["error"] for w in ("NUL", "surrogate", "unicode")), r.text
         for raw in ('{"customer": NaN, "text": "x"}', '{"customer": "c3", "text": Infinity}'):
-            r = client.post("/api/messages", content=raw, headers={"content-type": "application/json"})
+            r = client.post("/api/messages", content=raw, headers={"content-type": "application/json", **key})
             assert r.status_code == 422, r.text
         for query in (f"customer=w&after={2**63}", "customer=w&after=-1", "customer=a%00b",
                       "customer=w&after=1e3"):
-            r = client.get(f"/api/messages?{query}")
+            r = client.get(f"/api/messages?{query}", headers=key)
             assert r.status_code in (400, 422), (query, r.text)
         assert (_count(ac, Message), _count(ac, Conversation)) == before
         login(client, "ann")

@@ -32,7 +32,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from bot.adapters.base import Channel
 from bot.adapters.chat_labels import PAGE_LABELS, page_language
 from bot.adapters.web_access import ButtonIn, IdentityRefused, MessageIn, SessionIn, WebChatKeys
-from bot.adapters.web_api import ApiRequests, api_error
+from bot.adapters.web_api import KEY_HOLDER, ApiRequests, ChatKeys, api_error
 from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
@@ -51,6 +51,7 @@ from handoff.service import MessageView, TicketView
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent.parent / "web"
 CHANNEL = "web"
+CHAT_API = ("/api/messages", "/api/history", "/api/buttons")  # the routes that need a key (from /api/session)
 
 
 def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_secret: str | None = None) -> FastAPI:
@@ -60,6 +61,23 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
     if identity_secret is None:
         identity_secret = os.environ.get("WEB_IDENTITY_SECRET", "")
     keys = WebChatKeys(ac.sessions, identity_secret=identity_secret)
+    db = ac.config.database
+
+    def key_holder(auth: str) -> str | JSONResponse:
+        """The customer whose chat key the ``Authorization`` header ``auth`` carries ("Bearer <key>"); else
+        the answer: 401 without a key or with an unknown one, 503 when the database is away."""
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        if not key:
+            return JSONResponse({"error": "no chat key: POST /api/session first, then send it as "
+                                          "'Authorization: Bearer <key>'"}, status_code=401)
+        try:
+            customer = with_retries(lambda: keys.customer_of(key), attempts=db.connect_retries,
+                                    delay=db.retry_delay_s)
+        except DatabaseUnavailable as e:
+            return JSONResponse({"error": str(e)}, status_code=503)
+        if customer is None:
+            return JSONResponse({"error": "unknown chat key: start a new session"}, status_code=401)
+        return customer
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -79,6 +97,8 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
 
     app = FastAPI(title="Aftercare", docs_url="/api/docs", redoc_url=None, lifespan=lifespan)
     app.add_middleware(ApiRequests)  # /api/: a JSON body whatever its content type
+    # the chat API's key before its body or query is read: no key is 401, never the 422 of a malformed body
+    app.add_middleware(ChatKeys, paths=CHAT_API, holder=key_holder)
     app.add_middleware(BodyLimit, max_bytes=ac.config.web.max_body_bytes)  # every route, chunked or not
     proxies = [p.strip() for p in ac.config.web.trusted_proxies.split(",") if p.strip()]
     if proxies:  # X-Forwarded-For believed only from these addresses; otherwise the connection's own address
@@ -161,27 +181,18 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         return JSONResponse({"error": f"too many messages: wait {seconds} seconds, then send again",
                              "retry_after": seconds}, status_code=429, headers={"Retry-After": str(seconds)})
 
-    db = ac.config.database
-
     def caller(request: Request, claimed: str = "") -> str | JSONResponse:
-        """The customer whose key the request carries (401 without a known key, 403 when the request
-        names another customer, 503 when the database is away)."""
+        """The customer whose key the request carries (checked by :class:`ChatKeys` before the route; 401
+        without a known key, 503 when the database is away), then 422 when ``claimed`` is no customer id and
+        403 when it names another customer."""
+        held = request.scope.get("state", {}).get(KEY_HOLDER)
+        customer = held or key_holder(request.headers.get("authorization", ""))
+        if isinstance(customer, JSONResponse):
+            return customer
         try:
             clean_text(claimed, "customer")
         except BadBody as e:
             return JSONResponse({"error": str(e)}, status_code=422)
-        auth = request.headers.get("authorization", "")
-        key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
-        if not key:
-            return JSONResponse({"error": "no chat key: POST /api/session first, then send it as "
-                                          "'Authorization: Bearer <key>'"}, status_code=401)
-        try:
-            customer = with_retries(lambda: keys.customer_of(key), attempts=db.connect_retries,
-                                    delay=db.retry_delay_s)
-        except DatabaseUnavailable as e:
-            return JSONResponse({"error": str(e)}, status_code=503)
-        if customer is None:
-            return JSONResponse({"error": "unknown chat key: start a new session"}, status_code=401)
         if claimed and claimed != customer:
             return JSONResponse({"error": "this key does not speak for that customer"}, status_code=403)
         return customer

@@ -4,14 +4,18 @@ taken whatever ``Content-Type`` the client sent.
 - A ``POST`` to ``/api/...`` with a body is read as JSON whatever its ``Content-Type`` (``curl -d``
   sends ``application/x-www-form-urlencoded``, some clients ``text/plain`` or none): a valid JSON body is
   taken, anything else gets the 422 of invalid JSON.
-- So a chat call with a valid JSON body and no ``Authorization: Bearer`` gets the documented 401 whatever
-  its ``Content-Type`` (a body too large is 413 and a malformed one 422 first, with the reason).
+- A call of the chat API that needs a key (:class:`ChatKeys`) is answered 401 without a known key before its
+  body or query is read: a malformed body, a wrong content type or a bad query value never turns it into a
+  422 (a body over the size limit is 413 first, by its length).
 - Every error of ``/api/...`` is ``{"error": "..."}`` (a body that is not UTF-8 too, instead of the
   framework's ``{"detail": ...}``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -36,6 +40,36 @@ class ApiRequests:
                 headers = [(k, v) for k, v in headers if k != b"content-type"]
                 headers.append((b"content-type", b"application/json"))
                 scope = {**scope, "headers": headers}
+        await self.app(scope, receive, send)
+
+
+# where :class:`ChatKeys` leaves the customer whose key a request carries: ``request.scope["state"][KEY_HOLDER]``
+KEY_HOLDER = "chat_customer"
+
+
+class ChatKeys:
+    """Pure ASGI middleware: a ``GET`` or ``POST`` to one of ``paths`` is let through only with the chat key of
+    a customer, checked before anything of the request is read (a body or query the route would refuse as
+    422 is refused 401 without a key). ``holder(authorization header) -> customer or the response to send``
+    (401 without a known key, 503 with the database away) runs in a worker thread; the customer is left in
+    the request's state under :data:`KEY_HOLDER`."""
+
+    def __init__(self, app: ASGIApp, *, paths: Collection[str],
+                 holder: Callable[[str], str | Response]) -> None:
+        self.app = app
+        self.paths = frozenset(paths)
+        self.holder = holder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") not in self.paths or scope.get("method") not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        auth = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"").decode("latin-1")
+        who = await run_in_threadpool(self.holder, auth)
+        if isinstance(who, Response):
+            await who(scope, receive, send)
+            return
+        scope.setdefault("state", {})[KEY_HOLDER] = who
         await self.app(scope, receive, send)
 
 
