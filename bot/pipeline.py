@@ -30,6 +30,7 @@ from bot.flow.steps import Steps
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from bot.metrics import Metrics
 from bot.normalize import readable, without_controls
+from bot.rating_comments import take_rating_comment
 from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language
@@ -274,6 +275,9 @@ class Pipeline:
             rated = take_rating(self.handoff, self.replies, conv, msg, text, language=lang)
             if rated is not None:
                 return rated
+            commented = take_rating_comment(self.handoff, self.replies, conv, msg, text, decided, language=lang)
+            if commented is not None:  # "it took a bit long though" right after rating: kept with the rating
+                return commented
         if ticket is None and not created:  # within the reopen window after a resolution: reopen it when the
             # message is about the same issue (bot.flow.after_resolution); a new question or fault starts afresh
             ticket = self.handoff.reopen_recent(

@@ -28,6 +28,7 @@ from handoff.conversations import Conversations
 from handoff.lifecycle import Lifecycle
 from handoff.merging import Merging
 from handoff.problems import ProblemBook
+from handoff.satisfaction import SatisfactionBook
 from handoff.settings import DeskSettings
 from handoff.sla_clocks import SlaClocks
 from handoff.tickets import Tickets
@@ -56,6 +57,7 @@ class Handoff:
         self.tickets = Tickets(self.ctx, self.sla_clocks, self.alert_log, self.assignment, self.lifecycle)
         self.conversations = Conversations(self.ctx, self.lifecycle)
         self.problem_book = ProblemBook(self.ctx, self.alert_log, self.tickets)
+        self.satisfaction = SatisfactionBook(self.ctx, self.alert_log)
 
         c, t, lc, a = self.conversations, self.tickets, self.lifecycle, self.assignment
         # conversations
@@ -69,7 +71,9 @@ class Handoff:
         # tickets
         self.create_ticket, self.open_ticket, self.get, self.list = t.create, t.open_for, t.get, t.list
         self.activity, self.transcript, self.events = t.activity, t.transcript, t.events
-        self.reply, self.note, self.rate, self.rating = t.reply, t.note, t.rate, t.rating
+        self.reply, self.note = t.reply, t.note
+        self.rate, self.rating, self.comment_rating = (
+            self.satisfaction.rate, self.satisfaction.rating, self.satisfaction.add_comment)
         self.raise_stakes = lc.raise_stakes
         # lifecycle
         self.wait, self.set_priority, self.close, self.auto_close = lc.wait, lc.set_priority, lc.close, lc.auto_close

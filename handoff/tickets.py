@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,6 @@ from handoff.assignment import Assignment
 from handoff.clock import as_utc, iso_utc
 from handoff.context import DeskContext
 from handoff.conversations import KEY_CHARS
-from handoff.desk_models import Alert
 from handoff.errors import HandoffError, OpenTicketExists
 from handoff.lifecycle import Lifecycle
 from handoff.links import copy_to_merged, followed
@@ -30,7 +29,6 @@ from handoff.models import (
     Message,
     MessageKey,
     MessageKind,
-    Satisfaction,
     Ticket,
     TicketEvent,
 )
@@ -300,48 +298,6 @@ class Tickets:
             self.ctx.event(s, t.id, agent, "resolved", resolution=t.resolution)
             s.commit()
             return ticket_view(t)
-
-    # -- satisfaction ---------------------------------------------------------------------------------
-
-    @on_fresh_state
-    def rate(self, ref: str | int, score: int, *, comment: str = "") -> None:
-        """Store the customer's satisfaction (1-5) for a resolved ticket; a second rating replaces the
-        first (the trail keeps both). A rating at or under ``low_rating_alert`` raises one alert per
-        ticket; corrected above it, the alert is withdrawn (deleted, the trail says so). HandoffError for
-        a score outside 1-5 or a ticket not resolved yet."""
-        if not 1 <= int(score) <= 5:
-            raise HandoffError("a rating is a whole number from 1 to 5")
-        with self.ctx.sessions() as s:
-            t = self.ctx.find(s, ref)
-            if t.status not in ("resolved", "closed"):
-                raise HandoffError(f"ticket {t.public_id} is not resolved yet")
-            row = s.scalar(select(Satisfaction).where(Satisfaction.ticket_id == t.id))
-            before = row.score if row is not None else None
-            if row is None:
-                s.add(Satisfaction(ticket_id=t.id, score=int(score), comment=comment, at=self.ctx.now()))
-            else:
-                row.score, row.comment, row.at = int(score), comment, self.ctx.now()
-            if before is None:
-                self.ctx.event(s, t.id, "customer", "rated", score=int(score), comment=comment)
-            else:  # a correction replaces the rating; the trail keeps both
-                self.ctx.event(s, t.id, "customer", "rating changed", score=int(score), previous=before,
-                               comment=comment)
-            low = self.ctx.settings.low_rating_alert
-            alerted = s.scalar(select(Alert.id).where(Alert.ticket_id == t.id, Alert.kind == "low_rating").limit(1))
-            if int(score) <= low and (before is None or before > low) and alerted is None:  # once per ticket
-                said = f': "{comment[:200]}"' if comment else ""
-                self.alerts.add(s, "low_rating", "warning", f"{t.public_id} rated {int(score)}/5 by the customer{said}",
-                                ticket=t, score=int(score), assignee=t.assignee or "")
-            elif int(score) > low and alerted is not None:  # corrected upward: the alert no longer holds
-                s.execute(delete(Alert).where(Alert.ticket_id == t.id, Alert.kind == "low_rating"))
-                self.ctx.event(s, t.id, "customer", "low rating alert withdrawn", score=int(score), previous=before)
-            s.commit()
-
-    def rating(self, ref: str | int) -> int | None:
-        """The ticket's rating (1-5), None until the customer rated it."""
-        with self.ctx.sessions() as s:
-            t = self.ctx.find(s, ref)
-            return s.scalar(select(Satisfaction.score).where(Satisfaction.ticket_id == t.id))
 
 
 def _keyed(s: Session, key: str) -> Message | None:
