@@ -222,6 +222,32 @@ SINGLE_PROTOTYPES = [
 ]
 
 
+# A physical hazard from the device itself (the part of ``_CRITICAL`` a customer can act on this minute):
+# smoke, fire, sparks, a burning smell, melting, overheating, an explosion, an electric shock, a swollen
+# battery; Korean 연기, 불, 불꽃, 타는 냄새, 녹았, 과열, 폭발, 감전, 배터리가 부풀었다
+_HAZARD = re.compile(
+    r"\b((smoke|sparks?|flames?|fumes) (is |are |was |were )?(coming|came|come|pouring) (out|from)|"
+    r"(caught|catches|catching|on) fire|(is|was|are|were|got|started) (burning|melting|melted|smoking|sparking)|"
+    r"(burnt|burning|burned) (smell|plastic)|smells? (like )?(burnt|burning|burned|smoke)|"
+    r"overheat(s|ed|ing)|(is|was|got|gets|getting) (very |really |extremely |too )?hot to (the )?touch|"
+    r"explod(e|ed|es|ing)|blew up|electric(al)? shock|(got|get|gave me|giving) (a |an )?shock|shocked me|"
+    r"(battery|batteries) (is |are |has |have |got )?(swollen|swelling|bulging|puffed|leaking)|"
+    r"(swollen|bulging|puffy|leaking) batter(y|ies))\b"
+    r"|화재가 (났|발생)|불이 (났|붙었|붙어)|(연기|불꽃)(가|이) ?(나|났|피어|올라)|(타는|탄) ?냄새"
+    r"|불꽃이? ?(튀|튄)"
+    r"|감전(됐|되었|될 ?뻔|당)|폭발(했|할 ?것|하|해)|과열(돼|되|됐|되어)|(녹았|녹아\s*내|녹아\s*있)"
+    r"|배터리(가|이)? ?(부풀|부었|불룩|새|샜|터졌)|너무 뜨거워서 (못|만질)",
+    re.IGNORECASE)
+
+
+def hazard(text: str) -> bool:
+    """Whether ``text`` reports a physical hazard from the device as having happened (smoke, fire, sparks, a
+    burning smell, overheating, an explosion, an electric shock, a swollen battery; English and Korean), not
+    as a question or a condition ("can the battery explode?", "연기가 나면 어떻게 해요?": ``_happened``). Such a
+    message gets the safety advice first (template ``safety``) and a critical ticket."""
+    return _happened(_HAZARD, prose(text))
+
+
 @dataclass(frozen=True)
 class Assessment:
     impact: str  # single | wide
@@ -247,7 +273,7 @@ class ImpactAssessor:
             w = float((self._wide @ vector).max())
             s = float((self._single @ vector).max())
             wide = w >= 0.6 and w - s >= self._margin
-        if _happened(_CRITICAL, text):
+        if _happened(_CRITICAL, text) or _happened(_HAZARD, text):
             urgency = "critical"
         elif _URGENT.search(text):
             urgency = "high"

@@ -13,6 +13,7 @@ import numpy as np
 from bot.flow.clarify import Clarifier
 from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
+from classifier.impact import hazard
 from classifier.questions import questions_in
 from classifier.router import THANKS, Decision, Why
 from classifier.specifics import acknowledges, chases, is_vague
@@ -180,6 +181,8 @@ class FirstMessage:
                                **s.team_hours(t.team))
         if answered:
             out = f"{s.answers_text(answered, lang=lang)}\n\n{out}"
+        if hazard(text):  # "smoke is coming out of my camera": what to do this minute comes before the ticket
+            out = f"{s.replies.render('safety', language=lang)}\n\n{out}"
         s.reply(conv, out, ticket_id=t.id, meta={**meta, "kind": MessageKind.ESCALATE}, key=msg.key)
         log.info("ticket %s opened: label=%s priority=%s impact=%s (%s)", t.public_id, d.label, d.priority,
                  d.impact, d.reason)

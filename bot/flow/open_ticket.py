@@ -10,6 +10,7 @@ import numpy as np
 
 from bot.flow.steps import Steps, dmeta
 from bot.messages import Outcome, Reply
+from classifier.impact import hazard
 from classifier.router import Decision, Why
 from classifier.specifics import chases, goes_on
 from classifier.troubles import same_trouble_again
@@ -39,6 +40,16 @@ told so, and that a person has the ticket (``about_bot_ticket``)."""
             # one priority rule (Router.priority_of) applies to what the ticket is about now; never lowered
             pr = s.router().priority_of(ticket.label, "escalate", d.stakes)
             s.handoff.raise_stakes(ticket.id, pr, d.impact, reason=f"the customer wrote: {text[:300]}")
+        if hazard(text):
+            # "now there's smoke coming out of it": what to do this minute, the ticket raised to critical above
+            # and a note the agent cannot miss; the message is on the ticket already
+            s.handoff.note(ticket.id, "Aftercare", f"Safety hazard reported; safety advice sent: {text[:500]}")
+            out = f"{s.replies.render('safety', language=lang or None)}\n\n" \
+                  f"{s.replies.render('joined', ticket_id=ticket.public_id, language=lang or None)}"
+            s.reply(conv, out, ticket_id=ticket.id, meta={**dmeta(d), "kind": MessageKind.REPLY}, key=key)
+            return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined", label=d.label,
+                           ticket_id=ticket.public_id, message_id=message_id, confidence=d.confidence,
+                           reason=f"a safety hazard on {ticket.public_id}: safety advice sent, the ticket is critical")
         if d.why is Why.ABOUT_BOT:
             # "are you a bot?" while a ticket is open: told so, and that a person has the ticket
             out = s.replies.render("about_bot_ticket", ticket_id=ticket.public_id, language=lang or None)
