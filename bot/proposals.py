@@ -18,10 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.app import Aftercare
+from bot.draft_review import check_approvable, draft_for
 from bot.ratings import parse_rating
 from classifier.specifics import chases, is_vague
+from classifier.troubles import same_trouble_again
 from handoff.errors import HandoffError
-from handoff.models import MessageKind
+from handoff.models import NEW_ISSUE, NEW_ISSUE_NOTE, MessageKind
 from handoff.views import MessageView, TicketView
 from kb.errors import KBError
 from kb.personal import mostly_personal
@@ -46,6 +48,7 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
     An empty list when nothing states the problem."""
     human = ac.config.classifier.human_label
     first_agent = next((m.id for m in messages if m.author == "agent"), None)
+    flagged = other_issues(messages)
     out: list[str] = []
     for i, m in enumerate(messages):
         if m.author != "customer":
@@ -55,9 +58,15 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
         text = m.text.strip()
         if not text or text == "[attachment]" or "rating" in m.meta or parse_rating(text) is not None:
             continue
+        if out and (m.id in flagged or text in flagged.values()):
+            # "my camera also buzzes, the lens is cracked" on a crash ticket: another issue, never this one's
+            # (unless nothing before stated a problem: a ticket opened by asking for a person)
+            continue
         answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
         if answer is not None and answer.author == "bot" and answer.kind in NOT_STATING:
             continue
+        if out and same_trouble_again(text, [ticket.subject, *out]):
+            continue  # "it crashed again just now": the report goes on, no new way of stating it
         if not states_a_problem(ac, text, human=human):
             continue
         if text not in out:
@@ -66,6 +75,22 @@ def problem_statements(ac: Aftercare, ticket: TicketView, messages: list[Message
     answered = [q for q, _ in followed_answers(messages)]
     if not out and subject and not any(q in subject for q in answered) and states_a_problem(ac, subject, human=human):
         out.append(subject)
+    return out
+
+
+def other_issues(messages: list[MessageView]) -> dict[int, str]:
+    """``{message id: text}`` of each customer message of ``messages`` (a ticket's transcript) the bot flagged
+    as a different issue while the ticket was open (its reply carries ``NEW_ISSUE``, or, for messages stored
+    before that, the agent's "Possibly a new issue" note quotes it): another problem, never the ticket's."""
+    out: dict[int, str] = {}
+    by_id = {m.id: m for m in messages}
+    for m in messages:
+        ref = m.meta.get(NEW_ISSUE) if m.author == "bot" else None
+        if isinstance(ref, int) and ref in by_id:
+            out[ref] = by_id[ref].text.strip()
+        elif m.author == "note" and m.text.startswith(NEW_ISSUE_NOTE) and "): " in m.text:
+            quoted = m.text.split("): ", 1)[1].strip()
+            out.update({c.id: quoted for c in messages if c.author == "customer" and c.text.strip() == quoted})
     return out
 
 
@@ -119,9 +144,11 @@ class NothingToPropose(HandoffError):
 
 def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
     """A draft case from a resolved ticket: the problem statements as phrasings, the resolution as the
-    answer, both scrubbed (one case per problem: a ticket of a problem that has its draft adds its phrasings
-    to that draft and its resolution becomes the draft's answer, the latest as the problem's; nothing is
-    proposed once that case is published); no phrasing at all when the ticket
+    answer, both scrubbed. A ticket resolved again after a reopening updates its own draft (the new fix
+    replaces the one that failed); a ticket of a problem whose draft has the same answer adds its phrasings to
+    it, one with another answer gets a draft of its own (a problem's draft is never overwritten unseen:
+    :mod:`bot.draft_review`); nothing is proposed once the problem's case is published; no phrasing at all
+    when the ticket
     only followed an answer that did not help
     (:func:`phrasing_note` tells the editor). Raises HandoffError when the ticket is not resolved,
     NothingToPropose when no message states a problem and no answer was followed."""
@@ -139,28 +166,19 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
                                "person, greetings or thanks): no draft case proposed")
     # a ticket that followed an answer which did not help: the fix is kept as a draft with no phrasing (the
     # answered question is the other case's), for the editor to write how customers state this failure
-    same = problem_case(ac, t)
-    if same is not None:  # one case per problem: this ticket's words join the draft of its problem's first ticket
+    answer = scrub(t.resolution)
+    same, take_answer = draft_for(ac, t, answer)
+    if same is not None:  # its own draft (reopened, resolved again) or its problem's draft with this answer
         if same.state != "draft":
             raise NothingToPropose(f"ticket {t.public_id}'s problem has case {same.id} ({same.state}) already: "
                                    "no second draft proposed")
         for q in questions:
             ac.kb.add_phrasing(same.id, q)
-        # the latest resolution is the problem's ("fixed in 3.2.1" after "fixed in 3.2"): the draft says the same
-        return ac.kb.update_case(same.id, answer=scrub(t.resolution))
+        # resolved again after a reopening: the new fix replaces the one that did not work
+        return ac.kb.update_case(same.id, answer=answer) if take_answer else ac.kb.get(same.id)
     case_id = ac.kb.next_case_id(f"ticket-{t.public_id.lower()}")
-    return ac.kb.add_case(case_id, questions, scrub(t.resolution), tags=[t.label] if t.label else [],
+    return ac.kb.add_case(case_id, questions, answer, tags=[t.label] if t.label else [],
                           state="draft", source="ticket", source_ref=t.public_id)
-
-
-def problem_case(ac: Aftercare, ticket: TicketView) -> CaseView | None:
-    """The draft or published case proposed from another ticket of ``ticket``'s problem, if any (None when
-    the ticket is linked to no problem)."""
-    if ticket.problem_id is None:
-        return None
-    siblings = [ref for ref in ac.handoff.problem(ticket.problem_id).tickets if ref != ticket.public_id]
-    cases = [c for ref in siblings for c in ac.kb.list(source_ref=ref) if c.source == "ticket"]
-    return next((c for state in ("draft", "published") for c in cases if c.state == state), None)
 
 
 @dataclass(frozen=True)
@@ -255,11 +273,13 @@ def _answered_on_ticket(ac: Aftercare, case_id: str) -> set[tuple[str, str]]:
 
 
 def approve_draft(ac: Aftercare, case_id: str, *, keep: list[str] | None = None,
-                  answer: str | None = None) -> CaseView:
+                  answer: str | None = None, confirm: bool = False) -> CaseView:
     """Publish draft ``case_id`` with the phrasings ``keep`` (default: all it has) and, optionally, an
     edited answer. Raises KBError, naming each colliding phrasing, when one of them is nearer to
     another case than to this one, and naming each phrasing of ``keep`` the draft does not have (keeping
-    is not editing: change phrasings with an edit first); nothing is changed then."""
+    is not editing: change phrasings with an edit first); also when the answer holds a scrub placeholder
+    ("[phone]"), or the draft's ticket was reopened and ``confirm`` is False
+    (:func:`bot.draft_review.check_approvable`); nothing is changed then."""
     c = ac.kb.get(case_id)
     if c.state != "draft":
         raise KBError(f"case {case_id} is {c.state}, not a draft: nothing to approve")
@@ -276,6 +296,7 @@ def approve_draft(ac: Aftercare, case_id: str, *, keep: list[str] | None = None,
         raise KBError(f"not approved: no phrasing of {case_id} states a problem (" + ", ".join(
             repr(p) for p in phrasings) + " asks for a person, greets or thanks); the bot would answer that "
             "with this case. Edit its phrasings (aftercare kb review edit ID -q ...) or reject it.")
+    check_approvable(ac, c, answer if answer is not None else c.answer, confirm=confirm)
     check_publishable(ac, case_id, phrasings, refused="not approved", fix="Untick or edit these phrasings.")
     return ac.kb.update_case(case_id, questions=phrasings, answer=answer, state="published")
 

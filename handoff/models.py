@@ -16,6 +16,10 @@ from handoff.clock import as_utc, system_clock
 TICKET_STATES = ("new", "assigned", "waiting", "resolved", "closed")
 OPEN_STATES = ("new", "assigned", "waiting")
 AUTHORS = ("customer", "bot", "agent", "note", "system")
+# ``Message.meta`` key of the bot's reply to a message it flagged as a different issue on an open ticket: the id
+# of that customer message (never a phrasing of the ticket's draft)
+NEW_ISSUE = "new_issue"
+NEW_ISSUE_NOTE = "Possibly a new issue"  # how the agent's internal note about such a message starts
 
 
 utcnow = system_clock  # column defaults: rows the desk writes take their time from its clock

@@ -189,12 +189,14 @@ def cmd_problems_resolve(args: argparse.Namespace) -> int:
 def cmd_kb_review(args: argparse.Namespace) -> int:
     ac = open_app(args)
     if args.action == "list":
+        from bot.draft_review import draft_warnings
         from bot.proposals import phrasing_note
 
         print_rows(ac.kb.list(state="draft"),
                    lambda c: f"{c.id:32} from {c.source_ref or c.source:12} {(c.questions or [''])[0][:50]}\n"
                              f"{'':32} answer: {c.answer[:70]}"
-                             + (f"\n{'':32} {phrasing_note(ac, c)}" if not c.questions else ""),
+                             + (f"\n{'':32} {phrasing_note(ac, c)}" if not c.questions else "")
+                             + "".join(f"\n{'':32} ! {w}" for w in draft_warnings(ac, c)),
                    empty="no drafts to review")
         return 0
     if not args.case_id:
@@ -203,7 +205,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
         from bot.proposals import approve_draft
 
         # KBError names the colliding phrasings, and those the draft does not have
-        c = approve_draft(ac, args.case_id, keep=args.question or None, answer=args.answer)
+        c = approve_draft(ac, args.case_id, keep=args.question or None, answer=args.answer, confirm=args.confirm)
         print(f"case {c.id} approved and published: answered from now on")
     elif args.action == "reject":
         c = ac.kb.update_case(args.case_id, state="rejected")

@@ -180,7 +180,8 @@ def add_kb_commands(sub: Any) -> Any:
 REVIEW_ACTIONS = """actions:
   list                  the draft cases waiting for review, proposed from resolved tickets (the default)
   approve ID [-q Q ...] publish draft ID: customers are answered from it at once; -q keeps only those
-                        phrasings, -a replaces the answer first
+                        phrasings, -a replaces the answer first; refused while the answer holds a
+                        placeholder such as [phone], or, without --confirm, while its ticket is reopened
   edit ID -a A / -q Q   change the answer (-a) or replace the phrasings (-q, repeatable) of a case; a draft
                         stays a draft until approved
   reject ID             reject draft ID: it is never published (kept, marked rejected)
@@ -198,4 +199,6 @@ def review_parser(kb: Any, func: Any) -> None:
     k.add_argument("--answer", "-a", help="the case's new answer (edit, approve)")
     k.add_argument("--question", "-q", action="append",
                    help="replace the phrasings (repeatable); with approve: the phrasings to keep")
+    k.add_argument("--confirm", action="store_true",
+                   help="approve even though the draft's ticket was reopened (its fix may not have worked)")
     k.set_defaults(func=func, late_positionals=("case_id",))

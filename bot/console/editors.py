@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from bot.console.kit import Kit, back, days_param, safe_next, secure, storable, unstorable_reason
 from bot.console.users import LoginSession
 from bot.console.views import near_duplicates
+from bot.draft_review import check_approvable, draft_warnings, reopened_ticket
 from bot.errors import UnstorableValue
 from bot.proposals import approve_draft, check_phrasings, check_publishable, phrasing_note, scrub
 from bot.unanswered import unanswered
@@ -112,6 +113,7 @@ def editor_routes(kit: Kit) -> APIRouter:
         try:
             others = {k: v for k, v in c.translations.items() if k not in ("ko", "en")}  # kept as imported
             if publish and c.state != "published":  # publishing here is approving: the same collision check
+                check_approvable(ac, c, answer, confirm=True)  # no "[phone]" left in the answer
                 check_publishable(ac, c.id, _lines(questions))
             c = ac.kb.update_case(case_id, questions=_lines(questions), answer=answer, tags=_tags(tags),
                                   product=product.strip(), state="published" if publish else None,
@@ -158,8 +160,12 @@ def editor_routes(kit: Kit) -> APIRouter:
         ticked = {c.id: set(c.questions if kept is None or c.id not in kept else kept[c.id]) - personal[c.id]
                   for c in drafts}
         notes = {c.id: phrasing_note(ac, c) for c in drafts}  # a draft with no phrasing: what to write, and why
+        # its ticket reopened, scrub placeholders in its answer, another draft of its problem: said before Approve
+        warnings = {c.id: draft_warnings(ac, c) for c in drafts}
+        reopened = {c.id for c in drafts if reopened_ticket(ac, c) is not None}
         return page("review.html", sess, request, title="Review queue", drafts=drafts, dupes=dupes, checks=checks,
-                    ticked=ticked, personal=personal, notes=notes, error=error, status=status)
+                    ticked=ticked, personal=personal, notes=notes, warnings=warnings, reopened=reopened,
+                    error=error, status=status)
 
     @r.get("/console/review", include_in_schema=False)
     def review(request: Request, sess: LoginSession = editor) -> Response:
@@ -171,7 +177,7 @@ def editor_routes(kit: Kit) -> APIRouter:
         form = await request.form()
         keep = [str(v) for v in form.getlist("keep")]
         try:
-            c = approve_draft(ac, case_id, keep=keep)
+            c = approve_draft(ac, case_id, keep=keep, confirm=form.get("confirm") == "yes")
         except KBError as e:
             return review_page(request, sess, error=f"Case {case_id}: {e}", status=409, kept={case_id: keep})
         return back("/console/review", msg=f"Case {c.id} published with {len(c.questions)} "

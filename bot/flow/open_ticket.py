@@ -14,7 +14,7 @@ from classifier.impact import hazard
 from classifier.router import Decision, Why
 from classifier.specifics import chases, goes_on
 from classifier.troubles import same_trouble_again
-from handoff.models import MessageKind
+from handoff.models import NEW_ISSUE, NEW_ISSUE_NOTE, MessageKind
 from handoff.views import TicketView
 
 
@@ -79,10 +79,11 @@ told so, and that a person has the ticket (``about_bot_ticket``)."""
             # report, never a new issue
             again = same_trouble_again(text, [ticket.subject, *said])
             if not answering and not again and closest < floor:
-                s.handoff.note(ticket.id, "Aftercare", f"Possibly a new issue, unlike this ticket's subject "
+                s.handoff.note(ticket.id, "Aftercare", f"{NEW_ISSUE_NOTE}, unlike this ticket's subject "
                                f"(similarity {closest:.2f}): {text}")
                 out = s.replies.render("joined_new_issue", ticket_id=ticket.public_id, language=lang or None)
-                s.reply(conv, out, ticket_id=ticket.id, key=key)
+                # the flagged message is another issue: never a phrasing of this ticket's draft (bot.proposals)
+                s.reply(conv, out, ticket_id=ticket.id, key=key, meta={NEW_ISSUE: message_id})
                 return Outcome(replies=[Reply(out, ticket_id=ticket.public_id)], action="joined",
                                ticket_id=ticket.public_id, label=d.label, message_id=message_id,
                                reason=f"a different issue while {ticket.public_id} is open: flagged to the agent")
