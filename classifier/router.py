@@ -50,6 +50,9 @@ THANKS = "thanks"  # the courtesy label they stand for, when the labels have it
 THANKS_SYMBOLS = frozenset("👍🙏❤♥💙💚💛🧡💜🤍😊🙂😀😃😄😁🥰😍👌✅✔💯🤗☺️\ufe0f")
 # Korean chat shorthand of bare consonants and vowels ("ㄳ", "ㄱㅅ") that means thanks
 THANKS_JAMO = frozenset({"ㄳ", "ㄱㅅ", "ㄱㅅㄱㅅ", "ㄳㄳ", "ㄱㅅㅎㄴㄷ", "ㄱㅅㅎㅂㄴㄷ"})
+GREETING = "greeting"  # the greeting label, when the labels have it
+# ... and that means hello ("ㅎㅇ" for 하이, "ㅎㅇㅎㅇ", "ㅇㄴㅎㅅㅇ" for 안녕하세요)
+GREETING_JAMO = frozenset({"ㅎㅇ", "ㅎㅇㅎㅇ", "ㅇㄴㅎㅅㅇ", "ㅇㄴ", "ㅎㅇㅇ"})
 
 
 def _one_letter(text: str) -> bool:
@@ -289,6 +292,9 @@ class Router(Calibrator):
                     set(text) - {" "} <= THANKS_SYMBOLS or "".join(text.split()) in THANKS_JAMO):
                 return done("reply", THANKS, 1.0, "thanks without words (emoji or Korean shorthand)",
                             why=Why.NO_WORDS)
+            greeting = self.labels.get(GREETING)
+            if greeting is not None and greeting.action == "reply" and "".join(text.split()) in GREETING_JAMO:
+                return done("reply", GREETING, 1.0, "hello in Korean shorthand", why=Why.NO_WORDS)
             return done("reply", UNSURE, 0.0, "no words to read (emoji, symbols, punctuation or bare Hangul "
                         "jamo only): asking for more", why=Why.NO_WORDS)
         if _one_letter(text):

@@ -162,6 +162,10 @@ def test_bare_hangul_consonants_ask_for_more_and_open_no_ticket(ko_app: Callable
         for text in ("ㄳ", "ㄱㅅㄱㅅ"):
             body = http.post("/api/messages", json={"customer": "j9", "text": text}).json()
             assert body["action"] == "reply" and body["label"] == "thanks", (text, body)
+        for text in ("ㅎㅇ", "ㅎㅇㅎㅇ"):  # hello in shorthand: greeted, not "I don't understand"
+            body = http.post("/api/messages", json={"customer": "j7", "text": text}).json()
+            assert body["action"] == "reply" and body["label"] == "greeting", (text, body)
+            assert "안녕하세요" in body["replies"][0]["text"], body
         # words with jamo are read as words
         body = http.post("/api/messages", json={"customer": "j8", "text": "비밀번호를 어떻게 재설정하나요 ㅠㅠ"}).json()
         assert body["action"] == "answer" and body["case_id"] == "reset-password", body
