@@ -1,19 +1,22 @@
 """Ratings said other than as a 1-5 number (see :mod:`bot.ratings`): on a 1-10 scale ("10/10", "8 out of
-10", "10점 만점에 8점"), and in words, the rating request's own ("1 (poor) to 5 (great)", "1(불만족)부터
-5(매우 만족)") and their close variants ("excellent", "terrible", "not bad", "아주 만족", "보통", "별로예요").
-Each reader gives ``(score 1-5, the rest of the text, what was read as the score)`` or None; whether the
-rest reads as a comment is the caller's to judge."""
+10", "eight out of ten", "10점 만점에 8점", "십점 만점에 8점") or 1-100 ("80 out of 100", "백점 만점에 80점"), with
+a decimal on the 1-5 scale ("4.5", "3,5", "4.5/5", "4.5점": rounded half up), and in words, the rating
+request's own ("1 (poor) to 5 (great)", "1(불만족)부터 5(매우 만족)") and their close variants ("excellent",
+"terrible", "not bad", "아주 만족", "보통", "별로예요"). Each reader gives ``(score 1-5, the rest of the text,
+what was read as the score)`` or None; whether the rest reads as a comment is the caller's to judge."""
 
 from __future__ import annotations
 
 import math
 import re
 
-# 1-10: half, rounded up (10 -> 5, 9 -> 5, 8 -> 4, 1 -> 1; 0 -> 1)
-_TEN = re.compile(r"""^\s*(?P<n>10|[0-9])(?![\d.,]\d)
+# 1-10: half, rounded up (10 -> 5, 9 -> 5, 8 -> 4, 1 -> 1; 0 -> 1); the number in digits or English words
+_EN_NUMBERS_TEXT = "zero one two three four five six seven eight nine ten"
+_EN_NUMBERS = {w: n for n, w in enumerate(_EN_NUMBERS_TEXT.split())}
+_TEN = re.compile(r"""^\s*(?P<n>10|[0-9]|zero|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.,]\d)
     (?P<scale>\s*/\s*10|\s+(?:out\s+)?of\s+(?:10|ten))(?![\d.,]\d|\d)
     (?:\s*(?:stars?|points?)\b)?\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$""", re.S | re.I | re.X)
-_KO_TEN = re.compile(r"^\s*10\s*점\s*만점에\s*(?P<n>10|[0-9])\s*점(?:이에요|이예요|입니다|이요|요)?(?![가-힣])"
+_KO_TEN = re.compile(r"^\s*(?:10|십)\s*점\s*만점에\s*(?P<n>10|[0-9])\s*점(?:이에요|이예요|입니다|이요|요)?(?![가-힣])"
                      r"\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$", re.S)
 
 
@@ -21,7 +24,7 @@ _KO_TEN = re.compile(r"^\s*10\s*점\s*만점에\s*(?P<n>10|[0-9])\s*점(?:이에
 _HUNDRED = re.compile(r"""^\s*(?P<n>100|[1-9]?[0-9])(?![\d.,]\d)
     (?P<scale>\s*/\s*100|\s+(?:out\s+)?of\s+(?:100|a\s+hundred))(?![\d.,]\d|\d)
     (?:\s*(?:points?)\b)?\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$""", re.S | re.I | re.X)
-_KO_HUNDRED = re.compile(r"^\s*100\s*점\s*만점에\s*(?P<n>100|[1-9]?[0-9])\s*점"
+_KO_HUNDRED = re.compile(r"^\s*(?:100|백)\s*점\s*만점에\s*(?P<n>100|[1-9]?[0-9])\s*점"
                          r"(?:이에요|이예요|입니다|이요|요)?(?![가-힣])"
                          r"\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$", re.S)
 
@@ -35,11 +38,33 @@ def on_ten(text: str) -> tuple[int, str, str, bool] | None:
         m, of = _HUNDRED.match(text) or _KO_HUNDRED.match(text), 100
     if m is None:
         return None
-    n = int(m.group("n"))
+    n = _EN_NUMBERS.get(m.group("n").lower()) if m.group("n").isalpha() else int(m.group("n"))
+    assert n is not None
     rest = m.group("rest").strip()
     if rest[:1].isdigit() or rest[:1] == "/":
         return None
     return max(1, math.ceil(n * 5 / of)), rest, f"{n}/{of}", bool(set("!-–—,") & set(m.group("sep")))
+
+
+# a score with a decimal on the 1-5 scale: "4.5", "3,5", "4.5/5", "3.5 out of 5", "4.5 stars", "4.5점", "별 4.5개"
+_DECIMAL = re.compile(r"""^\s*(?:별점?\s*)?(?P<n>\d[.,]\d{1,2})(?![\d.,]\d|\d)
+    (?P<scale>\s*/\s*5|\s+(?:out\s+)?of\s+(?:5|five))?(?![\d.,]\d|\d)
+    (?P<unit>\s*(?:stars?\b|\*|[★⭐🌟]\ufe0f?|(?:점|개)(?:이에요|이예요|입니다|이요|요|을|를)?(?![가-힣])))?
+    \s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$""", re.S | re.I | re.X)
+
+
+def with_decimal(text: str) -> tuple[int, str, str, bool] | None:
+    """A score with a decimal between 1 and 5 at the start of ``text`` ("4.5", "3,5 stars", "4.5/5", "4.5점") as
+    ``(score 1-5, rest, the number as typed, set off)``, the score rounded half up (4.5 -> 5, 3.5 -> 4, 4.2 -> 4);
+    None when there is none or it is off the 1-5 scale ("5.5", "0.5": asked again)."""
+    m = _DECIMAL.match(text)
+    if m is None:
+        return None
+    value = float(m.group("n").replace(",", "."))
+    rest = m.group("rest").strip()
+    if not 1 <= value <= 5 or rest[:1].isdigit() or rest[:1] == "/":
+        return None
+    return math.floor(value + 0.5), rest, m.group("n"), bool(set("!-–—,") & set(m.group("sep")))
 
 
 _EN = {  # the English words of a rating and their scores; "very"/"really"... raise a 4 to 5, a 2 to 1

@@ -1,12 +1,13 @@
 """Satisfaction typed as text: after a resolution the customer is asked for a 1-5 rating; on channels
 without buttons (web chat, terminal) a reply that reads as a rating answers it: "4", "4/5", "5 stars",
 "five", "★★★★☆", "4 thanks, quick fix", and on a 1-10 scale ("10/10", "8 out of 10", "10점 만점에 8점": read
-as half, rounded up, and the reply says so). Right after the rating request, the scale's own words and their
-close variants are that rating too ("great", "poor", "excellent, thanks", "매우 만족합니다", "불만족이에요",
-"보통", "별로예요"; :mod:`bot.rating_words`). A number that counts things ("2 more issues", "5 cameras are
-broken") is not a rating and goes the normal way; a rating that says the problem is still there ("great but
-it dropped again") reopens the ticket. Knows no platform: the pipeline asks it before the
-resolved ticket would reopen."""
+as half, rounded up, and the reply says so), or with a decimal ("4.5", "3,5", "4.5/5", "4.5점": rounded half
+up, and the reply says so). A number off the scale ("6 stars", "5.5", "six", "여섯 개") is asked again. Right
+after the rating request, the scale's own words and their close variants are that rating too ("great",
+"poor", "excellent, thanks", "매우 만족합니다", "불만족이에요", "보통", "별로예요"; :mod:`bot.rating_words`). A
+number that counts things ("2 more issues", "5 cameras are broken") is not a rating and goes the normal way;
+a rating that says the problem is still there ("great but it dropped again") reopens the ticket. Knows no
+platform: the pipeline asks it before the resolved ticket would reopen."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.messages import IncomingMessage, Outcome, Reply
-from bot.rating_words import in_words, on_ten
+from bot.rating_words import in_words, on_ten, with_decimal
 from bot.replies import Replies
 from classifier.router import THANKS_SYMBOLS
 from handoff.models import MessageKind
@@ -25,10 +26,11 @@ _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _KO_NUMBERS = {"하나": 1, "한": 1, "둘": 2, "두": 2, "셋": 3, "세": 3, "넷": 4, "네": 4, "다섯": 5}
 _KO_ENDING = (r"(?:이에요|이예요|입니다|이요|이오|요|이|을|를|은|는)?"
               r"(?:\s*(?:드려요|드립니다|드릴게요|줄게요|주고\s*싶어요|입니다))?")
-_KO_STARS = re.compile(r"^\s*별점?\s*(?P<n>[1-5]|하나|한|둘|두|셋|세|넷|네|다섯)\s*(?:개|점)?"
+_KO_STARS = re.compile(r"^\s*별점?\s*(?P<n>[1-5](?![.,]\d)|하나|한|둘|두|셋|세|넷|네|다섯)\s*(?:개|점)?"
                        + _KO_ENDING + r"(?![가-힣])", re.S)
 # "다섯 개요", "세 개 줄게요", "4개": a count of stars without the word 별 (the rest must read as a comment)
-_KO_COUNT = re.compile(r"^\s*(?P<n>[1-5]|하나|한|둘|두|셋|세|넷|네|다섯)\s*개" + _KO_ENDING + r"(?![가-힣])", re.S)
+_KO_COUNT = re.compile(r"^\s*(?P<n>[1-5](?![.,]\d)|하나|한|둘|두|셋|세|넷|네|다섯)\s*개" + _KO_ENDING + r"(?![가-힣])",
+                       re.S)
 _KO_FULL = re.compile(r"^\s*(?:5\s*점\s*)?만점" + _KO_ENDING + r"(?![가-힣])")
 # "5점 만점에 4점이요": the second number is the score
 _KO_OUT_OF = re.compile(r"^\s*5\s*점\s*만점에\s*(?P<n>[1-5])\s*점" + _KO_ENDING + r"(?![가-힣])")
@@ -190,8 +192,8 @@ def _parse_score(text: str) -> TypedRating | None:
         if ko.re is _KO_COUNT and rest and not _reads_as_comment(rest):  # "두 개 더 고장났어요" counts things
             return None
         return TypedRating(score, rest[:2000])
-    ten = on_ten(text)
-    if ten is not None:  # "10/10", "8 out of 10 thanks", "10점 만점에 8점"
+    ten = on_ten(text) or with_decimal(text)
+    if ten is not None:  # "10/10", "8 out of 10 thanks", "10점 만점에 8점", "4.5" (read as 5), "3,5 stars"
         score, rest, said, set_off = ten
         if rest and not set_off and not _reads_as_comment(rest):
             return None
@@ -215,9 +217,12 @@ def _parse_score(text: str) -> TypedRating | None:
     return TypedRating(score, rest[:2000], correction=rest != given)
 
 
-# A number that is no score on the 1-5 scale: "0", "6 stars", "10", "11/10", "10점이요", "I'd give you 7"
+# A number that is no score on the 1-5 scale: "0", "6 stars", "10", "11/10", "5.5", "10점이요", "I'd give you 7",
+# "six", "여섯 개", "열 개요", "육점"
 _OFF_SCALE = re.compile(
-    r"""^\s*(?P<n>\d{1,4})(?:\s*(?:/|out\s+of|of)\s*\d{1,4})?\s*(?:stars?|points?|pts|\*|[★⭐🌟]\ufe0f?|점|개)?
+    r"""^\s*(?:별점?\s*)?(?P<n>\d{1,4}(?:[.,]\d{1,2})?|zero|six|seven|eight|nine|ten|eleven|twelve|twenty|fifty
+        |(?:a\s+|one\s+)?hundred|영|빵|여섯|일곱|여덟|아홉|열|스무|백|(?:육|칠|팔|구|십|백)(?=\s*점))
+        (?:\s*(?:/|out\s+of|of)\s*\d{1,4})?\s*(?:stars?|points?|pts|\*|[★⭐🌟]\ufe0f?|점|개)?
         \s*(?:이에요|이예요|입니다|이요|요|줄게요|드려요|드립니다|드릴게요)?\s*[.!~)]*\s*$""", re.I | re.X)
 
 

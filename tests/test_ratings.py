@@ -27,6 +27,7 @@ RATINGS = [  # (typed, score, comment stored)
     ("I'd give it a 4", 4, ""),
     ("I would rate you 5 stars, thanks", 5, "thanks"),
     ("my rating is 3", 3, ""),
+    ("4.5", 5, ""),  # a half score, rounded half up (the reply says "4.5" was read as 5)
 ]
 NOT_RATINGS = [
     "2 more issues",
@@ -35,7 +36,6 @@ NOT_RATINGS = [
     "4 out of 5 cameras still fail",
     "1. the camera still fails to start",
     "3 questions about my invoice",
-    "4.5",
     "5/10 cameras fail",
     "I give up, 2 cameras still fail",
     "I would give it a try but it fails",
