@@ -13,6 +13,7 @@ case's phrasing) collides, and approval is refused with the reason until it is u
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,15 +95,34 @@ def other_issues(messages: list[MessageView]) -> dict[int, str]:
     return out
 
 
+def stated_part(clean: str) -> str:
+    """``clean`` (a scrubbed message) without its sentences, or failing that its clauses, that are mostly
+    personal data (:func:`kb.personal.mostly_personal`): "카메라 녹화가 안돼요. 제 번호는 [phone] 이고 이메일은
+    [email], 주민번호 [resident number] 이에요" is "카메라 녹화가 안돼요."; '' when nothing else is left ("my
+    password is [password]"); ``clean`` itself when it is not mostly personal."""
+    if not mostly_personal(clean):
+        return clean
+    for pieces in (re.split(r"(?<=[.!?。])\s+|\n+", clean), re.split(r"(?<=[.!?。,;])\s+|\n+", clean)):
+        kept = " ".join(p.strip() for p in pieces if p.strip() and not mostly_personal(p))
+        if kept and not mostly_personal(kept):
+            return kept
+    return ""
+
+
 def followed_answers(messages: list[MessageView]) -> list[tuple[str, str]]:
     """``(question, case id)`` of each customer message of ``messages`` (a ticket's transcript) that the bot
     answered with a case before the first agent reply, in order: what the ticket followed when the customer
-    then said the answer did not help. These are the answering case's questions, never a draft's phrasing."""
+    then said the answer did not help. These are the answering case's questions, never a draft's phrasing. A
+    question the bot answered after it opened the ticket ("how do I reset my password?" on a ticket about
+    recording) is no answer the ticket followed."""
     first_agent = next((m.id for m in messages if m.author == "agent"), None)
+    opened = next((m.id for m in reversed(messages) if m.author == "bot" and m.kind is MessageKind.ESCALATE), None)
     out: list[tuple[str, str]] = []
     for i, m in enumerate(messages):
         if m.author != "customer" or (first_agent is not None and m.id > first_agent):
             continue
+        if opened is not None and m.id > opened:
+            break
         answer = next((n for n in messages[i + 1:] if n.author != "customer" and n.author != "note"), None)
         case_id = answer.meta.get("case_id") if answer is not None and answer.author == "bot" else None
         if answer is not None and answer.kind is MessageKind.ANSWER and case_id and m.text.strip():
@@ -157,8 +177,8 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
         raise HandoffError(f"ticket {t.public_id} is {t.status}: only resolved tickets can be proposed")
     questions: list[str] = []
     for q in problem_statements(ac, t, ac.handoff.transcript(t.id)):
-        clean = scrub(q)
-        if clean not in questions and not mostly_personal(clean):  # "my password is [password]": no problem
+        clean = stated_part(scrub(q))  # "my password is [password]": no problem; "녹화가 안돼요. 제 번호는 [phone]..."
+        if clean and clean not in questions:  # keeps "녹화가 안돼요."
             questions.append(clean)
     if not questions and not followed_answers(ac.handoff.transcript(t.id)):
         # the customer only asked for a person, greeted, thanked: nothing to answer next time

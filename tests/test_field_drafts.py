@@ -108,3 +108,19 @@ def test_an_answer_with_a_scrub_placeholder_is_not_approved(ac: Aftercare, cli: 
         assert ac.kb.get(draft_id).state == "draft"
     out = cli("kb", "review", "approve", draft_id, "-a", "Update the app to 4.2.1.")
     assert "approved and published" in out
+
+
+def test_a_korean_fault_statement_stays_a_phrasing_beside_personal_data(ac: Aftercare, cli: Cli) -> None:
+    with web_client(ac) as client:
+        first = _web(client, "seoyeon", "카메라 녹화가 안돼요. 제 번호는 01098765432 이고 이메일은 minji@example.com, "
+                                        "주민번호 900101-1234567 이에요")
+        tid = first["ticket_id"]
+        assert tid, first
+        # a password question on the open ticket, answered by the bot: no answer the ticket followed
+        assert _web(client, "seoyeon", "비밀번호를 잊어버렸어요. 인증번호 482913 을 받았는데 비밀번호 재설정은 어떻게 "
+                                       "하나요?")["action"] == "answer"
+        out = cli("tickets", "resolve", tid, "Format the SD card in the app, then recording works again.",
+                  "--agent", "ann")
+    assert "without a phrasing" not in out and "reset-password" not in out, out
+    draft = ac.kb.get(f"ticket-{tid.lower()}")
+    assert draft.questions == ["카메라 녹화가 안돼요."], draft.questions
