@@ -5,7 +5,8 @@ suggested to agents on a ticket's page.
 
 Questions come from tickets of the answering label (a question the bot was not sure of, or that no case
 covers) in the period; each is decided again against today's knowledge base, so that questions a case
-answers now drop off the list. Identical questions are counted once. Texts are scrubbed of personal data
+answers now drop off the list (decided without the placeholders of scrubbed data, which would make two
+questions alike). Identical questions are counted once. Texts are scrubbed of personal data
 (e-mail addresses, phone, card and account numbers) before an editor sees them or adds them to a case.
 """
 
@@ -25,6 +26,7 @@ from bot.proposals import scrub
 from classifier.router import Decision
 from handoff.models import Message, Ticket
 from kb.errors import KBError
+from kb.scrub import PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ def suggested_cases(ac: Aftercare, subject: str, customer_texts: list[str], *, m
 SAME_QUESTION = 0.85
 
 
+def without_placeholders(text: str) -> str:
+    """``text`` (scrubbed) without the placeholders of scrubbed personal data (:data:`kb.scrub.PLACEHOLDER`),
+    spaces collapsed; ``text`` itself when nothing else is left."""
+    return " ".join(PLACEHOLDER.sub(" ", text).split()) or text
+
+
 def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -121,8 +129,11 @@ def unanswered(ac: Aftercare, *, days: int = 30, limit: int = 200) -> Unanswered
     open_rows: list[tuple[str, str, np.ndarray, Decision]] = []
     if groups:
         keys = list(groups)
-        for k, (st, vec) in zip(keys, ac.routed([groups[k][0][0] for k in keys]), strict=True):
-            d = st.router().decide(groups[k][0][0], vec)
+        # decided without the placeholders of scrubbed data: "[phone] ... [resident number]" in a question and
+        # in a case's phrasing is no likeness of what they ask (the question was escalated, and is listed)
+        texts = [without_placeholders(groups[k][0][0]) for k in keys]
+        for k, text, (st, vec) in zip(keys, texts, ac.routed(texts), strict=True):
+            d = st.router().decide(text, vec)
             if d.action == "answer":
                 answered_now += 1
             else:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot.adapters.web import create_web_app
 from bot.app import Aftercare
+from kb.scrub import scrub
 from tests.conftest import FakeChannel
 from tests.console_support import csrf_of, login
 from tests.desk_support import Cli
@@ -124,3 +125,25 @@ def test_a_korean_fault_statement_stays_a_phrasing_beside_personal_data(ac: Afte
     assert "without a phrasing" not in out and "reset-password" not in out, out
     draft = ac.kb.get(f"ticket-{tid.lower()}")
     assert draft.questions == ["카메라 녹화가 안돼요."], draft.questions
+
+
+def test_placeholders_never_make_an_escalated_question_answered_on_the_unanswered_page(ac: Aftercare) -> None:
+    # a case holding phrasings with placeholders of scrubbed numbers (added from the Unanswered page before)
+    for said in ("제 번호는 010-1234-5678 이고 주민번호는 900101-1234567 인데 환불 되나요?",
+                 "제 번호는 010-1234-5678 이고 주민번호는 900101-1234567 입니다"):
+        ac.kb.add_phrasing("return-policy", scrub(said))
+    asked = "제 번호는 010-9876-5432 이고 주민번호는 850505-2345678 인데 학생 할인 있나요?"
+    before = len(ac.kb.get("return-policy").questions)
+    with web_client(ac) as client:
+        assert _web(client, "hana", asked)["action"] == "escalate"  # the bot did not answer it
+        login(client, "eve")
+        data = client.get("/console/api/unanswered").json()
+        page = client.get("/console/unanswered").text
+        # and a question that is mostly personal data is never added to a case from there
+        r = client.post("/console/unanswered/attach", data={"csrf": csrf_of(page), "case_id": "return-policy",
+                                                            "text": "제 번호는 010-5555-1234 이고 주민번호는 "
+                                                                    "850505-2345678 입니다"})
+        assert "personal data, not a question" in r.text and "not added" in r.text
+    assert len(ac.kb.get("return-policy").questions) == before
+    assert scrub(asked) in [q["text"] for q in data["questions"]], data
+    assert data["answered_now"] == 0 and "학생 할인 있나요?" in page

@@ -201,6 +201,9 @@ def editor_routes(kit: Kit) -> APIRouter:
         phrasing = scrub(text.strip())[: ac.config.app.max_message_chars]
         if not phrasing:
             return back("/console/unanswered", error="no question to add")
+        if mostly_personal(phrasing):  # "제 번호는 [phone] 입니다" would be like any text with a [phone]
+            return back("/console/unanswered", error=f"“{phrasing}” is mostly a customer's personal data, not a "
+                        "question another customer could ask: not added")
         try:
             ac.kb.add_phrasing(case_id, phrasing)
         except KBError as e:
