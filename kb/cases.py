@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -18,7 +19,7 @@ from kb.embedder import Embedder
 from kb.errors import CaseNotFound, ImportWouldChange, KBError
 from kb.importer import CASE_ID, CaseRow
 from kb.models import CASE_SOURCES, CASE_STATES, Case, KBState, Phrasing, utcnow
-from kb.views import CaseView, case_view
+from kb.views import OUTDATED, CaseView, case_view
 
 
 def revision(sessions: sessionmaker[Session]) -> int:
@@ -55,6 +56,18 @@ def _clean_translations(translations: dict[str, str]) -> dict[str, str]:
         if text.strip():
             out[code] = text.strip()
     return out
+
+
+def _with_outdated(old: dict[str, Any], new: dict[str, str], outdated: Iterable[str]) -> dict[str, Any]:
+    """``Case.translations`` from ``old`` (as stored) with the answers of ``new`` set (each no longer outdated)
+    and the languages ``outdated`` moved aside under :data:`kb.views.OUTDATED` (never served)."""
+    aside = dict(old.pop(OUTDATED, None) or {})
+    for code in outdated:
+        if old.get(code):
+            aside[code] = old.pop(code)
+    merged: dict[str, Any] = {**old, **new}
+    aside = {k: v for k, v in aside.items() if k not in new}
+    return {**merged, OUTDATED: aside} if aside else merged
 
 
 def _clean_questions(questions: Iterable[str]) -> builtins.list[str]:
@@ -163,7 +176,8 @@ class CaseStore:
                 ) if differs)
                 if fields:
                     outdated = tuple(sorted(code for code, text in (c.translations or {}).items()
-                                            if "answer" in fields and text and code not in r.translations))
+                                            if "answer" in fields and text and code != OUTDATED
+                                            and code not in r.translations))
                     changes.append(CaseChange(case_id=c.id, fields=fields, old_answer=c.answer, new_answer=r.answer,
                                               outdated=outdated))
             known = {(c.id, p.text) for c in cases.values() for p in c.phrasings}
@@ -188,8 +202,10 @@ class CaseStore:
                     created += 1
                 elif c.id in changed:
                     c.answer, c.tags, c.product = r.answer, r.tags or c.tags, r.product or c.product
-                    if r.translations:  # answer_ko in the file: set; languages it does not name: kept
-                        c.translations = {**(c.translations or {}), **r.translations}
+                    # answer_ko in the file: set; a language it does not name, when the answer changed, is
+                    # outdated: kept aside, never served (its customers get the new answer) until written again
+                    c.translations = _with_outdated(dict(c.translations or {}), r.translations,
+                                                    next(ch.outdated for ch in changes if ch.case_id == c.id))
                     c.updated_at, c.revision = now, c.revision + 1
                     updated += 1
                 have = {p.text for p in c.phrasings}
@@ -257,8 +273,8 @@ class CaseStore:
                 c.answer = answer.strip()
             if tags is not None:
                 c.tags = tags
-            if trans is not None:
-                c.translations = trans
+            if trans is not None:  # an outdated answer stays aside until its language is written again
+                c.translations = _with_outdated({OUTDATED: (c.translations or {}).get(OUTDATED, {})}, trans, ())
             if product is not None:
                 c.product = product
             if state is not None:

@@ -15,7 +15,7 @@ class CaseChange:
     old_answer: str
     new_answer: str
     # the answer changed and the file gives no new answer in these languages: their answers are outdated
-    # (kept and still served, as Zendesk Guide marks a translation "outdated" and keeps serving it)
+    # (kept aside, never served: their customers get the new answer until these are written again)
     outdated: tuple[str, ...] = ()
 
 

@@ -31,7 +31,8 @@ def _print_import(report: ImportReport, file: str) -> None:
         for code in ch.outdated:
             print(f"    outdated: the answer in {language_name(code)} ({code}) "
                   f"{'would not be' if report.dry_run else 'is not'} updated (no answer_{code} in the file); "
-                  "still served until a new one is imported")
+                  f"{language_name(code)} customers get the new answer, introduced in {language_name(code)}, "
+                  f"until answer_{code} is imported or written on the case's page")
 
 
 def cmd_kb_import(args: argparse.Namespace) -> int:
