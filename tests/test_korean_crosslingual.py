@@ -212,3 +212,18 @@ def test_a_korean_fault_naming_a_how_to_topic_opens_a_ticket_against_an_english_
             assert body["action"] == "escalate" and body["ticket_id"], (text, body)
         body = http.post("/api/messages", json={"customer": "asks", "text": "펌웨어 업데이트는 어떻게 해요?"}).json()
         assert body["action"] == "answer" and body["case_id"] == "firmware-update", body
+
+
+def test_day_words_and_everyday_words_are_read_against_an_english_only_kb(
+        bare_app: Callable[..., Aftercare], english_kb: Path) -> None:
+    """"토요일에도 고객센터 열어요?" names the customer centre as the topic of a question about its days, not as a
+    person asked for (it went to a person); "귀찮은데 줄일 수 있어?" (annoying, can I reduce) had no English
+    gloss and was left to a person. The glossary now reads days, family, everyday verbs (reduce, open, hang,
+    sell), places and after-sales words (AS, 명의 이전)."""
+    ac = bare_app(demo=False)
+    ac.kb.import_rows(parse_file(english_kb), source="import")
+    with web_client(ac) as http:
+        for i, (text, case) in enumerate([("토요일에도 고객센터 열어요?", "contact-hours"),
+                                           ("알림 너무 자주 와서 귀찮은데 줄일 수 있어?", "motion-alerts")]):
+            body = http.post("/api/messages", json={"customer": f"words-{i}", "text": text}).json()
+            assert body["action"] == "answer" and body["case_id"] == case, (text, body)
