@@ -92,7 +92,8 @@ def check_approvable(ac: Aftercare, case: CaseView, answer: str, *, confirm: boo
     if t is not None and not confirm:
         raise KBError(f"not approved: ticket {t.public_id} was reopened after {case.id}'s answer was proposed, "
                       "so that fix may not have worked. Resolve the ticket again (its new resolution updates "
-                      "this draft), reject the draft, or approve it anyway with a confirmation (--confirm).")
+                      "this draft), reject the draft, or approve it anyway with a confirmation (aftercare kb review "
+                      f"approve {case.id} --confirm, or the tick on the Review page).")
 
 
 def draft_for(ac: Aftercare, ticket: TicketView, answer: str) -> tuple[CaseView | None, bool]:

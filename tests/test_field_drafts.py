@@ -54,6 +54,14 @@ def test_a_reopened_tickets_draft_is_held_and_resolving_again_updates_it(ac: Aft
         assert f"Ticket {tid} was reopened" in listed, listed
         out = cli("kb", "review", "approve", draft_id, code=1)
         assert "reopened" in out and ac.kb.get(draft_id).state == "draft"
+        assert "reopened" in cli("kb", "publish", draft_id, code=1) and ac.kb.get(draft_id).state == "draft"
+        with TestClient(create_web_app(ac)) as console:  # the Review page says so, Approve needs the tick
+            login(console, "eve")
+            page = console.get("/console/review").text
+            assert f"Ticket {tid} was reopened" in page and 'name="confirm"' in page
+            r = console.post(f"/console/review/{draft_id}/approve",
+                             data={"csrf": csrf_of(page), "keep": ["카메라가 자꾸 혼자 꺼져요"]})
+            assert r.status_code == 409 and "reopened" in r.text and ac.kb.get(draft_id).state == "draft"
         cli("tickets", "resolve", tid, "Replace the power adapter: the old one cuts out.", "--agent", "ann")
     drafts = [c for c in ac.kb.list(state="draft") if c.source_ref == tid]
     assert [c.id for c in drafts] == [draft_id], [c.id for c in drafts]  # no second draft
@@ -96,6 +104,8 @@ def test_an_answer_with_a_scrub_placeholder_is_not_approved(ac: Aftercare, cli: 
     assert "[phone]" in ac.kb.get(draft_id).answer
     out = cli("kb", "review", "approve", draft_id, code=1)
     assert "[phone]" in out and "Edit the answer" in out and ac.kb.get(draft_id).state == "draft"
+    out = cli("kb", "publish", draft_id, code=1)
+    assert "[phone]" in out and ac.kb.get(draft_id).state == "draft"
     with TestClient(create_web_app(ac)) as client:
         login(client, "eve")
         page = client.get("/console/review")

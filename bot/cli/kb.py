@@ -121,8 +121,12 @@ def cmd_kb_propose(args: argparse.Namespace) -> int:
 def cmd_kb_publish(args: argparse.Namespace) -> int:
     ac = open_app(args)
     if args.state == "published" and ac.kb.get(args.case_id).state != "published":
+        from bot.draft_review import check_approvable
         from bot.proposals import check_publishable
 
+        current = ac.kb.get(args.case_id)
+        if current.state == "draft":  # publishing a draft is approving it: no "[phone]" left, its ticket not reopened
+            check_approvable(ac, current, current.answer)
         check_publishable(ac, args.case_id, ac.kb.get(args.case_id).questions,
                           fix=f"Edit them first (aftercare kb review edit {args.case_id} -q ...).")
     c = ac.kb.update_case(args.case_id, state=args.state)
