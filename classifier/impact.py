@@ -110,6 +110,21 @@ _GOING = (r"(leav(e|es|ing)|fly(ing)?|flight|travel(l?ing)?|trip|(vacation|holid
           r"meeting|presentation|exam|interview|wedding|moving out|move out)")
 _WHEN = (r"(tomorrow|tonight|today|this (morning|afternoon|evening|weekend)|on (monday|tuesday|wednesday|thursday|"
          r"friday|saturday|sunday)|in (an|one|two|three|\d+) (hours?|days?))")
+# How long something lasted before it failed, not a time soon: "it broke in two hours", "the battery died within
+# an hour", "stopped working after 2 days" (the span is left out before a deadline is looked for); Korean says a
+# span with 만에 ("2시간 만에 고장났어요"), which no deadline reads
+_DURATION = re.compile(
+    r"\b(?:broke|broken|died|dead|stopped(?:\s+working)?|failed|crashed|drained|quit|lasted|lasts|froze|overheated|"
+    r"went\s+(?:dead|flat|off|offline|out)|gave\s+up|ran\s+out|shut\s+(?:down|off)|turned\s+off|disconnected|"
+    r"dies|breaks|fails|crashes|stops|drains)\b[^.?!\n,;]{0,30}?\s(?P<span>(?:in|within|after)\s+(?:an?|one|two|"
+    r"three|four|five|six|a\s+few|few|\d+)\s+(?:hours?|hrs?|minutes?|mins?|days?|weeks?))\b", re.IGNORECASE)
+
+
+def _without_spans(text: str) -> str:
+    """``text`` without the spans of ``_DURATION`` ("it broke in two hours" -> "it broke ")."""
+    return _DURATION.sub(lambda m: m.group(0)[: m.start("span") - m.start()], text)
+
+
 _URGENT = re.compile(
     r"\b(deadline|"
     r"by (tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|noon|the end of the day)|"
@@ -275,7 +290,7 @@ class ImpactAssessor:
             wide = w >= 0.6 and w - s >= self._margin
         if _happened(_CRITICAL, text) or _happened(_HAZARD, text):
             urgency = "critical"
-        elif _URGENT.search(text):
+        elif _URGENT.search(_without_spans(text)):  # "it broke in two hours" sets no deadline
             urgency = "high"
         elif _PRESSING.search(text) and not _NO_HURRY.search(text):
             urgency = "pressing"

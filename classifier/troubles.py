@@ -1,8 +1,8 @@
 """What kind of trouble a message names, by its words (English and Korean): the connection drops, the app
 crashes, the device freezes, will not power on, shows no picture, cannot log in, makes no sound, sends no
-alerts, records nothing. A short follow-up that says it happened again ("it dropped again", "또 끊겼어요",
-"still offline") and names the same kind of trouble as the report (or none: "it happened again") is the same
-report, whatever its words' similarity to the first one."""
+alerts, records nothing, a payment fails. A short follow-up that says it happened again ("it dropped again",
+"또 끊겼어요", "still offline") and names the same kind of trouble as the report (or none: "it happened again")
+is the same report, whatever its words' similarity to the first one."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ _KINDS = {
     "sound": r"sound|audio|\bmic|hear|speaker|소리|마이크|스피커|음성",
     "alerts": r"notif|alert|push|알림|푸시",
     "recording": r"record|clip|footage|녹화|저장",
+    "payment": r"\bpay(?:s|ing|ment|ments)?\b|\bpaid\b|checkout|billing|\bbilled\b|invoice|refund"
+               r"|charged\s+(?:me|twice|double|again|for)|결제|청구|환불|송금",
 }
 _KIND_RES = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _KINDS.items()}
 SHORT_WORDS = 10  # a follow-up of at most this many words
