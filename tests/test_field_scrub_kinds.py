@@ -13,23 +13,22 @@ from kb.scrub import scrub
 from tests.desk_support import Cli
 from tests.webchat import web_client
 
-OPENING = {"en": "the camera app rejects my login every time, it says wrong password",
-           "ko": "카메라 앱 로그인이 계속 실패해요, 비밀번호가 틀렸다고 나와요"}
-
-SECRETS = [  # (language, what the customer adds, words that must not reach the draft, words that stay)
-    ("en", "password: correct horse battery staple", ["correct", "horse", "battery", "staple"], []),
-    ("en", "my passphrase is purple monkey dishwasher, the app still says wrong",
-     ["purple", "monkey", "dishwasher"], ["still says wrong"]),
-    ("en", "wifi password: blue sky green grass and the camera is offline", ["blue", "sky", "grass"],
-     ["camera is offline"]),
-    ("ko", "비밀번호: correct horse battery staple 인데 로그인이 안 돼요", ["horse", "battery", "staple"],
-     ["로그인이 안 돼요"]),
-    ("ko", "비번은 red fox jumps 인데 계속 틀렸대요", ["red", "fox", "jumps"], ["계속 틀렸대요"]),
-    ("en", "my login is jsmith and it still says wrong password", ["jsmith"], ["still says wrong"]),
-    ("en", "username: jsmith, the app says wrong password", ["jsmith"], ["says wrong"]),
-    ("en", "I log in as kim_88 and the app says wrong password", ["kim_88"], ["says wrong"]),
-    ("ko", "아이디는 jsmith123 인데 로그인이 안 돼요", ["jsmith123"], ["로그인이 안 돼요"]),
-    ("ko", "제 아이디는 jsmith123이고 계속 로그인이 안 돼요", ["jsmith123"], ["로그인이 안 돼요"]),
+SECRETS = [  # (what the customer opens the ticket with, words that must not reach the draft, words that stay)
+    ("the camera app says wrong password every time, password: correct horse battery staple",
+     ["correct", "horse", "battery", "staple"], ["says wrong password every time"]),
+    ("the camera app says wrong password every time, my passphrase is purple monkey dishwasher",
+     ["purple", "monkey", "dishwasher"], ["says wrong password every time"]),
+    ("the camera will not join the wifi, wifi password: blue sky green grass and the camera is offline",
+     ["blue", "sky", "grass"], ["will not join the wifi", "camera is offline"]),
+    ("앱이 실시간 화면을 열 때마다 꺼져요, 비밀번호: correct horse battery staple 인데요",
+     ["horse", "battery", "staple"], ["실시간 화면을 열 때마다 꺼져요"]),
+    ("앱이 실시간 화면을 열 때마다 꺼져요, 비번은 red fox jumps 인데요", ["red", "fox", "jumps"],
+     ["실시간 화면을 열 때마다 꺼져요"]),
+    ("the camera app says wrong password every time, my login is jsmith", ["jsmith"],
+     ["says wrong password every time"]),
+    ("the camera app says wrong password every time I log in as kim_88", ["kim_88"], ["says wrong password"]),
+    ("앱이 실시간 화면을 열 때마다 꺼져요, 아이디는 jsmith123 인데요", ["jsmith123"],
+     ["실시간 화면을 열 때마다 꺼져요"]),
 ]
 
 
@@ -39,20 +38,18 @@ def _web(client, customer: str, text: str) -> dict:
     return r.json()
 
 
-@pytest.mark.parametrize(("lang", "added", "gone", "kept"), SECRETS)
-def test_a_draft_keeps_no_word_of_a_secret_or_a_login_name(ac: Aftercare, cli: Cli, lang: str, added: str,
-                                                           gone: list[str], kept: list[str]) -> None:
-    customer = f"sk{SECRETS.index((lang, added, gone, kept))}"
+@pytest.mark.parametrize(("opening", "gone", "kept"), SECRETS)
+def test_a_draft_keeps_no_word_of_a_secret_or_a_login_name(ac: Aftercare, cli: Cli, opening: str, gone: list[str],
+                                                           kept: list[str]) -> None:
+    customer = f"sk{[s[0] for s in SECRETS].index(opening)}"
     with web_client(ac) as client:
-        tid = _web(client, customer, OPENING[lang])["ticket_id"]
+        tid = _web(client, customer, opening)["ticket_id"]
         assert tid
-        _web(client, customer, added)
         cli("tickets", "resolve", tid, "Reset the account's password from the web portal.", "--agent", "ann")
     draft = ac.kb.get(f"ticket-{tid.lower()}")
     text = " ".join(draft.questions)
     for word in gone:
         assert word not in text, text
-    assert draft.questions[0] == OPENING[lang], draft.questions
     for words in kept:
         assert words in text, text
 
