@@ -172,8 +172,10 @@ class HeadedRouter:
 
     def __init__(self, router: Router, model: TrainedModel, *, agree_vote: float = 0.5,
                  agree_head: float = 0.3, path: Path | None = None,
-                 gloss_case: Callable[[str], tuple[str | None, float]] | None = None, agree_gloss: float = 0.5) -> None:
+                 gloss_case: Callable[[str], tuple[str | None, float]] | None = None, agree_gloss: float = 0.5,
+                 head_over_vote: float = 0.6) -> None:
         self.router = router
+        self.head_over_vote = head_over_vote
         self.model = model
         self.gloss_case = gloss_case
         self.agree_gloss = agree_gloss
@@ -273,6 +275,21 @@ class HeadedRouter:
                                reason=f"case {lead!r}: vote {d.confidence:.2f} (>= {self.agree_vote:.2f}) and the "
                                       f"English gloss's nearest phrasing ({gsim:.2f} >= {self.agree_gloss:.2f}) agree; "
                                       f"the case head leans to {key!r} ({prob:.2f})")
+        if lead is not None and key.startswith(CASE) and key != CASE + lead and prob >= self.head_over_vote \
+                and not fails and self.gloss_case is not None:
+            # "요금제 변경을 원합니다": USE's neighbours lean to changing the payment method (its phrasings "결제 수단을
+            # 변경하고 싶어요" share the words), the head reads changing the plan and so does the English gloss
+            # ("plan subscription change want"): two readers against one, each sure, answer the head's case
+            other = key[len(CASE):]
+            oscore = max((h.score for h in d.hits if h.case_id == other), default=0.0)
+            gcase, gsim = self.gloss_case(text)
+            if gcase == other and gsim >= self.agree_gloss and oscore >= self.router.settings.min_score:
+                return replace(d, action="answer", case_id=other, label=self.router.answer_label,
+                               confidence=round(prob, 4), threshold=self.head_over_vote, score=round(oscore, 4),
+                               why=Why.MATCH, options=(),
+                               reason=f"case {other!r}: the case head {prob:.2f} (>= {self.head_over_vote:.2f}) and "
+                                      f"the English gloss's nearest phrasing ({gsim:.2f}) agree against the vote's "
+                                      f"{lead!r} ({d.confidence:.2f})")
         if asks_about_bot(text):  # "봇이에요?" near some case's phrasing, the head unconvinced: told it is a bot
             return replace(d, action="reply", label=ABOUT_BOT, why=Why.ABOUT_BOT, options=(), priority="normal",
                            reason=f"the customer asks whether this is a bot: told so, with the way to a person "

@@ -24,7 +24,8 @@ def test_a_hazard_gets_safety_advice_first_and_a_critical_ticket(client, app, la
     assert app.handoff.get(r["ticket_id"]).priority == "urgent"
 
 
-@pytest.mark.parametrize("text", ["can the battery explode?", "연기가 나면 어떻게 해요?", "does it have a smoke alarm mode?"])
+@pytest.mark.parametrize("text", ["can the battery explode?", "연기가 나면 어떻게 해요?",
+                                  "does it have a smoke alarm mode?"])
 def test_a_question_about_a_hazard_gets_no_advice(client, text: str) -> None:
     r = client.post("/api/messages", json={"customer": "asks", "text": text}).json()
     assert all(ADVICE["en"] not in x["text"] and ADVICE["ko"] not in x["text"] for x in r["replies"]), r

@@ -227,3 +227,16 @@ def test_day_words_and_everyday_words_are_read_against_an_english_only_kb(
                                            ("알림 너무 자주 와서 귀찮은데 줄일 수 있어?", "motion-alerts")]):
             body = http.post("/api/messages", json={"customer": f"words-{i}", "text": text}).json()
             assert body["action"] == "answer" and body["case_id"] == case, (text, body)
+
+
+def test_the_head_and_the_gloss_together_overrule_the_vote(ko_app: Callable[..., Aftercare]) -> None:
+    """"요금제 변경을 원합니다." (the README's own example of a formal request): USE's neighbours lean to changing
+    the payment method ("결제 수단을 변경하고 싶어요" shares its words), while the case head (0.83) and the English
+    gloss ("plan subscription change want") both read changing the plan; it went to a person. Two sure readers
+    against one answer; the payment method asked about is still the payment method."""
+    ac = ko_app()
+    with web_client(ac) as http:
+        for i, (text, case) in enumerate([("요금제 변경을 원합니다.", "change-plan"),
+                                           ("결제 수단 변경을 원합니다.", "update-payment-method")]):
+            body = http.post("/api/messages", json={"customer": f"formal-{i}", "text": text}).json()
+            assert body["action"] == "answer" and body["case_id"] == case, (text, body)
