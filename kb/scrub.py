@@ -23,7 +23,9 @@ to anyone who asks. :func:`scrub` replaces, each with a bracketed placeholder:
   numbers (``account [number]``);
 - US social security numbers ``NNN-NN-NNNN`` and passport, driving-licence, national or tax id numbers
   (``[id number]``), user names and login ids ("user id hong_gildong", "my username is ...", "ID: ...",
-  "아이디는 ...": ``[user id]``; "ticket ID", "device ID" stay).
+  "아이디는 ...": ``[user id]``; "ticket ID", "device ID" stay);
+- a name the text introduces ("my name is ...", "I'm Kim Minsu", "제 이름은 ...", "저는 김민수입니다"), a postal
+  address and a device's serial number (``[name]``, ``[address]``, ``serial [number]``: :mod:`kb.scrub_identity`).
 
 :func:`kb.personal.mostly_personal` tells a scrubbed text that is mostly such data ("my password is
 [password]"): it states no problem and is never proposed or published as a phrasing.
@@ -35,6 +37,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from kb.scrub_identity import scrub_identity
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # country code, check digits, then 11-30 letters/digits, grouped by 4 with spaces or not
@@ -308,6 +312,7 @@ def scrub(text: str) -> str:
 
     Pure and idempotent: scrubbing twice gives the same text."""
     text = _EMAIL.sub("[email]", text)
+    text = scrub_identity(text)  # names, postal addresses, serial numbers (kb.scrub_identity)
     text = _TOKEN_PREFIX.sub("[secret]", text)
     text = _KEYED_SECRET.sub(_keep_key("[secret]", strict=True), text)
     text = _MULTI_WORD.sub(_several_words, text)
@@ -328,12 +333,13 @@ def scrub(text: str) -> str:
     if _CARD_CONTEXT.search(text):  # "expires 12/28" of a subscription keeps its date
         text = _EXPIRY.sub(lambda m: f"{m.group('k')}[expiry]", text)
     text = _CVV.sub(lambda m: f"{m.group('k')}[card code]", text)
+    # before phone numbers: "order #LU-2024-88812" is an order number, not "#LU-[phone]"
+    text = _ACCOUNT.sub(lambda m: f"{m.group(1)} [number]", text)
     text = _PHONE.sub("[phone]", text)
     text = _NETWORK.sub(_network, text)
-    text = _ACCOUNT.sub(lambda m: f"{m.group(1)} [number]", text)
     return text
 
 
 # the placeholders :func:`scrub` writes
 PLACEHOLDER = re.compile(r"\[(?:email|IBAN|resident number|business number|password|secret|code|number|phone|"
-                         r"expiry|card code|id number|user id|network)\]")
+                         r"expiry|card code|id number|user id|network|name|address)\]")
