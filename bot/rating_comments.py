@@ -14,8 +14,8 @@ import numpy as np
 
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.replies import Replies
-from classifier.router import Decision
-from classifier.specifics import states_failure
+from classifier.router import UNSURE, Decision
+from classifier.specifics import goes_on, states_failure
 from classifier.troubles import recurs, says_not_helped, something_else, troubles
 from handoff.models import MessageKind, message_kind
 from handoff.service import Handoff
@@ -35,13 +35,31 @@ _ASKS_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+(?:to|with)\b|\bconnect\s+me
 def reads_as_comment(text: str, decision: Decision) -> bool:
     """Whether ``text`` (decided as ``decision``) can be a comment on the service rather than a question for
     the bot, a request for a person, or a trouble: short (at most ``COMMENT_WORDS`` words), no question mark,
-    not answered from the knowledge base, naming no kind of trouble (:func:`classifier.troubles.troubles`),
-    stating no failure, not saying the trouble is back or the help did not work, and not bringing up
-    something else."""
-    if decision.action == "answer" or "?" in text or len(text.split()) > COMMENT_WORDS:
-        return False
+    not answered from the knowledge base nor a courtesy the bot replies to, naming no kind of trouble
+    (:func:`classifier.troubles.troubles`), stating no failure, not saying the trouble is back or goes on or the
+    help did not work, and not bringing up something else."""
+    if decision.action == "answer" or (decision.action == "reply" and decision.label != UNSURE) or "?" in text \
+            or len(text.split()) > COMMENT_WORDS:
+        return False  # a question the bot answers; thanks ("great, thanks!") is thanked as it was
     return not (troubles(text) or states_failure(text) or _EN_FAILS.search(text) or _ASKS_PERSON.search(text)
-                or recurs(text) or says_not_helped(text) or something_else(text))
+                or recurs(text) or goes_on(text) or says_not_helped(text) or something_else(text))
+
+
+# a new score said in words right after a rating: "actually make that 5", "change my rating to 2", "아 5점 말고
+# 3점이요", "사실 2점이에요", "4점으로 바꿀게요"
+_CORRECTION = re.compile(
+    r"\b(?:make\s+(?:it|that)|change\s+(?:it|that|my\s+(?:rating|score))\s+to|(?:rating|score)\s+(?:should\s+be|to)"
+    r"|(?:it'?s|it\s+is)\s+(?:actually\s+)?(?:a|an))\s+(?P<n>[1-5])(?:\s*/\s*5|\s+stars?)?\b"
+    r"|(?:말고|아니라|아니고|사실은?|다시)\s*(?P<k>[1-5])\s*점|(?P<j>[1-5])\s*점\s*으로\s*(?:바꿀|바꿔|정정|수정|변경)",
+    re.IGNORECASE)
+
+
+def corrected_score(text: str) -> int | None:
+    """The new 1-5 score a message right after a rating gives in words (``_CORRECTION``), else None."""
+    m = _CORRECTION.search(text)
+    if m is None:
+        return None
+    return int(m.group("n") or m.group("k") or m.group("j"))
 
 
 def take_rating_comment(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str,
@@ -58,6 +76,18 @@ def take_rating_comment(handoff: Handoff, replies: Replies, conv: int, msg: Inco
     last = handoff.message_before(conv, _LAST)
     if last is None or last.author != "bot" or message_kind(last.meta) is not MessageKind.RATED:
         return None
+    new = corrected_score(text)
+    if new is not None:  # "actually make that 5": the rating is corrected, as "I meant 5" corrects it
+        given = handoff.rating(t.id)
+        m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
+                           meta={"rating": new}, key=msg.key)
+        handoff.rate(t.id, new)
+        out = replies.render("rated", ticket_id=t.public_id, score=new, said="",
+                             replaced=given if given is not None and given != new else None, language=language)
+        handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.RATED},
+                       key=f"{msg.key}#reply" if msg.key else "")
+        return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="rated", ticket_id=t.public_id,
+                       reason=f"satisfaction corrected to {new}/5", message_id=m.id)
     m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
                        meta={"rating_comment": True}, key=msg.key)
     score = handoff.comment_rating(t.id, text)

@@ -12,9 +12,10 @@ platform: the pipeline asks it before the resolved ticket would reopen."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.messages import IncomingMessage, Outcome, Reply
+from bot.rating_comments import corrected_score
 from bot.rating_words import in_words, on_ten, with_decimal
 from bot.replies import Replies
 from classifier.router import THANKS_SYMBOLS
@@ -267,6 +268,9 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
                        reason="no score on the 1-5 scale: asked to rate from 1 to 5", message_id=m.id)
     rating = typed or said
     assert rating is not None
+    fixed = corrected_score(text)  # "아 5점 말고 3점이요": the score after "말고" (not 5, 3) is the one meant
+    if fixed is not None and fixed != rating.score:
+        rating = replace(rating, score=fixed, correction=True, said="")
     given = handoff.rating(t.id)
     if not rating.correction and given is not None:
         # rated already: a bare number ("3") is not a new rating (a correction says so), nor a new problem

@@ -247,11 +247,15 @@ _HAZARD = re.compile(
     r"overheat(s|ed|ing)|(is|was|got|gets|getting) (very |really |extremely |too )?hot to (the )?touch|"
     r"explod(e|ed|es|ing)|blew up|electric(al)? shock|(got|get|gave me|giving) (a |an )?shock|shocked me|"
     r"(battery|batteries) (is |are |has |have |got )?(swollen|swelling|bulging|puffed|leaking)|"
-    r"(swollen|bulging|puffy|leaking) batter(y|ies))\b"
-    r"|화재가 (났|발생)|불이 (났|붙었|붙어)|(연기|불꽃)(가|이) ?(나|났|피어|올라)|(타는|탄) ?냄새"
+    r"(swollen|bulging|puffy|leaking) batter(y|ies)|"
+    r"(battery|batteries|case|casing)[^.?!\n]{0,25}\b(swollen|swelling|bulging|puffy|puffed up)|"
+    r"(it'?s|it is|it was|keeps|kept|started|starts) (sparking|smoking|melting))\b"
+    r"|화재가 (났|발생)|불이 (났|붙었|붙어)|(연기|불꽃|스파크)(가|이)? ?(나|났|피어|올라|튀|튄)|(타는|탄) ?냄새"
+    r"|탄내|타는 ?내"
     r"|불꽃이? ?(튀|튄)"
     r"|감전(됐|되었|될 ?뻔|당)|폭발(했|할 ?것|하|해)|과열(돼|되|됐|되어)|(녹았|녹아\s*내|녹아\s*있)"
-    r"|배터리(가|이)? ?(부풀|부었|불룩|새|샜|터졌)|너무 뜨거워서 (못|만질)",
+    r"|배터리(가|이)? ?(부풀|부었|불룩|새|샜|터졌)|배터리[^.?!\n]{0,12}(부풀|부어|불룩|빵빵)|너무 뜨거워서 (못|만질)"
+    r"|(엄청|너무|매우|많이|심하게|완전|진짜)\s*뜨거",
     re.IGNORECASE)
 
 

@@ -125,7 +125,9 @@ _PASSWORD = re.compile(
 # "but") or a Korean word is the secret ("password: correct horse battery staple" leaves none of its words)
 _MULTI_WORD = re.compile(
     r"(?P<k>\b(?:(?:temporary|temp|new|initial|default|current|old|wifi|wi-fi|admin|account|login)\s+)?"
-    r"(?:pass(?:word|code)|pwd|pw|(?<=wifi\s)pass|(?<=wi-fi\s)pass)\s*[:=]\s*"
+    r"(?:pass(?:word|code)|pwd|pw|(?<=wifi\s)pass|(?<=wi-fi\s)pass)"
+    r"(?:\s*[:=]\s*|(?:\s+(?:i\s+use|i\s+used|i\s+set|i\s+typed|i\s+entered))?\s+(?:is|was)\s+)"
+    r"|\bpass\s*:\s*"
     r"|\bpass\s*phrase(?:\s+(?:is|was|:|=))*(?:\s*[:=]\s*|\s+)"
     r"|(?:비밀\s*번호|비번|패스워드|암호)\s*(?:(?:는|은)\s*(?:[:=]\s*)?|[:=]\s*))(?P<v>[^\n]*)", re.I)
 # words that end the clause a secret of several words is in

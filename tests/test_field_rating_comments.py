@@ -59,3 +59,23 @@ def test_a_new_failure_after_the_rating_is_not_a_comment(client, app) -> None:
     r = client.post("/api/messages", json={"customer": "new", "text": "the lens is cracked now"}).json()
     assert r["action"] != "rated" and r["label"] == "fault", r  # the way any fault after a resolution goes
     assert not _comment(app, tid)
+
+
+def test_the_trouble_back_in_a_long_message_after_the_rating_reopens(client, app) -> None:
+    """"it happened again last night, ..." after the rating was kept as a comment: the trouble is back."""
+    tid = _resolved_and_rated(client, app, "back", "en", "4")
+    text = "it happened again last night, twice, even after the update you told me about"
+    r = client.post("/api/messages", json={"customer": "back", "text": text}).json()
+    assert r["action"] != "rated" and app.handoff.get(tid).status != "resolved", r
+    assert not _comment(app, tid)
+
+
+@pytest.mark.parametrize(("lang", "said", "score"), [("en", "actually make that 5", 5),
+                                                     ("en", "change my rating to 2 please", 2),
+                                                     ("ko", "아 5점 말고 3점이요", 3), ("ko", "사실 2점이에요", 2)])
+def test_a_new_score_said_in_words_after_the_rating_corrects_it(client, app, lang: str, said: str, score: int) -> None:
+    customer = f"fix-{said}"
+    tid = _resolved_and_rated(client, app, customer, lang, "4")
+    r = client.post("/api/messages", json={"customer": customer, "text": said}).json()
+    assert r["action"] == "rated" and app.handoff.rating(tid) == score, r
+    assert app.handoff.get(tid).status == "resolved"

@@ -11,7 +11,12 @@ import pytest
 
 HAZARDS = [("en", "smoke is coming out of my camera and it smells burnt!!"), ("ko", "충전기에서 타는 냄새가 나요"),
            ("en", "the battery is swollen and the case is cracked"), ("ko", "카메라 배터리가 부풀었어요"),
-           ("en", "the power adapter got really hot to the touch and melted"), ("ko", "어댑터에서 불꽃이 튀었어요")]
+           ("en", "the power adapter got really hot to the touch and melted"), ("ko", "어댑터에서 불꽃이 튀었어요"),
+           # the everyday words: 탄내 (a burnt smell), 연기나요 without its space, 스파크, a battery gone 빵빵, puffy
+           ("ko", "충전기에서 탄내가 나요"), ("ko", "카메라에서 연기나요"),
+           ("ko", "카메라 충전기에서 스파크가 튀었어요"), ("ko", "카메라 배터리가 빵빵하게 부풀어 올랐습니다"),
+           ("en", "the battery looks puffy and the case is bulging"),
+           ("ko", "카메라 만져보니까 엄청 뜨거워요"), ("en", "oh no it's sparking now")]
 ADVICE = {"en": "unplug the device", "ko": "전원을 뽑아"}
 
 
