@@ -398,6 +398,8 @@ def _coerce(key: str, value: Any, typ: Any, f: dataclasses.Field[Any]) -> Any:
             raise ConfigError(f"{key}: expected a list, got {value!r}")
     elif origin in (typing.Union, types.UnionType):
         pass
+    if typ in (int, float) and not 0 <= value < float("inf"):  # every count, duration and share is 0 or more
+        raise ConfigError(f"{key}: expected 0 or more, got {value!r}")
     choices = f.metadata.get("choices")
     if choices and value not in choices:
         raise ConfigError(f"{key}: {value!r} is not one of {', '.join(map(str, choices))}")
@@ -543,7 +545,11 @@ def _check_database_url(url: str) -> None:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        make_url(url).get_dialect()
+        dialect = make_url(url).get_dialect()
+        getattr(dialect, "import_dbapi", getattr(dialect, "dbapi", lambda: None))()  # "mysql://": no driver here
+    except ImportError as e:
+        raise ConfigError(f"database.url: no database driver for {url.split(':', 1)[0]!r} installed "
+                          "(postgresql+psycopg and sqlite are supported)") from e
     except NoSuchModuleError as e:  # before ArgumentError, its parent
         raise ConfigError(f"database.url: no database driver for {url.split(':', 1)[0]!r} "
                           "(postgresql+psycopg and sqlite are supported)") from e

@@ -81,6 +81,12 @@ BAD_CONFIGS = {
     "a port out of range": (b"web:\n  port: 70000\n", "web.port: expected a port number"),
     "an unknown database": (b"database:\n  url: bogus://db\n", "database.url: no database driver for 'bogus'"),
     "no database URL": (b"database:\n  url: not a url\n", "database.url: not a database URL"),
+    "a database whose driver is not installed": (b"database:\n  url: mysql://u@h/db\n",
+                                                 "database.url: no database driver for 'mysql' installed"),
+    "a negative limit": (b"web:\n  customer_messages_per_minute: -1\n",
+                         "web.customer_messages_per_minute: expected 0 or more, got -1"),
+    "a negative window": (b"tickets:\n  reopen_window_hours: -3\n", "tickets.reopen_window_hours: expected 0 or more"),
+    "not a number": (b"tickets:\n  reopen_window_hours: .nan\n", "tickets.reopen_window_hours: expected 0 or more"),
 }
 
 
