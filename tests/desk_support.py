@@ -60,3 +60,21 @@ def open_ticket(client: Any, customer: str, text: str = FAULT) -> str:
     r = client.post("/api/messages", json={"customer": customer, "text": text}).json()
     assert r["action"] == "escalate" and r["ticket_id"], r
     return str(r["ticket_id"])
+
+
+def draft_words_after(ac: Aftercare, cli: Cli, customer: str, opening: str, resolution: str, *, gone: list[str],
+                      kept: list[str]) -> str:
+    """Open a ticket with ``customer``'s ``opening`` through the web chat, resolve it on the command line with
+    ``resolution``, and check the phrasings of the draft case it proposes: none of the words ``gone`` and every
+    text of ``kept`` in them. Returns the phrasings joined by spaces."""
+    from tests.webchat import web_client
+
+    with web_client(ac) as client:
+        tid = open_ticket(client, customer, opening)
+        cli("tickets", "resolve", tid, resolution, "--agent", "ann")
+    text = " ".join(ac.kb.get(f"ticket-{tid.lower()}").questions)
+    for word in gone:
+        assert word not in text, text
+    for words in kept:
+        assert words in text, text
+    return text

@@ -9,8 +9,7 @@ import pytest
 
 from bot.app import Aftercare
 from kb.scrub import scrub
-from tests.desk_support import Cli
-from tests.webchat import web_client
+from tests.desk_support import Cli, draft_words_after
 
 OPENINGS = [  # (the message that opens the ticket, words that must not reach the draft, words that stay)
     ("I'm Kim Minsu and the app crashes every time I upload a photo", ["Kim", "Minsu"], ["app crashes"]),
@@ -28,17 +27,7 @@ OPENINGS = [  # (the message that opens the ticket, words that must not reach th
 def test_a_draft_keeps_no_name_address_or_serial(ac: Aftercare, cli: Cli, opening: str, gone: list[str],
                                                   kept: list[str]) -> None:
     customer = f"id{[o[0] for o in OPENINGS].index(opening)}"
-    with web_client(ac) as client:
-        r = client.post("/api/messages", json={"customer": customer, "text": opening})
-        tid = r.json()["ticket_id"]
-        assert tid, r.json()
-        cli("tickets", "resolve", tid, "Update the app to 4.2; it fixes the crash.", "--agent", "ann")
-    draft = ac.kb.get(f"ticket-{tid.lower()}")
-    text = " ".join(draft.questions)
-    for word in gone:
-        assert word not in text, text
-    for words in kept:
-        assert words in text, text
+    draft_words_after(ac, cli, customer, opening, "Update the app to 4.2; it fixes the crash.", gone=gone, kept=kept)
 
 
 @pytest.mark.parametrize(("text", "want"), [

@@ -10,8 +10,7 @@ import pytest
 from bot.app import Aftercare
 from kb.personal import mostly_personal
 from kb.scrub import scrub
-from tests.desk_support import Cli
-from tests.webchat import web_client
+from tests.desk_support import Cli, draft_words_after
 
 SECRETS = [  # (what the customer opens the ticket with, words that must not reach the draft, words that stay)
     ("the camera app says wrong password every time, password: correct horse battery staple",
@@ -36,26 +35,12 @@ SECRETS = [  # (what the customer opens the ticket with, words that must not rea
 ]
 
 
-def _web(client, customer: str, text: str) -> dict:
-    r = client.post("/api/messages", json={"customer": customer, "text": text})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
 @pytest.mark.parametrize(("opening", "gone", "kept"), SECRETS)
 def test_a_draft_keeps_no_word_of_a_secret_or_a_login_name(ac: Aftercare, cli: Cli, opening: str, gone: list[str],
                                                            kept: list[str]) -> None:
     customer = f"sk{[s[0] for s in SECRETS].index(opening)}"
-    with web_client(ac) as client:
-        tid = _web(client, customer, opening)["ticket_id"]
-        assert tid
-        cli("tickets", "resolve", tid, "Reset the account's password from the web portal.", "--agent", "ann")
-    draft = ac.kb.get(f"ticket-{tid.lower()}")
-    text = " ".join(draft.questions)
-    for word in gone:
-        assert word not in text, text
-    for words in kept:
-        assert words in text, text
+    draft_words_after(ac, cli, customer, opening, "Reset the account's password from the web portal.", gone=gone,
+                      kept=kept)
 
 
 @pytest.mark.parametrize(("text", "gone"), [
