@@ -17,11 +17,11 @@ from bot.replies import Replies
 from classifier.router import UNSURE, Decision
 from classifier.specifics import goes_on, states_failure
 from classifier.troubles import recurs, says_not_helped, something_else, troubles
+from handoff.conversations import LAST_ID
 from handoff.models import MessageKind, message_kind
 from handoff.service import Handoff
 
 COMMENT_WORDS = 40  # a comment on a rating is at most this many words
-_LAST = 2**31 - 1  # above every message id: the message before it is the conversation's last
 # English that states something is broken (Korean: classifier.specifics.states_failure)
 _EN_FAILS = re.compile(r"\b(?:broken|broke|cracked|damaged|not\s+working|(?:does|do|did|is|are|was|were)n'?t\s+"
                        r"(?:work|working|turn|charge|connect|record|load|open)|won'?t|can'?t|cannot|stopped|error"
@@ -73,7 +73,7 @@ def take_rating_comment(handoff: Handoff, replies: Replies, conv: int, msg: Inco
     t = handoff.awaiting_rating(conv)
     if t is None or handoff.rating(t.id) is None:
         return None
-    last = handoff.message_before(conv, _LAST)
+    last = handoff.message_before(conv, LAST_ID)
     if last is None or last.author != "bot" or message_kind(last.meta) is not MessageKind.RATED:
         return None
     new = corrected_score(text)

@@ -19,6 +19,7 @@ from bot.rating_comments import corrected_score
 from bot.rating_words import in_words, on_ten, with_decimal
 from bot.replies import Replies
 from classifier.router import THANKS_SYMBOLS
+from handoff.conversations import LAST_ID
 from handoff.models import MessageKind
 from handoff.service import Handoff
 
@@ -62,7 +63,6 @@ _COMMENT_WORDS = frozenset(_COMMENT_TEXT.split())
 _COMMENT_PREFIXES = ("감사", "고맙", "고마", "좋", "최고", "만족", "친절", "빠르", "빨", "훌륭", "괜찮", "별로",
                      "느리", "느려", "아쉽", "불만", "수고")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
-_LAST = 2**31 - 1  # above every message id: the message before it is the conversation's last
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def take_rating(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMess
     if t is None:
         return None
     if typed is None and not off_scale:  # words (and junk) answer the rating request only right under it
-        last = handoff.message_before(conv, _LAST)
+        last = handoff.message_before(conv, LAST_ID)
         if last is None or not (last.author == "system" and last.kind is MessageKind.RESOLVED
                                 or last.author == "bot" and last.meta.get("rate_again")):
             return None

@@ -12,6 +12,7 @@ from bot.db import with_retries
 from bot.flow.steps import Steps, answer_for
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from classifier.router import Decision, Why
+from handoff.conversations import LAST_ID
 from handoff.errors import OpenTicketExists
 from handoff.models import MessageKind
 from handoff.service import MessageView
@@ -101,7 +102,7 @@ class Clarifier:
         mean...?": the pick it makes, or the same options again for a number that is none of them (the
         customer's message stored either way). None when it is no pick, or not under one."""
         s = self.steps
-        last = s.handoff.message_before(conv, 2**31 - 1)  # the last message; ids are 32-bit integers
+        last = s.handoff.message_before(conv, LAST_ID)  # the last message
         if last is None or last.author != "bot" or last.kind is not MessageKind.CLARIFY:
             return None
         choice = typed_choice(text, len(last.meta.get("options") or []))
