@@ -30,7 +30,8 @@ from bot.flow.steps import Steps
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from bot.metrics import Metrics
 from bot.normalize import readable, without_controls
-from bot.rating_comments import take_rating_comment
+from bot.rating_comments import take_rating_comment, take_service_feedback
+from bot.rating_nothing import nothing_to_rate
 from bot.ratings import take_rating
 from bot.replies import LANGUAGES, Replies
 from classifier.language import conversation_language
@@ -278,6 +279,13 @@ class Pipeline:
             commented = take_rating_comment(self.handoff, self.replies, conv, msg, text, decided, language=lang)
             if commented is not None:  # "it took a bit long though" right after rating: kept with the rating
                 return commented
+            felt = take_service_feedback(self.handoff, self.replies, conv, msg, text, language=lang)
+            if felt is not None:  # "why did it take so long to reply?" after a resolution: feedback, no ticket
+                return felt
+        if ticket is None:  # "5점 드릴게요" with nothing to rate: told so, no ticket
+            unrated = nothing_to_rate(self.handoff, self.replies, conv, msg, text, language=lang)
+            if unrated is not None:
+                return unrated
         if ticket is None and not created:  # within the reopen window after a resolution: reopen it when the
             # message is about the same issue (bot.flow.after_resolution); a new question or fault starts afresh
             ticket = self.handoff.reopen_recent(

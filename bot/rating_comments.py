@@ -4,7 +4,9 @@ rating for the team and thanked; it reopens nothing and opens no ticket. The cla
 fault or a complaint ("좀 느렸어요" is nearest to the fault examples) or as asking for a person ("the agent
 was very kind"), so without this step the resolved ticket was reopened and its SLA clock restarted. A message
 that names a trouble ("the camera is offline again"), states a failure ("렌즈가 깨졌어요", "5 cameras are broken
-now"), asks something, asks for a person or brings up something else goes the normal way."""
+now"), asks something, asks for a person or brings up something else goes the normal way. A complaint about the
+response time any time after the resolution ("why did it take so long to reply?", "왜 이렇게 답장이 늦어요?") is
+feedback on the service too: kept on the ticket (:func:`take_service_feedback`), never a fault ticket."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from handoff.models import MessageKind, message_kind
 from handoff.service import Handoff
 
 COMMENT_WORDS = 40  # a comment on a rating is at most this many words
+FEEDBACK_NOTE = "Customer feedback on the service after the resolution"
 # English that states something is broken (Korean: classifier.specifics.states_failure)
 _EN_FAILS = re.compile(r"\b(?:broken|broke|cracked|damaged|not\s+working|(?:does|do|did|is|are|was|were)n'?t\s+"
                        r"(?:work|working|turn|charge|connect|record|load|open)|won'?t|can'?t|cannot|stopped|error"
@@ -96,3 +99,56 @@ def take_rating_comment(handoff: Handoff, replies: Replies, conv: int, msg: Inco
                    key=f"{msg.key}#reply" if msg.key else "")
     return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="rated", ticket_id=t.public_id,
                    reason=f"a comment on the {score}/5 rating, kept with it", message_id=m.id)
+
+
+# a complaint about how long the team took to answer: "why did it take so long to reply?", "it took you 3 days to
+# answer", "the response was so slow", "왜 이렇게 답장이 늦어요?", "답변이 너무 오래 걸렸어요", "너무 오래 기다렸어요"
+_SERVICE = (r"(?:repl(?:y|ied|ies)|respon(?:d|ded|se|ses)|answer(?:ed|s)?|get(?:ting)?\s+back|got\s+back"
+            r"|hear(?:d)?\s+back|fix(?:ed)?|resolv(?:e|ed)|sort(?:ed)?|support|you(?:\s+guys)?|your\s+team|agent)")
+_WAITED = re.compile(
+    rf"\b(?:took|take|taking|takes)\s+(?:(?:you|so|too|way|such\s+a|this|that|a)\s+)*(?:long|while|forever|\d+\s+"
+    rf"(?:days?|hours?|weeks?))\b[^.?!]*\b{_SERVICE}\b"
+    rf"|\b{_SERVICE}\b[^.?!]*\b(?:so|too|very|really|pretty)\s+(?:slow|late|long)\b"
+    rf"|\b(?:slow|late|delayed)\s+(?:repl(?:y|ies)|respons(?:e|es)|answers?|support)\b"
+    r"|\b(?:waited|waiting)\s+(?:so|too|way)\s+long\b"
+    r"|(?:답장|답변|응답|회신|연락|처리|해결|상담|대응)[가-힣]*\s*(?:왜\s*)?(?:이렇게|너무|좀|엄청|되게|많이|진짜|정말)?\s*"
+    r"(?:늦|느리|느려|느렸|오래)"
+    r"|왜\s*(?:이렇게|그렇게)\s*(?:늦|오래)|(?:너무|이렇게|엄청|한참)\s*(?:오래\s*)?기다렸",
+    re.IGNORECASE)
+
+
+def complains_of_wait(text: str) -> bool:
+    """Whether ``text`` complains about how long the team took to answer or fix ("why did it take so long to
+    reply?", "왜 이렇게 답장이 늦어요?") and says nothing of a trouble (named, stated, back, or not helped): feedback
+    on the service, not a fault. "why does the app take so long to load?" names no reply and is not."""
+    m = _WAITED.search(text)
+    if m is None:
+        return False
+    rest = f"{text[:m.start()]} {text[m.end():]}"  # "응답이 왜 이렇게 느려요?": the slowness is the reply's
+    return not (troubles(rest) or states_failure(rest) or _EN_FAILS.search(rest) or recurs(rest)
+                or says_not_helped(rest) or something_else(rest))
+
+
+def take_service_feedback(handoff: Handoff, replies: Replies, conv: int, msg: IncomingMessage, text: str, *,
+                          language: str | None = None) -> Outcome | None:
+    """Keep a complaint about the response time (:func:`complains_of_wait`) made after a resolution as feedback on
+    the conversation's resolved ticket: added to its rating's comment when it was rated, else an internal note
+    (``FEEDBACK_NOTE``) the team sees on the ticket; the customer is thanked and told so (template
+    ``service_feedback``), the ticket stays resolved and no ticket is opened. None when ``text`` is no such
+    complaint or no resolved ticket awaits a rating."""
+    if not complains_of_wait(text):
+        return None
+    t = handoff.awaiting_rating(conv)
+    if t is None:
+        return None
+    m = handoff.record(conv, "customer", text, ticket_id=t.id, author_name=msg.customer_name,
+                       meta={"service_feedback": True}, key=msg.key)
+    if handoff.rating(t.id) is not None:
+        handoff.comment_rating(t.id, text)
+    else:
+        handoff.note(t.id, "Aftercare", f"{FEEDBACK_NOTE}: {text[:500]}")
+    out = replies.render("service_feedback", ticket_id=t.public_id, language=language)
+    handoff.record(conv, "bot", out, ticket_id=t.id, meta={"kind": MessageKind.REPLY},
+                   key=f"{msg.key}#reply" if msg.key else "")
+    return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="reply", ticket_id=t.public_id,
+                   reason="feedback on the response time after the resolution: kept on the ticket", message_id=m.id)

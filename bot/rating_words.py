@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-# 1-10: half, rounded up (10 -> 5, 9 -> 5, 8 -> 4, 1 -> 1; 0 -> 1); the number in digits or English words
+# 1-10: half, rounded half up (10 -> 5, 9 -> 5, 8 -> 4, 1 -> 1; 0 -> 1); the number in digits or English words
 _EN_NUMBERS_TEXT = "zero one two three four five six seven eight nine ten"
 _EN_NUMBERS = {w: n for n, w in enumerate(_EN_NUMBERS_TEXT.split())}
 _TEN = re.compile(r"""^\s*(?P<n>10|[0-9]|zero|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.,]\d)
@@ -20,7 +20,7 @@ _KO_TEN = re.compile(r"^\s*(?:10|십)\s*점\s*만점에\s*(?P<n>10|[0-9])\s*점(
                      r"\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$", re.S)
 
 
-# 1-100: a fifth, rounded up (100 -> 5, 85 -> 5, 80 -> 4, 1 -> 1; 0 -> 1)
+# 1-100: a twentieth, rounded half up (100 -> 5, 90 -> 5, 85 -> 4, 80 -> 4, 70 -> 4, 1 -> 1; 0 -> 1)
 _HUNDRED = re.compile(r"""^\s*(?P<n>100|[1-9]?[0-9])(?![\d.,]\d)
     (?P<scale>\s*/\s*100|\s+(?:out\s+)?of\s+(?:100|a\s+hundred))(?![\d.,]\d|\d)
     (?:\s*(?:points?)\b)?\s*(?P<sep>[-–—:;,.!?)~]*)\s*(?P<rest>.*)$""", re.S | re.I | re.X)
@@ -43,7 +43,13 @@ def on_ten(text: str) -> tuple[int, str, str, bool] | None:
     rest = m.group("rest").strip()
     if rest[:1].isdigit() or rest[:1] == "/":
         return None
-    return max(1, math.ceil(n * 5 / of)), rest, f"{n}/{of}", bool(set("!-–—,") & set(m.group("sep")))
+    return half_up(n * 5 / of), rest, f"{n}/{of}", bool(set("!-–—,") & set(m.group("sep")))
+
+
+def half_up(value: float) -> int:
+    """``value`` (a score on the 1-5 scale, scaled from another) rounded half up and kept within 1-5: 3.5 -> 4,
+    4.25 -> 4, 4.5 -> 5, 0 -> 1. Every reader that scales or halves a score rounds so."""
+    return min(5, max(1, math.floor(value + 0.5)))
 
 
 # a score with a decimal on the 1-5 scale: "4.5", "3,5", "4.5/5", "3.5 out of 5", "4.5 stars", "4.5점", "별 4.5개"
@@ -64,7 +70,7 @@ def with_decimal(text: str) -> tuple[int, str, str, bool] | None:
     rest = m.group("rest").strip()
     if not 1 <= value <= 5 or rest[:1].isdigit() or rest[:1] == "/":
         return None
-    return math.floor(value + 0.5), rest, m.group("n"), bool(set("!-–—,") & set(m.group("sep")))
+    return half_up(value), rest, m.group("n"), bool(set("!-–—,") & set(m.group("sep")))
 
 
 _EN = {  # the English words of a rating and their scores; "very"/"really"... raise a 4 to 5, a 2 to 1

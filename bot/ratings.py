@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.rating_comments import corrected_score
+from bot.rating_scales import korean_alone, scaled, with_half
 from bot.rating_words import in_words, on_ten, with_decimal
 from bot.replies import Replies
 from classifier.router import THANKS_SYMBOLS
@@ -182,7 +183,32 @@ def _parse_rating(text: str) -> TypedRating | None:
 
 
 def _parse_score(text: str) -> TypedRating | None:
-    """A typed rating and its comment, or None when the text does not read as one: the score comes
+    """A typed rating and its comment, or None when the text does not read as one: a half ("별 네 개 반", read
+    before "별 네 개" would read the 4 alone), a Korean number word alone ("다섯"), a 1-5 score
+    (:func:`_parse_plain`), or a score on another scale ("70%", "five out of five!", "다섯 개 중에 네 개", "100점";
+    :mod:`bot.rating_scales`)."""
+    half = _said_rating(with_half(text))
+    if half is not None:
+        return half
+    alone = korean_alone(text)
+    if alone is not None:
+        return TypedRating(alone, "")
+    return _parse_plain(text) or _said_rating(scaled(text))
+
+
+def _said_rating(read: tuple[int, str, str, bool] | None) -> TypedRating | None:
+    """A rating read on another scale or with a half, ``(score, rest, what was read, set off)``, when its rest
+    is empty, set off by "!", "-" or ",", or reads as a comment; None otherwise."""
+    if read is None:
+        return None
+    score, rest, said, set_off = read
+    if rest and not set_off and not _reads_as_comment(rest):
+        return None
+    return TypedRating(score, rest[:2000], said=said)
+
+
+def _parse_plain(text: str) -> TypedRating | None:
+    """A 1-5 rating and its comment, or None when the text does not read as one: the score comes
     first; after a bare number the rest must be empty, a symbol or emoji, set off by "!", "-" or ",",
     or start with thanks or praise ("4 thanks"); "2 more issues" and "3 questions" are not ratings."""
     ko = _KO_OUT_OF.match(text) or _KO_STARS.match(text) or _KO_FULL.match(text) or _KO_COUNT.match(text)
@@ -195,10 +221,7 @@ def _parse_score(text: str) -> TypedRating | None:
         return TypedRating(score, rest[:2000])
     ten = on_ten(text) or with_decimal(text)
     if ten is not None:  # "10/10", "8 out of 10 thanks", "10점 만점에 8점", "4.5" (read as 5), "3,5 stars"
-        score, rest, said, set_off = ten
-        if rest and not set_off and not _reads_as_comment(rest):
-            return None
-        return TypedRating(score, rest[:2000], said=said)
+        return _said_rating(ten)
     m = _HEAD.match(text)
     if m is None:
         return None

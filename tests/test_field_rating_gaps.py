@@ -16,7 +16,7 @@ FAULTS = {"en": "the app crashes every time I upload a photo", "ko": "앱이 실
 STORED = [  # (language, typed, score, comment)
     ("en", "I'd say a 2", 2, ""), ("en", "give you guys a 5", 5, ""), ("en", "I would say 3", 3, ""),
     ("en", "10/10 would recommend", 5, "would recommend"), ("en", "solid 9/10", 5, ""),
-    ("en", "85/100", 5, ""), ("en", "60 out of 100", 3, ""), ("en", "4️⃣", 4, ""), ("en", "2️⃣ slow", 2, "slow"),
+    ("en", "85/100", 4, ""), ("en", "60 out of 100", 3, ""), ("en", "4️⃣", 4, ""), ("en", "2️⃣ slow", 2, "slow"),
     ("ko", "다섯 개요", 5, ""), ("ko", "세 개 줄게요", 3, ""), ("ko", "4개요", 4, ""),
 ]
 ASKED_AGAIN = [("en", "0"), ("en", "6 stars"), ("en", "10"), ("en", "x"), ("en", "I'd give you 7"),
