@@ -27,6 +27,7 @@ from bot.flow.clarify import Clarifier, could_pick
 from bot.flow.first_message import FirstMessage
 from bot.flow.open_ticket import OpenTicket
 from bot.flow.steps import Steps
+from bot.flow.ticket_ref import take_ticket_ref
 from bot.messages import IncomingMessage, Outcome, Reply, outcome_from_dict, outcome_to_dict
 from bot.metrics import Metrics
 from bot.normalize import readable, without_controls
@@ -268,6 +269,9 @@ class Pipeline:
             return Outcome(replies=[Reply(self.replies.render("empty", ticket_id=None, language=lang))],
                            action="refused", reason="no text")
         meta = {"attachments": msg.attachments} if msg.attachments else {}
+        asked = take_ticket_ref(self.handoff, self.replies, conv, msg, text, language=lang)
+        if asked is not None:  # "AC-000005 어떻게 됐어요?": that ticket's status if it is theirs; never a ticket
+            return asked
         if ticket is None and not created and could_pick(text):  # "2" under a "did you mean...?" picks option 2
             picked = self.clarifier.typed(conv, msg, text, meta)
             if picked is not None:
