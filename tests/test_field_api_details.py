@@ -109,3 +109,18 @@ def test_the_consoles_json_api_is_401_before_its_query_is_read(ac: Aftercare) ->
         assert r.status_code == 401, r.text
         r = client.get("/console/api/queue", params={"limit": "abc"})
         assert r.status_code == 401, r.text
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b"{}", 'the body has no "text" field'), (b'{"customer": "x"}', 'the body has no "text" field'),
+    (b"not json", "the body is not valid JSON: expecting value at line 1 column 1"),
+    (b'{"text": "hi",}', "the body is not valid JSON: expecting property name enclosed in double quotes at line 1"),
+    (b'{\n  "text":\n}', "the body is not valid JSON: expecting value at line 3 column 1"),
+    (b"[]", "the body must be a JSON object"), (b"", "the request has no body")])
+def test_a_body_the_api_cannot_take_is_422_saying_what_is_wrong(ac: Aftercare, body: bytes, said: str) -> None:
+    """``{}`` was a 200 with a "refused" outcome and malformed JSON said "1: JSON decode error"."""
+    with web_client(ac) as client:
+        headers = {"Authorization": f"Bearer {client.key_for('bodies')}", "Content-Type": "application/json"}
+        r = client.post("/api/messages", content=body, headers=headers)
+        assert r.status_code == 422 and said in r.json()["error"], r.text
+        assert ac.handoff.customer_messages("web", "bodies") == []  # nothing stored

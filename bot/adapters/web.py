@@ -32,7 +32,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from bot.adapters.base import Channel
 from bot.adapters.chat_labels import PAGE_LABELS, page_language
 from bot.adapters.web_access import ButtonIn, IdentityRefused, MessageIn, SessionIn, WebChatKeys
-from bot.adapters.web_api import KEY_HOLDER, ApiRequests, ChatKeys, api_error
+from bot.adapters.web_api import KEY_HOLDER, ApiRequests, ChatKeys, api_error, invalid_request
 from bot.app import Aftercare
 from bot.console.routes import mount_console
 from bot.db import DatabaseUnavailable, UnstorableValue, ping, with_retries
@@ -106,14 +106,7 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
-        """422 with each problem's place and reason; the offending input is left out (it may not even be
-        encodable: a lone surrogate) and the body is ASCII-escaped JSON."""
-        details = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-                   for e in exc.errors()]
-        first = details[0] if details else {"loc": [], "msg": "invalid request"}
-        reason = f"{'.'.join(str(x) for x in first['loc'][1:]) or 'request'}: {first['msg']}"
-        body = json.dumps({"error": reason, "detail": details}, ensure_ascii=True, default=str)
-        return Response(body, status_code=422, media_type="application/json")
+        return invalid_request(exc)  # 422, the first problem in plain words
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

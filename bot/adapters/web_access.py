@@ -60,7 +60,8 @@ Storable = Annotated[str, AfterValidator(_storable)]  # an id or a name a databa
 
 class MessageIn(BaseModel):
     customer: Storable = Field(default="", max_length=200)  # optional: the key says who; must match when given
-    text: Annotated[str, AfterValidator(_storable_text)] = Field(default="", max_length=200_000)
+    # required: a body without it ({}) is 422 naming it; "" is a message with nothing to read (answered so)
+    text: Annotated[str, AfterValidator(_storable_text)] = Field(max_length=200_000)
     name: Storable = Field(default="", max_length=200)
     # the page's language (its ?lang= or the browser's): the conversation's until the customer's words say
     # otherwise, so that a refusal of their very first message speaks it; another code is refused (400)

@@ -9,12 +9,17 @@ taken whatever ``Content-Type`` the client sent.
   422 (a body over the size limit is 413 first, by its length).
 - Every error of ``/api/...`` is ``{"error": "..."}`` (a body that is not UTF-8 too, instead of the
   framework's ``{"detail": ...}``).
+- A body the route cannot take is 422 saying what is wrong in plain words (:func:`invalid_request`): "the body
+  is not valid JSON: expecting value at line 1 column 1", "the body has no \"text\" field: send {\"text\": ...}".
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection
+from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -82,3 +87,40 @@ def api_error(request: Request, exc: HTTPException) -> Response | None:
     if exc.status_code == 400 and "parsing the body" in reason:
         reason = "the body could not be read: send JSON encoded as UTF-8"
     return JSONResponse({"error": reason}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def _plain(error: dict[str, Any], body: Any) -> str:
+    """One validation error of a request (pydantic's or the JSON decoder's, as FastAPI reports it) in plain
+    words, naming the field or the place in ``body`` (the text of a body that is not JSON)."""
+    loc = [str(x) for x in error.get("loc", ())]
+    where = ".".join(loc[1:]) if loc[:1] == ["body"] else ".".join(loc)
+    kind = str(error.get("type", ""))
+    if kind == "json_invalid":
+        said = str((error.get("ctx") or {}).get("error", "it cannot be read"))
+        said = said[:1].lower() + said[1:]
+        raw = tuple(error.get("loc", ()))
+        pos = raw[-1] if raw and isinstance(raw[-1], int) else None  # the decoder's offset into the body
+        if isinstance(body, str) and isinstance(pos, int):
+            line = body.count("\n", 0, pos) + 1
+            column = pos - (body.rfind("\n", 0, pos) + 1) + 1
+            return f"the body is not valid JSON: {said} at line {line} column {column}"
+        return f"the body is not valid JSON: {said}"
+    if kind == "missing" and loc == ["body"]:
+        return "the request has no body: send JSON such as {\"text\": \"...\"}"
+    if kind == "missing":
+        return f"the body has no \"{where}\" field: send it, as in {{\"{where}\": \"...\"}}"
+    if kind in ("model_attributes_type", "dict_type") and where == "":
+        return "the body must be a JSON object, such as {\"text\": \"...\"}"
+    return f"{where or 'request'}: {error.get('msg', 'invalid')}"
+
+
+def invalid_request(exc: RequestValidationError) -> Response:
+    """422 for a request the route cannot take: ``{"error": the first problem in plain words, "detail": each
+    problem's place, message and type}``; the offending input is left out (it may not even be encodable: a
+    lone surrogate) and the body is ASCII-escaped JSON."""
+    errors = list(exc.errors())
+    details = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+               for e in errors]
+    reason = _plain(errors[0], getattr(exc, "body", None)) if errors else "invalid request"
+    body = json.dumps({"error": reason, "detail": details}, ensure_ascii=True, default=str)
+    return Response(body, status_code=422, media_type="application/json")
