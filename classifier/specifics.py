@@ -177,6 +177,29 @@ def states_failure(text: str) -> bool:
     return bool(_KO_FAILS.search(text)) and not _KO_ASKS.search(text)
 
 
+# English that states something fails ("the motion alerts stopped arriving", "the app won't open", "the video
+# keeps freezing") and does not ask how or whether ("how do I stop it freezing?", "can it record when the wifi is
+# down?"): read where no English example votes on it (an English message against a KB written in Korean).
+EN_FAILS = re.compile(
+    r"\b(?:broken|broke|cracked|damaged|not\s+working|(?:does|do|did|is|are|was|were|has|have)n'?t\s+"
+    r"(?:work|turn|charg|connect|record|load|open|arriv|com|show|send|sync|start|respond|play|pair)\w*"
+    r"|(?:does|do|did|is|are)\s+not\s+(?:work|turn|charg|connect|record|load|open|arriv|com|show)\w*"
+    r"|won'?t\s+\w+|stopped|stops?\s+working|no\s+longer|error|fail(?:s|ed|ing)?|crash\w*|freez\w*|froze|dead"
+    r"|keeps?\s+(?:crash|freez|disconnect|drop|restart|reboot|turn)\w*)\b", re.IGNORECASE)
+_EN_ASKS = re.compile(r"^\s*(?:how|what|where|when|which|can|could|is\s+(?:there|it)|do|does|should|will|would|may)\b"
+                      r"|\bhow\s+(?:do|can|to|does)\b|\bis\s+it\s+possible\b|\bwhat\s+(?:if|should)\b",
+                      re.IGNORECASE)
+
+
+def states_failure_en(text: str) -> bool:
+    """Whether English ``text`` states that something fails and does not ask how or whether (see ``EN_FAILS``):
+    "the motion alerts stopped arriving on my phone" reports a fault, "how do I stop the alerts?" asks. False
+    for text with Hangul (:func:`states_failure` reads Korean)."""
+    if HANGUL.search(text):
+        return False
+    return bool(EN_FAILS.search(text)) and not _EN_ASKS.search(text)
+
+
 # A message that goes on about what was said before: "still", "again", "same", "any news", "it's been 2
 # days"; Korean 아직(도), 여전히, 계속, 또 (again), 다시, 똑같/마찬가지/그대로 (the same). One that brings up
 # something else says so: "also", "another", "other", "new", "as well"; Korean 그리고, 다른, 또 다른, 새로운.

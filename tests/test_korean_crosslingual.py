@@ -62,6 +62,25 @@ def test_an_english_question_is_answered_from_a_korean_only_kb(bare_app: Callabl
     assert en.stack_for("How long is the warranty?") is en
 
 
+def test_english_questions_a_korean_only_kb_lacks_are_read_through_its_glossed_phrasings(
+        bare_app: Callable[..., Aftercare], korean_kb: Path) -> None:
+    """USE alone left these English questions against the demo cases written in Korean to a person; the KB's
+    Korean phrasings glossed word for word (classifier.gloss) and read by the English encoder, beside both
+    multilingual encoders, answer them in Korean. An English fault naming a case's topic still opens a ticket."""
+    ac = bare_app(demo=False)
+    ac.kb.import_rows(parse_file(korean_kb), source="import")
+    with web_client(ac) as http:
+        for text, case in [("how do I turn on two factor authentication?", "enable-2fa"),
+                           ("is lumo waterproof", "outdoor-use"),
+                           ("when is customer service open", "contact-hours")]:
+            body = http.post("/api/messages", json={"customer": "en-ko", "text": text}).json()
+            assert body["action"] == "answer" and body["case_id"] == case, (text, body)
+            assert body["language"] == "en" and HANGUL.search(body["replies"][0]["text"])
+        body = http.post("/api/messages", json={"customer": "en-ko-fault",
+                                                "text": "the two factor codes stopped arriving on my phone"}).json()
+        assert body["action"] == "escalate" and body["ticket_id"], body
+
+
 @pytest.fixture
 def ko_app(tmp_path: Path, embedder: Embedder, seeded_dir: Path) -> Iterator[Callable[..., Aftercare]]:
     """Apps of the default configuration on copies of the demo data dir."""
