@@ -30,6 +30,7 @@ from classifier.case_head import HeadedRouter
 from classifier.crosslingual import CrossLingualRouter
 from classifier.finetune import adopted_model, adopted_threshold
 from classifier.gloss import GlossView, default_glossary
+from classifier.head_agree import HeadAgreeRouter
 from classifier.impact import ImpactAssessor
 from classifier.language import needs_multilingual
 from classifier.model import ModelMismatch, TrainedModel, read_examples, train
@@ -318,6 +319,10 @@ class Aftercare:
                     router, model, path=self.data_dir / CASE_HEAD_FILE, gloss_case=self._gloss_view().nearest
                     if self._parent.config.embedding.crosslingual_gloss else None)) \
                     if self._parent is not None and self._parent.config.embedding.multilingual_head else router
+                if self._parent is None and r.case_head:  # the main half: a head confirms an unsure vote
+                    self._router = cast(Router, HeadAgreeRouter(router, model, path=self.data_dir / CASE_HEAD_FILE,
+                                                                agree_vote=r.case_head_vote,
+                                                                agree_head=r.case_head_prob))
                 pe = self._parent.config.embedding if self._parent is not None else None
                 second = pe.crosslingual.strip() if pe is not None else ""
                 if self._parent is not None and pe is not None and second and second != self.embedder.name:
@@ -385,6 +390,9 @@ class Aftercare:
         """Load the model, the index, the classifier and the calibration before serving."""
         self.kb.index()
         self.router().calibration()
+        main_head = getattr(self.router(), "head", None)  # the case head (classifier.head_agree), fitted or loaded
+        if main_head is not None:
+            main_head()
         if self.config.embedding.multilingual_at_start and self.multilingual is not None:
             self.multilingual.kb.index()
             self.multilingual.router().calibration()

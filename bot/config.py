@@ -175,6 +175,11 @@ class RetrievalSettings:
     spelling: bool = _s(True, "Misspelt words (\"chnage my emial\") are read as the knowledge base's own words "
                               "(its phrasings and the classifier's examples) before the message is embedded; "
                               "only words neither the knowledge base nor the encoder's vocabulary knows.")
+    case_head: bool = _s(True, "A logistic head over the encoder's vectors beside the neighbour vote: a message "
+                               "the vote leads to a case under its threshold is answered when the vote has "
+                               "case_head_vote of it and the head case_head_prob (classifier/head_agree.py).")
+    case_head_vote: float = _s(0.5, "Vote share the leading case needs for the head to confirm it (0..1).")
+    case_head_prob: float = _s(0.7, "Probability the head must give the vote's case to answer it (0..1).")
     human_min_vote: float = _s(0.5, "Vote share (or classifier probability) the human label needs before a "
                                     "message counts as asking for a person (0..1); under it the rest of "
                                     "the vote decides.")
@@ -509,6 +514,9 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
         raise ConfigError("retrieval.reply_min_vote: must be in 0..1")
     if not 0 <= config.retrieval.human_min_vote <= 1:
         raise ConfigError("retrieval.human_min_vote: must be in 0..1")
+    for key in ("case_head_vote", "case_head_prob"):
+        if not 0 <= getattr(config.retrieval, key) <= 1:
+            raise ConfigError(f"retrieval.{key}: must be in 0..1")
     if not 0 < config.retrieval.target_precision <= 1:
         raise ConfigError("retrieval.target_precision: must be in (0, 1]")
     for name in ("vote_threshold", "clarify_threshold"):

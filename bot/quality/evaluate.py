@@ -84,6 +84,9 @@ def run_eval(ac: Aftercare, rows: list[tuple[str, str]], *,
     for members in by_stack.values():
         st = stacks[members[0]]
         st.router().calibration()  # calibrate before timing
+        head = getattr(st.router(), "head", None)  # and fit (or load) a case head
+        if head is not None:
+            head()
         for i, v in zip(members, st.embedder.encode([texts[i] for i in members]), strict=True):  # in batches
             vectors[i] = v
     sample = set(np.linspace(0, len(rows) - 1, num=min(timed, len(rows)), dtype=int).tolist()) if rows else set()
