@@ -22,11 +22,12 @@ fingerprint of its training set, loaded at the next start)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
 
-from classifier.case_head import CASE, HeadedRouter
+from classifier.case_head import CASE, HeadedRouter, HeadFit
 from classifier.router import Decision, Why
 
 
@@ -34,7 +35,32 @@ class HeadAgreeRouter(HeadedRouter):
     """A router whose unsure decisions about a case (``Why.UNSURE``: the vote leads with a case under its
     threshold) are answered when the vote's share is at least ``agree_vote`` and the head gives the same case
     at least ``agree_head`` (see the module). Every other decision is the router's: an answer it makes is not
-    second-guessed, a "did you mean...?", an out-of-scope or a label's escalation stands."""
+    second-guessed, a "did you mean...?", an out-of-scope or a label's escalation stands.
+
+    When the knowledge base changes, a head over fewer than ``background_from`` vectors is refitted before the
+    next decision that needs it (a few seconds at most); a larger one is refitted in a background thread while
+    the previous head goes on confirming (a case it does not know is never confirmed), so a publish on a large
+    KB does not hold a customer's message for the minute a refit takes."""
+
+    background_from = 5000
+    _refitting: threading.Thread | None = None
+
+    def head(self) -> HeadFit | None:
+        """The head for the current KB revision, or while a large one is refitted, the previous one."""
+        stale = self._fit
+        if stale is None or self._fitted_at == self.router.kb.index().kb_revision \
+                or self._rows() < self.background_from:
+            return super().head()
+        if self._refitting is None or not self._refitting.is_alive():
+            self._refitting = threading.Thread(target=super().head, name="case-head-refit", daemon=True)
+            self._refitting.start()
+        return stale
+
+    def _rows(self) -> int:
+        """How many vectors the head is fitted on: the index's phrasings and the non-answer examples."""
+        labels = self.router.labels
+        examples = sum(1 for lab in self.model.labels if lab in labels and labels[lab].action != "answer")
+        return len(self.router.kb.index()) + examples
 
     def decide(self, text: str, vector: np.ndarray) -> Decision:
         """The router's decision, or the answer its vote and the head agree on (see the class)."""
