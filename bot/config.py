@@ -299,6 +299,10 @@ class SlaSettings:
     )
     warn_share: float = _s(0.8, "Share of a target after which a warning alert is raised (0..1).")
     raise_priority_on_breach: bool = _s(True, "A breached target raises the ticket's priority one step.")
+    on_call: bool = _s(False, "Someone is on call out of business hours for critical tickets (assignment."
+                              "critical_priorities, critical_impacts): the customer is told a critical ticket "
+                              "opened out of hours went to the on-call person; false: told the team's hours and "
+                              "that it is first in the queue.")
 
 
 @dataclass(frozen=True)
@@ -610,6 +614,7 @@ def build_desk_settings(config: Config) -> DeskSettings:
         low_rating_alert=config.tickets.low_rating_alert,
         sla=book,
         raise_priority_on_breach=config.sla.raise_priority_on_breach,
+        on_call=config.sla.on_call,
         queues=queues,
         default_team=a.default_team,
         auto_assign=a.auto_assign,

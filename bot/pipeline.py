@@ -39,6 +39,7 @@ from classifier.language import conversation_language
 from classifier.router import Decision, Router, Why
 from handoff.models import MessageKind
 from handoff.service import Handoff
+from handoff.views import TicketView
 from kb.embedder import Embedder
 from kb.service import KnowledgeBase
 
@@ -191,9 +192,9 @@ class Pipeline:
         with self.unit():
             return self.steps.decide(readable(text))
 
-    def team_hours(self, team: str) -> dict[str, str]:
+    def team_hours(self, team: str, *, ticket: TicketView | None = None) -> dict[str, str | bool]:
         """The team's hours for the escalation templates (:meth:`bot.flow.steps.Steps.team_hours`)."""
-        return self.steps.team_hours(team)
+        return self.steps.team_hours(team, ticket=ticket)
 
     def pick(self, channel: str, customer: str, message_id: int, choice: str) -> Outcome | None:
         """A press of a "did you mean...?" button (:meth:`bot.flow.clarify.Clarifier.pick`)."""

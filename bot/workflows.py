@@ -150,7 +150,7 @@ def escalate_to_person(
     except OpenTicketExists as e:
         return e.ticket
     text = ac.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority,
-                             language=h.language(conv), **ac.pipeline.team_hours(t.team))
+                             language=h.language(conv), **ac.pipeline.team_hours(t.team, ticket=t))
     meta = {"kind": MessageKind.ESCALATE, "label": label, "reason": PERSON_REASON, "why": Why.ASKS_PERSON}
     h.record(conv, "bot", text, ticket_id=t.id, meta=meta, key=f"{key}#reply" if key else "")
     return t

@@ -69,6 +69,12 @@ class DeskSettings:
     critical_priorities: tuple[str, ...] = ("urgent",)
     critical_impacts: tuple[str, ...] = ("wide",)
     problems: ProblemSettings = field(default_factory=ProblemSettings)
+    on_call: bool = False  # someone takes critical tickets out of business hours (the customer is told so)
+
+    def critical(self, priority: str, impact: str) -> bool:
+        """Whether a ticket of ``priority`` and ``impact`` is critical (``critical_priorities``/``critical_impacts``):
+        it goes to the response team with an alert."""
+        return priority in self.critical_priorities or impact in self.critical_impacts
 
     def route(self, label: str, product: str) -> str:
         for q in self.queues:

@@ -222,7 +222,7 @@ class Clarifier:
         except OpenTicketExists as e:
             return s.joined(conv, e.ticket, message_id, key=key, lang=lang or "")
         out = s.replies.render("escalated_human", ticket_id=t.public_id, priority=t.priority, language=lang,
-                               **s.team_hours(t.team))
+                               **s.team_hours(t.team, ticket=t))
         s.reply(conv, out, ticket_id=t.id, meta={"kind": MessageKind.ESCALATE, "label": human, "reason": reason,
                                                  "why": Why.ASKS_PERSON, "options": options}, key=key)
         return Outcome(replies=[Reply(out, ticket_id=t.public_id)], action="escalate", ticket_id=t.public_id,

@@ -178,7 +178,7 @@ class FirstMessage:
         if link is not None and link.known:
             template = "known_issue"
         out = s.replies.render(template, ticket_id=t.public_id, priority=t.priority, language=lang,
-                               **s.team_hours(t.team))
+                               **s.team_hours(t.team, ticket=t))
         if answered:
             out = f"{s.answers_text(answered, lang=lang)}\n\n{out}"
         if hazard(text):  # "smoke is coming out of my camera": what to do this minute comes before the ticket

@@ -159,14 +159,18 @@ class Steps:
                        ticket_id=ticket.public_id, reason="an open ticket holds this conversation",
                        message_id=message_id)
 
-    def team_hours(self, team: str) -> dict[str, str]:
+    def team_hours(self, team: str, *, ticket: TicketView | None = None) -> dict[str, str | bool]:
         """For the escalation templates: ``back_at`` ("Monday at 09:00 (Europe/Berlin)") and
         ``back_at_local`` ("2026-03-02 09:00 Europe/Berlin"), and ``back_at_ko`` as ``back_at`` says it in
         Korean ("월요일 09:00(Europe/Berlin)") when the ticket's team is outside its business hours now;
-        empty strings otherwise."""
+        empty strings otherwise. With ``ticket``: also ``critical`` (its priority or impact is critical) and
+        ``on_call`` (``sla.on_call``: someone takes critical tickets out of hours)."""
+        desk = self.handoff.desk
+        critical = ticket is not None and desk.critical(ticket.priority, ticket.impact)
+        about: dict[str, str | bool] = {"critical": critical, "on_call": desk.on_call}
         local = self.handoff.team_back_at(team)
         if local is None or local.tzinfo is None:
-            return {"back_at": "", "back_at_local": "", "back_at_ko": ""}
+            return {"back_at": "", "back_at_local": "", "back_at_ko": "", **about}
         tz_name = str(local.tzinfo)
         today = self.handoff.now().astimezone(local.tzinfo).date()
         days = (local.date() - today).days
@@ -176,7 +180,7 @@ class Steps:
         day_ko = "오늘" if days == 0 else "내일" if days == 1 else weekday if days < 7 \
             else f"{local.month}월 {local.day}일 {weekday}"
         return {"back_at": f"{day} at {local:%H:%M} ({tz_name})", "back_at_local": f"{local:%Y-%m-%d %H:%M} {tz_name}",
-                "back_at_ko": f"{day_ko} {local:%H:%M}({tz_name})"}
+                "back_at_ko": f"{day_ko} {local:%H:%M}({tz_name})", **about}
 
     def answered_right_before(self, conv: int, message_id: int, case_id: str, text: str) -> bool:
         """Whether the bot's message right before ``message_id`` answered with ``case_id`` (alone or among
