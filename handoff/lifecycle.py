@@ -169,14 +169,17 @@ class Lifecycle:
         return as_utc(t.resolved_at) >= as_utc(self.ctx.now()) - timedelta(hours=window)
 
     def awaiting_rating(self, conversation_id: int) -> TicketView | None:
-        """The conversation's latest ticket (or the one it was merged into) when it is resolved: the
-        customer was asked for a 1-5 rating and a rating answers that question; a second one ("sorry,
-        I meant 5") replaces the first."""
+        """The ticket the conversation's customer rates when their latest ticket (or the one it was merged
+        into) is resolved: the customer was asked for a 1-5 rating and a rating answers that question; a
+        second one ("sorry, I meant 5") replaces the first. A ticket merged into another customer's is
+        rated itself (each customer rates their own ticket; one's rating never replaces the other's)."""
         with self.ctx.sessions() as s:
-            t = self.latest_ticket(s, conversation_id)
-            if t is None or t.status != "resolved":
+            own = s.scalars(select(Ticket).where(Ticket.conversation_id == conversation_id)
+                            .order_by(Ticket.id.desc()).limit(1)).first()
+            t = followed(s, own)
+            if own is None or t is None or t.status != "resolved":
                 return None
-            ref = t.id
+            ref = own.id if (own.channel, own.customer_ref) != (t.channel, t.customer_ref) else t.id
         return self.ctx.ticket(ref)
 
     def latest_ticket(self, s: Session, conversation_id: int, *, resolved: bool = False) -> Ticket | None:

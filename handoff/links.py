@@ -24,27 +24,35 @@ def followed(s: Session, t: Ticket | None) -> Ticket | None:
 def merged_conversations(s: Session, t: Ticket) -> list[int]:
     """Conversations of the tickets merged into ``t`` (directly or through other merges), other than
     ``t``'s own: their customers get ``t``'s replies and notices too."""
-    out: list[int] = []
+    return list(merged_tickets(s, t))
+
+
+def merged_tickets(s: Session, t: Ticket) -> dict[int, str]:
+    """Conversation -> the public id of its newest ticket merged into ``t`` (directly or through other merges),
+    for conversations other than ``t``'s own: the ticket each merged customer rates."""
+    out: dict[int, str] = {}
     frontier = [t.id]
     seen = {t.id}
     while frontier:
-        rows = s.execute(select(Ticket.id, Ticket.conversation_id).where(Ticket.merged_into_id.in_(frontier))).all()
+        rows = s.execute(select(Ticket.id, Ticket.conversation_id, Ticket.public_id)
+                         .where(Ticket.merged_into_id.in_(frontier)).order_by(Ticket.id)).all()
         frontier = []
-        for tid, conv in rows:
+        for tid, conv, public_id in rows:
             if tid in seen:
                 continue
             seen.add(tid)
             frontier.append(tid)
-            if conv != t.conversation_id and conv not in out:
-                out.append(conv)
+            if conv != t.conversation_id:
+                out[conv] = str(public_id or "")
     return out
 
 
 def copy_to_merged(s: Session, t: Ticket, m: Message) -> None:
     """Leave a copy of ``m`` (an agent's reply or a notice on ``t``) in each merged customer's
     conversation, so it reaches them in their own channel; copies hold no ticket (the ticket's
-    transcript and the agents' thread show the original once)."""
-    for conv in merged_conversations(s, t):
+    transcript and the agents' thread show the original once). Each copy names the customer's own
+    merged ticket (``own_ticket``): the one their rating buttons under a resolution notice rate."""
+    for conv, own in merged_tickets(s, t).items():
         s.add(Message(conversation_id=conv, ticket_id=None, author=m.author, author_name=m.author_name,
                       text=m.text, created_at=m.created_at,
-                      meta={**(m.meta or {}), "copy_of": m.id, "ticket": t.public_id}))
+                      meta={**(m.meta or {}), "copy_of": m.id, "ticket": t.public_id, "own_ticket": own}))

@@ -78,9 +78,10 @@ def test_merged_customer_joins_the_target_and_gets_its_replies_and_resolution(cl
         assert any("Fixed in app 4.2." in x for x in texts), (customer, texts)
     # the transcript shows the reply once
     assert [m.text for m in ac.handoff.transcript(a)].count("We found the bug, a fix is coming.") == 1
-    # B's rating answers the ticket B's customer was asked about
+    # B's rating rates B's own ticket (each customer rates their own; tests/test_field_merged_ratings.py)
     rated = say(client, "cust-b", "5")
-    assert rated["action"] == "rated" and rated["ticket_id"] == a and ac.handoff.rating(a) == 5
+    assert rated["action"] == "rated" and rated["ticket_id"] == b and ac.handoff.rating(b) == 5
+    assert ac.handoff.rating(a) is None
 
 
 # -- case 7: a rating correction replaces the first; the ticket stays resolved ---------------------

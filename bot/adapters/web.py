@@ -209,7 +209,9 @@ def create_web_app(ac: Aftercare, *, services: Sequence[Service] = (), identity_
         for m in rows:
             ticket = tickets.get(m.ticket_id) if m.ticket_id is not None else None
             buttons = render(ac, m, ticket, language=language).buttons if m.author != "customer" else []
-            if m.id in verdicts or (m.ticket_id in rated and all(a.startswith("rate:") for _, a in buttons)):
+            own = str(m.meta.get("own_ticket") or "") if m.ticket_id is None else ""  # a merged customer's copy
+            done = m.ticket_id in rated or bool(own) and ac.handoff.rating(own) is not None
+            if m.id in verdicts or (done and all(a.startswith("rate:") for _, a in buttons)):
                 buttons = []
             out.append({"id": m.id, "author": m.author, "author_name": m.author_name, "text": m.text,
                         "created_at": m.created_at.isoformat(),

@@ -25,11 +25,12 @@ def render(ac: Aftercare, m: MessageView, ticket: TicketView | None, *, language
     if m.author == "agent":
         return Reply(ac.replies.render("agent_reply", agent=m.author_name or "Support", text=m.text, language=lang),
                      kind="agent")
-    if m.author == "system" and m.kind is MessageKind.RESOLVED and ticket is not None:
+    # a merged customer's copy of the notice (no ticket) rates their own merged ticket (handoff.links)
+    rated = ticket.public_id if ticket is not None else str(m.meta.get("own_ticket") or "")
+    if m.author == "system" and m.kind is MessageKind.RESOLVED and rated:
         ask = ac.replies.render("rate_ask", language=lang)
         text = m.text if ask in m.text else f"{m.text}\n\n{ask}"  # bot.workflows puts the question in the notice
-        return Reply(text, kind="system", ticket_id=ticket.public_id,
-                     buttons=[(str(n), f"rate:{ticket.public_id}:{n}") for n in range(1, 6)])
+        return Reply(text, kind="system", ticket_id=rated, buttons=[(str(n), f"rate:{rated}:{n}") for n in range(1, 6)])
     if m.author == "bot" and m.kind is MessageKind.CLARIFY:
         labels = [str(x) for x in m.meta.get("option_labels") or m.meta.get("options") or []]
         return Reply(m.text, buttons=clarify_buttons(m.id, labels, ac.replies.render("clarify_none", language=lang)))
