@@ -193,6 +193,9 @@ def _parse_score(text: str) -> TypedRating | None:
     alone = korean_alone(text)
     if alone is not None:
         return TypedRating(alone, "")
+    counted = _said_rating(scaled(text)) if "중" in text else None  # "별 다섯 개 중에 네 개": not "별 다섯 개"
+    if counted is not None:
+        return counted
     return _parse_plain(text) or _said_rating(scaled(text))
 
 

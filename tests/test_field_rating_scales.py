@@ -14,7 +14,7 @@ FAULTS = {"en": "the app crashes every time I upload a photo", "ko": "앱이 실
 STORED = [  # (language, typed, score)
     ("en", "70%", 4), ("en", "90%", 5), ("en", "50 percent", 3), ("ko", "80퍼센트요", 4),
     ("ko", "다섯 개 중에 네 개", 4), ("ko", "다섯 개 중에 다섯 개요", 5), ("ko", "10개 중 8개", 4),
-    ("ko", "열 개 중에 일곱 개", 4),
+    ("ko", "열 개 중에 일곱 개", 4), ("ko", "별 다섯 개 중에 네 개", 4), ("ko", "5개 중 3개요", 3),
     ("en", "five out of five!", 5), ("en", "four out of five", 4), ("en", "three of five, slow", 3),
     ("ko", "다섯", 5), ("ko", "넷이요", 4), ("ko", "셋", 3),
     ("ko", "별 네 개 반", 5), ("ko", "세 개 반이요", 4), ("ko", "별 4개 반", 5), ("en", "four and a half stars", 5),
