@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,10 @@ class HeadAgreeRouter(HeadedRouter):
 
     background_from = 5000
     _refitting: threading.Thread | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fit_dtype = np.float32  # half the time of float64; the same decisions on the dev sets (module)
 
     def head(self) -> HeadFit | None:
         """The head for the current KB revision, or while a large one is refitted, the previous one."""
