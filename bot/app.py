@@ -322,7 +322,8 @@ class Aftercare:
                 if self._parent is None and r.case_head:  # the main half: a head confirms an unsure vote
                     self._router = cast(Router, HeadAgreeRouter(router, model, path=self.data_dir / CASE_HEAD_FILE,
                                                                 agree_vote=r.case_head_vote,
-                                                                agree_head=r.case_head_prob))
+                                                                agree_head=r.case_head_prob,
+                                                                clarify_share=r.case_head_clarify))
                 pe = self._parent.config.embedding if self._parent is not None else None
                 second = pe.crosslingual.strip() if pe is not None else ""
                 if self._parent is not None and pe is not None and second and second != self.embedder.name:

@@ -180,6 +180,9 @@ class RetrievalSettings:
                                "case_head_vote of it and the head case_head_prob (classifier/head_agree.py).")
     case_head_vote: float = _s(0.5, "Vote share the leading case needs for the head to confirm it (0..1).")
     case_head_prob: float = _s(0.7, "Probability the head must give the vote's case to answer it (0..1).")
+    case_head_clarify: float = _s(0.7, "An unsure question whose head is torn between two or three cases (each "
+                                       "0.1 or more) that together have this probability is asked \"did you "
+                                       "mean...?\" with them (0 turns it off; 0..1).")
     human_min_vote: float = _s(0.5, "Vote share (or classifier probability) the human label needs before a "
                                     "message counts as asking for a person (0..1); under it the rest of "
                                     "the vote decides.")
@@ -518,7 +521,7 @@ def load_config(path: str | Path | None = None, *, env: typing.Mapping[str, str]
         raise ConfigError("retrieval.reply_min_vote: must be in 0..1")
     if not 0 <= config.retrieval.human_min_vote <= 1:
         raise ConfigError("retrieval.human_min_vote: must be in 0..1")
-    for key in ("case_head_vote", "case_head_prob"):
+    for key in ("case_head_vote", "case_head_prob", "case_head_clarify"):
         if not 0 <= getattr(config.retrieval, key) <= 1:
             raise ConfigError(f"retrieval.{key}: must be in 0..1")
     if not 0 < config.retrieval.target_precision <= 1:
