@@ -26,6 +26,7 @@ from bot.feedback import record_feedback, verdict_of
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline
 from bot.replies import Replies
+from classifier.brands import BrandCheckedRouter
 from classifier.case_head import HeadedRouter
 from classifier.crosslingual import CrossLingualRouter
 from classifier.finetune import adopted_model, adopted_threshold
@@ -335,6 +336,8 @@ class Aftercare:
                         gloss_encoder=lambda: parent.embedder,
                         # three views vote more sharply than two: a surer share answers (classifier.gloss)
                         threshold=GLOSS_THRESHOLD if pe.crosslingual_gloss else 0.7))
+                # a message about another company's product is not answered with a case that never names it
+                self._router = cast(Router, BrandCheckedRouter(self._router, self.kb))
                 self._router_version = str(meta.stat().st_mtime_ns) if meta.exists() else None
                 if self._parent is not None:
                     main = self._parent.model_dir / "model.json"
