@@ -383,6 +383,8 @@ STAKES = {  # what is at stake, said in Korean and in English: the ticket's prio
     "녹화 영상이 전부 사라졌어요": "urgent",
     "저장된 사진이 다 지워졌어요 어떻게 하죠": "urgent",
     "all my recordings are gone from the app": "urgent",
+    "all my recordings from last week are gone": "urgent",
+    "my videos from yesterday have disappeared": "urgent",
     "somebody is logged into my account and it's not me": "urgent",
     "결제가 두 번 됐어요": "high",
     "구독료가 중복 결제됐어요": "high",
