@@ -29,6 +29,7 @@ from handoff.views import MessageView, TicketView
 from kb.errors import KBError
 from kb.personal import mostly_personal
 from kb.scrub import scrub
+from kb.scrub_identity import scrub_customer_name
 from kb.service import CaseView
 
 __all__ = ["PhrasingCheck", "approve_draft", "check_phrasings", "followed_answers", "phrasing_note",
@@ -177,8 +178,9 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
         raise HandoffError(f"ticket {t.public_id} is {t.status}: only resolved tickets can be proposed")
     questions: list[str] = []
     for q in problem_statements(ac, t, ac.handoff.transcript(t.id)):
-        clean = stated_part(scrub(q))  # "my password is [password]": no problem; "녹화가 안돼요. 제 번호는 [phone]..."
-        if clean and clean not in questions:  # keeps "녹화가 안돼요."
+        clean = stated_part(scrub_customer_name(scrub(q), t.customer_name))  # "my password is [password]": no
+        # problem; "녹화가 안돼요. 제 번호는 [phone]..." keeps "녹화가 안돼요."
+        if clean and clean not in questions:
             questions.append(clean)
     if not questions and not followed_answers(ac.handoff.transcript(t.id)):
         # the customer only asked for a person, greeted, thanked: nothing to answer next time
@@ -186,7 +188,7 @@ def propose_from_ticket(ac: Aftercare, ref: str) -> CaseView:
                                "person, greetings or thanks): no draft case proposed")
     # a ticket that followed an answer which did not help: the fix is kept as a draft with no phrasing (the
     # answered question is the other case's), for the editor to write how customers state this failure
-    answer = scrub(t.resolution)
+    answer = scrub_customer_name(scrub(t.resolution), t.customer_name)  # "김민수 고객님, ..." -> "[name] 고객님, ..."
     same, take_answer = draft_for(ac, t, answer)
     if same is not None:  # its own draft (reopened, resolved again) or its problem's draft with this answer
         if same.state != "draft":

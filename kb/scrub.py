@@ -38,7 +38,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kb.scrub_identity import scrub_identity
+from kb.scrub_identity import scrub_bank_account, scrub_identity
+from kb.scrub_korean import scrub_korean_password_words
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # country code, check digits, then 11-30 letters/digits, grouped by 4 with spaces or not
@@ -321,6 +322,7 @@ def scrub(text: str) -> str:
     text = _PASSWORD.sub(_keep_key("[password]"), text)
     if _CREDENTIAL.search(text):  # "set it to Auto", "reset it to factory settings" give no password
         text = _RESET_TO.sub(_keep_key("[password]", strict=True), text)
+    text = scrub_korean_password_words(text)  # "비번은 사랑해 우리 강아지 입니다" (kb.scrub_korean)
     text = _KO_PASSWORD.sub(_keep_key("[password]"), text)
     text = _ID_NUMBER.sub(_keep_key("[id number]"), text)
     text = _SSN.sub("[id number]", text)
@@ -328,6 +330,7 @@ def scrub(text: str) -> str:
     text = _OTP.sub(_keep_key("[code]"), text)
     text = _IBAN.sub(lambda m: "[IBAN]" if sum(c.isdigit() for c in m.group(0)) >= 8 else m.group(0), text)
     text = _RANDOM.sub(_looks_random, text)
+    text = scrub_bank_account(text)  # before phone numbers: "계좌번호 110-123-456789" (kb.scrub_identity)
     text = _KR_RRN.sub("[resident number]", text)
     text = _KR_BRN.sub("[business number]", text)
     text = _KR_PHONE.sub("[phone]", text)
@@ -344,4 +347,4 @@ def scrub(text: str) -> str:
 
 # the placeholders :func:`scrub` writes
 PLACEHOLDER = re.compile(r"\[(?:email|IBAN|resident number|business number|password|secret|code|number|phone|"
-                         r"expiry|card code|id number|user id|network|name|address)\]")
+                         r"expiry|card code|id number|user id|network|name|address|account)\]")
