@@ -201,6 +201,7 @@ class ClassifierSettings:
             {"name": "greeting", "action": "reply", "priority": "low"},
             {"name": "thanks", "action": "reply", "priority": "low"},
             {"name": "out_of_scope", "action": "escalate", "priority": "low"},
+            {"name": "billing", "action": "escalate", "priority": "normal"},
         ],
         "Labels: name, action (answer | escalate | reply) and default priority (low | normal | high | urgent).",
     )

@@ -204,9 +204,7 @@ class Pipeline:
         """The decision on ``text`` and its vector; an unexpected error becomes an escalation (logged)."""
         t0 = time.perf_counter()
         try:
-            encoder, router = self.route(text)
-            vec = encoder.encode([text])[0]
-            d, v = router().decide(text, vec), vec
+            d, v = self.steps.decide_with_vector(text)
         except Exception as e:
             if is_transient(e):
                 raise

@@ -19,7 +19,7 @@ from bot.rating_comments import corrected_score
 from bot.rating_scales import korean_alone, scaled, with_half
 from bot.rating_words import in_words, on_ten, with_decimal
 from bot.replies import Replies
-from classifier.router import THANKS_SYMBOLS
+from classifier.readings import THANKS_SYMBOLS
 from handoff.conversations import LAST_ID
 from handoff.models import MessageKind
 from handoff.service import Handoff

@@ -36,7 +36,11 @@ _COURTESY = re.compile(
     r"(?:product|app|camera|service|device)s?(?:\s+\w+)?|great\s+(?:product|app|service|job)"
     r"|have\s+a\s+(?:nice|good|great|lovely)\s+(?:day|one|weekend|evening)|i\s+(?:have|got)\s+(?:a\s+few|some|two|"
     r"three|2|3|a\s+couple\s+of|several)\s+questions?(?:\s+(?:about|on|regarding)\s+[\w\s']+)?|(?:a\s+)?(?:quick|"
-    r"two|2|three|3)\s+questions?|안녕하세요|안녕|감사합니다|고맙습니다|수고하세요|수고하십시오"
+    r"two|2|three|3)\s+questions?|i\s+have\s+a\s+(?:quick\s+)?question|(?:a\s+)?question\s+for\s+you|excuse\s+me"
+    r"|sorry\s+to\s+bother\s+you|hope\s+you(?:'re|\s+are)\s+(?:well|doing\s+well)"
+    r"|안녕하세요|안녕하십니까|안녕|감사합니다|고맙습니다|수고하세요|수고하십시오|수고하십니다|수고\s?많으십니다"
+    r"|실례합니다|저기요|(?:질문|문의)(?:이|가)?\s?(?:있어요|있습니다|있는데요|드려요|드립니다|드릴게요|합니다)"
+    r"|(?:궁금한|여쭤볼|여쭤보고 싶은)\s?(?:게|것이|점이|거)\s?(?:있어요|있습니다|있는데요)"
     r"|좋은 하루 (?:되세요|보내세요)"
     r"|(?:질문|문의)(?:이|가)? (?:몇 가지|두 가지|두 개|2개|하나|좀) ?(?:있어요|있습니다|드려요|드립니다)"
     r"|문의 ?드(?:립니다|려요))"
@@ -46,6 +50,12 @@ _Q_OPENING = re.compile(
     r"which|who|is there|are there|please|pls|i'?d like|i would like|i want(?: to know)?|i need|let me|tell me|"
     r"show me|help me|could you|can you|would you|will you)\b)", re.IGNORECASE)
 _KO_PART_ASKS = re.compile(rf"(?:{_KO_Q_END}|어떻게|어디|언제|얼마|무엇|뭔가요|뭐예요|뭐에요|알려)[\s?？.!~]*$")
+
+
+def courtesy(part: str) -> bool:
+    """Whether one part of a message (a sentence or a clause, its punctuation around it) is courtesy or a
+    preamble that asks nothing itself: a greeting, thanks, a sign-off, "quick question", "문의드립니다"."""
+    return bool(_COURTESY.match(part))
 
 
 def _courtesy(part: str, before: list[str]) -> bool:

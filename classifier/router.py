@@ -28,6 +28,7 @@ from classifier.labels import LabelSpec, raise_priority
 from classifier.language import guess_language, language_name
 from classifier.model import TrainedModel
 from classifier.questions import asks
+from classifier.readings import courtesy_shorthand
 from classifier.specifics import asks_about_bot, may_ask_for_person, states_failure
 from classifier.spelling import Speller
 from classifier.troubles import troubles
@@ -46,13 +47,6 @@ SAME = 0.9999
 UNSURE = "unsure"
 # A message of only these (and spaces) is thanks: thumbs up, folded hands, hearts, smiles, OK, check marks
 ABOUT_BOT = "about_bot"  # the reply to "are you a bot?": what the customer talks to, and the way to a person
-THANKS = "thanks"  # the courtesy label they stand for, when the labels have it
-THANKS_SYMBOLS = frozenset("👍🙏❤♥💙💚💛🧡💜🤍😊🙂😀😃😄😁🥰😍👌✅✔💯🤗☺️\ufe0f")
-# Korean chat shorthand of bare consonants and vowels ("ㄳ", "ㄱㅅ") that means thanks
-THANKS_JAMO = frozenset({"ㄳ", "ㄱㅅ", "ㄱㅅㄱㅅ", "ㄳㄳ", "ㄱㅅㅎㄴㄷ", "ㄱㅅㅎㅂㄴㄷ"})
-GREETING = "greeting"  # the greeting label, when the labels have it
-# ... and that means hello ("ㅎㅇ" for 하이, "ㅎㅇㅎㅇ", "ㅇㄴㅎㅅㅇ" for 안녕하세요)
-GREETING_JAMO = frozenset({"ㅎㅇ", "ㅎㅇㅎㅇ", "ㅇㄴㅎㅅㅇ", "ㅇㄴ", "ㅎㅇㅇ"})
 
 
 def _one_letter(text: str) -> bool:
@@ -86,6 +80,7 @@ class Why(StrEnum):
     WEAK_REPLY = "weak_reply"  # a courtesy label leads weakly: the customer is asked to say more
     ASKS_PERSON = "asks_person"  # the customer asks for a person
     ABOUT_BOT = "about_bot"  # the customer asks whether they are talking to a bot (told; no ticket)
+    OFF_TOPIC = "off_topic"  # about anything but the business, no case covers it (told what the desk does)
     UNCOVERED = "uncovered"  # a question the knowledge base does not cover yet
     NO_KNOWLEDGE = "no_knowledge"  # nothing to answer from yet (empty index, no examples)
     LANGUAGE = "language"  # written in a language the encoder does not read
@@ -282,19 +277,14 @@ class Router(Calibrator):
                             case_id=case_id, score=round(score, 4), threshold=threshold, hits=hits,
                             label_probs={k: round(v, 4) for k, v in probs.items()}, options=options)
 
+        shorthand = courtesy_shorthand(text)  # "ㅎㅇ요", "하이", "ㄳ!", "👍": courtesy the encoders misread
+        spec = self.labels.get(shorthand) if shorthand is not None else None
+        if shorthand is not None and spec is not None and spec.action == "reply":
+            return done("reply", shorthand, 1.0, f"{shorthand} in chat shorthand", why=Why.NO_WORDS)
         if _jamo_only(text) or not any(unicodedata.category(ch)[0] in "LN" for ch in text):
-            # "👍", "🙏🙏", "?!": no letter or digit, so every such message embeds alike (the encoder's
-            # unknown token) and lands wherever that vector happens to fall - a fault, grouped into one
-            # "known issue" with every other emoji. Bare Hangul jamo ("ㅋㅋㅋㅋ", "ㅠㅠ") spell no word
-            # either. A thumbs-up, a heart or "ㄳ" is thanks; the rest: say more.
-            thanks = self.labels.get(THANKS)
-            if thanks is not None and thanks.action == "reply" and (
-                    set(text) - {" "} <= THANKS_SYMBOLS or "".join(text.split()) in THANKS_JAMO):
-                return done("reply", THANKS, 1.0, "thanks without words (emoji or Korean shorthand)",
-                            why=Why.NO_WORDS)
-            greeting = self.labels.get(GREETING)
-            if greeting is not None and greeting.action == "reply" and "".join(text.split()) in GREETING_JAMO:
-                return done("reply", GREETING, 1.0, "hello in Korean shorthand", why=Why.NO_WORDS)
+            # "👍", "?!": no letter or digit, so every such message embeds alike (the encoder's unknown token)
+            # and lands wherever that vector happens to fall - a fault, grouped into one "known issue" with
+            # every other emoji. Bare Hangul jamo ("ㅋㅋㅋㅋ", "ㅠㅠ") spell no word either: say more.
             return done("reply", UNSURE, 0.0, "no words to read (emoji, symbols, punctuation or bare Hangul "
                         "jamo only): asking for more", why=Why.NO_WORDS)
         if _one_letter(text):

@@ -15,7 +15,8 @@ from bot.flow.steps import Steps, dmeta
 from bot.messages import IncomingMessage, Outcome, Reply
 from classifier.impact import hazard
 from classifier.questions import questions_in
-from classifier.router import THANKS, Decision, Why
+from classifier.readings import THANKS, corrects
+from classifier.router import Decision, Why
 from classifier.specifics import acknowledges, chases, is_vague
 from classifier.troubles import other_trouble, says_not_helped
 from handoff.errors import OpenTicketExists
@@ -61,7 +62,7 @@ class FirstMessage:
             s.reply(conv, out, meta={**meta, "kind": MessageKind.REPLY}, key=msg.key)
             return Outcome(replies=[Reply(out)], action="reply", label=d.label, confidence=d.confidence,
                            reason="acknowledges nothing yet said: asked for the question", message_id=message_id)
-        if d.why is not Why.ASKS_PERSON and self._says_not_helped(conv, message_id, text):
+        if d.why is not Why.ASKS_PERSON and not corrects(text) and self._says_not_helped(conv, message_id, text):
             # "still broken", "해봤는데 여전히 안 되네요", "again", "또 그래요" right under an answer: it did not help,
             # as "that didn't help" says; every wording takes that one way (a person, the same subject and priority)
             d = s.for_person(d, text, why=Why.ASKS_PERSON, options=(),

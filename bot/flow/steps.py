@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
+
+import numpy as np
 
 from bot.messages import Outcome, Reply
 from bot.replies import LANGUAGES, Replies
 from classifier.language import guess_language
-from classifier.router import Decision, Router
+from classifier.off_topic import OFF_TOPIC, OffTopic
+from classifier.readings import BILLING, asks_refund, corrects, courtesy_shorthand, names_fault, opening_left_out
+from classifier.router import Decision, Router, Why
 from handoff.clock import as_utc
 from handoff.models import MessageKind
 from handoff.service import Handoff
@@ -32,6 +37,10 @@ def answer_for(case: CaseView, language: str) -> tuple[str, str | None]:
     return case.answer, own
 
 
+# decisions an off-topic message may have had: no case answers it, and nothing but its words' nearness led
+OFF_TOPIC_MAY_BE = (Why.UNSURE, Why.OUT_OF_SCOPE, Why.TOO_FAR, Why.UNCOVERED, Why.LABEL, Why.WEAK_REPLY)
+# the vote share of a case leading an unsure vote at which the case covers the message: never off-topic then
+COVERED_SHARE = 0.5
 # how long after an answer the same case's answer counts as "sent again" rather than asked for anew
 REPEAT_WINDOW = timedelta(hours=2)
 # a follow-up that opens pleased asks more of the answer, it does not say it failed
@@ -66,6 +75,7 @@ class Steps:
         self.transcript_messages = transcript_messages
         self.answer_feedback = answer_feedback
         self.verdict_of = verdict_of
+        self.off_topic = OffTopic()
 
     def reply(self, conv: int, text: str, *, ticket_id: int | None = None, meta: dict | None = None,
               key: str = "") -> int:
@@ -98,8 +108,69 @@ class Steps:
 
     def decide(self, text: str) -> Decision:
         """The decision on ``text`` alone, by the encoder and router its language routes to; changes nothing."""
-        encoder, router = self.route(text)
-        return router().decide(text, encoder.encode([text])[0])
+        return self.decide_with_vector(text)[0]
+
+    def decide_with_vector(self, text: str, vector: np.ndarray | None = None) -> tuple[Decision, np.ndarray]:
+        """The decision on ``text`` and the vector it was decided on (the encoder's, shape (dimension,)), by the
+        encoder and router its language routes to (``vector``: ``text``'s, already encoded by that encoder, as an
+        evaluation encodes in batches); changes nothing. An opening that carries no question
+        ("안녕하세요. 문의드립니다.", "Hi there, quick question.", "아니 그거 말고") is left out when a later part
+        says what the message is about (:func:`classifier.readings.opening_left_out`); a request for money back
+        that states no fault goes to billing (:meth:`refund`)."""
+        read = opening_left_out(text)
+        encoder, router = self.route(read)
+        vec = vector if vector is not None and read == text else encoder.encode([read])[0]
+        d = router().decide(read, vec)
+        if read != text:
+            d = replace(d, reason=f"{d.reason} (read without its opening: {read!r})")
+        if corrects(text) and d.action == "escalate" and d.why is not Why.ASKS_PERSON and not names_fault(read):
+            # "아니 그거 말고 앱 업데이트요": what the customer meant is a subject to ask about, no fault to report
+            r = router()
+            spec = r.labels.get(d.label)
+            if spec is not None and d.label != r.settings.human_label and spec.priority in ("high", "urgent"):
+                d = r.retarget(d, "escalate", r.answer_label,
+                               reason=f"corrects the bot and names a subject, no fault: a question ({d.reason})")
+        d = self.refund(text, d)
+        if self._off_topic(text, d, encoder, vec):
+            d = router().retarget(d, "reply", OFF_TOPIC, why=Why.OFF_TOPIC, options=(), case_id=None,
+                                  reason=f"about something else than the products and services, no case covers it: "
+                                         f"told what the desk answers and how to reach a person ({d.reason})")
+        return d, vec
+
+    def _off_topic(self, text: str, d: Decision, encoder: Embedder, vec: np.ndarray) -> bool:
+        """Whether ``text`` (decided as ``d`` on ``vec``, ``encoder``'s) is about something else than the products
+        and services ("what's the weather in Seoul", "농담 하나 해줘"): no case answers it, it names no fault, asks
+        no refund and no person, it is nearer an off-topic message than any case's phrasing or any training
+        example (:class:`classifier.off_topic.OffTopic`), and no case answers that off-topic message itself."""
+        router = self.router()
+        if d.why is Why.UNSURE and d.case_id is not None and d.confidence >= COVERED_SHARE:
+            return False  # a case leads the vote, unsure: it covers the message ("will it be sunny" to a weather case)
+        if d.action not in ("escalate", "reply") or d.why not in OFF_TOPIC_MAY_BE or d.urgency != "normal" \
+                or d.label == router.settings.human_label or names_fault(text) or asks_refund(text) \
+                or courtesy_shorthand(text) is not None:
+            return False
+        decider = self.route(text)[1]()
+        vectors = decider.model.vectors
+        nearest_example = float(np.max(vectors @ vec)) if len(vectors) else 0.0
+        nearest_case = max((h.score for h in d.hits), default=0.0)
+        if not self.off_topic.reads(encoder, vec, nearest_case=nearest_case, nearest_example=nearest_example):
+            return False
+        # a knowledge base with a case for the topic (a weather case, a jokes case) answers the nearest off-topic
+        # message itself: the message is its case's to answer or escalate, never "not what this desk does"
+        _, like, like_vec = self.off_topic.nearest(encoder, vec)
+        return like_vec is not None and decider.decide(like, like_vec).action not in ("answer", "clarify")
+
+    def refund(self, text: str, d: Decision) -> Decision:
+        """``d`` for a message ``text`` asking for money back ("환불해 주세요", "can I get my money back?") that no
+        case answers: escalated as ``billing`` at that label's priority (raised by urgency as any other), not as
+        the fault or complaint its neighbours lean to; ``d`` itself when ``text`` also states a fault ("환불해
+        주세요 카메라가 고장났어요"), asks for a person, or asks no refund."""
+        if d.action != "escalate" or d.why in (Why.ASKS_PERSON, Why.LANGUAGE, Why.ERROR) or not asks_refund(text) \
+                or names_fault(text):
+            return d
+        router = self.router()
+        label = BILLING if BILLING in router.labels else router.answer_label
+        return router.retarget(d, "escalate", label, reason=f"asks for a refund, no fault stated: {label} ({d.reason})")
 
     def answers_text(self, asked: list[tuple[str, Decision]], *, lang: str = "",
                      about_bot: list[str] | None = None) -> str:

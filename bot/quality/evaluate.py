@@ -91,14 +91,15 @@ def run_eval(ac: Aftercare, rows: list[tuple[str, str]], *,
             vectors[i] = v
     sample = set(np.linspace(0, len(rows) - 1, num=min(timed, len(rows)), dtype=int).tolist()) if rows else set()
     out: list[Row] = []
+    steps = ac.pipeline.steps
     for i, ((text, expected), vec) in enumerate(zip(rows, vectors, strict=True)):
         ms: float | None = None
         router = stacks[i].router()
         if i in sample:
             t0 = time.perf_counter()
-            router.decide(text, stacks[i].embedder.encode([text])[0])
+            steps.decide(text)
             ms = (time.perf_counter() - t0) * 1000
-        d = router.decide(text, vec)
+        d = steps.decide_with_vector(text, vec)[0]  # as a customer's message is: openings, refunds, off-topic
         decision = d.case_id if d.action == "answer" and d.case_id else CLARIFY if d.action == "clarify" \
             else ESCALATE
         # Would a lower threshold have answered it? Only when the vote share was what held it back.
