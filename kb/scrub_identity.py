@@ -40,8 +40,9 @@ _SERIAL = re.compile(r"(?P<k>\b(?i:serial(?:\s+(?:number|no\.?|#))?|s/n|sn)\s*[:
 
 
 # a bank account number: after 계좌 (번호), a bank's name or "bank account"; digits in dashed groups or not
-_BANKS = (r"(?:국민|신한|우리|하나|농협|기업|카카오\s*뱅크|토스\s*뱅크|케이\s*뱅크|새마을\s*금고|우체국|SC\s*제일|씨티"
-          r"|수협|부산|대구|경남|광주|전북|제주|산업|신협)(?:\s*은행)?")
+# a bank by its name; a name that is also a word or a city ("우리", "대구") only with 은행 after it
+_BANKS = (r"(?:(?:국민|신한|농협|카카오\s*뱅크|토스\s*뱅크|케이\s*뱅크|새마을\s*금고|우체국|수협|신협)(?:\s*은행)?"
+          r"|(?:우리|하나|기업|SC\s*제일|씨티|부산|대구|경남|광주|전북|제주|산업)\s*은행)")
 _BANK_KEY = (r"(?:(?:입금|환불|출금|송금|받을|제)\s*)?계좌(?:\s*번호)?\s*(?:는|은|가|이|:)?\s*"
              r"(?:" + _BANKS + r"\s*)?:?\s*"
              r"|" + _BANKS + r"\s*(?:계좌\s*)?(?:번호\s*)?(?:는|은|:)?\s*"
