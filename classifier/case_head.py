@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from classifier.model import TrainedModel
+from classifier.readings import BILLING
 from classifier.router import ABOUT_BOT, Decision, Router, Why
 from classifier.specifics import asks_about_bot, states_failure
 from kb.errors import KBError
@@ -145,8 +146,9 @@ def load_head(path: Path, digest: str) -> HeadFit | None:
 
 def failure_labels(router: Router) -> set[str]:
     """The labels of ``router`` that escalate a failure (fault, complaint...): every escalating label but
-    asking for a person."""
-    return {k for k, spec in router.labels.items() if spec.action == "escalate"} - {router.settings.human_label}
+    asking for a person and asking for money back (``billing``: a request, and a tag many how-to cases carry)."""
+    return {k for k, spec in router.labels.items() if spec.action == "escalate"} - {router.settings.human_label,
+                                                                                   BILLING}
 
 
 def answers_failure(router: Router, case_id: str | None) -> bool:
