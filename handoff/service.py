@@ -71,6 +71,7 @@ class Handoff:
         # tickets
         self.create_ticket, self.open_ticket, self.get, self.list = t.create, t.open_for, t.get, t.list
         self.activity, self.transcript, self.events = t.activity, t.transcript, t.events
+        self.latest_ticket, self.merged_from = t.latest_for, t.merged_from
         self.reply, self.note = t.reply, t.note
         self.rate, self.rating, self.comment_rating = (
             self.satisfaction.rate, self.satisfaction.rating, self.satisfaction.add_comment)

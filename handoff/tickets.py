@@ -149,6 +149,20 @@ class Tickets:
                 t = target if target is not None and target.status in OPEN_STATES else None
             return ticket_view(t) if t else None
 
+    def latest_for(self, conversation_id: int) -> TicketView | None:
+        """The conversation's newest ticket in any state ("my ticket" in the customer's words), None without one."""
+        with self.ctx.sessions() as s:
+            t = s.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id)
+                         .order_by(Ticket.id.desc()).limit(1))
+            return ticket_view(t) if t else None
+
+    def merged_from(self, ticket_id: int, channel: str, customer_ref: str) -> bool:
+        """Whether a ticket of this customer (``channel``, ``customer_ref``) was merged into ``ticket_id``."""
+        with self.ctx.sessions() as s:
+            return s.scalar(select(func.count()).select_from(Ticket).where(
+                Ticket.merged_into_id == ticket_id, Ticket.channel == channel,
+                Ticket.customer_ref == customer_ref)) != 0
+
     def list(self, *, status: str | None = "open", limit: int = 200, team: str | None = None,
              assignee: str | None = None) -> builtins.list[TicketView]:
         """The queue, newest first: ``status`` "open" (new, assigned, waiting), a single state, or None
