@@ -99,13 +99,14 @@ _KO_CORRECTION = re.compile(r"(?:으로|로)?\s*(?:정정|수정|바꿀|바꿔|�
 
 
 # A rating said as giving one: "I'd give it a 4", "I give you 5 stars", "I would rate it 4/5", "rating: 5",
-# "my rating is 4", "I rate this 3 out of 5", "I'd say a 2", "give you guys a 5"
+# "my rating is 4", "I rate this 3 out of 5", "I'd say a 2", "give you guys a 5", "I'd say a solid four", "a solid 4"
 _GIVE = re.compile(
     r"""^\s*(?:(?:well|ok|okay|hmm|honestly|overall)\b[\s,.!:;-]*)?
         (?:(?:(?:i'?d|i\s+would|i'?ll|i\s+will|i|we'?d|we\s+would|we|let'?s)\s+)?(?:give|rate|score|say)
            (?:\s+(?:it|you(?:\s+guys|\s+all)?|u|y'?all|this|that|the\s+(?:support|service|help|experience|team)
               |your\s+(?:support|service|help|team)))?
-           (?:\s+(?:a|an))?
+           (?:\s+(?:a|an))?(?:\s+(?:solid|strong|firm|fair|good|clear|easy|honest))?
+         |(?:a|an)\s+(?:solid|strong|firm)(?!\s+one\b)
          |(?:my\s+)?(?:rating|score)(?:\s+(?:is|would\s+be|=))?)[\s:=]*""",
     re.I | re.X,
 )
@@ -135,7 +136,7 @@ def keycaps(text: str) -> str:
 def parse_rating(text: str) -> TypedRating | None:
     """A typed rating that does not say the problem is still there (``_STILL_BROKEN``: that reopens the
     ticket instead); see :func:`_parse_rating`."""
-    rating = _parse_rating(keycaps(text))
+    rating = _parse_rating(keycaps(text).replace("\u2019", "'"))  # "I’d give it a four": a typed apostrophe
     if rating is not None and _STILL_BROKEN.search(rating.comment):
         return None
     return rating
@@ -173,8 +174,9 @@ def _parse_rating(text: str) -> TypedRating | None:
         rating = _parse_score(text[given.end():])
         if rating is not None:
             return rating
-    m = _CORRECTION.match(text)
-    rest = text[m.end():] if m is not None and m.group(0).strip() else text
+    rest = text
+    while (m := _CORRECTION.match(rest)) is not None and m.group(0).strip():  # "actually make that a 4"
+        rest = rest[m.end():]
     rest = _KO_CORRECTION.sub("", rest).strip()
     if not rest or rest == text.strip():
         return None
