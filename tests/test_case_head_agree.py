@@ -19,8 +19,17 @@ from tests.webchat import web_client
 TWINS = Path(__file__).resolve().parent / "data" / "banking77_twins.csv"
 
 
+def _has_head(router: object) -> bool:
+    """Whether the chain of routers (each wrapper's ``router``) holds the case head."""
+    while router is not None:
+        if isinstance(router, HeadAgreeRouter):
+            return True
+        router = router.__dict__.get("router")
+    return False
+
+
 def test_an_unsure_vote_the_case_head_confirms_is_answered(app: Aftercare) -> None:
-    assert isinstance(app.router(), HeadAgreeRouter)
+    assert _has_head(app.router())
     with web_client(app) as http:
         body = http.post("/api/messages", json={"customer": "head-1", "text": "2fa setup pls"}).json()
         assert body["action"] == "answer" and body["case_id"] == "enable-2fa", body
@@ -31,7 +40,7 @@ def test_an_unsure_vote_the_case_head_confirms_is_answered(app: Aftercare) -> No
 
 def test_the_head_can_be_turned_off(make_app) -> None:
     app = make_app(retrieval={"case_head": False})
-    assert not isinstance(app.router(), HeadAgreeRouter)
+    assert not _has_head(app.router())
     with web_client(app) as http:
         body = http.post("/api/messages", json={"customer": "head-3", "text": "2fa setup pls"}).json()
     assert body["action"] == "escalate", body
