@@ -78,3 +78,15 @@ def draft_words_after(ac: Aftercare, cli: Cli, customer: str, opening: str, reso
     for words in kept:
         assert words in text, text
     return text
+
+
+def resolved_ticket(client: Any, app: Aftercare, customer: str, text: str, *, agent: str = "alice",
+                    note: str = "Fixed in app 4.2") -> str:
+    """The id of a ticket ``customer`` opened with ``text`` through the web chat (``client``), resolved by
+    ``agent`` with ``note`` (no draft case proposed). Fails when ``text`` did not open a ticket."""
+    from bot.workflows import resolve_ticket
+
+    opened = client.post("/api/messages", json={"customer": customer, "text": text}).json()
+    assert opened["action"] == "escalate" and opened["ticket_id"], opened
+    resolve_ticket(app, opened["ticket_id"], agent, note, propose=False)
+    return str(opened["ticket_id"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.workflows import resolve_ticket
+from tests.desk_support import resolved_ticket
 
 OFFLINE = {"en": "my camera keeps going offline", "ko": "카메라가 계속 오프라인이 돼요"}
 ALERTS = "도어벨 알림이 안 와요"
@@ -20,10 +20,7 @@ OTHER = ["is there a student discount?", "how much is the Plus plan?", "학생 �
 
 
 def _resolved(client, app, customer: str, first: str) -> str:
-    opened = client.post("/api/messages", json={"customer": customer, "text": first}).json()
-    assert opened["action"] == "escalate" and opened["ticket_id"], opened
-    resolve_ticket(app, opened["ticket_id"], "alice", "Router channel changed", propose=False)
-    return opened["ticket_id"]
+    return resolved_ticket(client, app, customer, first, note="Router channel changed")
 
 
 def _joined_as_the_same_report(app, r: dict, tid: str, said: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.workflows import resolve_ticket
+from tests.desk_support import resolved_ticket
 
 FAULT = "my camera will not power on at all"
 SAID = [("I'd say a solid four", 4), ("a solid 4", 4), ("I’d give it a four", 4), ("a strong five!", 5),
@@ -15,10 +15,7 @@ CORRECTED = [("actually make that a 4", 4), ("oh wait, actually make it a 5", 5)
 
 
 def _resolved(client, app, customer: str) -> str:
-    opened = client.post("/api/messages", json={"customer": customer, "text": FAULT}).json()
-    assert opened["action"] == "escalate" and opened["ticket_id"], opened
-    resolve_ticket(app, opened["ticket_id"], "alice", "Fixed in app 4.2", propose=False)
-    return str(opened["ticket_id"])
+    return resolved_ticket(client, app, customer, FAULT)
 
 
 @pytest.mark.parametrize(("typed", "score"), SAID)

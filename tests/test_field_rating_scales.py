@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.workflows import resolve_ticket
+from tests.desk_support import resolved_ticket
 
 FAULTS = {"en": "the app crashes every time I upload a photo", "ko": "앱이 실시간 화면을 열 때마다 꺼져요"}
 STORED = [  # (language, typed, score)
@@ -26,10 +26,7 @@ NOTHING = [("ko", "5점 드릴게요"), ("en", "5 stars"), ("en", "I'd give you 
 
 
 def _resolved(client, app, customer: str, lang: str) -> str:
-    opened = client.post("/api/messages", json={"customer": customer, "text": FAULTS[lang]}).json()
-    assert opened["action"] == "escalate" and opened["ticket_id"], opened
-    resolve_ticket(app, opened["ticket_id"], "alice", "Fixed in app 4.2", propose=False)
-    return opened["ticket_id"]
+    return resolved_ticket(client, app, customer, FAULTS[lang])
 
 
 @pytest.mark.parametrize(("lang", "typed", "score"), STORED)

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.rating_comments import FEEDBACK_NOTE
-from bot.workflows import resolve_ticket
 from handoff.models import Satisfaction
+from tests.desk_support import resolved_ticket
 
 FAULTS = {"en": "the app crashes every time I upload a photo", "ko": "앱이 실시간 화면을 열 때마다 꺼져요"}
 WAITS = [("en", "why did it take so long to reply?"), ("ko", "왜 이렇게 답장이 늦어요?"),
@@ -21,10 +21,7 @@ THANKED = {"en": "sorry the reply took so long", "ko": "답변이 늦어져 죄�
 
 
 def _resolved(client, app, customer: str, lang: str) -> str:
-    opened = client.post("/api/messages", json={"customer": customer, "text": FAULTS[lang]}).json()
-    assert opened["action"] == "escalate" and opened["ticket_id"], opened
-    resolve_ticket(app, opened["ticket_id"], "alice", "Fixed in app 4.2", propose=False)
-    return opened["ticket_id"]
+    return resolved_ticket(client, app, customer, FAULTS[lang])
 
 
 @pytest.mark.parametrize("rated", [False, True])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.workflows import resolve_ticket
+from tests.desk_support import resolved_ticket
 
 FAULT = {"en": "my camera will not power on at all", "ko": "카메라 전원이 아예 안 켜져요"}
 ASKING = [("en", "what about ticket {n6}"), ("en", "ticket {n} status"), ("en", "#{n}"),
@@ -16,10 +17,7 @@ ASKING = [("en", "what about ticket {n6}"), ("en", "ticket {n} status"), ("en", 
 
 
 def _resolved(client, app, customer: str, lang: str) -> str:
-    r = client.post("/api/messages", json={"customer": customer, "text": FAULT[lang]}).json()
-    assert r["action"] == "escalate" and r["ticket_id"], r
-    resolve_ticket(app, r["ticket_id"], "ann", "Power board replaced", propose=False)
-    return str(r["ticket_id"])
+    return resolved_ticket(client, app, customer, FAULT[lang], agent="ann", note="Power board replaced")
 
 
 def _ask(client, customer: str, form: str, tid: str) -> dict:
